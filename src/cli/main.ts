@@ -1,3 +1,43 @@
-export function main(_argv: string[]): Promise<number> {
-  return Promise.resolve(0);
+/**
+ * The `cardline` command line. Each subcommand lives in commands/; this file wires them and
+ * turns errors into exit codes (errors.ts).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerMrz } from './commands/mrz.ts';
+import { CliError, EXIT } from './errors.ts';
+import { writeError } from './io.ts';
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('cardline')
+    .description('Production-line controller for secure card personalization (Vietnamese căn cước, ICAO 9303 TD1)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const run = async (action: () => Promise<number>): Promise<void> => {
+    setExit(await action());
+  };
+  registerMrz(program, run);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (error instanceof CliError) {
+      writeError(`cardline: ${error.message}`);
+      return error.exitCode;
+    }
+    writeError(`cardline: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
 }

@@ -1,0 +1,24 @@
+/**
+ * Exit codes are part of the CLI contract (README "Exit codes"): scripts and the QA station
+ * act on them.
+ */
+export const EXIT = {
+  ok: 0,
+  /** A check found problems (mrz check: the MRZ is not valid). */
+  invalid: 1,
+  /** The input could not be used: bad JSON, a missing field, a missing file. */
+  badInput: 2,
+  /** An import accepted no record at all. */
+  nothingAccepted: 3,
+} as const;
+
+/** An error meant for the person at the terminal: printed without a stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.badInput,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
