@@ -1,0 +1,127 @@
+import type { Knex } from 'knex';
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudit } from './audit.ts';
+import { databaseFromEnv, migrateToLatest, openDatabase } from './db.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+import { BACKENDS, tempDataDir, type StoreFixture } from './test-backends.ts';
+
+const TABLES = ['audit_log', 'batches', 'open_pids', 'record_portraits', 'records'];
+
+describe('migration registry', () => {
+  it('lists every timestamped migration file of src/store/migrations, in order', async () => {
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+    const files = (await readdir(dir))
+      .filter((f) => /^\d{14}_.+\.ts$/.test(f) && !f.endsWith('.test.ts'))
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
+    expect(MIGRATIONS.map((m) => m.name)).toStrictEqual(files);
+  });
+});
+
+describe.each(BACKENDS)('database on $name', (backend) => {
+  let fx: StoreFixture;
+  beforeAll(async () => {
+    fx = await backend.setup();
+  });
+  afterAll(async () => {
+    await fx?.cleanup();
+  });
+
+  it('creates the schema', async () => {
+    for (const table of TABLES) expect(await fx.db.schema.hasTable(table), table).toBe(true);
+  });
+
+  it('runs migrations idempotently: again on the open pool, and on a second open of the same database', async () => {
+    await migrateToLatest(fx.db);
+    const second = await openDatabase({ dataDir: fx.dataDir, url: fx.url });
+    try {
+      const applied: { name: string }[] = await second('knex_migrations').select('name');
+      expect(applied.map((r) => r.name)).toStrictEqual(MIGRATIONS.map((m) => m.name));
+    } finally {
+      await second.destroy();
+    }
+  });
+
+  describe('audit_log is append-only in the database itself', () => {
+    beforeAll(async () => {
+      await appendAudit(fx.db, { actor: 'test', action: 'test.append', subjectType: 'test', subjectId: 'x' });
+    });
+
+    it('accepts inserts', async () => {
+      const rows = await fx.db<{ action: string; subject_id: string }>('audit_log').select('action').where({ subject_id: 'x' });
+      expect(rows).toStrictEqual([{ action: 'test.append' }]);
+    });
+
+    it('refuses UPDATE', async () => {
+      await expect(fx.db.raw(`update audit_log set actor = 'mallory'`)).rejects.toThrow(
+        /audit_log is append-only: UPDATE is not allowed/,
+      );
+    });
+
+    it('refuses DELETE', async () => {
+      await expect(fx.db.raw('delete from audit_log')).rejects.toThrow(/audit_log is append-only: DELETE is not allowed/);
+      const count = await fx.db('audit_log').count({ n: '*' }).first();
+      expect(Number(count?.n)).toBeGreaterThan(0);
+    });
+
+    // SQLite has no TRUNCATE; its `delete from` without where is covered above.
+    if (backend.name === 'postgres') {
+      it('refuses TRUNCATE', async () => {
+        await expect(fx.db.raw('truncate audit_log')).rejects.toThrow(/audit_log is append-only: TRUNCATE/);
+      });
+    }
+  });
+
+  if (backend.name === 'sqlite') {
+    it('sets the SQLite pragmas on the pooled connection', async () => {
+      const pragma = async (name: string): Promise<unknown> => {
+        const rows = await fx.db.raw<Record<string, unknown>[]>(`PRAGMA ${name}`);
+        return Object.values(rows[0] ?? {})[0];
+      };
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(1); // NORMAL
+      expect(await pragma('foreign_keys')).toBe(1);
+      expect(await pragma('busy_timeout')).toBeGreaterThan(0);
+    });
+  }
+
+  it('enforces foreign keys', async () => {
+    await expect(
+      fx.db('record_portraits').insert({ batch_id: 'no-such-batch', seq: 1, data: Buffer.from('x') }),
+    ).rejects.toThrow(/foreign key/i);
+  });
+});
+
+describe('opening errors are clear', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await tempDataDir();
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('names an unreachable PostgreSQL server without its password', async () => {
+    const opening = openDatabase({ dataDir, url: 'postgres://cardline:s3cret@127.0.0.1:1/cardline' });
+    await expect(opening).rejects.toThrow(/cannot open the cardline database postgres:\/\/cardline:\*\*\*@127\.0\.0\.1:1\/cardline/);
+    await expect(opening).rejects.not.toThrow(/s3cret/);
+  });
+
+  it('databaseFromEnv refuses a non-PostgreSQL CARDLINE_DB_URL, naming the variable', async () => {
+    await expect(databaseFromEnv(dataDir, { CARDLINE_DB_URL: 'mysql://root:pw@db/cardline' })).rejects.toThrow(
+      /^CARDLINE_DB_URL must be a PostgreSQL URL .*\(got mysql:\)/,
+    );
+  });
+
+  it('databaseFromEnv uses SQLite in the data directory when CARDLINE_DB_URL is unset', async () => {
+    const db: Knex = await databaseFromEnv(dataDir, {});
+    try {
+      expect((await readdir(dataDir)).includes('cardline.sqlite')).toBe(true);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -1,0 +1,13 @@
+// The migrations, in order. Listed by hand rather than discovered: knex cannot load .ts files from a
+// directory by itself under every runner (tsx, vitest, a bundle), and static imports are type-checked.
+// db.test.ts fails if a timestamped file in this folder is missing here.
+import type { Knex } from 'knex';
+import * as initial from './20261127120000_initial.ts';
+
+export interface StoreMigration {
+  /** The file name without extension; it is what knex records in knex_migrations. */
+  readonly name: string;
+  readonly migration: Knex.Migration;
+}
+
+export const MIGRATIONS: readonly StoreMigration[] = [{ name: '20261127120000_initial', migration: initial }];

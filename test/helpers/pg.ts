@@ -1,0 +1,70 @@
+// A throwaway PostgreSQL database per test file, so store tests run against the real server and can
+// run in parallel. When PostgreSQL is down the tests fail (never skip) with how to start it.
+// Administered through knex rather than pg directly: knex brings its own types (pg has none installed).
+import { randomBytes } from 'node:crypto';
+import knex, { type Knex } from 'knex';
+
+export const PG_ADMIN_URL_ENV = 'CARDLINE_TEST_PG_ADMIN_URL';
+const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TempPgDatabase {
+  /** URL of the new, empty database. */
+  readonly url: string;
+  /** Terminates leftover connections and drops the database. */
+  drop(): Promise<void>;
+}
+
+export async function createTempPgDatabase(): Promise<TempPgDatabase> {
+  const adminUrl = process.env[PG_ADMIN_URL_ENV]?.trim() || DEFAULT_ADMIN_URL;
+  const name = `cardline_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withAdmin(adminUrl, (admin) => admin.raw(`create database ${name}`));
+
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () =>
+      withAdmin(adminUrl, async (admin) => {
+        // A pool a test forgot to destroy would otherwise make DROP DATABASE fail.
+        await admin.raw(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()',
+          [name],
+        );
+        await admin.raw(`drop database if exists ${name}`);
+      }),
+  };
+}
+
+async function withAdmin<T>(adminUrl: string, work: (admin: Knex) => Promise<T>): Promise<T> {
+  const admin = knex({
+    client: 'pg',
+    connection: { connectionString: adminUrl, connectionTimeoutMillis: 5_000 },
+    pool: { min: 0, max: 1 },
+    acquireConnectionTimeout: 10_000,
+  });
+  try {
+    try {
+      await admin.raw('select 1');
+    } catch (err) {
+      throw new Error(
+        `PostgreSQL is not reachable at ${redact(adminUrl)} (${(err as Error).message}). The store tests ` +
+          'need it: start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, ' +
+          `or point ${PG_ADMIN_URL_ENV} at a server where this user may create databases.`,
+        { cause: err },
+      );
+    }
+    return await work(admin);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
