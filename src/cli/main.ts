@@ -3,6 +3,7 @@
  * turns errors into exit codes (errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
 import { CliError, EXIT } from './errors.ts';
 import { writeError } from './io.ts';
@@ -17,6 +18,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(await action());
   };
   registerMrz(program, run);
+  registerImport(program, run);
   return program;
 }
 

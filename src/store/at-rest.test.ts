@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchStore } from './batch-store.ts';
 import { openDatabase } from './db.ts';
 import { loadDataKeys } from './keys.ts';
-import { tempDataDir } from './test-backends.ts';
+import { tempDataDir } from '../../test/helpers/store-backends.ts';
 
 // Invented people; values chosen to be unmistakable in a byte search.
 const PEOPLE = [

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, currentActor, listAudit } from './audit.ts';
-import { BACKENDS, type StoreFixture } from './test-backends.ts';
+import { BACKENDS, type StoreFixture } from '../../test/helpers/store-backends.ts';
 
 describe('currentActor', () => {
   it('is CARDLINE_OPERATOR when set, else the OS user', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from './audit.ts';
 import { BatchStore, type NewRecord } from './batch-store.ts';
 import { deriveDataKeys } from './keys.ts';
-import { BACKENDS, TEST_KEY, type StoreFixture } from './test-backends.ts';
+import { BACKENDS, TEST_KEY, type StoreFixture } from '../../test/helpers/store-backends.ts';
 
 /** A fresh 12-digit PID per call: tests share one database per backend and must not collide. */
 function newPid(): string {

@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureDataDir, resolveDataDir } from './data-dir.ts';
-import { tempDataDir } from './test-backends.ts';
+import { tempDataDir } from '../../test/helpers/store-backends.ts';
 
 describe('resolveDataDir', () => {
   it('defaults to ./data under the current directory', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from './audit.ts';
 import { databaseFromEnv, migrateToLatest, openDatabase } from './db.ts';
 import { MIGRATIONS } from './migrations/index.ts';
-import { BACKENDS, tempDataDir, type StoreFixture } from './test-backends.ts';
+import { BACKENDS, tempDataDir, type StoreFixture } from '../../test/helpers/store-backends.ts';
 
 const TABLES = ['audit_log', 'batches', 'open_pids', 'record_portraits', 'records'];
 

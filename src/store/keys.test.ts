@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dataKeyFile, deriveDataKeys, loadDataKeys } from './keys.ts';
-import { TEST_KEY, tempDataDir } from './test-backends.ts';
+import { TEST_KEY, tempDataDir } from '../../test/helpers/store-backends.ts';
 
 const HEX = TEST_KEY.toString('hex');
 

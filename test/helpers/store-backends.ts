@@ -4,9 +4,9 @@ import type { Knex } from 'knex';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTempPgDatabase } from '../../test/helpers/pg.ts';
-import { openDatabase } from './db.ts';
-import { deriveDataKeys, type DataKeys } from './keys.ts';
+import { createTempPgDatabase } from './pg.ts';
+import { openDatabase } from '../../src/store/db.ts';
+import { deriveDataKeys, type DataKeys } from '../../src/store/keys.ts';
 
 export interface StoreFixture {
   readonly db: Knex;
