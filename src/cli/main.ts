@@ -3,8 +3,10 @@
  * turns errors into exit codes (errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
+import { registerSample } from './commands/sample.ts';
 import { CliError, EXIT } from './errors.ts';
 import { writeError } from './io.ts';
 
@@ -19,6 +21,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   };
   registerMrz(program, run);
   registerImport(program, run);
+  registerSample(program, run);
+  registerDemo(program, run);
   return program;
 }
 
