@@ -265,7 +265,7 @@ describe('every accepted record yields a valid MRZ (property over the acceptance
       ([r, randomPid, place, serial]) => {
         if (randomPid) return r;
         const year = Number(r.birthDate.slice(0, 4));
-        return { ...r, pid: `${place}${centurySexDigit(year, r.sex as 'M' | 'F')}${String(year % 100).padStart(2, '0')}${serial}` };
+        return { ...r, pid: `${place}${centurySexDigit(year, r.sex)}${String(year % 100).padStart(2, '0')}${serial}` };
       },
     );
     let accepted = 0;
