@@ -5,11 +5,19 @@
  * memory at a time, duplicates are found through the store's index, and the report is
  * streamed to disk.
  */
-import { open, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { CivilDate } from '../domain/dates.ts';
 import type { FieldIssue } from '../domain/issues.ts';
-import { PORTRAIT_MIN_HEIGHT, PORTRAIT_MIN_WIDTH, RECORD_FIELDS, validateRecord, type ValidatedRecord } from '../domain/record.ts';
+import {
+  PORTRAIT_MIN_HEIGHT,
+  PORTRAIT_MIN_WIDTH,
+  RECORD_FIELDS,
+  validateRecord,
+  type RecordRuleOptions,
+  type ValidatedRecord,
+} from '../domain/record.ts';
 import type { BatchStore, NewRecord } from '../store/batch-store.ts';
 import { probeJpeg } from './jpeg.ts';
 import { QuarantineReport } from './quarantine-report.ts';
@@ -76,92 +84,22 @@ export async function importBatch(options: ImportOptions): Promise<ImportSummary
     actor: options.actor,
   });
   const report = await QuarantineReport.create(options.reportDir, batch.id, file);
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-  const baseDir = path.dirname(path.resolve(file));
-  let read = 0;
-  let accepted = 0;
-  let namesShortened = 0;
-  let nextSeq = 1;
-  let chunk: Pending[] = [];
-  // Rejections wait for their window to close, so the report lists them in line order even
-  // though duplicates and portrait problems are only found when the chunk is stored.
-  let held: HeldEntry[] = [];
-  const reject = (line: number, issues: readonly FieldIssue[]): void => {
-    held.push({ line, issues });
-  };
-
-  const flush = async (): Promise<void> => {
-    const pending = chunk;
-    chunk = [];
-    if (pending.length > 0) await store(pending);
-    const windowEntries = held.sort((a, b) => a.line - b.line);
-    held = [];
-    for (const r of windowEntries) {
-      if (r.warning) report.warn(r.line, r.issues[0]!.field, r.issues[0]!.message);
-      else report.reject(r.line, r.issues);
-    }
-    await report.drain();
-    options.onProgress?.({ read, accepted, quarantined: report.rejected });
-  };
-
-  const store = async (pending: Pending[]): Promise<void> => {
-    await loadPortraits(pending, baseDir, reject);
-    const ready = pending.filter((p) => p.portraitPath === undefined || p.portrait !== undefined);
-    const records: NewRecord[] = ready.map((p) => ({
-      seq: nextSeq++,
-      lineNo: p.line,
-      pid: p.value.record.pid,
-      cardVariant: p.value.facts.variant,
-      personal: personalFields(p.value),
-      ...(p.portrait ? { portrait: p.portrait } : {}),
-    }));
-    const result = await options.store.addRecords(batch.id, records);
-    accepted += result.accepted.length;
-    for (const duplicate of result.duplicates) reject(duplicate.lineNo, [{ field: 'pid', message: duplicate.reason }]);
-    const acceptedSeqs = new Set(result.accepted);
-    records.forEach((r, i) => {
-      if (acceptedSeqs.has(r.seq) && ready[i]!.value.facts.nameShortened) {
-        namesShortened += 1;
-        held.push({ line: r.lineNo, warning: true, issues: [{ field: 'fullName', message: 'shortened in the MRZ (initials or cut): check the name line' }] });
-      }
-    });
-  };
-
-  const validation = { portraitRules: true, ...(options.today ? { today: options.today } : {}) };
+  const run = new ImportRun(options, batch.id, report, path.dirname(path.resolve(file)));
   try {
-    const handle = async (event: ReaderEvent): Promise<void> => {
-      if (event.kind === 'header') return;
-      read += 1;
-      if (event.kind === 'error') {
-        reject(event.line, [{ field: '(line)', message: event.message }]);
-      } else {
-        const checked = validateRecord(event.fields, validation);
-        if (!checked.ok) {
-          reject(event.line, checked.issues);
-        } else {
-          const portraitPath = checked.value.record.portrait;
-          chunk.push({ line: event.line, value: checked.value, ...(portraitPath ? { portraitPath } : {}) });
-        }
-      }
-      if (chunk.length >= chunkSize || held.length >= chunkSize) await flush();
-    };
-    if (!first.done) await handle(first.value);
-    for await (const event of events) await handle(event);
-    await flush();
+    if (!first.done) await run.add(first.value);
+    for await (const event of events) await run.add(event);
+    await run.finish();
   } catch (error) {
-    await report.close({ accepted, status: 'failed' }).catch(() => undefined);
+    await run.abandon();
+    await report.close({ accepted: run.accepted, status: 'failed' }).catch(() => undefined);
     await options.store.failImport(batch.id, describeFailure(error), options.actor);
     throw error;
   }
 
+  const accepted = run.accepted;
   const paths = await report.close({ accepted, status: accepted > 0 ? 'imported' : 'failed' });
   if (accepted > 0) {
-    await options.store.finishImport(batch.id, {
-      accepted,
-      quarantined: report.rejected,
-      reportPath: paths.json,
-      actor: options.actor,
-    });
+    await options.store.finishImport(batch.id, { accepted, quarantined: report.rejected, reportPath: paths.json, actor: options.actor });
   } else {
     await options.store.failImport(batch.id, 'no record was accepted', options.actor);
   }
@@ -170,10 +108,130 @@ export async function importBatch(options: ImportOptions): Promise<ImportSummary
     format,
     accepted,
     quarantined: report.rejected,
-    namesShortened,
+    namesShortened: run.namesShortened,
     reportPath: paths.json,
     reportTextPath: paths.text,
   };
+}
+
+/**
+ * A window of the file: the valid records of one chunk and the report entries found while reading
+ * it. Entries wait for their window to be stored, so the report lists them in line order although
+ * duplicates and portrait problems only come to light when the chunk is stored.
+ */
+class Window {
+  readonly records: Pending[] = [];
+  readonly entries: HeldEntry[] = [];
+
+  reject(line: number, issues: readonly FieldIssue[]): void {
+    this.entries.push({ line, issues });
+  }
+
+  warn(line: number, field: string, message: string): void {
+    this.entries.push({ line, issues: [{ field, message }], warning: true });
+  }
+}
+
+class ImportRun {
+  accepted = 0;
+  namesShortened = 0;
+  private read = 0;
+  private nextSeq = 1;
+  private window = new Window();
+  private storing: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
+  private readonly chunkSize: number;
+  private readonly validation: RecordRuleOptions;
+
+  constructor(
+    private readonly options: ImportOptions,
+    private readonly batchId: string,
+    private readonly report: QuarantineReport,
+    private readonly baseDir: string,
+  ) {
+    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+    this.validation = { portraitRules: true, ...(options.today ? { today: options.today } : {}) };
+  }
+
+  async add(event: ReaderEvent): Promise<void> {
+    if (event.kind === 'header') return;
+    this.read += 1;
+    if (event.kind === 'error') {
+      this.window.reject(event.line, [{ field: '(line)', message: event.message }]);
+    } else {
+      const checked = validateRecord(event.fields, this.validation);
+      if (!checked.ok) {
+        this.window.reject(event.line, checked.issues);
+      } else {
+        const portraitPath = checked.value.record.portrait;
+        this.window.records.push({ line: event.line, value: checked.value, ...(portraitPath ? { portraitPath } : {}) });
+      }
+    }
+    if (this.window.records.length >= this.chunkSize || this.window.entries.length >= this.chunkSize) await this.closeWindow();
+  }
+
+  async finish(): Promise<void> {
+    await this.closeWindow();
+    await this.storing;
+    this.throwIfFailed();
+  }
+
+  /** After a failure: let the chunk in flight settle before the batch is marked failed. */
+  async abandon(): Promise<void> {
+    await this.storing;
+  }
+
+  /**
+   * Hands the window to the store and returns once the previous one is stored. Storing a window
+   * thus overlaps with reading and validating the next, while only one is ever in the store:
+   * chunks commit in file order, so of two records with the same PID the later line is the
+   * duplicate, on SQLite and PostgreSQL alike.
+   */
+  private async closeWindow(): Promise<void> {
+    const window = this.window;
+    this.window = new Window();
+    await this.storing;
+    this.throwIfFailed();
+    // A rejection is kept, not left unhandled: the next window (or finish) reports it.
+    this.storing = this.store(window).catch((error: unknown) => {
+      this.failure = { error };
+    });
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async store(window: Window): Promise<void> {
+    if (window.records.length > 0) {
+      loadPortraits(window.records, this.baseDir, window);
+      const ready = window.records.filter((p) => p.portraitPath === undefined || p.portrait !== undefined);
+      const records: NewRecord[] = ready.map((p) => ({
+        seq: this.nextSeq++,
+        lineNo: p.line,
+        pid: p.value.record.pid,
+        cardVariant: p.value.facts.variant,
+        personal: personalFields(p.value),
+        ...(p.portrait ? { portrait: p.portrait } : {}),
+      }));
+      const result = await this.options.store.addRecords(this.batchId, records);
+      this.accepted += result.accepted.length;
+      for (const duplicate of result.duplicates) window.reject(duplicate.lineNo, [{ field: 'pid', message: duplicate.reason }]);
+      const acceptedSeqs = new Set(result.accepted);
+      records.forEach((r, i) => {
+        if (acceptedSeqs.has(r.seq) && ready[i]!.value.facts.nameShortened) {
+          this.namesShortened += 1;
+          window.warn(r.lineNo, 'fullName', 'shortened in the MRZ (initials or cut): check the name line');
+        }
+      });
+    }
+    for (const entry of window.entries.sort((a, b) => a.line - b.line)) {
+      if (entry.warning) this.report.warn(entry.line, entry.issues[0]!.field, entry.issues[0]!.message);
+      else this.report.reject(entry.line, entry.issues);
+    }
+    await this.report.drain();
+    this.options.onProgress?.({ read: this.read, accepted: this.accepted, quarantined: this.report.rejected });
+  }
 }
 
 async function sniffFormat(file: string): Promise<RecordFormat> {
@@ -205,36 +263,30 @@ function checkHeader(file: string, line: number, columns: readonly string[]): vo
   }
 }
 
-/** Reads and checks the chunk's portraits concurrently; a bad one quarantines its record. */
-async function loadPortraits(
-  pending: Pending[],
-  baseDir: string,
-  reject: (line: number, issues: readonly FieldIssue[]) => void,
-): Promise<void> {
-  const CONCURRENCY = 16;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < pending.length) {
-      const p = pending[next++]!;
-      if (p.portraitPath === undefined) continue;
-      const result = await readPortrait(baseDir, p.portraitPath);
-      if (result.ok) p.portrait = result.data;
-      else reject(p.line, [result.issue]);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+/**
+ * Reads and checks the chunk's portraits. Synchronous on purpose: a portrait is a few KiB, and
+ * open/stat/read/close as four thread-pool round trips cost the import more main-thread time than
+ * the system calls themselves (measured: ~65 µs against ~12 µs a file).
+ */
+function loadPortraits(pending: Pending[], baseDir: string, window: Window): void {
+  for (const p of pending) {
+    if (p.portraitPath === undefined) continue;
+    const result = readPortrait(baseDir, p.portraitPath);
+    if (result.ok) p.portrait = result.data;
+    else window.reject(p.line, [result.issue]);
+  }
 }
 
 type PortraitResult = { ok: true; data: Buffer } | { ok: false; issue: FieldIssue };
 
-async function readPortrait(baseDir: string, relative: string): Promise<PortraitResult> {
+function readPortrait(baseDir: string, relative: string): PortraitResult {
   const fail = (message: string): PortraitResult => ({ ok: false, issue: { field: 'portrait', message } });
   if (path.isAbsolute(relative)) return fail('must be a path relative to the batch file');
   const full = path.resolve(baseDir, relative);
   if (full !== baseDir && !full.startsWith(baseDir + path.sep)) return fail("must stay inside the batch file's folder");
   let data: Buffer;
   try {
-    data = await readFile(full);
+    data = readFileSync(full);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return fail(code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? 'error'})`);

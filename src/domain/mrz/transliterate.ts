@@ -62,7 +62,20 @@ export function transliterateName(name: string): TransliterationResult {
   return { ok: true, text: out.replace(/<+$/, '') };
 }
 
+// Names draw on a few hundred distinct letters, and NFD-decomposing each one again on every record
+// is most of the cost of a name line: remember each letter's answer (null: no transliteration).
+const letterCache = new Map<string, string | null>();
+
 function transliterateLetter(ch: string): string | undefined {
+  let mapped = letterCache.get(ch);
+  if (mapped === undefined) {
+    mapped = computeLetter(ch) ?? null;
+    if (letterCache.size < 10_000) letterCache.set(ch, mapped);
+  }
+  return mapped ?? undefined;
+}
+
+function computeLetter(ch: string): string | undefined {
   const special = SPECIAL[ch];
   if (special !== undefined) return special;
   let base = '';
