@@ -23,13 +23,14 @@ const columns = 'batch_id, seq, line_no, pid_hash, payload, has_portrait, card_v
 type Row = Record<string, unknown> & { seq: number; data: Buffer | null };
 let records = 0;
 let ms = 0;
-for (let from = 0; ; from += 1000) {
+for (let after = 0; ; ) {
   const rows = await all<Row>(
     `select ${columns.split(', ').map((c) => `r.${c}`).join(', ')}, p.data from records r ` +
-      'left join record_portraits p on p.batch_id = r.batch_id and p.seq = r.seq order by r.seq limit 1000 offset ?',
-    [from],
+      'left join record_portraits p on p.batch_id = r.batch_id and p.seq = r.seq where r.seq > ? order by r.seq limit 1000',
+    [after],
   );
   if (rows.length === 0) break;
+  after = rows.at(-1)!.seq;
   const t0 = performance.now();
   await run('begin');
   const pending: Promise<void>[] = [];
