@@ -117,8 +117,32 @@ export function todayUtc(now: Date = new Date()): CivilDate {
   return { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1, day: now.getUTCDate() };
 }
 
+/**
+ * Civil dates as day numbers (days since 1970-01-01) with integer arithmetic only (Howard
+ * Hinnant's days_from_civil / civil_from_days): date arithmetic and uniform draws between two dates
+ * without Date objects or time zones.
+ */
+export function dayNumber(date: CivilDate): number {
+  const y = date.month <= 2 ? date.year - 1 : date.year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (date.month + (date.month > 2 ? -3 : 9)) + 2) / 5) + date.day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+export function civilDate(days: number): CivilDate {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
 export function addDays(date: CivilDate, days: number): CivilDate {
-  const t = Date.UTC(date.year, date.month - 1, date.day) + days * 86_400_000;
-  const d = new Date(t);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+  return civilDate(dayNumber(date) + days);
 }

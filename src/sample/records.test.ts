@@ -5,7 +5,7 @@ import { vietnameseNameLine } from '../domain/mrz/name-line.ts';
 import { BORN_ABROAD_RANGE, PROVINCE_CODES, provinceName } from '../domain/personal-id.ts';
 import { validateRecord, type PersonalizationRecord } from '../domain/record.ts';
 import { cardValidity, RENEWAL_AGES } from '../domain/validity.ts';
-import { civilDate, dayNumber } from './civil-days.ts';
+import { civilDate, dayNumber } from '../domain/dates.ts';
 import { DEFAULT_ISSUE_TO, sampleRecords, type SampleOptions, type SampleRecord } from './generate.ts';
 import { missingLetters } from './letters.ts';
 import { BIRTH_COUNTRIES } from './places.ts';

@@ -14,12 +14,11 @@
  * - the edge cases of scenarios.ts at fixed positions.
  * Every record passes validateRecord with portrait rules, for a `today` after issueTo.
  */
-import { ageOn, anniversary, compareDates, earliestDate, formatCivilDate, formatPartialDate, isLeapYear, isRealDate, type CivilDate, type PartialDate } from '../domain/dates.ts';
+import { ageOn, anniversary, civilDate, compareDates, dayNumber, earliestDate, formatCivilDate, formatPartialDate, isLeapYear, isRealDate, type CivilDate, type PartialDate } from '../domain/dates.ts';
 import { centurySexDigit, PROVINCE_CODES, provinceName, type Sex } from '../domain/personal-id.ts';
 import type { PersonalizationRecord } from '../domain/record.ts';
 import { LAW_IN_FORCE, PORTRAIT_MIN_AGE } from '../domain/validity.ts';
 import { placeOfOrigin, residence } from './addresses.ts';
-import { civilDate, dayNumber } from './civil-days.ts';
 import { KINH, kinhReligions, MINORITIES, provinceEthnicMix } from './ethnicities.ts';
 import { MARK_DIRECTIONS, MARK_KINDS, MARK_LANDMARKS } from './marks.ts';
 import { drawName, longName, parentNames, type DrawnName } from './names.ts';

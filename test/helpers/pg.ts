@@ -3,6 +3,7 @@
 // Administered through knex rather than pg directly: knex brings its own types (pg has none installed).
 import { randomBytes } from 'node:crypto';
 import knex, { type Knex } from 'knex';
+import { describePgUrl } from '../../src/store/db.ts';
 
 export const PG_ADMIN_URL_ENV = 'CARDLINE_TEST_PG_ADMIN_URL';
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -47,7 +48,7 @@ async function withAdmin<T>(adminUrl: string, work: (admin: Knex) => Promise<T>)
       await admin.raw('select 1');
     } catch (err) {
       throw new Error(
-        `PostgreSQL is not reachable at ${redact(adminUrl)} (${(err as Error).message}). The store tests ` +
+        `PostgreSQL is not reachable at ${describePgUrl(adminUrl)} (${(err as Error).message}). The store tests ` +
           'need it: start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, ' +
           `or point ${PG_ADMIN_URL_ENV} at a server where this user may create databases.`,
         { cause: err },
@@ -56,15 +57,5 @@ async function withAdmin<T>(adminUrl: string, work: (admin: Knex) => Promise<T>)
     return await work(admin);
   } finally {
     await admin.destroy();
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
   }
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { civilDate, dayNumber } from './civil-days.ts';
+import { civilDate, dayNumber } from './dates.ts';
 
 describe('civil day numbers', () => {
   it('agree with Date.UTC (the proleptic Gregorian calendar) and round-trip', () => {
