@@ -92,6 +92,7 @@ describe.each(BACKENDS)('importBatch on $name', (backend) => {
       JSON.stringify(adult(3, { portrait: 'portraits/small.jpg' })),
       JSON.stringify(adult(4, { portrait: 'portraits/not.jpg' })),
       JSON.stringify(adult(5, { portrait: '../outside.jpg' })),
+      JSON.stringify(adult(7, { portrait: 'portraits' })),
       JSON.stringify({ ...child(2), portrait: 'portraits/ok.jpg' }),
       '{"pid": 1}',
       '',
@@ -100,7 +101,7 @@ describe.each(BACKENDS)('importBatch on $name', (backend) => {
     const file = path.join(dir, `batch-${backend.name}.jsonl`);
     await writeFile(file, `\uFEFF${lines.join('\r\n')}\r\n`);
     const summary = await run(file);
-    expect(summary).toMatchObject({ format: 'jsonl', accepted: 3, quarantined: 7, namesShortened: 1 });
+    expect(summary).toMatchObject({ format: 'jsonl', accepted: 3, quarantined: 8, namesShortened: 1 });
 
     const report = await readReport(summary.reportPath);
     expect(report.entries).toStrictEqual([
@@ -109,13 +110,14 @@ describe.each(BACKENDS)('importBatch on $name', (backend) => {
       { line: 5, kind: 'rejected', issues: [{ field: 'portrait', message: 'is 240 × 320 px; at least 300 × 400 (width × height) is required' }] },
       { line: 6, kind: 'rejected', issues: [{ field: 'portrait', message: 'is not a usable JPEG: not a JPEG: it does not start with the SOI marker FFD8' }] },
       { line: 7, kind: 'rejected', issues: [{ field: 'portrait', message: "must stay inside the batch file's folder" }] },
+      { line: 8, kind: 'rejected', issues: [{ field: 'portrait', message: 'is not a regular file' }] },
       {
-        line: 8,
+        line: 9,
         kind: 'rejected',
         issues: [{ field: 'portrait', message: 'is not allowed: the holder is under 6 on the issue date and gets a card without portrait' }],
       },
       {
-        line: 9,
+        line: 10,
         kind: 'rejected',
         issues: [
           { field: 'pid', message: 'must be a text of 12 digits (as a JSON number it would lose its leading zeros)' },
@@ -127,12 +129,12 @@ describe.each(BACKENDS)('importBatch on $name', (backend) => {
           { field: 'issueDate', message: 'is required' },
         ],
       },
-      { line: 11, kind: 'warning', issues: [{ field: 'fullName', message: 'shortened in the MRZ (initials or cut): check the name line' }] },
+      { line: 12, kind: 'warning', issues: [{ field: 'fullName', message: 'shortened in the MRZ (initials or cut): check the name line' }] },
     ]);
-    expect(report.summary).toStrictEqual({ accepted: 3, quarantined: 7, warnings: 1, status: 'imported' });
+    expect(report.summary).toStrictEqual({ accepted: 3, quarantined: 8, warnings: 1, status: 'imported' });
 
     const batch = await store.getBatch(summary.batchId);
-    expect(batch).toMatchObject({ status: 'imported', acceptedCount: 3, quarantinedCount: 7, name: path.basename(file) });
+    expect(batch).toMatchObject({ status: 'imported', acceptedCount: 3, quarantinedCount: 8, name: path.basename(file) });
     expect(await store.recordPersonal(summary.batchId, 1)).toMatchObject({ pid: '001090000001', fullName: 'Nguyễn Văn An', nationality: 'VNM' });
     expect(await store.recordPortrait(summary.batchId, 1)).toStrictEqual(await readFile(path.join(dir, 'portraits/ok.jpg')));
     expect(await store.recordPortrait(summary.batchId, 2)).toBeUndefined();

@@ -5,7 +5,7 @@
  * memory at a time, duplicates are found through the store's index, and the report is
  * streamed to disk.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { CivilDate } from '../domain/dates.ts';
@@ -286,12 +286,15 @@ function readPortrait(baseDir: string, relative: string): PortraitResult {
   if (full !== baseDir && !full.startsWith(baseDir + path.sep)) return fail("must stay inside the batch file's folder");
   let data: Buffer;
   try {
+    // Looked at before it is read: a directory, a FIFO or a huge file must not be read in whole.
+    const stat = statSync(full);
+    if (!stat.isFile()) return fail('is not a regular file');
+    if (stat.size > PORTRAIT_MAX_BYTES) return fail(`is larger than ${PORTRAIT_MAX_BYTES / 1024 / 1024} MiB`);
     data = readFileSync(full);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return fail(code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? 'error'})`);
   }
-  if (data.length > PORTRAIT_MAX_BYTES) return fail(`is larger than ${PORTRAIT_MAX_BYTES / 1024 / 1024} MiB`);
   const probe = probeJpeg(data);
   if (!probe.ok) return fail(`is not a usable JPEG: ${probe.reason}`);
   if (probe.width < PORTRAIT_MIN_WIDTH || probe.height < PORTRAIT_MIN_HEIGHT) {
