@@ -1,0 +1,109 @@
+/**
+ * Job and result data: what travels in JobData and ResultData (OPC UA ByteStrings, Modbus job
+ * folder files) for each station kind. UTF-8 JSON documents with binary parts in base64, versioned
+ * by `v` — easy for a station's PC-based controller to parse, and a laser job with its page images
+ * stays a single document. docs/plc-interface.md ("Job and result data") is the reference.
+ */
+import { z } from 'zod';
+
+const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' }).transform((s) => Buffer.from(s, 'base64'));
+const fid = z.string().regex(/^[0-9A-F]{4}$/, { error: 'must be a 4-digit upper-case hex file id' });
+const mrzLines = z.tuple([z.string(), z.string(), z.string()]);
+
+export const JobSchema = z.discriminatedUnion('kind', [
+  /** Feeder: feed the present blank for this record. */
+  z.strictObject({ v: z.literal(1), kind: z.literal('feed'), recordRef: z.string().min(1).max(64) }),
+  /** Encoder head: write these chip files (and the access keys), then lock the chip. */
+  z.strictObject({
+    v: z.literal(1),
+    kind: z.literal('chip'),
+    files: z.array(z.strictObject({ fid, data: b64 })).min(1),
+    /** Basic Access Control keys derived from the MRZ (ICAO 9303-11), when the chip is to answer BAC. */
+    bac: z.strictObject({ kEnc: b64, kMac: b64 }).optional(),
+  }),
+  /** Laser: engrave these sides; the MRZ lines are what the engraving's MRZ zone must read. */
+  z.strictObject({
+    v: z.literal(1),
+    kind: z.literal('laser'),
+    sides: z.array(z.strictObject({ side: z.enum(['front', 'back']), mediaType: z.string(), data: b64 })).min(1),
+    mrz: mrzLines.optional(),
+  }),
+  /** QA: inspect the card (read the chip, OCR the MRZ, grade the print). */
+  z.strictObject({ v: z.literal(1), kind: z.literal('inspect') }),
+  /** Output: stack the card, or put it in the reject bin. */
+  z.strictObject({
+    v: z.literal(1),
+    kind: z.literal('output'),
+    destination: z.enum(['stacker', 'reject']),
+    reason: z.number().int().nonnegative().optional(),
+  }),
+  /** Any station: pass the card on untouched (it is already bound for the reject bin). */
+  z.strictObject({ v: z.literal(1), kind: z.literal('skip') }),
+]);
+
+export type Job = z.output<typeof JobSchema>;
+export type JobKind = Job['kind'];
+
+export const ResultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ v: z.literal(1), kind: z.literal('feed') }),
+  z.strictObject({ v: z.literal(1), kind: z.literal('chip'), written: z.array(fid) }),
+  z.strictObject({ v: z.literal(1), kind: z.literal('laser'), engravedSha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.strictObject({
+    v: z.literal(1),
+    kind: z.literal('inspect'),
+    /** The chip's files as read back (through BAC once personalized), or null when nothing answered. */
+    chip: z.strictObject({ files: z.array(z.strictObject({ fid, data: b64 })) }).nullable(),
+    /** The MRZ as the camera read it, or null when no MRZ was found. */
+    ocrMrz: mrzLines.nullable(),
+    /** ISO/IEC 15415-style print grade, 0.0 (F) to 4.0 (A). */
+    printGrade: z.number().min(0).max(4),
+  }),
+  z.strictObject({ v: z.literal(1), kind: z.literal('output'), bin: z.enum(['stacker', 'reject']), position: z.number().int().nonnegative() }),
+  z.strictObject({ v: z.literal(1), kind: z.literal('skip') }),
+]);
+
+export type JobResult = z.output<typeof ResultSchema>;
+
+type Encodable = Record<string, unknown> | unknown[] | string | number | boolean | null | Buffer | undefined;
+
+function toJson(value: Encodable): unknown {
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (Array.isArray(value)) return value.map((v) => toJson(v as Encodable));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toJson(v as Encodable)]));
+  }
+  return value;
+}
+
+export function encodeJob(job: Job): Buffer {
+  return Buffer.from(JSON.stringify(toJson(job as unknown as Encodable)), 'utf8');
+}
+
+export function encodeResult(result: JobResult): Buffer {
+  return Buffer.from(JSON.stringify(toJson(result as unknown as Encodable)), 'utf8');
+}
+
+export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+
+function decode<T>(schema: z.ZodType<T>, data: Buffer, what: string): Decoded<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString('utf8'));
+  } catch {
+    return { ok: false, reason: `${what} is not JSON` };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    return { ok: false, reason: `${what}: ${first.path.join('.') || '(document)'}: ${first.message}` };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+export function decodeJob(data: Buffer): Decoded<Job> {
+  return decode(JobSchema, data, 'job data');
+}
+
+export function decodeResult(data: Buffer): Decoded<JobResult> {
+  return decode(ResultSchema, data, 'result data');
+}
