@@ -244,3 +244,43 @@ function nodeAt(root: unknown, keys: readonly PropertyKey[]): Node | undefined {
   }
   return node;
 }
+
+/** Where a unit is reached: the one place that turns a line file into addresses. */
+export type UnitAddress =
+  | { readonly transport: 'opcua'; readonly endpointUrl: string; readonly objectPath: readonly string[] }
+  | {
+      readonly transport: 'modbus';
+      readonly host: string;
+      readonly port: number;
+      readonly unitId: number;
+      readonly jobDir: string;
+      readonly pollMs: number;
+      readonly requestTimeoutMs: number;
+    };
+
+/**
+ * OPC UA: the station object `<line id>/<station id>` under Objects (or objectPath), an encoder's
+ * heads below it as `Head1`…; Modbus: unit 1 (or modbus.unitId), an encoder's heads as units 1…N,
+ * each unit with its own job folder `<station job folder>/u<unit>`.
+ */
+export function unitAddress(line: LineConfig, unit: StationUnit, dataDir: string): UnitAddress {
+  const s = unit.station;
+  if (s.transport === 'opcua') {
+    const sim = line.simulation?.opcua;
+    const endpointUrl = s.opcua?.endpoint ?? `opc.tcp://${sim?.host ?? '127.0.0.1'}:${sim?.port ?? 4840}`;
+    const base = s.opcua?.objectPath?.split('/').filter((p) => p !== '') ?? [line.id, s.id];
+    return { transport: 'opcua', endpointUrl, objectPath: unit.head === undefined ? base : [...base, `Head${unit.head}`] };
+  }
+  const m = s.modbus!;
+  const unitId = unit.head ?? m.unitId;
+  const stationDir = m.jobDir ?? path.join(dataDir, 'jobs', line.id, s.id);
+  return {
+    transport: 'modbus',
+    host: m.host,
+    port: m.port,
+    unitId,
+    jobDir: path.join(stationDir, `u${unitId}`),
+    pollMs: m.pollMs,
+    requestTimeoutMs: m.requestTimeoutMs,
+  };
+}
