@@ -1,0 +1,257 @@
+/**
+ * The handshake logic over the in-memory transport, against a small scripted PLC that follows the
+ * PLC side of docs/plc-interface.md: every phase, every timeout, reconnection mid-job, and no lost
+ * or duplicated result over 1,000 jobs.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { HandshakeLink } from './handshake-link.ts';
+import { MemoryTransport } from './memory-transport.ts';
+import { PACKML_STATES, commandTarget } from './packml.ts';
+import { RESULT_CODES } from './result-codes.ts';
+import { CommandRejectedError, HandshakeTimeoutError, StationLinkError, type StationEvent } from './station-link.ts';
+import { dataCrc32, TagStore } from './tag-store.ts';
+
+/** The PLC side of the handshake, scripted: present a card, take the job, finish when told. */
+class ScriptedPlc {
+  lastAck = 0;
+  ackJobs = true;
+  finishAutomatically = true;
+  heartbeat: NodeJS.Timeout;
+
+  constructor(readonly store: TagStore) {
+    store.setPlc({ StateCurrent: PACKML_STATES.Execute });
+    store.setCommandHandler((command) => {
+      const target = commandTarget(store.get('StateCurrent') as never, command);
+      if (target === undefined) return { accepted: false, detail: `not allowed in state ${store.get('StateCurrent')}` };
+      store.setPlc({ StateCurrent: target });
+      return { accepted: true };
+    });
+    store.onChange((changes, by) => {
+      if (by !== 'host') return;
+      if (changes.JobReady && this.ackJobs && store.get('JobId') !== this.lastAck) this.take();
+      if (changes.DoneAck && store.get('Done')) store.setPlc({ Done: false });
+    });
+    this.heartbeat = setInterval(() => store.setPlc({ Heartbeat: store.get('Heartbeat') + 1 }), 20);
+  }
+
+  present(serial: string): void {
+    this.store.setPlc({ CardSerial: serial, CardPresent: true });
+  }
+
+  take(): void {
+    const jobId = this.store.get('JobId');
+    this.lastAck = jobId;
+    this.store.setPlc({ JobAck: jobId, CardPresent: false });
+    if (this.finishAutomatically) setImmediate(() => this.finish(RESULT_CODES.Good));
+  }
+
+  finish(result: number, data = Buffer.from(`result of ${this.lastAck}`)): void {
+    this.store.setPlc({ ResultData: data, ResultDataSize: data.length, ResultDataCrc32: dataCrc32(data), ResultJobId: this.lastAck, Result: result, Done: true });
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeat);
+  }
+}
+
+const fast = { jobAckMs: 300, doneMs: 500, doneClearMs: 300, commandMs: 300, heartbeatMs: 200, hostHeartbeatPeriodMs: 50 };
+
+function setup(timeouts = fast) {
+  const store = new TagStore('laser');
+  const plc = new ScriptedPlc(store);
+  const transport = new MemoryTransport(store);
+  const link = new HandshakeLink('laser', transport, timeouts);
+  const events: StationEvent[] = [];
+  link.subscribe((e) => events.push(e));
+  const next = (type: StationEvent['type'], after = 0): Promise<StationEvent> =>
+    new Promise((resolve, reject) => {
+      const found = events.slice(after).find((e) => e.type === type);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => reject(new Error(`no ${type} event`)), 2000);
+      const off = link.subscribe((e) => {
+        if (e.type !== type) return;
+        clearTimeout(timer);
+        off();
+        resolve(e);
+      });
+    });
+  cleanups.push(async () => {
+    plc.stop();
+    await link.close();
+  });
+  return { store, plc, transport, link, events, next };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+describe('HandshakeLink', () => {
+  it('runs one card through every phase and leaves the tags clean', async () => {
+    const { store, plc, link, events, next } = setup();
+    await link.connect();
+    expect(link.connected).toBe(true);
+    expect(events.map((e) => e.type)).toStrictEqual(['plc.link.up', 'plc.state']);
+
+    plc.present('VNA00000001');
+    expect(await next('plc.card.present')).toStrictEqual({ type: 'plc.card.present', stationId: 'laser', cardSerial: 'VNA00000001' });
+    const data = Buffer.alloc(400 * 1024, 7);
+    await link.sendJob({ jobId: 41, cardSerial: 'VNA00000001', data });
+    expect(store.get('JobData').equals(data)).toBe(true);
+    expect(store.get('JobDataCrc32')).toBe(dataCrc32(data));
+
+    const done = await next('plc.job.done');
+    expect(done).toStrictEqual({
+      type: 'plc.job.done',
+      stationId: 'laser',
+      jobId: 41,
+      cardSerial: 'VNA00000001',
+      result: 0,
+      data: Buffer.from('result of 41'),
+    });
+    await link.acknowledgeDone(41);
+    expect(store.tags).toMatchObject({ Done: false, DoneAck: false, JobReady: false, JobAck: 41 });
+    expect(events.map((e) => e.type).slice(2)).toStrictEqual(['plc.card.present', 'plc.job.accepted', 'plc.job.done']);
+  });
+
+  it('loses and duplicates nothing over 1,000 jobs', async () => {
+    const { plc, link, events } = setup();
+    await link.connect();
+    const done = new Map<number, string>();
+    link.subscribe((e) => {
+      if (e.type === 'plc.job.done') {
+        expect(done.has(e.jobId)).toBe(false);
+        done.set(e.jobId, e.data.toString());
+      }
+    });
+    for (let i = 1; i <= 1000; i++) {
+      const serial = `CL${String(i).padStart(8, '0')}`;
+      const presented = new Promise<void>((resolve) => {
+        const off = link.subscribe((e) => {
+          if (e.type === 'plc.card.present' && e.cardSerial === serial) {
+            off();
+            resolve();
+          }
+        });
+      });
+      plc.present(serial);
+      await presented;
+      const finished = new Promise<void>((resolve) => {
+        const off = link.subscribe((e) => {
+          if (e.type === 'plc.job.done' && e.jobId === i) {
+            off();
+            resolve();
+          }
+        });
+      });
+      await link.sendJob({ jobId: i, cardSerial: serial, data: Buffer.from(serial) });
+      await finished;
+      await link.acknowledgeDone(i);
+    }
+    expect(done.size).toBe(1000);
+    expect([...done.entries()].every(([id, d]) => d === `result of ${id}`)).toBe(true);
+    expect(events.filter((e) => e.type === 'plc.job.failed' || e.type === 'plc.fault')).toStrictEqual([]);
+  }, 60_000);
+
+  it('fails a job the PLC does not acknowledge in time', async () => {
+    const { plc, link, store, next } = setup();
+    await link.connect();
+    plc.ackJobs = false;
+    plc.present('VNA00000002');
+    await next('plc.card.present');
+    await expect(link.sendJob({ jobId: 5, cardSerial: 'VNA00000002', data: Buffer.from('x') })).rejects.toThrow(HandshakeTimeoutError);
+    expect(await next('plc.job.failed')).toMatchObject({ jobId: 5, code: 'timeout', cardSerial: 'VNA00000002' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.get('JobReady')).toBe(false);
+  });
+
+  it('fails a job whose result does not come in time', async () => {
+    const { plc, link, next } = setup();
+    await link.connect();
+    plc.finishAutomatically = false;
+    plc.present('VNA00000003');
+    await next('plc.card.present');
+    await link.sendJob({ jobId: 6, cardSerial: 'VNA00000003', data: Buffer.from('x') });
+    expect(await next('plc.job.failed')).toMatchObject({ jobId: 6, code: 'timeout' });
+  });
+
+  it('refuses a job for a card that is not present, and a second job while one is in the station', async () => {
+    const { plc, link, next } = setup();
+    await link.connect();
+    plc.finishAutomatically = false;
+    plc.present('VNA00000004');
+    await next('plc.card.present');
+    await expect(link.sendJob({ jobId: 7, cardSerial: 'VNA00000099', data: Buffer.alloc(1) })).rejects.toThrow(/not the card present/);
+    await link.sendJob({ jobId: 7, cardSerial: 'VNA00000004', data: Buffer.alloc(1) });
+    plc.present('VNA00000005');
+    await expect(link.sendJob({ jobId: 8, cardSerial: 'VNA00000005', data: Buffer.alloc(1) })).rejects.toThrow(
+      expect.objectContaining({ code: 'busy' }) as StationLinkError,
+    );
+  });
+
+  it('delivers a result that completed while the link was down, once', async () => {
+    const { plc, link, transport, events, next } = setup();
+    await link.connect();
+    plc.finishAutomatically = false;
+    plc.present('VNA00000006');
+    await next('plc.card.present');
+    await link.sendJob({ jobId: 9, cardSerial: 'VNA00000006', data: Buffer.from('x') });
+    transport.disconnect();
+    expect(await next('plc.link.down')).toMatchObject({ reason: 'connection dropped' });
+    plc.finish(RESULT_CODES.Good);
+    transport.reconnect();
+    const done = await next('plc.job.done');
+    expect(done).toMatchObject({ jobId: 9, result: 0 });
+    await link.acknowledgeDone(9);
+    // The PLC shows the same result again (e.g. our DoneAck write was lost): acknowledged, not reported twice.
+    transport.disconnect();
+    plc.store.setPlc({ Done: true });
+    transport.reconnect();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events.filter((e) => e.type === 'plc.job.done')).toHaveLength(1);
+    expect(plc.store.get('Done')).toBe(false);
+  });
+
+  it('fails a job the PLC lost in a restart, with a reason', async () => {
+    const { plc, link, transport, next } = setup();
+    await link.connect();
+    plc.finishAutomatically = false;
+    plc.present('VNA00000007');
+    await next('plc.card.present');
+    await link.sendJob({ jobId: 10, cardSerial: 'VNA00000007', data: Buffer.from('x') });
+    transport.disconnect();
+    plc.store.setPlc({ StateCurrent: PACKML_STATES.Stopped, JobAck: 0, Done: false, ResultJobId: 0 });
+    transport.reconnect();
+    expect(await next('plc.job.failed')).toMatchObject({ jobId: 10, code: 'lost', reason: expect.stringMatching(/no longer holds the job/) });
+  });
+
+  it('reports the link down when the PLC heartbeat freezes, and up when it resumes', async () => {
+    const { plc, link, next, events } = setup();
+    await link.connect();
+    plc.stop();
+    expect(await next('plc.link.down')).toMatchObject({ reason: expect.stringMatching(/heartbeat has not changed for 200 ms/) });
+    expect(link.connected).toBe(false);
+    plc.heartbeat = setInterval(() => plc.store.setPlc({ Heartbeat: plc.store.get('Heartbeat') + 1 }), 20);
+    const ups = events.filter((e) => e.type === 'plc.link.up').length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.filter((e) => e.type === 'plc.link.up').length).toBe(ups + 1);
+    expect(link.connected).toBe(true);
+  });
+
+  it('sends commands and reports refusals with the station state', async () => {
+    const { link, next } = setup();
+    await link.connect();
+    await link.command('Hold');
+    expect(await next('plc.state', 2)).toMatchObject({ status: { state: PACKML_STATES.Holding } });
+    await expect(link.command('Clear')).rejects.toThrow(CommandRejectedError);
+    await expect(link.command('Clear')).rejects.toThrow(/command Clear refused: not allowed in state 10/);
+  });
+
+  it('writes the host heartbeat while connected', async () => {
+    const { store, link } = setup();
+    await link.connect();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(store.get('HostHeartbeat')).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,398 @@
+/**
+ * The StationLink over any TagTransport: the card-driven job handshake, its timeouts, the
+ * heartbeats and the reconciliation after a reconnection, written once for OPC UA and Modbus
+ * (docs/plc-interface.md, "The handshake"). Every job sent ends in exactly one `plc.job.done` or
+ * `plc.job.failed`; a result is reported once even when the PLC shows it again after a reconnection.
+ */
+import type { PackMLCommandName, PackMLState } from './packml.ts';
+import {
+  CommandRejectedError,
+  DEFAULT_TIMEOUTS,
+  HandshakeTimeoutError,
+  LinkDownError,
+  StationLinkError,
+  type JobFailureCode,
+  type LinkTimeouts,
+  type StationEvent,
+  type StationJob,
+  type StationLink,
+  type StationStatus,
+} from './station-link.ts';
+import type { PlcTags } from './tags.ts';
+import type { TagTransport } from './transport.ts';
+
+type Phase = 'sent' | 'accepted' | 'done' | 'acking';
+
+interface InFlight {
+  readonly jobId: number;
+  readonly cardSerial: string;
+  phase: Phase;
+  timer: NodeJS.Timeout | undefined;
+  accepted?: { resolve: () => void; reject: (error: Error) => void };
+  cleared?: { resolve: () => void; reject: (error: Error) => void };
+}
+
+/** How many finished job ids are remembered to recognise a result the PLC shows again. */
+const REMEMBERED_JOBS = 64;
+
+export class HandshakeLink implements StationLink {
+  private readonly listeners = new Set<(event: StationEvent) => void>();
+  private readonly plc: Partial<PlcTags> = {};
+  private readonly timeouts: LinkTimeouts;
+  private transportUp = false;
+  private heartbeatFresh = true;
+  private lastHeartbeatChange = 0;
+  private reportedUp = false;
+  private job: InFlight | undefined;
+  private finished: number[] = [];
+  private presentedSerial: string | undefined;
+  private hostHeartbeat = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void)[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+  private lastStatus: StationStatus | undefined;
+
+  constructor(
+    readonly stationId: string,
+    private readonly transport: TagTransport,
+    timeouts: Partial<LinkTimeouts> = {},
+  ) {
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
+  }
+
+  get endpoint(): string {
+    return this.transport.endpoint;
+  }
+
+  get status(): StationStatus | undefined {
+    return this.lastStatus;
+  }
+
+  get connected(): boolean {
+    return this.transportUp && this.heartbeatFresh;
+  }
+
+  subscribe(listener: (event: StationEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async connect(): Promise<void> {
+    if (this.closed) throw new StationLinkError('closed', this.stationId, 'the link is closed');
+    this.unsubscribe.push(
+      this.transport.onConnection((up, reason) => this.onConnection(up, reason)),
+      // Tag batches are handled one after the other: a result read must not overtake the Done=0 behind it.
+      this.transport.onTags((changes, full) => {
+        this.queue = this.queue.then(() => this.onTags(changes, full)).catch((error: unknown) => this.fault(error));
+      }),
+    );
+    await this.transport.connect();
+    this.timers.push(
+      setInterval(() => this.beatHost(), this.timeouts.hostHeartbeatPeriodMs),
+      setInterval(() => this.watchHeartbeat(), Math.max(50, this.timeouts.heartbeatMs / 4)),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    if (this.job) this.endJob(new StationLinkError('closed', this.stationId, 'the link was closed'));
+    await this.transport.close();
+  }
+
+  async sendJob(job: StationJob): Promise<void> {
+    if (this.closed) throw new StationLinkError('closed', this.stationId, 'the link is closed');
+    if (!this.connected) throw new LinkDownError(this.stationId, 'cannot send a job');
+    if (job.jobId <= 0 || !Number.isInteger(job.jobId) || job.jobId > 0xffffffff) {
+      throw new StationLinkError('protocol', this.stationId, `job id ${job.jobId} is not a 32-bit number above 0`);
+    }
+    if (this.job) {
+      throw new StationLinkError('busy', this.stationId, `job ${this.job.jobId} for card ${this.job.cardSerial} is still in the station`);
+    }
+    if (!this.plc.CardPresent || this.plc.CardSerial !== job.cardSerial) {
+      throw new StationLinkError('protocol', this.stationId, `card ${job.cardSerial} is not the card present at the station (${this.plc.CardPresent ? this.plc.CardSerial : 'none'})`);
+    }
+    const inFlight: InFlight = { jobId: job.jobId, cardSerial: job.cardSerial, phase: 'sent', timer: undefined };
+    this.job = inFlight;
+    const accepted = new Promise<void>((resolve, reject) => {
+      inFlight.accepted = { resolve, reject };
+    });
+    // Handled from the start: a timeout may reject it while the job is still being written.
+    accepted.catch(() => undefined);
+    inFlight.timer = setTimeout(() => {
+      if (this.job === inFlight && inFlight.phase === 'sent') this.failJob('timeout', new HandshakeTimeoutError(this.stationId, 'job-ack', this.timeouts.jobAckMs));
+    }, this.timeouts.jobAckMs);
+    try {
+      await this.transport.writeJob(job.jobId, job.data);
+      await this.transport.write({ JobReady: true });
+    } catch (error) {
+      if (this.job === inFlight) this.failJob('lost', this.asLinkError(error, 'writing the job'));
+    }
+    return accepted;
+  }
+
+  async acknowledgeDone(jobId: number): Promise<void> {
+    const job = this.job;
+    if (!job || job.jobId !== jobId || job.phase !== 'done') {
+      if (this.finished.includes(jobId)) return; // already acknowledged: repeating is harmless
+      throw new StationLinkError('protocol', this.stationId, `job ${jobId} has no result waiting for acknowledgement`);
+    }
+    job.phase = 'acking';
+    const cleared = new Promise<void>((resolve, reject) => {
+      job.cleared = { resolve, reject };
+    });
+    cleared.catch(() => undefined);
+    this.armTimer(job, this.timeouts.doneClearMs, () => {
+      this.endJob(new HandshakeTimeoutError(this.stationId, 'done-clear', this.timeouts.doneClearMs));
+    });
+    await this.transport.write({ DoneAck: true });
+    // The PLC may have cleared Done between our write and this line; onTags settles it either way.
+    if (this.plc.Done === false) await this.onDoneCleared();
+    return cleared;
+  }
+
+  async command(command: PackMLCommandName): Promise<void> {
+    if (!this.connected) throw new LinkDownError(this.stationId, `cannot send command ${command}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HandshakeTimeoutError(this.stationId, 'command', this.timeouts.commandMs)), this.timeouts.commandMs);
+    });
+    try {
+      const outcome = await Promise.race([this.transport.command(command), timeout]);
+      if (!outcome.accepted) throw new CommandRejectedError(this.stationId, command, this.lastStatus?.state, outcome.detail);
+    } catch (error) {
+      if (error instanceof StationLinkError) throw error;
+      throw this.asLinkError(error, `command ${command}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private emit(event: StationEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own; the link must keep delivering to the others.
+      }
+    }
+  }
+
+  private fault(error: unknown): void {
+    const linkError = error instanceof StationLinkError ? error : this.asLinkError(error, 'handling PLC tags');
+    this.emit({ type: 'plc.fault', stationId: this.stationId, error: linkError });
+  }
+
+  private asLinkError(error: unknown, doing: string): StationLinkError {
+    if (error instanceof StationLinkError) return error;
+    if (!this.transportUp) return new LinkDownError(this.stationId, `while ${doing}`, { cause: error });
+    return new StationLinkError('protocol', this.stationId, `${doing} failed: ${(error as Error).message}`, { cause: error });
+  }
+
+  private onConnection(up: boolean, reason: string): void {
+    this.transportUp = up;
+    if (up) {
+      // The heartbeat gets a fresh period after every (re)connection.
+      this.heartbeatFresh = true;
+      this.lastHeartbeatChange = Date.now();
+    }
+    this.reportLink(reason);
+  }
+
+  private reportLink(reason: string): void {
+    const up = this.connected;
+    if (up === this.reportedUp) return;
+    this.reportedUp = up;
+    this.emit(up ? { type: 'plc.link.up', stationId: this.stationId } : { type: 'plc.link.down', stationId: this.stationId, reason });
+  }
+
+  private beatHost(): void {
+    if (!this.transportUp) return;
+    this.hostHeartbeat = (this.hostHeartbeat + 1) >>> 0;
+    // A lost heartbeat write is harmless: the next one follows, and link loss is reported by the transport.
+    this.transport.write({ HostHeartbeat: this.hostHeartbeat }).catch(() => undefined);
+  }
+
+  private watchHeartbeat(): void {
+    if (!this.transportUp || !this.heartbeatFresh) return;
+    if (Date.now() - this.lastHeartbeatChange > this.timeouts.heartbeatMs) {
+      this.heartbeatFresh = false;
+      this.reportLink(`the PLC heartbeat has not changed for ${this.timeouts.heartbeatMs} ms`);
+    }
+  }
+
+  private async onTags(changes: Partial<PlcTags>, full: boolean): Promise<void> {
+    Object.assign(this.plc, changes);
+    if (changes.Heartbeat !== undefined) {
+      this.lastHeartbeatChange = Date.now();
+      if (!this.heartbeatFresh) {
+        this.heartbeatFresh = true;
+        this.reportLink('heartbeat resumed');
+      }
+    }
+    this.updateStatus(changes, full);
+    if (full) await this.reconcile();
+    else await this.advance(changes);
+  }
+
+  private updateStatus(changes: Partial<PlcTags>, full: boolean): void {
+    const p = this.plc;
+    if (p.StateCurrent === undefined) return;
+    const status: StationStatus = {
+      state: p.StateCurrent as PackMLState,
+      unitMode: p.UnitModeCurrent ?? 1,
+      processed: p.ProdProcessedCount ?? 0,
+      defective: p.ProdDefectiveCount ?? 0,
+      stopReason: p.StopReason ?? 0,
+    };
+    const previous = this.lastStatus;
+    this.lastStatus = status;
+    const stateChanged = full || changes.StateCurrent !== undefined || changes.StopReason !== undefined || changes.UnitModeCurrent !== undefined;
+    if (stateChanged && (!previous || previous.state !== status.state || previous.stopReason !== status.stopReason || previous.unitMode !== status.unitMode)) {
+      this.emit({ type: 'plc.state', stationId: this.stationId, status, previous: previous?.state });
+    }
+  }
+
+  /** The handshake's next step from what changed. */
+  private async advance(changes: Partial<PlcTags>): Promise<void> {
+    const p = this.plc;
+    if (changes.CardPresent !== undefined || changes.CardSerial !== undefined) this.checkCardPresent();
+    const job = this.job;
+    if (job && job.phase === 'sent' && p.JobAck === job.jobId) this.accept(job);
+    if (changes.Done !== undefined || changes.ResultJobId !== undefined) {
+      if (p.Done) await this.onDone();
+      else if (job?.phase === 'acking') await this.onDoneCleared();
+    }
+  }
+
+  private checkCardPresent(): void {
+    const p = this.plc;
+    if (!p.CardPresent) {
+      this.presentedSerial = undefined;
+      return;
+    }
+    const serial = p.CardSerial ?? '';
+    if (serial === '' || serial === this.presentedSerial) return;
+    this.presentedSerial = serial;
+    // A card whose job is already in the station is not presented again.
+    if (this.job?.cardSerial === serial) return;
+    this.emit({ type: 'plc.card.present', stationId: this.stationId, cardSerial: serial });
+  }
+
+  private accept(job: InFlight): void {
+    job.phase = 'accepted';
+    this.armTimer(job, this.timeouts.doneMs, () => {
+      if (this.job === job && job.phase === 'accepted') this.failJob('timeout', new HandshakeTimeoutError(this.stationId, 'done', this.timeouts.doneMs));
+    });
+    this.transport.write({ JobReady: false }).catch((error: unknown) => this.fault(error));
+    job.accepted?.resolve();
+    this.emit({ type: 'plc.job.accepted', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial });
+  }
+
+  private async onDone(): Promise<void> {
+    const p = this.plc;
+    const resultJobId = p.ResultJobId ?? 0;
+    const job = this.job;
+    if (job && resultJobId === job.jobId && (job.phase === 'accepted' || job.phase === 'sent')) {
+      if (job.phase === 'sent') this.accept(job);
+      const data = await this.transport.readResultData(job.jobId, { size: p.ResultDataSize ?? 0, crc32: p.ResultDataCrc32 ?? 0 });
+      if (this.job !== job) return;
+      job.phase = 'done';
+      this.clearTimer(job);
+      this.emit({ type: 'plc.job.done', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial, result: p.Result ?? 0, data });
+      return;
+    }
+    if (job && resultJobId === job.jobId) return; // already reported, waiting for the host's acknowledgement
+    if (this.finished.includes(resultJobId)) {
+      // The PLC shows a result we acknowledged before a reconnection: acknowledge it again.
+      await this.transport.write({ DoneAck: true });
+      return;
+    }
+    if (resultJobId === 0 && !job) {
+      // A card the station rejected without a job (NoJobInTime): the same handshake, job id 0.
+      const serial = p.CardSerial || this.presentedSerial || '';
+      const inFlight: InFlight = { jobId: 0, cardSerial: serial, phase: 'done', timer: undefined };
+      this.job = inFlight;
+      const data = await this.transport.readResultData(0, { size: p.ResultDataSize ?? 0, crc32: p.ResultDataCrc32 ?? 0 });
+      this.emit({ type: 'plc.job.done', stationId: this.stationId, jobId: 0, cardSerial: serial, result: p.Result ?? 0, data });
+      return;
+    }
+    this.fault(new StationLinkError('protocol', this.stationId, `the PLC reports a result for job ${resultJobId}, which is not the job in the station (${job?.jobId ?? 'none'})`));
+  }
+
+  private async onDoneCleared(): Promise<void> {
+    const job = this.job;
+    if (!job || job.phase !== 'acking') return;
+    await this.transport.write({ DoneAck: false });
+    this.endJob();
+  }
+
+  /**
+   * After a (re)connection: settle the job in flight from what the PLC now shows. A result is
+   * taken (or acknowledged again); a job the PLC still holds goes on; a job it no longer knows —
+   * it restarted, or never saw JobReady — fails as `lost`, so the controller checks the card.
+   */
+  private async reconcile(): Promise<void> {
+    const p = this.plc;
+    this.presentedSerial = undefined;
+    const job = this.job;
+    if (job && p.Done && p.ResultJobId === job.jobId) {
+      if (job.phase === 'acking') await this.transport.write({ DoneAck: true });
+      else await this.onDone();
+    } else if (job?.phase === 'acking') {
+      await this.onDoneCleared();
+    } else if (job && job.phase !== 'done' && p.JobAck === job.jobId) {
+      if (job.phase === 'sent') this.accept(job);
+    } else if (job && job.phase !== 'done') {
+      this.failJob('lost', new LinkDownError(this.stationId, 'the PLC no longer holds the job after the reconnection'));
+    } else if (!job && p.Done) {
+      await this.onDone();
+    }
+    this.checkCardPresent();
+  }
+
+  private failJob(code: JobFailureCode, error: StationLinkError): void {
+    const job = this.job;
+    if (!job) return;
+    this.emit({ type: 'plc.job.failed', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial, code, reason: error.message });
+    if (job.phase === 'sent') this.transport.write({ JobReady: false }).catch(() => undefined);
+    this.endJob(error);
+  }
+
+  private endJob(error?: Error): void {
+    const job = this.job;
+    if (!job) return;
+    this.job = undefined;
+    this.clearTimer(job);
+    if (job.jobId !== 0) {
+      this.finished.push(job.jobId);
+      if (this.finished.length > REMEMBERED_JOBS) this.finished.shift();
+    }
+    if (error) {
+      job.accepted?.reject(error);
+      job.cleared?.reject(error);
+    } else {
+      job.cleared?.resolve();
+    }
+    // Settled promises ignore later calls; the ones nobody awaits must not become unhandled rejections.
+    job.accepted = undefined;
+    job.cleared = undefined;
+  }
+
+  private armTimer(job: InFlight, ms: number, onTimeout: () => void): void {
+    this.clearTimer(job);
+    job.timer = setTimeout(onTimeout, ms);
+  }
+
+  private clearTimer(job: InFlight): void {
+    if (job.timer) clearTimeout(job.timer);
+    job.timer = undefined;
+  }
+}
