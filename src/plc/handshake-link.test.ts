@@ -8,7 +8,8 @@ import { HandshakeLink } from './handshake-link.ts';
 import { MemoryTransport } from './memory-transport.ts';
 import { PACKML_STATES, commandTarget } from './packml.ts';
 import { RESULT_CODES } from './result-codes.ts';
-import { CommandRejectedError, HandshakeTimeoutError, StationLinkError, type StationEvent } from './station-link.ts';
+import type { StationLinkError} from './station-link.ts';
+import { CommandRejectedError, HandshakeTimeoutError, type StationEvent } from './station-link.ts';
 import { dataCrc32, TagStore } from './tag-store.ts';
 
 /** The PLC side of the handshake, scripted: present a card, take the job, finish when told. */

@@ -100,7 +100,7 @@ export class MemoryTransport implements TagTransport {
     for (const l of this.connectionListeners) l(true, 'connected');
     const full: Partial<Record<string, unknown>> = {};
     for (const name of PLC_TAGS) if (name !== 'ResultData') full[name] = this.store.get(name);
-    for (const l of this.tagListeners) l(full as Partial<PlcTags>, true);
+    for (const l of this.tagListeners) l(full, true);
   }
 
   private detach(): void {
