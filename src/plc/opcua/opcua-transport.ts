@@ -1,0 +1,763 @@
+/**
+ * The controller's OPC UA client for one station unit: the TagTransport port over node-opcua
+ * (address space: address-space.ts; contract: docs/plc-interface.md, "OPC UA").
+ *
+ * At each connection it resolves the unit's nodes with TranslateBrowsePathsToNodeIds from Objects
+ * (so it works against any server that implements the browse paths, not only our simulator), then
+ * opens ONE subscription with an exception-based monitored item per PLC-written tag (plus
+ * ResultData). The initial notifications of those items are the full snapshot; after that, each
+ * DataChangeNotification is one onTags call (split only where a tag changed twice). There are no
+ * Read calls in steady state.
+ *
+ * The connection is this module's own: a link (client, session, subscription) is opened, used, and
+ * thrown away whole when anything about it fails (the channel closes, the subscription's keep-alives
+ * stop, the server goes silent past requestTimeoutMs); a supervisor opens a new one with backoff and
+ * a new full snapshot. node-opcua's built-in reconnection is off, because a repaired session may keep
+ * its subscription and then no snapshot follows.
+ */
+import {
+  AttributeIds,
+  type ClientSession,
+  type ClientSubscription,
+  coerceNodeId,
+  DataChangeFilter,
+  DataChangeTrigger,
+  type DataValue,
+  DataType,
+  DeadbandType,
+  MessageSecurityMode,
+  type MonitoredItemNotification,
+  type NodeId,
+  type NotificationMessage,
+  OPCUAClient,
+  type OPCUACertificateManager,
+  resolveNodeId,
+  SecurityPolicy,
+  type StatusCode,
+  StatusCodes,
+  TimestampsToReturn,
+  type UserIdentityInfo,
+  UserTokenType,
+  Variant,
+  VariantArrayType,
+  type Argument,
+  type BrowsePathResult,
+  ReferenceTypeIds,
+} from 'node-opcua';
+import { stateName, type PackMLCommandName } from '../packml.ts';
+import { LinkDownError, ProtocolError, StationLinkError } from '../station-link.ts';
+import { dataCrc32 } from '../tag-store.ts';
+import { tagSpec, TAGS, type HostTags, type PlcTags, type TagName, type TagSpec } from '../tags.ts';
+import type { CommandOutcome, TagTransport } from '../transport.ts';
+import {
+  CARDLINE_NAMESPACE_URI,
+  COMMAND_METHODS,
+  commandMethod,
+  MAX_CHUNK_COUNT,
+  MAX_DATA_BYTES,
+  MAX_MESSAGE_BYTES,
+  MONITORED_TAGS,
+  PACKML_NAMESPACE_URI,
+  STATE_MACHINES,
+  tagRelativePath,
+  tagValueFromVariant,
+  tagVariant,
+} from './address-space.ts';
+import { acquireCertificateManager, pkiLayout, releaseCertificateManager } from './pki.ts';
+
+export interface OpcuaTransportOptions {
+  readonly endpointUrl: string;
+  /** Browse names from Objects to the unit object (cardline namespace). */
+  readonly objectPath: readonly string[];
+  /** The controller's client certificate store (see pki.ts). */
+  readonly pkiDir: string;
+  readonly security: {
+    readonly mode: 'None' | 'Sign' | 'SignAndEncrypt';
+    readonly policy: 'None' | 'Basic256Sha256';
+    /** Anonymous when absent. */
+    readonly user?: { readonly username: string; readonly password: string };
+  };
+  /**
+   * Requested publishing interval, ms (default 10). It bounds how late a PLC change reaches the
+   * controller; the server may revise it upwards (node-opcua's default floor is 50 ms).
+   */
+  readonly publishingIntervalMs?: number;
+  /**
+   * A request without an answer after this long fails, and a server silent this long (no publish
+   * response, not even a keep-alive, which it sends every quarter of it) is taken as gone. Default 5000.
+   */
+  readonly requestTimeoutMs?: number;
+  /** How long readResultData waits for a ResultData that matches Done's size and CRC. Default 2000. */
+  readonly resultDataTimeoutMs?: number;
+  /** For error messages; default the object path. */
+  readonly unitId?: string;
+}
+
+export const OPCUA_CLIENT_APPLICATION_NAME = 'cardline-controller';
+
+const DEFAULT_PUBLISHING_INTERVAL_MS = 10;
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+const DEFAULT_RESULT_DATA_TIMEOUT_MS = 2000;
+const BACKOFF_MS = [100, 250, 500, 1000, 2000, 4000, 5000] as const;
+
+export function createOpcuaTransport(options: OpcuaTransportOptions): TagTransport {
+  return new OpcuaTransport(options);
+}
+
+interface MethodTarget {
+  readonly objectId: NodeId;
+  readonly methodId: NodeId;
+  /** Defaults for the declared input arguments (Start takes a PackMLDescriptorDataType[]), or why there are none. */
+  readonly inputArguments: Variant[] | string;
+}
+
+interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A connection attempt failed for a reason retrying will not fix without an operator (see connect()). */
+class ConfigurationError extends ProtocolError {}
+
+/** One connection: client, session, subscription. Thrown away whole when it fails. */
+class Link {
+  readonly broken = deferred<string>();
+  isBroken = false;
+  /** False once the channel is known dead or silent: nothing more can be said to the server. */
+  reachable = true;
+  session: ClientSession | undefined;
+  subscription: ClientSubscription | undefined;
+  readonly nodes = new Map<TagName, NodeId>();
+  readonly methods = new Map<string, MethodTarget>();
+  /** clientHandle → tag, known once the monitored items exist. */
+  handles: Map<number, TagName> | undefined;
+  readonly early: MonitoredItemNotification[][] = [];
+  lastHeard = Date.now();
+  revisedPublishingIntervalMs = 0;
+  silenceLimitMs = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(readonly client: OPCUAClient) {}
+
+  fail(reason: string, reachable = true): void {
+    if (!reachable) this.reachable = false;
+    if (this.isBroken) return;
+    this.isBroken = true;
+    this.broken.resolve(reason);
+  }
+
+  heard(): void {
+    this.lastHeard = Date.now();
+  }
+
+  watch(limitMs: number): void {
+    this.silenceLimitMs = limitMs;
+    this.lastHeard = Date.now();
+    this.watchdog = setInterval(
+      () => {
+        const silent = Date.now() - this.lastHeard;
+        if (silent > limitMs) this.fail(`no answer from the server for ${silent} ms (keep-alive lost)`, false);
+      },
+      Math.max(50, Math.min(1000, limitMs / 4)),
+    );
+    this.watchdog.unref();
+  }
+
+  async dispose(timeoutMs: number): Promise<void> {
+    clearInterval(this.watchdog);
+    this.fail('closed');
+    const client = this.client;
+    // Closing the session deletes its subscription; on a dead or silent channel this cannot
+    // succeed, and the server drops the orphan when its session timeout runs out.
+    if (this.session && this.reachable) {
+      await withTimeout(this.session.close(true), timeoutMs, 'closing the session').catch(() => undefined);
+    }
+    await withTimeout(client.disconnect(), timeoutMs, 'disconnecting').catch(() => undefined);
+  }
+}
+
+class OpcuaTransport implements TagTransport {
+  readonly endpoint: string;
+  private readonly unitId: string;
+  private readonly requestTimeoutMs: number;
+  private readonly publishingIntervalMs: number;
+  private readonly resultDataTimeoutMs: number;
+  private readonly tagListeners = new Set<(changes: Partial<PlcTags>, full: boolean) => void>();
+  private readonly connectionListeners = new Set<(connected: boolean, reason: string) => void>();
+  private readonly resultWaiters = new Set<() => void>();
+
+  private closed = false;
+  private running: Promise<void> | undefined;
+  private first: Deferred<void> | undefined;
+  private link: Link | undefined;
+  /** The link being opened: cached so close() can tear it down; dropped when the attempt ends. */
+  private opening: Link | undefined;
+  private certificateManager: OPCUACertificateManager | undefined;
+  private wake: (() => void) | undefined;
+  private reported: { connected: boolean; reason: string } | undefined;
+  private resultData: Buffer = Buffer.alloc(0);
+  private lastState: number | undefined;
+  /** The full snapshot being collected from a new link's initial notifications. */
+  private snapshot: { link: Link; values: Partial<PlcTags> & { ResultData?: Buffer }; seen: Set<TagName>; delivered: Deferred<void> } | undefined;
+
+  constructor(private readonly options: OpcuaTransportOptions) {
+    this.endpoint = `${options.endpointUrl} ${options.objectPath.join('/')}`;
+    this.unitId = options.unitId ?? options.objectPath.join('/');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.publishingIntervalMs = options.publishingIntervalMs ?? DEFAULT_PUBLISHING_INTERVAL_MS;
+    this.resultDataTimeoutMs = options.resultDataTimeoutMs ?? DEFAULT_RESULT_DATA_TIMEOUT_MS;
+    if ((options.security.mode === 'None') !== (options.security.policy === 'None')) {
+      throw new Error(`${this.endpoint}: security mode ${options.security.mode} does not go with policy ${options.security.policy}`);
+    }
+  }
+
+  /**
+   * Starts the supervisor and resolves once the first link is up and its full snapshot delivered.
+   * Transient failures (nothing listening, timeouts) are retried with backoff for as long as it
+   * takes. A first attempt refused for configuration (certificate not trusted by either side, user
+   * refused, security policy not offered, nodes missing) rejects instead, with what to do; call
+   * connect() again once it is fixed. After the first connection everything is retried.
+   */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(new StationLinkError('closed', this.unitId, `${this.endpoint}: the transport is closed`));
+    if (!this.running) {
+      const first = deferred<void>();
+      this.first = first;
+      this.running = this.supervise(first).finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.first!.promise;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) {
+      await this.running;
+      return;
+    }
+    this.closed = true;
+    this.wake?.();
+    this.link?.fail('closed');
+    this.opening?.fail('closed');
+    await this.running;
+    for (const waiter of this.resultWaiters) waiter();
+    if (this.certificateManager) {
+      const manager = this.certificateManager;
+      this.certificateManager = undefined;
+      await releaseCertificateManager(manager);
+    }
+  }
+
+  onTags(listener: (changes: Partial<PlcTags>, full: boolean) => void): () => void {
+    this.tagListeners.add(listener);
+    return () => this.tagListeners.delete(listener);
+  }
+
+  onConnection(listener: (connected: boolean, reason: string) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  async write(values: Partial<Omit<HostTags, 'JobData'>>): Promise<void> {
+    const entries = (Object.entries(values) as [TagName, unknown][]).filter(([, v]) => v !== undefined);
+    for (const [tag] of entries) {
+      const spec = TAGS.find((t) => t.name === tag);
+      if (!spec || spec.writer !== 'host' || spec.type === 'bytes') throw new Error(`${this.endpoint}: ${tag} is not a host tag that write() takes`);
+    }
+    if (entries.length === 0) return;
+    await this.writeTags(entries, 'write');
+  }
+
+  async writeJob(jobId: number, data: Buffer): Promise<void> {
+    if (data.length > MAX_DATA_BYTES) throw new ProtocolError(this.unitId, `${this.endpoint}: job ${jobId} data is ${data.length} bytes, over the ${MAX_DATA_BYTES} the link carries`);
+    await this.writeTags(
+      [
+        ['JobData', data],
+        ['JobDataSize', data.length],
+        ['JobDataCrc32', dataCrc32(data)],
+        ['JobId', jobId],
+      ],
+      `job ${jobId}`,
+    );
+  }
+
+  async readResultData(jobId: number, expected: { size: number; crc32: number }): Promise<Buffer> {
+    const matches = (): boolean => this.resultData.length === expected.size && dataCrc32(this.resultData) === expected.crc32 >>> 0;
+    if (!matches()) {
+      const started = Date.now();
+      await new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (matches() || this.closed || Date.now() - started >= this.resultDataTimeoutMs) done();
+        };
+        const timer = setTimeout(() => done(), this.resultDataTimeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          this.resultWaiters.delete(check);
+          resolve();
+        };
+        this.resultWaiters.add(check);
+      });
+      if (!matches()) {
+        const got = this.resultData;
+        throw new ProtocolError(
+          this.unitId,
+          `${this.endpoint}: result data of job ${jobId}: Done announced ${expected.size} bytes with CRC-32 ${hex(expected.crc32)}, ` +
+            `but the last ResultData delivered has ${got.length} bytes with CRC-32 ${hex(dataCrc32(got))} (waited ${this.resultDataTimeoutMs} ms)`,
+        );
+      }
+    }
+    return Buffer.from(this.resultData);
+  }
+
+  async command(command: PackMLCommandName): Promise<CommandOutcome> {
+    const link = this.requireLink(`command ${command}`);
+    const placement = commandMethod(command, this.lastState);
+    const key = `${placement.on}.${placement.method}`;
+    const target = link.methods.get(key);
+    const where = `${this.endpoint}: command ${command} (method ${[...STATE_MACHINES[placement.on], placement.method].join('/')})`;
+    if (!target) throw new ProtocolError(this.unitId, `${where}: the station has no such method`);
+    if (typeof target.inputArguments === 'string') throw new ProtocolError(this.unitId, `${where}: ${target.inputArguments}`);
+    const result = await this.request(link, where, (session) =>
+      session.call({ objectId: target.objectId, methodId: target.methodId, inputArguments: target.inputArguments as Variant[] }),
+    );
+    if (result.statusCode.isGood()) return { accepted: true };
+    if (result.statusCode.equals(StatusCodes.BadInvalidState)) {
+      const state = this.lastState === undefined ? 'an unknown state' : `state ${stateName(this.lastState)}`;
+      return { accepted: false, detail: `the station refused ${command} in ${state} (${result.statusCode.name})` };
+    }
+    throw new ProtocolError(this.unitId, `${where} failed: ${describeStatus(result.statusCode)}`);
+  }
+
+  // ---- writes and requests ---------------------------------------------------------------------
+
+  private async writeTags(entries: readonly (readonly [TagName, unknown])[], what: string): Promise<void> {
+    const link = this.requireLink(what);
+    const nodesToWrite = entries.map(([tag, value]) => {
+      const spec = tagSpec(tag);
+      checkValueType(spec, value, this.endpoint);
+      return {
+        nodeId: link.nodes.get(tag)!,
+        attributeId: AttributeIds.Value,
+        value: { value: new Variant(tagVariant(tag, value as never)) },
+      };
+    });
+    const statuses = await this.request(link, `${this.endpoint}: ${what}`, (session) => session.write(nodesToWrite));
+    const refused = entries.flatMap(([tag], i) => {
+      const status = statuses[i];
+      return status?.isGood() ? [] : [`${tag} (${link.nodes.get(tag)!.toString()}): ${status ? describeStatus(status) : 'no status returned'}`];
+    });
+    if (refused.length > 0) throw new ProtocolError(this.unitId, `${this.endpoint}: ${what}: the server refused the write of ${refused.join('; ')}`);
+  }
+
+  private requireLink(what: string): Link {
+    const link = this.link;
+    if (!link || link.isBroken) {
+      throw new LinkDownError(this.unitId, `${this.endpoint}: cannot ${what}: ${this.reported?.connected === false ? this.reported.reason : 'not connected'}`);
+    }
+    return link;
+  }
+
+  /** A service call on the link's session; transport failures become LinkDownError with context. */
+  private async request<T>(link: Link, where: string, call: (session: ClientSession) => Promise<T>): Promise<T> {
+    const session = link.session!;
+    try {
+      const result = await call(session);
+      link.heard();
+      return result;
+    } catch (err) {
+      throw new LinkDownError(this.unitId, `${where}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  // ---- connection supervision ------------------------------------------------------------------
+
+  private async supervise(first: Deferred<void>): Promise<void> {
+    let failures = 0;
+    let everConnected = false;
+    try {
+      // Kept across connect() calls (a refused first connection may be retried): given back by close().
+      this.certificateManager ??= await acquireCertificateManager(this.options.pkiDir);
+    } catch (err) {
+      first.reject(new ConfigurationError(this.unitId, `${this.endpoint}: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
+    while (!this.closed) {
+      let link: Link | undefined;
+      try {
+        link = await this.open(first);
+        everConnected = true;
+        failures = 0;
+        const reason = await link.broken.promise;
+        this.link = undefined;
+        if (!this.closed) this.report(false, reason);
+        await link.dispose(Math.min(this.requestTimeoutMs, 2000));
+        if (this.closed) break;
+      } catch (err) {
+        if (this.closed) break;
+        const error = err instanceof StationLinkError ? err : new LinkDownError(this.unitId, String(err));
+        this.report(false, error.message);
+        if (!everConnected && error instanceof ConfigurationError) {
+          first.reject(error);
+          return;
+        }
+        failures += 1;
+      }
+      await this.sleep(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]!);
+    }
+    first.reject(new StationLinkError('closed', this.unitId, `${this.endpoint}: closed before the first connection`));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms * (0.8 + 0.4 * Math.random()));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
+  /** Tells the listeners about a change of state (and the first failure before any connection). */
+  private report(connected: boolean, reason: string): void {
+    const previous = this.reported;
+    this.reported = { connected, reason };
+    if (previous?.connected === connected) return;
+    for (const listener of this.connectionListeners) {
+      try {
+        listener(connected, reason);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  /** Opens a link; resolves once its snapshot has been delivered. Cleans up whatever it opened on failure. */
+  private async open(first: Deferred<void>): Promise<Link> {
+    const { security } = this.options;
+    const client = OPCUAClient.create({
+      applicationName: OPCUA_CLIENT_APPLICATION_NAME,
+      clientName: `cardline ${this.unitId}`,
+      clientCertificateManager: this.certificateManager!,
+      securityMode: MessageSecurityMode[security.mode],
+      securityPolicy: SecurityPolicy[security.policy],
+      endpointMustExist: false,
+      // Reconnection is the supervisor's (see the file comment).
+      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 1000 },
+      keepSessionAlive: false,
+      requestedSessionTimeout: Math.max(10_000, 4 * this.requestTimeoutMs),
+      defaultTransactionTimeout: this.requestTimeoutMs,
+      // The socket's own inactivity limit, behind the watchdog (which names the cause).
+      transportTimeout: 2 * this.requestTimeoutMs,
+      transportSettings: { maxMessageSize: MAX_MESSAGE_BYTES, maxChunkCount: MAX_CHUNK_COUNT },
+    });
+    const link = new Link(client);
+    this.opening = link;
+    // 'close' follows 'connection_lost' at once and carries the cause: let it speak first.
+    client.on('connection_lost', () => setImmediate(() => link.fail('the connection to the server was lost', false)));
+    client.on('close', (err?: Error | null) => link.fail(`the connection closed${err ? ` (${err.message})` : ''}`, false));
+    client.on('timed_out_request', () => link.fail(`a request got no answer within ${this.requestTimeoutMs} ms`, false));
+    client.on('receive_response', () => link.heard());
+    const attemptMs = Math.max(10_000, 3 * this.requestTimeoutMs);
+    try {
+      const snapshot = deferred<void>();
+      const brokenWhileOpening = link.broken.promise.then((reason) => {
+        throw new LinkDownError(this.unitId, `${this.endpoint}: ${reason}`);
+      });
+      // It settles after the attempt too (when the link later breaks): handled here, not an unhandled rejection.
+      brokenWhileOpening.catch(() => undefined);
+      snapshot.promise.catch(() => undefined);
+      await withTimeout(Promise.race([this.establish(link, snapshot), brokenWhileOpening]), attemptMs, 'connecting');
+      this.opening = undefined;
+      if (this.closed) throw new StationLinkError('closed', this.unitId, `${this.endpoint}: closed while connecting`);
+      first.resolve();
+      return link;
+    } catch (err) {
+      this.opening = undefined;
+      if (this.link === link) this.link = undefined;
+      await link.dispose(Math.min(this.requestTimeoutMs, 2000));
+      throw this.explain(err);
+    }
+  }
+
+  private async establish(link: Link, snapshotDelivered: Deferred<void>): Promise<void> {
+    const { client } = link;
+    const { security, endpointUrl } = this.options;
+    await client.connect(endpointUrl);
+    const user: UserIdentityInfo = security.user
+      ? { type: UserTokenType.UserName, userName: security.user.username, password: security.user.password }
+      : { type: UserTokenType.Anonymous };
+    const session = await client.createSession(user);
+    link.session = session;
+    session.on('session_closed', () => link.fail('the server closed the session'));
+    await this.resolveNodes(link, session);
+
+    const interval = this.publishingIntervalMs;
+    const keepAliveMs = this.requestTimeoutMs / 4;
+    const subscription = await session.createSubscription2({
+      requestedPublishingInterval: interval,
+      requestedMaxKeepAliveCount: Math.max(1, Math.ceil(keepAliveMs / interval)),
+      requestedLifetimeCount: Math.max(3 * Math.ceil(keepAliveMs / interval), Math.ceil(30_000 / interval)),
+      maxNotificationsPerPublish: 0,
+      publishingEnabled: true,
+      priority: 100,
+    });
+    link.subscription = subscription;
+    link.revisedPublishingIntervalMs = subscription.publishingInterval;
+    subscription.on('keepalive', () => link.heard());
+    subscription.on('terminated', () => link.fail('the subscription ended'));
+    subscription.on('status_changed', (status: StatusCode) => link.fail(`the subscription ended: ${describeStatus(status)}`));
+    subscription.on('raw_notification', (message: NotificationMessage) => {
+      link.heard();
+      this.onNotification(link, message, snapshotDelivered);
+    });
+    // The server may grant a slower publishing interval, and with it a slower keep-alive.
+    link.watch(Math.max(this.requestTimeoutMs, 3 * subscription.publishingInterval * subscription.maxKeepAliveCount));
+
+    const tags = MONITORED_TAGS;
+    const group = await subscription.monitorItems(
+      tags.map((tag) => ({ nodeId: link.nodes.get(tag)!, attributeId: AttributeIds.Value })),
+      {
+        samplingInterval: 0,
+        queueSize: 16,
+        discardOldest: true,
+        // StatusValueTimestamp: the same value written again is a notification too (a Done set twice).
+        filter: new DataChangeFilter({ trigger: DataChangeTrigger.StatusValueTimestamp, deadbandType: DeadbandType.None, deadbandValue: 0 }),
+      },
+      TimestampsToReturn.Source,
+    );
+    const refused = group.monitoredItems.flatMap((item, i) => (item.statusCode.isGood() ? [] : [`${tags[i]}: ${describeStatus(item.statusCode)}`]));
+    if (refused.length > 0) throw new ConfigurationError(this.unitId, `${this.endpoint}: the server refused to monitor ${refused.join('; ')}`);
+    link.handles = new Map(group.monitoredItems.map((item, i) => [item.monitoringParameters.clientHandle, tags[i]!]));
+
+    this.snapshot = { link, values: {}, seen: new Set(), delivered: snapshotDelivered };
+    for (const items of link.early.splice(0)) this.onDataChange(link, items);
+    await snapshotDelivered.promise;
+  }
+
+  private async resolveNodes(link: Link, session: ClientSession): Promise<void> {
+    const namespaces = await session.readNamespaceArray();
+    const ns = namespaces.indexOf(CARDLINE_NAMESPACE_URI);
+    const nsPackML = namespaces.indexOf(PACKML_NAMESPACE_URI);
+    if (ns < 0) throw new ConfigurationError(this.unitId, `${this.endpoint}: the server has no namespace ${CARDLINE_NAMESPACE_URI}: it does not implement the cardline PLC interface`);
+    const unitPath = this.options.objectPath.map((name) => ({ namespaceIndex: ns, name }));
+    const paths: { label: string; elements: { namespaceIndex: number; name: string }[]; required: boolean; use: (id: NodeId) => void }[] = [];
+    for (const spec of TAGS) {
+      paths.push({
+        label: spec.name,
+        elements: [...unitPath, ...tagRelativePath(spec.name).map((name) => ({ namespaceIndex: ns, name }))],
+        required: true,
+        use: (id) => link.nodes.set(spec.name, id),
+      });
+    }
+    const methods = new Map<string, { objectId?: NodeId; methodId?: NodeId; argumentsId?: NodeId }>();
+    if (nsPackML >= 0) {
+      for (const m of COMMAND_METHODS) {
+        const key = `${m.on}.${m.method}`;
+        const entry: { objectId?: NodeId; methodId?: NodeId; argumentsId?: NodeId } = {};
+        methods.set(key, entry);
+        const machine = [...unitPath, ...STATE_MACHINES[m.on].map((name) => ({ namespaceIndex: nsPackML, name }))];
+        const method = [...machine, { namespaceIndex: nsPackML, name: m.method }];
+        paths.push({ label: `${key} object`, elements: machine, required: false, use: (id) => (entry.objectId = id) });
+        paths.push({ label: key, elements: method, required: false, use: (id) => (entry.methodId = id) });
+        paths.push({ label: `${key} arguments`, elements: [...method, { namespaceIndex: 0, name: 'InputArguments' }], required: false, use: (id) => (entry.argumentsId = id) });
+      }
+    }
+    const results: BrowsePathResult[] = await session.translateBrowsePath(
+      paths.map((p) => ({
+        startingNode: resolveNodeId('ObjectsFolder'),
+        relativePath: { elements: p.elements.map((targetName) => ({ referenceTypeId: coerceNodeId(ReferenceTypeIds.HierarchicalReferences), isInverse: false, includeSubtypes: true, targetName })) },
+      })),
+    );
+    const missing: string[] = [];
+    paths.forEach((p, i) => {
+      const result = results[i];
+      const target = result?.statusCode.isGood() ? result.targets?.[0] : undefined;
+      if (target) {
+        p.use(target.targetId);
+      } else if (p.required) {
+        missing.push(`Objects/${p.elements.map((e) => e.name).join('/')} (${result ? describeStatus(result.statusCode) : 'no result'})`);
+      }
+    });
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+      throw new ConfigurationError(this.unitId, `${this.endpoint}: the server lacks ${missing.length} of the unit's variables: ${shown}; check the object path`);
+    }
+
+    // The methods' declared input arguments, read once here so a call passes what the server expects.
+    const withArguments = [...methods.entries()].filter(([, m]) => m.argumentsId);
+    const declared = withArguments.length === 0 ? [] : await session.read(withArguments.map(([, m]) => ({ nodeId: m.argumentsId!, attributeId: AttributeIds.Value })));
+    const declaredByKey = new Map(withArguments.map(([key], i) => [key, declared[i]]));
+    for (const [key, m] of methods) {
+      if (!m.objectId || !m.methodId) continue;
+      link.methods.set(key, { objectId: m.objectId, methodId: m.methodId, inputArguments: defaultArguments(declaredByKey.get(key)) });
+    }
+  }
+
+  // ---- notifications ---------------------------------------------------------------------------
+
+  private onNotification(link: Link, message: NotificationMessage, snapshotDelivered: Deferred<void>): void {
+    for (const data of message.notificationData ?? []) {
+      if (!data) continue;
+      const kind = data.schema.name;
+      if (kind === 'DataChangeNotification') {
+        const items = (data as unknown as { monitoredItems?: MonitoredItemNotification[] | null }).monitoredItems ?? [];
+        if (!link.handles) link.early.push(items);
+        else this.onDataChange(link, items);
+      } else if (kind === 'StatusChangeNotification') {
+        const status = (data as unknown as { status: StatusCode }).status;
+        link.fail(`the server ended the subscription: ${describeStatus(status)}`);
+        snapshotDelivered.reject(new LinkDownError(this.unitId, `${this.endpoint}: the server ended the subscription: ${describeStatus(status)}`));
+      }
+    }
+  }
+
+  private onDataChange(link: Link, items: readonly MonitoredItemNotification[]): void {
+    if (link.isBroken || !link.handles) return;
+    const snapshot = this.snapshot?.link === link ? this.snapshot : undefined;
+    let batch: Partial<PlcTags> & { ResultData?: Buffer } = {};
+    const flush = (): void => {
+      if (Object.keys(batch).length > 0) this.deliver(batch, false);
+      batch = {};
+    };
+    for (const item of items) {
+      const tag = link.handles.get(item.clientHandle);
+      if (!tag) continue;
+      const value = this.decode(tag, item.value);
+      if (value === undefined) continue;
+      if (snapshot) {
+        (snapshot.values as Record<string, unknown>)[tag] = value;
+        snapshot.seen.add(tag);
+        continue;
+      }
+      if (tag in batch) flush();
+      (batch as Record<string, unknown>)[tag] = value;
+    }
+    if (snapshot) {
+      if (snapshot.seen.size < MONITORED_TAGS.length) return;
+      this.snapshot = undefined;
+      this.link = link;
+      this.report(true, `connected to ${this.endpoint} (${this.options.security.mode}, publishing interval ${link.revisedPublishingIntervalMs} ms)`);
+      this.deliver(snapshot.values, true);
+      snapshot.delivered.resolve();
+      return;
+    }
+    flush();
+  }
+
+  private decode(tag: TagName, dataValue: DataValue): unknown {
+    // A bad status carries no value (BadWaitingForInitialData on a PLC that is starting up): the
+    // tag is not delivered, and a snapshot waits for a good one.
+    if (!dataValue.statusCode.isGoodish()) return undefined;
+    const decoded = tagValueFromVariant(tagSpec(tag), dataValue.value);
+    return 'value' in decoded ? decoded.value : undefined;
+  }
+
+  private deliver(values: Partial<PlcTags> & { ResultData?: Buffer }, full: boolean): void {
+    const { ResultData, ...tags } = values;
+    if (ResultData !== undefined) {
+      this.resultData = ResultData;
+      for (const waiter of this.resultWaiters) waiter();
+    }
+    if (tags.StateCurrent !== undefined) this.lastState = tags.StateCurrent;
+    if (Object.keys(tags).length === 0 && !full) return;
+    for (const listener of this.tagListeners) {
+      try {
+        listener(tags, full);
+      } catch {
+        // a listener's failure is its own; the others still hear the change
+      }
+    }
+  }
+
+  /** Turns node-opcua's errors into ones that say what to do. */
+  private explain(err: unknown): StationLinkError {
+    if (err instanceof StationLinkError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    const own = pkiLayout(this.options.pkiDir, 'client');
+    const where = this.endpoint;
+    if (/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid/.test(message)) {
+      return new ConfigurationError(this.unitId, `${where}: the server refused user '${this.options.security.user?.username ?? '(anonymous)'}' (${firstStatus(message)}): check the username and password`, { cause: err });
+    }
+    if (/ANONYMOUS user token policy/i.test(message)) {
+      return new ConfigurationError(this.unitId, `${where}: the server does not accept anonymous sessions: configure a user (opcuaSecurity.user)`, { cause: err });
+    }
+    if (/server Certificate verification failed/i.test(message)) {
+      return new ConfigurationError(
+        this.unitId,
+        `${where}: this controller does not trust the server's certificate (${firstStatus(message)}). It was saved in ${own.rejected}: ` +
+          `check it is the PLC's, then move it to ${own.trusted} (or copy the PLC's exported certificate there) and connect again`,
+        { cause: err },
+      );
+    }
+    if (/BadSecurityChecksFailed|BadCertificate/.test(message)) {
+      return new ConfigurationError(
+        this.unitId,
+        `${where}: the server refused this controller's certificate (${firstStatus(message)}). Trust ${own.ownCertificate} on the server ` +
+          `(the simulator: move it from its pki rejected/ folder to trusted/certs/; a PLC: import it in its engineering tool) and connect again`,
+        { cause: err },
+      );
+    }
+    if (/cannot find endpoint|Cannot find an Endpoint/i.test(message)) {
+      return new ConfigurationError(this.unitId, `${where}: the server offers no endpoint with security ${this.options.security.mode}/${this.options.security.policy}: ${message}`, { cause: err });
+    }
+    return new LinkDownError(this.unitId, `${where}: ${message}`, { cause: err });
+  }
+}
+
+function defaultArguments(declared: DataValue | undefined): Variant[] | string {
+  if (!declared) return [];
+  if (!declared.statusCode.isGood()) return `its InputArguments cannot be read: ${describeStatus(declared.statusCode)}`;
+  const args = declared.value.value as Argument[] | null;
+  if (!Array.isArray(args)) return [];
+  const values: Variant[] = [];
+  for (const arg of args) {
+    // Arrays (Start's PackMLDescriptorDataType[] Parameter) are passed empty; a scalar argument has no default.
+    if (arg.valueRank < 1 && arg.valueRank !== -3 && arg.valueRank !== 0) return `the method takes a scalar argument '${arg.name ?? '?'}' the cardline interface does not define`;
+    const builtIn = arg.dataType.namespace === 0 && typeof arg.dataType.value === 'number' && arg.dataType.value <= 25 ? (arg.dataType.value as DataType) : DataType.ExtensionObject;
+    values.push(new Variant({ dataType: builtIn, arrayType: VariantArrayType.Array, value: [] }));
+  }
+  return values;
+}
+
+function checkValueType(spec: TagSpec, value: unknown, endpoint: string): void {
+  const ok =
+    (spec.type === 'uint32' && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff) ||
+    (spec.type === 'bool' && typeof value === 'boolean') ||
+    (spec.type === 'string' && typeof value === 'string') ||
+    (spec.type === 'bytes' && Buffer.isBuffer(value));
+  if (!ok) throw new Error(`${endpoint}: ${spec.name} takes a ${spec.type}, not ${typeof value} ${String(value)}`);
+}
+
+function describeStatus(status: StatusCode): string {
+  return `${status.name} (0x${status.value.toString(16).padStart(8, '0')})${status.description ? `: ${status.description}` : ''}`;
+}
+
+function firstStatus(message: string): string {
+  return /Bad[A-Za-z]+/.exec(message)?.[0] ?? message;
+}
+
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
