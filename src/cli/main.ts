@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
+import { registerPlcSim } from './commands/plc-sim.ts';
 import { registerSample } from './commands/sample.ts';
 import { CliError, EXIT } from './errors.ts';
 import { writeError } from './io.ts';
@@ -23,6 +24,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerImport(program, run);
   registerSample(program, run);
   registerDemo(program, run);
+  registerPlcSim(program, run);
   return program;
 }
 

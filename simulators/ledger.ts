@@ -1,0 +1,247 @@
+/**
+ * The simulator's ledger: the physical truth of a simulated line, one JSON object a line in
+ * `<data dir>/sim/ledger.jsonl` — blanks loaded, cards fed, cards entering units, stacked,
+ * rejected, purged, the stacker emptied. Tests read it to check the controller from outside; the
+ * simulator replays it on start to restore the magazine, the next serial and the stacker, and to
+ * purge what a dead simulator left inside the machine.
+ *
+ * Lines are written with one write(2) each (no fsync): a crash of the simulator process loses
+ * nothing already written; a torn last line is skipped on replay and counted.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export type LedgerEvent =
+  | { readonly ev: 'start'; readonly line: string; readonly pid: number }
+  | { readonly ev: 'loaded'; readonly count: number; readonly lot: string }
+  | { readonly ev: 'fed'; readonly card: string; readonly seq: number; readonly lot: string; readonly unit: string }
+  | { readonly ev: 'entered'; readonly card: string; readonly unit: string }
+  | {
+      readonly ev: 'stacked';
+      readonly card: string;
+      readonly station: string;
+      readonly position: number;
+      /** chipContentSha256 of the chip as it physically is; null for an empty chip. */
+      readonly chipSha256: string | null;
+      /** engravedSha256 of the surface; null when nothing was engraved. */
+      readonly surfaceSha256: string | null;
+      /** The 90 MRZ characters of the chip's DG1 (file 0101), or null. */
+      readonly dg1Mrz: string | null;
+    }
+  | { readonly ev: 'rejected'; readonly card: string; readonly unit: string; readonly reason: string; readonly hostReason?: number }
+  | { readonly ev: 'purged'; readonly card: string; readonly unit: string; readonly reason: string }
+  | { readonly ev: 'stackerEmptied'; readonly station: string; readonly cards: readonly string[] };
+
+/** A ledger line: the event plus wall-clock time and simulated time. */
+export type LedgerEntry = LedgerEvent & { readonly t: string; readonly sim: number };
+
+export interface StackedCard {
+  readonly cardSerial: string;
+  readonly position: number;
+  readonly dg1Mrz: string | null;
+}
+
+export interface LedgerSummary {
+  /** Cards lying in the output stacker(s) now. */
+  readonly stacker: StackedCard[];
+  /** Cards in the reject bin, with why they are there. */
+  readonly rejectBin: { cardSerial: string; reason: string }[];
+  /** Cards fed and not yet out: the unit they last entered. */
+  readonly inMachine: { cardSerial: string; station: string }[];
+  /** Cards taken out of the stacker by emptying it, in the order they were stacked. */
+  readonly unloaded: StackedCard[];
+  readonly blanksLoaded: number;
+  /** Blanks left in the feeder magazine. */
+  readonly magazine: number;
+  readonly fed: number;
+  /** Cards ever stacked (including unloaded ones). */
+  readonly stacked: number;
+  readonly rejected: number;
+  readonly purged: number;
+  /** Simulator starts recorded. */
+  readonly starts: number;
+  /** Lines that did not parse (a torn last line after a crash). */
+  readonly badLines: number;
+}
+
+/** The replayed state: what the summary shows, plus what a restarting simulator needs. */
+export class LedgerState {
+  readonly lots: { lot: string; count: number }[] = [];
+  /** The highest blank sequence fed so far (0: none). */
+  lastSeq = 0;
+  readonly stackers = new Map<string, StackedCard[]>();
+  readonly rejectBin: { cardSerial: string; reason: string }[] = [];
+  readonly inMachine = new Map<string, string>();
+  readonly unloaded: StackedCard[] = [];
+  blanksLoaded = 0;
+  fed = 0;
+  stacked = 0;
+  rejected = 0;
+  purged = 0;
+  starts = 0;
+  badLines = 0;
+
+  get magazine(): number {
+    return this.lots.reduce((n, l) => n + l.count, 0);
+  }
+
+  apply(e: LedgerEvent): void {
+    switch (e.ev) {
+      case 'start':
+        this.starts += 1;
+        break;
+      case 'loaded':
+        this.blanksLoaded += e.count;
+        this.lots.push({ lot: e.lot, count: e.count });
+        break;
+      case 'fed': {
+        this.fed += 1;
+        this.lastSeq = Math.max(this.lastSeq, e.seq);
+        const lot = this.lots.find((l) => l.lot === e.lot && l.count > 0) ?? this.lots.find((l) => l.count > 0);
+        if (lot) lot.count -= 1;
+        while (this.lots.length > 0 && this.lots[0]!.count === 0) this.lots.shift();
+        this.inMachine.set(e.card, e.unit);
+        break;
+      }
+      case 'entered':
+        this.inMachine.set(e.card, e.unit);
+        break;
+      case 'stacked': {
+        this.stacked += 1;
+        this.inMachine.delete(e.card);
+        const list = this.stackers.get(e.station) ?? [];
+        list.push({ cardSerial: e.card, position: e.position, dg1Mrz: e.dg1Mrz });
+        this.stackers.set(e.station, list);
+        break;
+      }
+      case 'rejected':
+        this.rejected += 1;
+        this.inMachine.delete(e.card);
+        this.rejectBin.push({ cardSerial: e.card, reason: e.reason });
+        break;
+      case 'purged':
+        this.purged += 1;
+        this.inMachine.delete(e.card);
+        this.rejectBin.push({ cardSerial: e.card, reason: e.reason });
+        break;
+      case 'stackerEmptied': {
+        const list = this.stackers.get(e.station) ?? [];
+        this.unloaded.push(...list);
+        this.stackers.set(e.station, []);
+        break;
+      }
+    }
+  }
+
+  summary(): LedgerSummary {
+    return {
+      stacker: [...this.stackers.values()].flat().map((c) => ({ ...c })),
+      rejectBin: this.rejectBin.map((c) => ({ ...c })),
+      inMachine: [...this.inMachine.entries()].map(([cardSerial, station]) => ({ cardSerial, station })),
+      unloaded: this.unloaded.map((c) => ({ ...c })),
+      blanksLoaded: this.blanksLoaded,
+      magazine: this.magazine,
+      fed: this.fed,
+      stacked: this.stacked,
+      rejected: this.rejected,
+      purged: this.purged,
+      starts: this.starts,
+      badLines: this.badLines,
+    };
+  }
+}
+
+export function ledgerFile(dataDir: string): string {
+  return path.join(dataDir, 'sim', 'ledger.jsonl');
+}
+
+function replayText(text: string): LedgerState {
+  const state = new LedgerState();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      state.badLines += 1;
+      continue;
+    }
+    if (entry === null || typeof entry !== 'object' || typeof (entry as { ev?: unknown }).ev !== 'string') {
+      state.badLines += 1;
+      continue;
+    }
+    state.apply(entry as LedgerEvent);
+  }
+  return state;
+}
+
+/** Replays a ledger file into its summary; a missing file is an empty ledger. */
+export async function summarizeLedger(file: string): Promise<LedgerSummary> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new LedgerState().summary();
+    throw new Error(`cannot read the simulator ledger ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  return replayText(text).summary();
+}
+
+/** Every entry of a ledger file, in order (for tests and tools). Torn lines are skipped. */
+export async function readLedger(file: string): Promise<LedgerEntry[]> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  return text.split('\n').flatMap((line) => {
+    if (line.trim() === '') return [];
+    try {
+      return [JSON.parse(line) as LedgerEntry];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The open ledger of a running simulator: appends events and keeps the replayed state current. */
+export class Ledger {
+  private fd: number | undefined;
+
+  private constructor(
+    readonly file: string,
+    readonly state: LedgerState,
+    fd: number,
+    private readonly simNow: () => number,
+  ) {
+    this.fd = fd;
+  }
+
+  /** Opens (creating) the ledger and replays what is already in it. */
+  static open(file: string, simNow: () => number = () => 0): Ledger {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const state = replayText(text);
+    const fd = openSync(file, 'a');
+    // A torn last line (the previous process died mid-write) must not swallow the next event.
+    if (text !== '' && !text.endsWith('\n')) writeSync(fd, '\n');
+    return new Ledger(file, state, fd, simNow);
+  }
+
+  append(event: LedgerEvent): void {
+    if (this.fd === undefined) throw new Error(`the simulator ledger ${this.file} is closed`);
+    const entry = { t: new Date().toISOString(), sim: Math.round(this.simNow()), ...event };
+    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    this.state.apply(event);
+  }
+
+  summary(): LedgerSummary {
+    return this.state.summary();
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * What a station physically does to a card at the end of its cycle, and which failure mode (if
+ * any) strikes. Draws come from the card's own random stream at that station, a fixed number per
+ * step whatever the outcome, so a card's fate depends on the seed, the card and the station — not
+ * on timing or on what other cards did.
+ */
+import type { Rng } from '../../src/sample/rng.ts';
+import type { StationKind } from '../../src/config/line-config.ts';
+import type { Job, JobResult } from '../../src/plc/job-data.ts';
+import { RESULT_CODES } from '../../src/plc/result-codes.ts';
+import type { Card } from './card.ts';
+import { MISREGISTRATION_MM } from './surface.ts';
+import { engravedSha256OfSides } from './surface.ts';
+
+export interface StationFailures {
+  jam: number;
+  blankDefect: number;
+  chipWriteFailure: number;
+  emptyChipWrite: number;
+  partialChipWrite: number;
+  misregistration: number;
+  ocrMismatch: number;
+}
+
+export interface WorkOutcome {
+  /** RESULT_CODES value. */
+  readonly result: number;
+  /** The result document; null when the station has none to give (result data left empty). */
+  readonly data: JobResult | null;
+  /** The card left the unit as part of the work (stacked, or dropped in the reject bin by the output). */
+  readonly left: boolean;
+}
+
+/** What the output reaches: its stacker and the reject bin. */
+export interface OutputBins {
+  stackerFull(): boolean;
+  /** Puts the card in the stacker; returns its position. */
+  stack(card: Card): number;
+  reject(card: Card, reason: string, hostReason?: number): void;
+}
+
+/** The job kind each station kind takes (besides `skip`). */
+export const JOB_KIND_OF: Readonly<Record<StationKind, Job['kind']>> = {
+  feeder: 'feed',
+  encoder: 'chip',
+  laser: 'laser',
+  qa: 'inspect',
+  output: 'output',
+};
+
+const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
+
+/** Print grade (ISO/IEC 15415 style, one decimal): 3.5–4.0 when registered, 0.5–1.9 when not, 0 without print. */
+function printGrade(card: Card, draw: number): number {
+  if (!card.surface.isEngraved) return 0;
+  const grade = card.surface.registrationOffsetMm > MISREGISTRATION_MM ? 0.5 + draw * 1.4 : 3.5 + draw * 0.5;
+  return Math.round(grade * 10) / 10;
+}
+
+/** The MRZ with one character misread: position and replacement from two draws. */
+function misread(mrz: readonly string[], posDraw: number, charDraw: number): string[] {
+  const text = mrz.join('');
+  if (text.length === 0) return [...mrz];
+  const pos = Math.floor(posDraw * text.length);
+  const others = MRZ_ALPHABET.replace(text[pos]!, '');
+  const wrong = others[Math.floor(charDraw * others.length)]!;
+  const altered = text.slice(0, pos) + wrong + text.slice(pos + 1);
+  const lines: string[] = [];
+  let at = 0;
+  for (const line of mrz) {
+    lines.push(altered.slice(at, at + line.length));
+    at += line.length;
+  }
+  return lines;
+}
+
+/** The station's work on `card` for `job` (whose kind is the station's or `skip`). */
+export function doWork(kind: StationKind, card: Card, job: Job, rng: Rng, failures: StationFailures, bins: OutputBins): WorkOutcome {
+  // Jam first: it can strike any card at any station, even one passed on untouched.
+  if (rng.chance(failures.jam)) return { result: RESULT_CODES.CardJam, data: null, left: false };
+
+  if (job.kind === 'skip') {
+    if (kind === 'output') {
+      // The end of the line for a card bound for the reject bin.
+      bins.reject(card, 'skipped');
+      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'skip' }, left: true };
+    }
+    return { result: RESULT_CODES.Good, data: { v: 1, kind: 'skip' }, left: false };
+  }
+
+  switch (job.kind) {
+    case 'feed': {
+      if (rng.chance(failures.blankDefect)) return { result: RESULT_CODES.BlankDefect, data: null, left: false };
+      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'feed' }, left: false };
+    }
+    case 'chip': {
+      const u = rng.next();
+      const extra = rng.next();
+      const fids = job.files.map((f) => f.fid);
+      const { chipWriteFailure, emptyChipWrite, partialChipWrite } = failures;
+      if (u < chipWriteFailure) {
+        // Some files went in before the chip stopped answering; the encoder knows and says so.
+        const written = job.files.slice(0, Math.floor(extra * job.files.length));
+        card.chip.write(written);
+        return { result: RESULT_CODES.ChipWriteFailed, data: { v: 1, kind: 'chip', written: written.map((f) => f.fid) }, left: false };
+      }
+      if (u < chipWriteFailure + emptyChipWrite) {
+        // The German eID failure: the encoder believes it wrote everything; the chip holds nothing.
+        card.chip.lock();
+        return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
+      }
+      if (u < chipWriteFailure + emptyChipWrite + partialChipWrite) {
+        if (job.files.length >= 2) {
+          card.chip.write(job.files.slice(0, 1 + Math.floor(extra * (job.files.length - 1))));
+        } else {
+          const only = job.files[0]!;
+          card.chip.write([{ fid: only.fid, data: only.data.subarray(0, Math.floor(only.data.length / 2)) }]);
+        }
+        card.chip.lock();
+        return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
+      }
+      card.chip.write(job.files);
+      if (job.bac) card.chip.setBacKeys(job.bac);
+      card.chip.lock();
+      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
+    }
+    case 'laser': {
+      const misregistered = rng.chance(failures.misregistration);
+      const offsetDraw = rng.next();
+      card.surface.engrave(job.sides, job.mrz ?? null);
+      card.surface.registrationOffsetMm = misregistered ? MISREGISTRATION_MM + 0.1 + offsetDraw * 1.1 : offsetDraw * 0.1;
+      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'laser', engravedSha256: engravedSha256OfSides(job.sides) }, left: false };
+    }
+    case 'inspect': {
+      const mismatch = rng.chance(failures.ocrMismatch);
+      const gradeDraw = rng.next();
+      const posDraw = rng.next();
+      const charDraw = rng.next();
+      const surfaceMrz = card.surface.mrz;
+      const ocrMrz = surfaceMrz === null ? null : mismatch ? misread(surfaceMrz, posDraw, charDraw) : [...surfaceMrz];
+      const files = card.chip.read({ mrz: ocrMrz });
+      return {
+        result: RESULT_CODES.Good,
+        data: {
+          v: 1,
+          kind: 'inspect',
+          chip: files === null ? null : { files: files.map((f) => ({ fid: f.fid, data: Buffer.from(f.data) })) },
+          ocrMrz: ocrMrz === null ? null : [ocrMrz[0] ?? '', ocrMrz[1] ?? '', ocrMrz[2] ?? ''],
+          printGrade: printGrade(card, gradeDraw),
+        },
+        left: false,
+      };
+    }
+    case 'output': {
+      if (job.destination === 'reject') {
+        bins.reject(card, 'host-reject', job.reason);
+        return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'reject', position: 0 }, left: true };
+      }
+      if (bins.stackerFull()) {
+        bins.reject(card, 'stacker-full');
+        return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'reject', position: 0 }, left: true };
+      }
+      const position = bins.stack(card);
+      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'stacker', position }, left: true };
+    }
+  }
+}
