@@ -47,6 +47,8 @@ export class HandshakeLink implements StationLink {
   private finished: number[] = [];
   private presentedSerial: string | undefined;
   private hostHeartbeat = 0;
+  /** JobReady as we last wrote it: a 1 left behind (its clearing write was lost) is cleared before the next job. */
+  private jobReadyHigh = false;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void)[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -128,8 +130,10 @@ export class HandshakeLink implements StationLink {
       if (this.job === inFlight && inFlight.phase === 'sent') this.failJob('timeout', new HandshakeTimeoutError(this.stationId, 'job-ack', this.timeouts.jobAckMs));
     }, this.timeouts.jobAckMs);
     try {
+      // A station takes a job on JobReady's rising edge (the Modbus job folder is read then).
+      if (this.jobReadyHigh) await this.writeJobReady(false);
       await this.transport.writeJob(job.jobId, job.data);
-      await this.transport.write({ JobReady: true });
+      await this.writeJobReady(true);
     } catch (error) {
       if (this.job === inFlight) this.failJob('lost', this.asLinkError(error, 'writing the job'));
     }
@@ -291,7 +295,7 @@ export class HandshakeLink implements StationLink {
     this.armTimer(job, this.timeouts.doneMs, () => {
       if (this.job === job && job.phase === 'accepted') this.failJob('timeout', new HandshakeTimeoutError(this.stationId, 'done', this.timeouts.doneMs));
     });
-    this.transport.write({ JobReady: false }).catch((error: unknown) => this.fault(error));
+    this.writeJobReady(false).catch((error: unknown) => this.fault(error));
     job.accepted?.resolve();
     this.emit({ type: 'plc.job.accepted', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial });
   }
@@ -358,11 +362,17 @@ export class HandshakeLink implements StationLink {
     this.checkCardPresent();
   }
 
+  private async writeJobReady(value: boolean): Promise<void> {
+    if (value) this.jobReadyHigh = true;
+    await this.transport.write({ JobReady: value });
+    if (!value) this.jobReadyHigh = false;
+  }
+
   private failJob(code: JobFailureCode, error: StationLinkError): void {
     const job = this.job;
     if (!job) return;
     this.emit({ type: 'plc.job.failed', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial, code, reason: error.message });
-    if (job.phase === 'sent') this.transport.write({ JobReady: false }).catch(() => undefined);
+    if (job.phase === 'sent') this.writeJobReady(false).catch(() => undefined);
     this.endJob(error);
   }
 
