@@ -71,6 +71,11 @@ export class HandshakeLink implements StationLink {
     return this.lastStatus;
   }
 
+  get cardPresent(): string | undefined {
+    if (!this.plc.CardPresent || !this.plc.CardSerial) return undefined;
+    return this.job?.cardSerial === this.plc.CardSerial ? undefined : this.plc.CardSerial;
+  }
+
   get connected(): boolean {
     return this.transportUp && this.heartbeatFresh;
   }
@@ -267,13 +272,15 @@ export class HandshakeLink implements StationLink {
   /** The handshake's next step from what changed. */
   private async advance(changes: Partial<PlcTags>): Promise<void> {
     const p = this.plc;
-    if (changes.CardPresent !== undefined || changes.CardSerial !== undefined) this.checkCardPresent();
     const job = this.job;
     if (job && job.phase === 'sent' && p.JobAck === job.jobId) this.accept(job);
     if (changes.Done !== undefined || changes.ResultJobId !== undefined) {
       if (p.Done) await this.onDone();
       else if (job?.phase === 'acking') await this.onDoneCleared();
     }
+    // Last: the next card often arrives in the same batch as the previous job's Done = 0, and the
+    // controller answers a presented card at once, so the unit must be free by then.
+    if (changes.CardPresent !== undefined || changes.CardSerial !== undefined) this.checkCardPresent();
   }
 
   private checkCardPresent(): void {

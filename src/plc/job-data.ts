@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' }).transform((s) => Buffer.from(s, 'base64'));
+const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' }).transform((s): Buffer => Buffer.from(s, 'base64'));
 const fid = z.string().regex(/^[0-9A-F]{4}$/, { error: 'must be a 4-digit upper-case hex file id' });
 const mrzLines = z.tuple([z.string(), z.string(), z.string()]);
 

@@ -64,6 +64,11 @@ export interface StationLink {
   /** The last status the PLC reported, or undefined before the first connection. */
   readonly status: StationStatus | undefined;
   readonly connected: boolean;
+  /**
+   * The serial of the card waiting for a job, if any: what the last `plc.card.present` announced,
+   * for a controller that subscribes after it was sent (at start, after a restart).
+   */
+  readonly cardPresent: string | undefined;
   /** Starts the link; it reconnects by itself until close(). Resolves on the first connection. */
   connect(): Promise<void>;
   close(): Promise<void>;
