@@ -177,6 +177,21 @@ describe('HandshakeLink', () => {
     expect(await next('plc.job.failed')).toMatchObject({ jobId: 6, code: 'timeout' });
   });
 
+  it('acknowledges a result that comes after its job timed out, and lowers DoneAck again', async () => {
+    const { plc, link, store, events, next } = setup();
+    await link.connect();
+    plc.finishAutomatically = false;
+    plc.present('VNA00000013');
+    await next('plc.card.present');
+    await link.sendJob({ jobId: 13, cardSerial: 'VNA00000013', data: Buffer.from('x') });
+    await next('plc.job.failed');
+    plc.finish(RESULT_CODES.Good);
+    await new Promise((r) => setTimeout(r, 50));
+    // The card may leave (Done cleared), and the next Done can rise (DoneAck back to 0).
+    expect(store.tags).toMatchObject({ Done: false, DoneAck: false });
+    expect(events.filter((e) => e.type === 'plc.job.done')).toStrictEqual([]);
+  });
+
   it('refuses a job for a card that is not present, and a second job while one is in the station', async () => {
     const { plc, link, next } = setup();
     await link.connect();

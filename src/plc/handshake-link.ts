@@ -49,6 +49,8 @@ export class HandshakeLink implements StationLink {
   private hostHeartbeat = 0;
   /** JobReady as we last wrote it: a 1 left behind (its clearing write was lost) is cleared before the next job. */
   private jobReadyHigh = false;
+  /** DoneAck as we last wrote it: it must fall once Done has, or the PLC can raise no further Done. */
+  private doneAckHigh = false;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void)[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -159,7 +161,7 @@ export class HandshakeLink implements StationLink {
     this.armTimer(job, this.timeouts.doneClearMs, () => {
       this.endJob(new HandshakeTimeoutError(this.stationId, 'done-clear', this.timeouts.doneClearMs));
     });
-    await this.transport.write({ DoneAck: true });
+    await this.writeDoneAck(true);
     // The PLC may have cleared Done between our write and this line; onTags settles it either way.
     if (this.plc.Done === false) await this.onDoneCleared();
     return cleared;
@@ -277,6 +279,7 @@ export class HandshakeLink implements StationLink {
     if (changes.Done !== undefined || changes.ResultJobId !== undefined) {
       if (p.Done) await this.onDone();
       else if (job?.phase === 'acking') await this.onDoneCleared();
+      else if (this.doneAckHigh) await this.writeDoneAck(false);
     }
     // Last: the next card often arrives in the same batch as the previous job's Done = 0, and the
     // controller answers a presented card at once, so the unit must be free by then.
@@ -322,8 +325,9 @@ export class HandshakeLink implements StationLink {
     }
     if (job && resultJobId === job.jobId) return; // already reported, waiting for the host's acknowledgement
     if (this.finished.includes(resultJobId)) {
-      // The PLC shows a result we acknowledged before a reconnection: acknowledge it again.
-      await this.transport.write({ DoneAck: true });
+      // A result of a job that already ended here (acknowledged before a reconnection, or failed by
+      // timeout before the PLC finished): acknowledge it, so the card can leave the station.
+      await this.writeDoneAck(true);
       return;
     }
     if (resultJobId === 0 && !job) {
@@ -341,7 +345,7 @@ export class HandshakeLink implements StationLink {
   private async onDoneCleared(): Promise<void> {
     const job = this.job;
     if (!job || job.phase !== 'acking') return;
-    await this.transport.write({ DoneAck: false });
+    await this.writeDoneAck(false);
     this.endJob();
   }
 
@@ -355,7 +359,7 @@ export class HandshakeLink implements StationLink {
     this.presentedSerial = undefined;
     const job = this.job;
     if (job && p.Done && p.ResultJobId === job.jobId) {
-      if (job.phase === 'acking') await this.transport.write({ DoneAck: true });
+      if (job.phase === 'acking') await this.writeDoneAck(true);
       else await this.onDone();
     } else if (job?.phase === 'acking') {
       await this.onDoneCleared();
@@ -365,8 +369,16 @@ export class HandshakeLink implements StationLink {
       this.failJob('lost', new LinkDownError(this.stationId, 'the PLC no longer holds the job after the reconnection'));
     } else if (!job && p.Done) {
       await this.onDone();
+    } else if (!job && this.doneAckHigh) {
+      await this.writeDoneAck(false);
     }
     this.checkCardPresent();
+  }
+
+  private async writeDoneAck(value: boolean): Promise<void> {
+    if (value) this.doneAckHigh = true;
+    await this.transport.write({ DoneAck: value });
+    if (!value) this.doneAckHigh = false;
   }
 
   private async writeJobReady(value: boolean): Promise<void> {
