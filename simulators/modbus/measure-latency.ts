@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { TagStore } from '../../src/plc/tag-store.ts';
 import { createModbusTransport } from '../../src/plc/modbus/modbus-transport.ts';
 import { freePort, startModbusServer } from './modbus-server.ts';
-import { scriptedPlc } from './scripted-plc.ts';
+import { scriptedPlc } from '../testing/scripted-plc.ts';
 import { tempJobDir, watchTags } from './test-support.ts';
 
 const SAMPLES = 200;

@@ -15,7 +15,7 @@ import { COMMAND_RESULTS, TAGS, type PlcTags, type StationTags } from '../../src
 import { PACKML_COMMANDS, PACKML_STATES } from '../../src/plc/packml.ts';
 import { MODBUS_EXCEPTIONS } from '../../src/plc/modbus/register-map.ts';
 import { freePort, startModbusServer, type RunningModbusServer } from './modbus-server.ts';
-import { scriptedPlc } from './scripted-plc.ts';
+import { scriptedPlc } from '../testing/scripted-plc.ts';
 
 const ModbusRTU = modbusSerial.default;
 type Client = InstanceType<typeof ModbusRTU>;

@@ -14,7 +14,7 @@ import { pkiLayout, trustCertificateFile } from '../../src/plc/opcua/pki.ts';
 import { runJob, tempDir, TransportRecorder } from '../../src/plc/opcua/testing.ts';
 import { TagStore } from '../../src/plc/tag-store.ts';
 import { startOpcuaServer } from './opcua-server.ts';
-import { attachScriptedPlc } from './scripted-plc.ts';
+import { attachScriptedPlc } from '../testing/scripted-plc.ts';
 
 const publishingIntervalMs = Number(process.argv[2] ?? 10);
 const mode = (process.argv[3] ?? 'None') as 'None' | 'SignAndEncrypt';

@@ -27,7 +27,7 @@ import { tempDir } from '../../src/plc/opcua/testing.ts';
 import { PACKML_STATES, STOP_REASONS } from '../../src/plc/packml.ts';
 import { TagStore } from '../../src/plc/tag-store.ts';
 import { startOpcuaServer, type RunningOpcuaServer } from './opcua-server.ts';
-import { attachPackMLLogic } from './scripted-plc.ts';
+import { attachPackMLLogic } from '../testing/scripted-plc.ts';
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let store: TagStore;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startModbusServer, type ModbusUnitBinding, type RunningModbusServer } from '../../../simulators/modbus/modbus-server.ts';
-import { scriptedPlc, type ScriptedPlc } from '../../../simulators/modbus/scripted-plc.ts';
+import { scriptedPlc, type ScriptedPlc } from '../../../simulators/testing/scripted-plc.ts';
 import { tempJobDir, watchTags, type TagWatcher } from '../../../simulators/modbus/test-support.ts';
 import { LinkDownError } from '../station-link.ts';
 import { TagStore } from '../tag-store.ts';

@@ -1,13 +1,13 @@
 /**
  * The Modbus transport against the simulator's real Modbus server over loopback, with a tiny
- * scripted PLC (simulators/modbus/scripted-plc.ts) on the server's TagStores.
+ * scripted PLC (simulators/testing/scripted-plc.ts) on the server's TagStores.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startModbusServer, type RunningModbusServer } from '../../../simulators/modbus/modbus-server.ts';
-import { defaultResult, scriptedPlc, type ScriptedPlc } from '../../../simulators/modbus/scripted-plc.ts';
+import { defaultResult, scriptedPlc, type ScriptedPlc } from '../../../simulators/testing/scripted-plc.ts';
 import { tempJobDir, watchTags, type TagWatcher } from '../../../simulators/modbus/test-support.ts';
 import { PACKML_STATES } from '../packml.ts';
 import { RESULT_CODES } from '../result-codes.ts';

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpcuaServer, type OpcuaServerOptions, type RunningOpcuaServer } from '../../../simulators/opcua/opcua-server.ts';
-import { attachScriptedPlc } from '../../../simulators/opcua/scripted-plc.ts';
+import { attachScriptedPlc } from '../../../simulators/testing/scripted-plc.ts';
 import { LinkDownError } from '../station-link.ts';
 import { TagStore } from '../tag-store.ts';
 import type { TagTransport } from '../transport.ts';

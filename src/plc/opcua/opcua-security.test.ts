@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpcuaServer, type RunningOpcuaServer } from '../../../simulators/opcua/opcua-server.ts';
-import { attachPackMLLogic, attachScriptedPlc } from '../../../simulators/opcua/scripted-plc.ts';
+import { attachPackMLLogic, attachScriptedPlc } from '../../../simulators/testing/scripted-plc.ts';
 import { PACKML_STATES } from '../packml.ts';
 import { TagStore } from '../tag-store.ts';
 import type { TagTransport } from '../transport.ts';

@@ -1,12 +1,12 @@
 /**
  * The OPC UA transport against the simulator's server over loopback: a TagStore on the server side
- * driven by a scripted PLC (simulators/opcua/scripted-plc.ts), the controller's transport on the
+ * driven by a scripted PLC (simulators/testing/scripted-plc.ts), the controller's transport on the
  * other. Security None here; opcua-security.test.ts covers SignAndEncrypt.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpcuaServer, type RunningOpcuaServer } from '../../../simulators/opcua/opcua-server.ts';
-import { attachPackMLLogic, attachScriptedPlc } from '../../../simulators/opcua/scripted-plc.ts';
+import { attachPackMLLogic, attachScriptedPlc } from '../../../simulators/testing/scripted-plc.ts';
 import { PACKML_STATES } from '../packml.ts';
 import { ProtocolError } from '../station-link.ts';
 import { dataCrc32, TagStore } from '../tag-store.ts';
