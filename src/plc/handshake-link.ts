@@ -369,8 +369,12 @@ export class HandshakeLink implements StationLink {
       this.failJob('lost', new LinkDownError(this.stationId, 'the PLC no longer holds the job after the reconnection'));
     } else if (!job && p.Done) {
       await this.onDone();
-    } else if (!job && this.doneAckHigh) {
-      await this.writeDoneAck(false);
+    } else if (!job) {
+      // No job and no result: the host's flags must be low, whatever an earlier controller process
+      // left behind, or the station could neither take the next job nor raise the next Done.
+      await this.transport.write({ JobReady: false, DoneAck: false });
+      this.jobReadyHigh = false;
+      this.doneAckHigh = false;
     }
     this.checkCardPresent();
   }
