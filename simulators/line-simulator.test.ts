@@ -117,6 +117,8 @@ describe('LineSimulator', () => {
     expect(await http('POST', '/failures', { station: 'laser', misregistration: 0.5 })).toMatchObject({ status: 200, body: { stations: [{ station: 'laser', failures: { misregistration: 0.5 } }] } });
     expect(await http('POST', '/slow', { target: 'encoder', factor: 2 })).toStrictEqual({ status: 200, body: { units: ['encoder.1', 'encoder.2'] } });
     expect(await http('POST', '/heartbeat', { target: 'qa', frozen: true })).toStrictEqual({ status: 200, body: { units: ['qa'] } });
+    // A beat published just before the freeze may still be on its way to the host.
+    await new Promise((r) => setTimeout(r, 150));
     const hb = host.image('qa').Heartbeat;
     await new Promise((r) => setTimeout(r, 200));
     expect(host.image('qa').Heartbeat).toBe(hb);
