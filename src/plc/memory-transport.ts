@@ -10,13 +10,13 @@ import { PLC_TAGS, type HostTags, type PlcTags, type StationTags } from './tags.
 import type { CommandOutcome, TagTransport } from './transport.ts';
 import type { PackMLCommandName } from './packml.ts';
 import { ProtocolError } from './station-link.ts';
+import { TransportListeners, type ConnectionListener, type TagListener } from './transport-listeners.ts';
 
 const PLC_TAG_SET = new Set<string>(PLC_TAGS);
 
 export class MemoryTransport implements TagTransport {
   readonly endpoint: string;
-  private readonly tagListeners = new Set<(changes: Partial<PlcTags>, full: boolean) => void>();
-  private readonly connectionListeners = new Set<(connected: boolean, reason: string) => void>();
+  private readonly listeners = new TransportListeners();
   private offStore: (() => void) | undefined;
   private pending: Partial<PlcTags> | undefined;
   private up = false;
@@ -41,7 +41,7 @@ export class MemoryTransport implements TagTransport {
   disconnect(reason = 'connection dropped'): void {
     if (!this.up) return;
     this.detach();
-    for (const l of this.connectionListeners) l(false, reason);
+    this.listeners.emitConnection(false, reason);
   }
 
   reconnect(): void {
@@ -49,14 +49,12 @@ export class MemoryTransport implements TagTransport {
     this.attach();
   }
 
-  onTags(listener: (changes: Partial<PlcTags>, full: boolean) => void): () => void {
-    this.tagListeners.add(listener);
-    return () => this.tagListeners.delete(listener);
+  onTags(listener: TagListener): () => void {
+    return this.listeners.onTags(listener);
   }
 
-  onConnection(listener: (connected: boolean, reason: string) => void): () => void {
-    this.connectionListeners.add(listener);
-    return () => this.connectionListeners.delete(listener);
+  onConnection(listener: ConnectionListener): () => void {
+    return this.listeners.onConnection(listener);
   }
 
   async write(values: Partial<Omit<HostTags, 'JobData'>>): Promise<void> {
@@ -97,10 +95,10 @@ export class MemoryTransport implements TagTransport {
       }
       Object.assign(this.pending, plc);
     });
-    for (const l of this.connectionListeners) l(true, 'connected');
+    this.listeners.emitConnection(true, 'connected');
     const full: Partial<Record<string, unknown>> = {};
     for (const name of PLC_TAGS) if (name !== 'ResultData') full[name] = this.store.get(name);
-    for (const l of this.tagListeners) l(full, true);
+    this.listeners.emitTags(full, true);
   }
 
   private detach(): void {
@@ -114,7 +112,7 @@ export class MemoryTransport implements TagTransport {
     const changes = this.pending;
     this.pending = undefined;
     if (!changes || !this.up) return;
-    for (const l of this.tagListeners) l(changes, false);
+    this.listeners.emitTags(changes, false);
   }
 
   private async hop(): Promise<void> {

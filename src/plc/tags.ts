@@ -102,6 +102,31 @@ export type HostTags = Pick<StationTags, HostTagName>;
 export const HOST_TAGS: readonly HostTagName[] = TAGS.filter((t) => t.writer === 'host').map((t) => t.name as HostTagName);
 export const PLC_TAGS: readonly PlcTagName[] = TAGS.filter((t) => t.writer === 'plc').map((t) => t.name as PlcTagName);
 
+/**
+ * Every PLC-written tag in the order a change must reach the host: values before the flags that
+ * announce them (CardSerial before CardPresent; the result data, its size, CRC, ResultJobId and
+ * Result before Done), so a host acting tag by tag always sees a complete picture. Both transports
+ * deliver in this order (OPC UA: the order of the monitored items; Modbus: of the decoded image).
+ */
+export const PLC_TAG_ORDER: readonly PlcTagName[] = [
+  'StateCurrent',
+  'UnitModeCurrent',
+  'ProdProcessedCount',
+  'ProdDefectiveCount',
+  'StopReason',
+  'Heartbeat',
+  'LastCmdResult',
+  'CardSerial',
+  'CardPresent',
+  'JobAck',
+  'ResultData',
+  'ResultDataSize',
+  'ResultDataCrc32',
+  'ResultJobId',
+  'Result',
+  'Done',
+];
+
 /** Power-up values of every tag. */
 export function initialTags(): StationTags {
   return {

@@ -15,6 +15,7 @@ import { COMMAND_RESULTS, MODBUS_REGISTER_COUNT, type HostTags, type PlcTags } f
 import { dataCrc32 } from '../tag-store.ts';
 import { HandshakeTimeoutError, LinkDownError, ProtocolError, StationLinkError } from '../station-link.ts';
 import type { CommandOutcome, TagTransport } from '../transport.ts';
+import { TransportListeners, type ConnectionListener, type TagListener } from '../transport-listeners.ts';
 import { jobFilePath, resultFilePath, writeFileAtomically } from './job-folder.ts';
 import { acquireConnection, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, ModbusLinkError, type ModbusIo, type Priority, type SharedConnection } from './modbus-connection.ts';
 import { decodeImage, describeRange, encodeHostWrite, encodeUint32, PLC_DELIVERY_ORDER, registerField, type PlcRegisterTags, type RegisterTags } from './register-map.ts';
@@ -50,8 +51,7 @@ class ModbusTransport implements TagTransport {
   private readonly requestTimeoutMs: number;
   private readonly commandTimeoutMs: number;
   private readonly stationId: string;
-  private readonly tagListeners = new Set<(changes: Partial<PlcTags>, full: boolean) => void>();
-  private readonly connectionListeners = new Set<(connected: boolean, reason: string) => void>();
+  private readonly listeners = new TransportListeners(reportListenerError);
 
   private connection: SharedConnection | undefined;
   private offConnection: (() => void) | undefined;
@@ -123,14 +123,12 @@ class ModbusTransport implements TagTransport {
     await Promise.all([...this.cleanups]);
   }
 
-  onTags(listener: (changes: Partial<PlcTags>, full: boolean) => void): () => void {
-    this.tagListeners.add(listener);
-    return () => this.tagListeners.delete(listener);
+  onTags(listener: TagListener): () => void {
+    return this.listeners.onTags(listener);
   }
 
-  onConnection(listener: (connected: boolean, reason: string) => void): () => void {
-    this.connectionListeners.add(listener);
-    return () => this.connectionListeners.delete(listener);
+  onConnection(listener: ConnectionListener): () => void {
+    return this.listeners.onConnection(listener);
   }
 
   async write(values: Partial<Omit<HostTags, 'JobData'>>): Promise<void> {
@@ -280,13 +278,7 @@ class ModbusTransport implements TagTransport {
       this.firstUp = undefined;
     }
     if (!any) return;
-    for (const listener of [...this.tagListeners]) {
-      try {
-        listener(changes as Partial<PlcTags>, full);
-      } catch (error) {
-        reportListenerError(error);
-      }
-    }
+    this.listeners.emitTags(changes as Partial<PlcTags>, full);
   }
 
   private markDown(reason: string): void {
@@ -297,13 +289,7 @@ class ModbusTransport implements TagTransport {
   }
 
   private emitConnection(connected: boolean, reason: string): void {
-    for (const listener of [...this.connectionListeners]) {
-      try {
-        listener(connected, reason);
-      } catch (error) {
-        reportListenerError(error);
-      }
-    }
+    this.listeners.emitConnection(connected, reason);
   }
 
   private async transact<T>(priority: Priority, run: (io: ModbusIo) => Promise<T>): Promise<T> {

@@ -12,7 +12,7 @@
  * Both ends use this one table: the simulator's server to answer and to check writes, the
  * transport to decode polls and to build writes. Nothing here does I/O.
  */
-import { MODBUS_REGISTER_COUNT, TAGS, type HostTags, type PlcTags, type StationTags, type TagName, type TagWriter } from '../tags.ts';
+import { MODBUS_REGISTER_COUNT, PLC_TAG_ORDER, TAGS, tagSpec, type HostTags, type PlcTags, type StationTags, type TagName, type TagWriter } from '../tags.ts';
 
 /** Tags that live in registers; JobData and ResultData travel through the job folder. */
 export type RegisterTagName = Exclude<TagName, 'JobData' | 'ResultData'>;
@@ -116,23 +116,7 @@ export const HOST_REGISTER_TAGS: readonly HostRegisterTagName[] = REGISTER_FIELD
  * before CardPresent, the result and its size/CRC before Done, LastCmdResult before anything a
  * listener could act on. A listener that acts key by key then always sees a complete picture.
  */
-export const PLC_DELIVERY_ORDER: readonly PlcRegisterTagName[] = [
-  'StateCurrent',
-  'UnitModeCurrent',
-  'ProdProcessedCount',
-  'ProdDefectiveCount',
-  'StopReason',
-  'Heartbeat',
-  'LastCmdResult',
-  'CardSerial',
-  'CardPresent',
-  'ResultJobId',
-  'Result',
-  'ResultDataSize',
-  'ResultDataCrc32',
-  'JobAck',
-  'Done',
-];
+export const PLC_DELIVERY_ORDER: readonly PlcRegisterTagName[] = PLC_TAG_ORDER.filter((t): t is PlcRegisterTagName => tagSpec(t).register !== undefined);
 
 // ---------------------------------------------------------------------------------------------
 // Values ↔ registers

@@ -11,7 +11,7 @@
  */
 import { DataType } from 'node-opcua';
 import { PACKML_STATES, type PackMLCommandName, type PackMLStateName } from '../packml.ts';
-import { TAGS, tagSpec, type PlcTagName, type StationTags, type TagName, type TagSpec, type TagType } from '../tags.ts';
+import { PLC_TAG_ORDER, TAGS, tagSpec, type PlcTagName, type StationTags, type TagName, type TagSpec, type TagType } from '../tags.ts';
 
 export const CARDLINE_NAMESPACE_URI = 'urn:cardline:plc';
 export const PACKML_NAMESPACE_URI = 'http://opcfoundation.org/UA/PackML/';
@@ -38,24 +38,7 @@ export const TAG_DATA_TYPES: Readonly<Record<TagType, DataType>> = {
  * data before Done). A DataChangeNotification lists values by monitored item, so when a batch has
  * to be split (one tag changed twice in one publishing interval) the data still comes first.
  */
-export const MONITORED_TAGS: readonly PlcTagName[] = [
-  'StateCurrent',
-  'UnitModeCurrent',
-  'ProdProcessedCount',
-  'ProdDefectiveCount',
-  'StopReason',
-  'Heartbeat',
-  'LastCmdResult',
-  'CardSerial',
-  'CardPresent',
-  'JobAck',
-  'ResultData',
-  'ResultDataSize',
-  'ResultDataCrc32',
-  'ResultJobId',
-  'Result',
-  'Done',
-];
+export const MONITORED_TAGS: readonly PlcTagName[] = PLC_TAG_ORDER;
 
 /** Checks an object path for the address space: non-empty segments, no '.', which joins NodeIds. */
 export function objectPathProblem(objectPath: readonly string[]): string | undefined {

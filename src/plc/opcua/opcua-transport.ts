@@ -49,6 +49,7 @@ import { LinkDownError, ProtocolError, StationLinkError } from '../station-link.
 import { dataCrc32 } from '../tag-store.ts';
 import { tagSpec, TAGS, type HostTags, type PlcTags, type TagName, type TagSpec } from '../tags.ts';
 import type { CommandOutcome, TagTransport } from '../transport.ts';
+import { TransportListeners, type ConnectionListener, type TagListener } from '../transport-listeners.ts';
 import {
   CARDLINE_NAMESPACE_URI,
   COMMAND_METHODS,
@@ -193,8 +194,7 @@ class OpcuaTransport implements TagTransport {
   private readonly requestTimeoutMs: number;
   private readonly publishingIntervalMs: number;
   private readonly resultDataTimeoutMs: number;
-  private readonly tagListeners = new Set<(changes: Partial<PlcTags>, full: boolean) => void>();
-  private readonly connectionListeners = new Set<(connected: boolean, reason: string) => void>();
+  private readonly listeners = new TransportListeners();
   private readonly resultWaiters = new Set<() => void>();
 
   private closed = false;
@@ -259,14 +259,12 @@ class OpcuaTransport implements TagTransport {
     }
   }
 
-  onTags(listener: (changes: Partial<PlcTags>, full: boolean) => void): () => void {
-    this.tagListeners.add(listener);
-    return () => this.tagListeners.delete(listener);
+  onTags(listener: TagListener): () => void {
+    return this.listeners.onTags(listener);
   }
 
-  onConnection(listener: (connected: boolean, reason: string) => void): () => void {
-    this.connectionListeners.add(listener);
-    return () => this.connectionListeners.delete(listener);
+  onConnection(listener: ConnectionListener): () => void {
+    return this.listeners.onConnection(listener);
   }
 
   async write(values: Partial<Omit<HostTags, 'JobData'>>): Promise<void> {
@@ -436,13 +434,7 @@ class OpcuaTransport implements TagTransport {
     const previous = this.reported;
     this.reported = { connected, reason };
     if (previous?.connected === connected) return;
-    for (const listener of this.connectionListeners) {
-      try {
-        listener(connected, reason);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.listeners.emitConnection(connected, reason);
   }
 
   /** Opens a link; resolves once its snapshot has been delivered. Cleans up whatever it opened on failure. */
@@ -674,13 +666,7 @@ class OpcuaTransport implements TagTransport {
     }
     if (tags.StateCurrent !== undefined) this.lastState = tags.StateCurrent;
     if (Object.keys(tags).length === 0 && !full) return;
-    for (const listener of this.tagListeners) {
-      try {
-        listener(tags, full);
-      } catch {
-        // a listener's failure is its own; the others still hear the change
-      }
-    }
+    this.listeners.emitTags(tags, full);
   }
 
   /** Turns node-opcua's errors into ones that say what to do. */

@@ -1,0 +1,45 @@
+/**
+ * The listener bookkeeping every TagTransport needs (onTags, onConnection and their delivery), in
+ * one place. A listener's failure is its own: the others still hear the change.
+ */
+import type { PlcTags } from './tags.ts';
+
+export type TagListener = (changes: Partial<PlcTags>, full: boolean) => void;
+export type ConnectionListener = (connected: boolean, reason: string) => void;
+
+export class TransportListeners {
+  private readonly tags = new Set<TagListener>();
+  private readonly connections = new Set<ConnectionListener>();
+
+  constructor(private readonly onListenerError: (error: unknown) => void = () => undefined) {}
+
+  onTags(listener: TagListener): () => void {
+    this.tags.add(listener);
+    return () => this.tags.delete(listener);
+  }
+
+  onConnection(listener: ConnectionListener): () => void {
+    this.connections.add(listener);
+    return () => this.connections.delete(listener);
+  }
+
+  emitTags(changes: Partial<PlcTags>, full: boolean): void {
+    for (const listener of [...this.tags]) {
+      try {
+        listener(changes, full);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+
+  emitConnection(connected: boolean, reason: string): void {
+    for (const listener of [...this.connections]) {
+      try {
+        listener(connected, reason);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+}
