@@ -1,0 +1,83 @@
+import { createActor } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { cardMachine, type CardEvent } from './card.machine.ts';
+
+function run(events: CardEvent[], maxAttempts = 3) {
+  const actor = createActor(cardMachine, { input: { batchId: 'b', seq: 7, maxAttempts } }).start();
+  for (const e of events) actor.send(e);
+  return actor.getSnapshot();
+}
+
+const through = (serial: string): CardEvent[] => [
+  { type: 'card.feeding', cardSerial: serial },
+  { type: 'card.fed' },
+  { type: 'card.at', station: 'encoder' },
+  { type: 'card.at', station: 'laser' },
+  { type: 'card.at', station: 'qa' },
+  { type: 'qa.passed' },
+  { type: 'card.at', station: 'output' },
+];
+
+describe('card machine', () => {
+  it('takes a record through every station to the stacker', () => {
+    const s = run([...through('C1'), { type: 'card.stacked', position: 12 }]);
+    expect(s.value).toBe('produced');
+    expect(s.context).toMatchObject({ attempt: 1, cardSerial: 'C1', position: 12, reasons: [], remake: false });
+  });
+
+  it.each(['feeding', 'fed', 'encoding', 'engraving', 'inspecting', 'output'] as const)('a card rejected while %s is re-made at top priority', (state) => {
+    const steps = through('C1');
+    const upTo = { feeding: 1, fed: 2, encoding: 3, engraving: 4, inspecting: 5, output: 7 }[state];
+    const s = run([...steps.slice(0, upTo), { type: 'card.rejected', station: 'laser', code: 'LASER_FAULT' }]);
+    expect(s.value).toBe('queued');
+    expect(s.context).toMatchObject({ remake: true, attempt: 1, cardSerial: null, reasons: [{ attempt: 1, cardSerial: 'C1', station: 'laser', code: 'LASER_FAULT' }] });
+  });
+
+  it('fails after the maximum attempts, keeping the reason of each', () => {
+    const s = run([
+      { type: 'card.feeding', cardSerial: 'C1' }, { type: 'card.rejected', station: 'feeder', code: 'BLANK_DEFECT' },
+      { type: 'card.feeding', cardSerial: 'C2' }, { type: 'card.fed' }, { type: 'card.rejected', station: 'encoder', code: 'CHIP_WRITE_FAILED' },
+      ...through('C3'), { type: 'card.rejected', station: 'qa', code: 'CHIP_EMPTY' },
+    ]);
+    expect(s.value).toBe('failed');
+    expect(s.status).toBe('done');
+    expect(s.context.reasons.map((r) => [r.attempt, r.cardSerial, r.code])).toStrictEqual([
+      [1, 'C1', 'BLANK_DEFECT'],
+      [2, 'C2', 'CHIP_WRITE_FAILED'],
+      [3, 'C3', 'CHIP_EMPTY'],
+    ]);
+  });
+
+  it('never stacks a card QA did not pass', () => {
+    const steps = through('C1').filter((e) => e.type !== 'qa.passed');
+    const s = run([...steps, { type: 'card.stacked', position: 3 }]);
+    expect(s.value).toBe('output');
+  });
+
+  it('sends a produced record back to re-make when an inspector rejects its card', () => {
+    const s = run([...through('C1'), { type: 'card.stacked', position: 4 }, { type: 'qa.reject', code: 'INSPECTOR_REJECT', detail: 'scratch' }]);
+    expect(s.value).toBe('queued');
+    expect(s.context).toMatchObject({ remake: true, position: null, reasons: [{ station: 'inspector', code: 'INSPECTOR_REJECT', detail: 'scratch', cardSerial: 'C1' }] });
+  });
+
+  it('cancels a queued record, or one in the line, when the batch is aborted with cancel', () => {
+    expect(run([{ type: 'batch.cancel' }]).value).toBe('cancelled');
+    expect(run([...through('C1').slice(0, 4), { type: 'batch.cancel' }]).value).toBe('cancelled');
+    expect(run([...through('C1'), { type: 'card.stacked', position: 1 }, { type: 'batch.cancel' }]).value).toBe('produced');
+  });
+
+  it('ignores events out of order (a station event for the wrong place)', () => {
+    const s = run([{ type: 'card.feeding', cardSerial: 'C1' }, { type: 'card.at', station: 'laser' }]);
+    expect(s.value).toBe('feeding');
+  });
+
+  it('restores from a persisted snapshot', () => {
+    const actor = createActor(cardMachine, { input: { batchId: 'b', seq: 1 } }).start();
+    for (const e of through('C9').slice(0, 3)) actor.send(e);
+    const saved = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as ReturnType<typeof actor.getPersistedSnapshot>;
+    const restored = createActor(cardMachine, { input: { batchId: 'b', seq: 1 }, snapshot: saved }).start();
+    expect(restored.getSnapshot().value).toBe('encoding');
+    restored.send({ type: 'card.rejected', station: 'line', code: 'SUSPECT_AFTER_RESTART' });
+    expect(restored.getSnapshot().value).toBe('queued');
+  });
+});
