@@ -330,16 +330,19 @@ export class HandshakeLink implements StationLink {
       await this.writeDoneAck(true);
       return;
     }
-    if (resultJobId === 0 && !job) {
-      // A card the station rejected without a job (NoJobInTime): the same handshake, job id 0.
+    if (!job) {
+      // A result this link did not send the job for: a card the station rejected without a job
+      // (NoJobInTime, job id 0), or a job an earlier controller process sent before it stopped.
+      // It is reported like any result, with the card the PLC names, so the controller can account
+      // for the card; then the same acknowledgement lets the card leave the station.
       const serial = p.CardSerial || this.presentedSerial || '';
-      const inFlight: InFlight = { jobId: 0, cardSerial: serial, phase: 'done', timer: undefined };
+      const inFlight: InFlight = { jobId: resultJobId, cardSerial: serial, phase: 'done', timer: undefined };
       this.job = inFlight;
-      const data = await this.transport.readResultData(0, { size: p.ResultDataSize ?? 0, crc32: p.ResultDataCrc32 ?? 0 });
-      this.emit({ type: 'plc.job.done', stationId: this.stationId, jobId: 0, cardSerial: serial, result: p.Result ?? 0, data });
+      const data = await this.transport.readResultData(resultJobId, { size: p.ResultDataSize ?? 0, crc32: p.ResultDataCrc32 ?? 0 });
+      this.emit({ type: 'plc.job.done', stationId: this.stationId, jobId: resultJobId, cardSerial: serial, result: p.Result ?? 0, data });
       return;
     }
-    this.fault(new StationLinkError('protocol', this.stationId, `the PLC reports a result for job ${resultJobId}, which is not the job in the station (${job?.jobId ?? 'none'})`));
+    this.fault(new StationLinkError('protocol', this.stationId, `the PLC reports a result for job ${resultJobId}, which is not the job in the station (${job.jobId})`));
   }
 
   private async onDoneCleared(): Promise<void> {

@@ -2,10 +2,11 @@
 // these types without depending on the database.
 
 /**
- * Batch lifecycle so far. Later issues add ready, running, paused, completed, reconciled, released and
- * aborted; a status read from the database that is not listed here is an error (newer schema).
+ * Batch lifecycle: the import (importing → imported, or failed), then the line (machines/batch.machine.ts):
+ * ready, running, paused, completed, reconciled, released, aborted. A status read from the database
+ * that is not listed here is an error (newer schema).
  */
-export const BATCH_STATUSES = ['importing', 'imported', 'failed'] as const;
+export const BATCH_STATUSES = ['importing', 'imported', 'failed', 'ready', 'running', 'paused', 'completed', 'reconciled', 'released', 'aborted'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 export interface Batch {

@@ -3,6 +3,7 @@
 // db.test.ts fails if a timestamped file in this folder is missing here.
 import type { Knex } from 'knex';
 import * as initial from './20261127120000_initial.ts';
+import * as lineControl from './20261127160000_line_control.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -10,4 +11,7 @@ export interface StoreMigration {
   readonly migration: Knex.Migration;
 }
 
-export const MIGRATIONS: readonly StoreMigration[] = [{ name: '20261127120000_initial', migration: initial }];
+export const MIGRATIONS: readonly StoreMigration[] = [
+  { name: '20261127120000_initial', migration: initial },
+  { name: '20261127160000_line_control', migration: lineControl },
+];

@@ -1,0 +1,631 @@
+/**
+ * The line controller: the composition of the card, station, line and batch machines with the
+ * station links, data preparation, the QA judge and the store. The physical card drives it: a unit
+ * announces a card, the controller answers with that card's job; a result is persisted (group
+ * commit) before the PLC is acknowledged. Cards whose fate is uncertain (a lost job, a restart) are
+ * never stacked: they are passed to the reject bin and their records re-made.
+ */
+import { createActor, fromPromise, type Actor } from 'xstate';
+import { batchMachine, type BatchStatus } from '../../machines/batch.machine.ts';
+import { cardMachine, CARD_MACHINE_VERSION, type CardStation } from '../../machines/card.machine.ts';
+import { lineMachine, LINE_MACHINE_VERSION } from '../../machines/line.machine.ts';
+import { stationMachine } from '../../machines/station.machine.ts';
+import { stationUnits, type LineConfig, type StationKind } from '../config/line-config.ts';
+import { decodeResult, encodeJob } from '../plc/job-data.ts';
+import { PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
+import type { StationEvent, StationLink } from '../plc/station-link.ts';
+import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store.ts';
+import type { JobPreparer, PreparedRecord, QaJudge } from './ports.ts';
+import { reasonOfResult, type ReasonCode } from './reasons.ts';
+import { FeedQueue } from './scheduler.ts';
+
+export interface ControllerOptions {
+  /** Cards allowed in the line at once. */
+  readonly wip?: number;
+  readonly maxAttempts?: number;
+  /** Recover Held (jam) and Aborted (e-stop) stations without an operator: a simulated line. */
+  readonly autoRecover?: boolean;
+  readonly recoverAfterMs?: number;
+  /** Records whose jobs are prepared ahead of the feeder. */
+  readonly prestage?: number;
+  /** Crash-test kill point (CARDLINE_CRASH_AT). */
+  readonly crashAt?: string;
+  readonly actor: string;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly log?: (message: string) => void;
+}
+
+export interface Progress {
+  readonly total: number;
+  readonly produced: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  readonly inLine: number;
+  readonly good: number;
+  readonly spoiled: number;
+  readonly rejects: Readonly<Record<string, number>>;
+  readonly startedAt: number;
+  readonly line: string;
+}
+
+export interface RunOutcome {
+  readonly batchId: string;
+  readonly status: 'completed' | 'aborted';
+  readonly progress: Progress;
+  readonly failedRecords: readonly { seq: number; reasons: readonly unknown[] }[];
+}
+
+/** A physical card this process knows. */
+interface Track {
+  readonly serial: string;
+  readonly batchId: string;
+  readonly seq: number;
+  readonly attempt: number;
+  suspect: boolean;
+  /** Set once the card is bound for the reject bin. */
+  reject: { code: ReasonCode; detail: string } | undefined;
+  qaPassed: boolean;
+  ended: boolean;
+}
+
+type CardActor = Actor<typeof cardMachine>;
+
+const SKIP = encodeJob({ v: 1, kind: 'skip' });
+const INSPECT = encodeJob({ v: 1, kind: 'inspect' });
+const STACK = encodeJob({ v: 1, kind: 'output', destination: 'stacker' });
+const REJECT = encodeJob({ v: 1, kind: 'output', destination: 'reject' });
+
+export class CrashPoint {
+  constructor(private readonly at: string | undefined) {}
+
+  /** Kills the process right here when the crash test asks for this point. */
+  hit(name: string): void {
+    if (this.at === name) process.kill(process.pid, 'SIGKILL');
+  }
+}
+
+export class LineController {
+  private readonly records = new Map<number, CardActor>();
+  private readonly prepared = new Map<number, Promise<PreparedRecord>>();
+  private readonly cards = new Map<string, Track>();
+  private readonly units: Map<string, StationKind>;
+  private readonly stations = new Map<string, Actor<typeof stationMachine>>();
+  private readonly line: Actor<typeof lineMachine>;
+  private batch: Actor<typeof batchMachine> | undefined;
+  private queue = new FeedQueue([]);
+  private feederCard: string | undefined;
+  private feeding = false;
+  private jobIds = { next: 0, end: 0 };
+  private rejects: Record<string, number> = {};
+  private good = 0;
+  private spoiled = 0;
+  private startedAt = Date.now();
+  private finish: ((status: 'completed' | 'aborted') => void) | undefined;
+  private failure: ((error: Error) => void) | undefined;
+  private readonly crash: CrashPoint;
+  private readonly unsubscribe: (() => void)[] = [];
+  private batchId = '';
+
+  constructor(
+    private readonly config: LineConfig,
+    private readonly links: ReadonlyMap<string, StationLink>,
+    private readonly store: LineStore,
+    private readonly preparer: JobPreparer,
+    private readonly judge: QaJudge,
+    private readonly options: ControllerOptions,
+  ) {
+    this.units = new Map(stationUnits(config).map((u) => [u.unitId, u.station.kind]));
+    this.crash = new CrashPoint(options.crashAt);
+    this.line = createActor(lineMachine, { input: { lineId: config.id } });
+    this.line.subscribe(() => this.saveLineSnapshot());
+  }
+
+  /** Runs (or resumes) a batch to its end; resolves with the outcome. */
+  async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
+    this.batchId = batchId;
+    this.startedAt = Date.now();
+    this.batch = createActor(batchMachine, { input: { batchId } }).start();
+    this.advanceBatchTo(options.status);
+    await this.load(batchId, options.resume);
+    this.line.start();
+    for (const [unitId, link] of this.links) this.attach(unitId, link);
+    const done = new Promise<'completed' | 'aborted'>((resolve, reject) => {
+      this.finish = resolve;
+      this.failure = reject;
+    });
+    this.line.send({ type: 'line.start', batchId });
+    await this.setBatch('running');
+    for (const station of this.stations.values()) station.send({ type: 'line.produce' });
+    for (const [unitId, link] of this.links) {
+      // Cards announced before we listened (the controller restarted with cards at the stations).
+      if (link.cardPresent !== undefined) this.onCardPresent(unitId, link, link.cardPresent);
+    }
+    this.checkEnd();
+    const status = await done;
+    await this.store.journal.settled();
+    for (const off of this.unsubscribe) off();
+    for (const station of this.stations.values()) station.stop();
+    return { batchId, status, progress: this.progress(), failedRecords: this.failedRecords() };
+  }
+
+  pause(): void {
+    this.line.send({ type: 'line.pause' });
+    for (const s of this.stations.values()) s.send({ type: 'line.pause' });
+  }
+
+  resume(): void {
+    this.line.send({ type: 'line.resume' });
+    for (const s of this.stations.values()) s.send({ type: 'line.produce' });
+  }
+
+  /** Abort: no more feeding; the cards in the line go to the reject bin; their records are re-queued or cancelled. */
+  abort(records: 'requeue' | 'cancel'): void {
+    this.line.send({ type: 'line.abort', records });
+    if (records === 'cancel') {
+      for (const seq of this.queue.drain()) this.cardEvent(seq, { type: 'batch.cancel' });
+    }
+    this.checkEnd();
+  }
+
+  progress(): Progress {
+    let produced = 0;
+    let failed = 0;
+    let cancelled = 0;
+    for (const actor of this.records.values()) {
+      const v = actor.getSnapshot().value;
+      if (v === 'produced') produced += 1;
+      else if (v === 'failed') failed += 1;
+      else if (v === 'cancelled') cancelled += 1;
+    }
+    return {
+      total: this.records.size,
+      produced,
+      failed,
+      cancelled,
+      inLine: this.inLine(),
+      good: this.good,
+      spoiled: this.spoiled,
+      rejects: { ...this.rejects },
+      startedAt: this.startedAt,
+      line: JSON.stringify(this.line.getSnapshot().value),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Loading and resuming
+
+  private async load(batchId: string, resume: boolean): Promise<void> {
+    const rows = await this.store.records(batchId);
+    const queued: number[] = [];
+    const remakes: number[] = [];
+    for (const row of rows) {
+      const input = { batchId, seq: row.seq, maxAttempts: this.options.maxAttempts ?? 3 };
+      const snapshot = row.machine as { version?: number; snapshot?: unknown } | null;
+      const actor =
+        snapshot?.version === CARD_MACHINE_VERSION && snapshot.snapshot
+          ? createActor(cardMachine, { input, snapshot: snapshot.snapshot as never })
+          : createActor(cardMachine, { input });
+      actor.start();
+      this.records.set(row.seq, actor);
+      const value = actor.getSnapshot().value;
+      if (value === 'queued') (actor.getSnapshot().context.remake ? remakes : queued).push(row.seq);
+    }
+    this.queue = new FeedQueue(queued);
+    for (const seq of remakes) this.queue.remake(seq);
+    if (!resume) return;
+    // Cards that were in the line when the previous controller stopped: their outcome is uncertain.
+    for (const card of await this.store.cardsInLine()) {
+      const track: Track = { serial: card.cardSerial, batchId: card.batchId, seq: card.seq, attempt: card.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` }, qaPassed: false, ended: false };
+      this.cards.set(card.cardSerial, track);
+      const actor = card.batchId === batchId ? this.records.get(card.seq) : undefined;
+      if (actor && actor.getSnapshot().value === 'queued') {
+        this.queue.drop(card.seq);
+        actor.send({ type: 'card.feeding', cardSerial: card.cardSerial });
+        actor.send({ type: 'card.fed' });
+      }
+    }
+    await this.store.journal.append(...[...this.cards.values()].map((t): JournalOp => ({ op: 'card.suspect', cardSerial: t.serial })));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Station links
+
+  private attach(unitId: string, link: StationLink): void {
+    const station = createActor(
+      stationMachine.provide({
+        actors: {
+          sendCommand: fromPromise<void, { unitId: string; command: PackMLCommandName }>(({ input }) => link.command(input.command)),
+        },
+      }),
+      { input: { unitId, autoRecover: this.options.autoRecover ?? false, recoverAfterMs: this.options.recoverAfterMs ?? 2000 } },
+    ).start();
+    this.stations.set(unitId, station);
+    if (link.connected) station.send({ type: 'plc.link.up' });
+    if (link.status) station.send({ type: 'plc.state', state: link.status.state, stopReason: link.status.stopReason });
+    this.unsubscribe.push(link.subscribe((event) => this.onLinkEvent(unitId, link, event)));
+  }
+
+  private onLinkEvent(unitId: string, link: StationLink, event: StationEvent): void {
+    const station = this.stations.get(unitId)!;
+    switch (event.type) {
+      case 'plc.link.up':
+        station.send({ type: 'plc.link.up' });
+        break;
+      case 'plc.link.down':
+        station.send({ type: 'plc.link.down', reason: event.reason });
+        this.stationEvent(unitId, 'link.down', { reason: event.reason });
+        break;
+      case 'plc.state':
+        station.send({ type: 'plc.state', state: event.status.state, stopReason: event.status.stopReason });
+        this.stationEvent(unitId, 'state', { state: event.status.state, stopReason: event.status.stopReason });
+        this.checkSuspension(unitId, event.status.state, event.status.stopReason);
+        break;
+      case 'plc.card.present':
+        this.onCardPresent(unitId, link, event.cardSerial);
+        break;
+      case 'plc.job.accepted':
+        this.onAccepted(unitId, event.cardSerial);
+        break;
+      case 'plc.job.done':
+        this.onDone(unitId, link, event.jobId, event.cardSerial, event.result, event.data).catch((error: unknown) => this.fail(error));
+        break;
+      case 'plc.job.failed':
+        this.onJobFailed(unitId, event.cardSerial, event.code === 'timeout' ? 'JOB_TIMEOUT' : 'JOB_LOST', event.reason);
+        break;
+      case 'plc.fault':
+        this.options.log?.(`${unitId}: ${event.error.message}`);
+        break;
+    }
+  }
+
+  private checkSuspension(unitId: string, state: number, stopReason: number): void {
+    const kind = this.units.get(unitId);
+    const suspended = state === PACKML_STATES.Suspended;
+    if (kind === 'feeder') {
+      if (suspended && stopReason === STOP_REASONS.Starved) this.line.send({ type: 'line.starved' });
+      else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
+    }
+    if (kind === 'output') {
+      if (suspended && stopReason === STOP_REASONS.Blocked) this.line.send({ type: 'line.blocked' });
+      else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
+    }
+    const ready = [...this.stations.values()].every((s) => {
+      const p = s.getSnapshot().context.packml;
+      return p === PACKML_STATES.Execute || p === PACKML_STATES.Suspended;
+    });
+    if (ready) this.line.send({ type: 'line.ready' });
+  }
+
+  private onCardPresent(unitId: string, link: StationLink, serial: string): void {
+    const kind = this.units.get(unitId)!;
+    if (kind === 'feeder') {
+      this.feederCard = serial;
+      this.feed(link);
+      return;
+    }
+    this.answer(unitId, kind, link, serial).catch((error: unknown) => this.fail(error));
+  }
+
+  private async answer(unitId: string, kind: StationKind, link: StationLink, serial: string): Promise<void> {
+    const track = await this.trackOf(serial);
+    const trusted = track !== undefined && !track.suspect && !track.reject;
+    let data: Buffer;
+    if (kind === 'output') data = trusted && track.qaPassed ? STACK : REJECT;
+    else if (!trusted) data = SKIP;
+    else if (kind === 'encoder') data = (await this.prepare(track.seq)).chipJob;
+    else if (kind === 'laser') data = (await this.prepare(track.seq)).laserJob;
+    else data = INSPECT;
+    await this.sendJob(link, serial, data, unitId);
+  }
+
+  private async sendJob(link: StationLink, serial: string, data: Buffer, unitId: string): Promise<void> {
+    const jobId = await this.nextJobId();
+    try {
+      await link.sendJob({ jobId, cardSerial: serial, data });
+    } catch (error) {
+      // The failure also comes as plc.job.failed when the job had reached the link; a refusal
+      // before that (busy, not the present card) leaves the card to be presented again.
+      this.options.log?.(`${unitId}: job for ${serial} not sent: ${(error as Error).message}`);
+    }
+  }
+
+  /** Feeds the present blank when the line may: producing, under the WIP limit, a record waiting. */
+  private feed(link?: StationLink): void {
+    const feeder = link ?? this.links.get([...this.units].find(([, k]) => k === 'feeder')![0])!;
+    const serial = this.feederCard;
+    if (serial === undefined || this.feeding) return;
+    if (!this.line.getSnapshot().matches({ running: 'producing' })) return;
+    if (this.inLine() >= (this.options.wip ?? 16)) return;
+    const seq = this.queue.take();
+    if (seq === undefined) return;
+    this.feeding = true;
+    this.feederCard = undefined;
+    this.prestage();
+    void (async () => {
+      try {
+        await this.prepare(seq);
+        const jobId = await this.nextJobId();
+        await feeder.sendJob({ jobId, cardSerial: serial, data: encodeJob({ v: 1, kind: 'feed', recordRef: `${this.batchId}:${seq}` }) });
+        const attempt = this.records.get(seq)!.getSnapshot().context.attempt + 1;
+        this.cards.set(serial, { serial, batchId: this.batchId, seq, attempt, suspect: false, reject: undefined, qaPassed: false, ended: false });
+        this.cardEvent(seq, { type: 'card.feeding', cardSerial: serial });
+      } catch (error) {
+        // The blank was not fed: the record keeps its place at the front.
+        this.queue.remake(seq);
+        this.options.log?.(`feeder: feed job for ${serial} not sent: ${(error as Error).message}`);
+      } finally {
+        this.feeding = false;
+      }
+    })();
+  }
+
+  private onAccepted(unitId: string, serial: string): void {
+    const kind = this.units.get(unitId)!;
+    const track = this.cards.get(serial);
+    if (!track || kind === 'feeder' || track.suspect || track.reject) return;
+    this.cardEvent(track.seq, { type: 'card.at', station: kind });
+  }
+
+  private async onDone(unitId: string, link: StationLink, jobId: number, serial: string, result: number, data: Buffer): Promise<void> {
+    this.crash.hit('after-done-before-persist');
+    const kind = this.units.get(unitId)!;
+    const ops: JournalOp[] = [];
+    let track = await this.trackOf(serial);
+    if (kind === 'feeder' && !this.cards.has(serial) && !track) {
+      // A blank fed for a job of an earlier controller process: accounted for, never trusted.
+      track = { serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: true, reject: { code: 'UNKNOWN_CARD', detail: 'fed while the controller was down' }, qaPassed: false, ended: false };
+      this.cards.set(serial, track);
+    }
+    ops.push({ op: 'event', event: `${kind}.done`, batchId: track?.batchId ?? null, seq: track?.seq ?? null, attempt: track?.attempt ?? null, cardSerial: serial || null, unit: unitId, reason: result === 0 ? null : reasonOfResult(result), detail: { jobId, result } });
+    if (kind === 'feeder' && track) {
+      ops.push({ op: 'card.fed', cardSerial: serial, batchId: track.batchId, seq: track.seq, attempt: track.attempt, unit: unitId });
+      if (track.suspect) ops.push({ op: 'card.suspect', cardSerial: serial });
+      if (result === 0 && !track.suspect) this.cardEvent(track.seq, { type: 'card.fed' }, ops);
+    } else if (track && !track.ended) {
+      ops.push({ op: 'card.unit', cardSerial: serial, unit: unitId });
+    }
+
+    if (track && !track.ended) {
+      if (result !== 0) {
+        // The station's reject gate took the card.
+        this.endCard(track, 'spoiled', unitId, reasonOfResult(result), `result ${result}`, ops);
+      } else if (kind === 'qa' && !track.suspect && !track.reject) {
+        await this.judgeInspection(track, data, ops);
+      } else if (kind === 'output') {
+        const decoded = decodeResult(data);
+        if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'stacker') {
+          this.endCard(track, 'good', unitId, undefined, undefined, ops, decoded.value.position);
+        } else {
+          const reject = track.reject ?? { code: 'JOB_LOST' as ReasonCode, detail: 'output sent the card to the reject bin' };
+          this.endCard(track, 'spoiled', unitId, reject.code, reject.detail, ops);
+        }
+      }
+    } else if (!track && kind === 'output') {
+      ops.push({ op: 'event', event: 'unknown.card', cardSerial: serial || null, unit: unitId, reason: 'UNKNOWN_CARD' });
+    }
+
+    await this.store.journal.append(...ops);
+    this.crash.hit('after-persist-before-ack');
+    await link.acknowledgeDone(jobId).catch((error: unknown) => this.options.log?.(`${unitId}: acknowledgement of job ${jobId}: ${(error as Error).message}`));
+    this.report();
+    this.checkEnd();
+    if (kind === 'feeder' || kind === 'output' || result !== 0) this.feed();
+  }
+
+  private async judgeInspection(track: Track, data: Buffer, ops: JournalOp[]): Promise<void> {
+    const actor = this.records.get(track.seq);
+    const current = actor?.getSnapshot().context;
+    if (!current || current.cardSerial !== track.serial || current.attempt !== track.attempt) {
+      track.reject = { code: 'SERIAL_DISCONTINUITY', detail: 'QA saw another card than the record’s current one' };
+      ops.push({ op: 'event', event: 'qa.verdict', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: 'SERIAL_DISCONTINUITY' });
+      return;
+    }
+    const decoded = decodeResult(data);
+    const prepared = await this.prepare(track.seq);
+    const verdict =
+      decoded.ok && decoded.value.kind === 'inspect'
+        ? await this.judge.judge(prepared, decoded.value)
+        : { ok: false as const, code: 'CHIP_UNREADABLE' as ReasonCode, detail: decoded.ok ? 'not an inspection result' : decoded.reason };
+    if (verdict.ok) {
+      track.qaPassed = true;
+      this.cardEvent(track.seq, { type: 'qa.passed' }, ops);
+      ops.push({ op: 'event', event: 'qa.passed', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial });
+    } else {
+      track.reject = { code: verdict.code, detail: verdict.detail };
+      ops.push({ op: 'event', event: 'qa.failed', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: verdict.code, detail: { detail: verdict.detail } });
+    }
+  }
+
+  private onJobFailed(unitId: string, serial: string, code: ReasonCode, reason: string): void {
+    const track = this.cards.get(serial);
+    if (!track || track.ended) return;
+    track.suspect = true;
+    track.reject ??= { code, detail: `${unitId}: ${reason}` };
+    this.store.journal
+      .append(
+        { op: 'card.suspect', cardSerial: serial },
+        { op: 'event', event: 'job.failed', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: serial, unit: unitId, reason: code, detail: { reason } },
+      )
+      .catch((error: unknown) => this.fail(error));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cards and records
+
+  private endCard(track: Track, status: 'good' | 'spoiled', unitId: string, code: ReasonCode | undefined, detail: string | undefined, ops: JournalOp[], position?: number): void {
+    track.ended = true;
+    this.cards.delete(track.serial);
+    ops.push({ op: 'card.ended', cardSerial: track.serial, status, unit: unitId, batchId: track.batchId, ...(code ? { reason: code } : {}), ...(position !== undefined ? { position } : {}) });
+    if (status === 'good') {
+      this.good += 1;
+      this.cardEvent(track.seq, { type: 'card.stacked', position: position ?? 0 }, ops);
+      return;
+    }
+    this.spoiled += 1;
+    this.rejects[code ?? 'UNKNOWN'] = (this.rejects[code ?? 'UNKNOWN'] ?? 0) + 1;
+    if (track.seq === 0) return;
+    const actor = this.records.get(track.seq);
+    // Only the record's current card decides about the record (an old attempt's card may still be leaving).
+    if (actor && actor.getSnapshot().context.cardSerial === track.serial) {
+      this.cardEvent(track.seq, { type: 'card.rejected', station: stationOf(unitId, this.units), code: code ?? 'STATION_ERROR', ...(detail ? { detail } : {}) }, ops);
+    }
+  }
+
+  /** Sends an event to a record's machine and journals the record's new state (snapshot at stable states). */
+  private cardEvent(seq: number, event: Parameters<CardActor['send']>[0], ops?: JournalOp[]): void {
+    const actor = this.records.get(seq);
+    if (!actor) return;
+    const before = actor.getSnapshot().value;
+    actor.send(event);
+    const snap = actor.getSnapshot();
+    if (snap.value === before && event.type !== 'card.feeding') return;
+    const status = recordStatus(snap.value);
+    const stable = status !== 'in-line';
+    const op: JournalOp = {
+      op: 'record',
+      batchId: this.batchId,
+      seq,
+      status,
+      attempts: snap.context.attempt,
+      reasons: snap.context.reasons,
+      cardSerial: snap.value === 'produced' ? snap.context.cardSerial : null,
+      position: snap.context.position,
+      ...(stable ? { machine: { version: CARD_MACHINE_VERSION, snapshot: actor.getPersistedSnapshot() } } : {}),
+    };
+    if (snap.value === 'queued' && snap.context.remake) this.queue.remake(seq);
+    if (ops) ops.push(op);
+    else this.store.journal.append(op).catch((error: unknown) => this.fail(error));
+  }
+
+  private async trackOf(serial: string): Promise<Track | undefined> {
+    const known = this.cards.get(serial);
+    if (known) return known;
+    if (!serial) return undefined;
+    const row = await this.store.card(serial);
+    if (!row || row.status !== 'in-line') return undefined;
+    const track: Track = { serial, batchId: row.batchId, seq: row.seq, attempt: row.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: 'in the line when the controller stopped' }, qaPassed: false, ended: false };
+    this.cards.set(serial, track);
+    return track;
+  }
+
+  private inLine(): number {
+    let n = 0;
+    for (const t of this.cards.values()) if (!t.ended) n += 1;
+    return n;
+  }
+
+  private checkEnd(): void {
+    const lineState = this.line.getSnapshot();
+    const allEnded = [...this.records.values()].every((a) => {
+      const v = a.getSnapshot().value;
+      return v === 'produced' || v === 'failed' || v === 'cancelled';
+    });
+    const aborting = lineState.matches('aborting');
+    if (allEnded && !aborting) this.line.send({ type: 'line.allEnded' });
+    if (this.inLine() === 0 && (allEnded || aborting)) this.line.send({ type: 'line.empty' });
+    const after = this.line.getSnapshot();
+    if (after.matches('completed')) {
+      this.complete('completed').catch((error: unknown) => this.fail(error));
+    } else if (after.matches('aborted')) {
+      this.complete('aborted').catch((error: unknown) => this.fail(error));
+    }
+  }
+
+  private completing = false;
+
+  private async complete(status: 'completed' | 'aborted'): Promise<void> {
+    if (this.completing) return;
+    this.completing = true;
+    if (status === 'aborted') {
+      const choice = this.line.getSnapshot().context.onAbort;
+      if (choice === 'cancel') for (const seq of this.queue.drain()) this.cardEvent(seq, { type: 'batch.cancel' });
+    }
+    await this.setBatch(status === 'completed' ? 'completed' : 'aborted');
+    const unaccounted = await this.store.unaccountedCards(this.batchId);
+    this.batch?.send({ type: 'batch.reconcile', unaccounted });
+    if (unaccounted.length === 0) await this.setBatch('reconciled');
+    this.finish?.(status);
+  }
+
+  private fail(error: unknown): void {
+    this.failure?.(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Data preparation, job ids, snapshots, batch status
+
+  private prepare(seq: number): Promise<PreparedRecord> {
+    let p = this.prepared.get(seq);
+    if (!p) {
+      p = this.preparer.prepare(this.batchId, seq);
+      // A failed preparation is tried again next time rather than remembered.
+      p.catch(() => this.prepared.delete(seq));
+      this.prepared.set(seq, p);
+    }
+    return p;
+  }
+
+  /** Prepares the jobs of the records the feeder will take next, so no handshake waits for them. */
+  private prestage(): void {
+    for (const seq of this.queue.peek(this.options.prestage ?? 8)) void this.prepare(seq).catch(() => undefined);
+    // Records that ended need their prepared data no longer.
+    for (const [seq] of this.prepared) {
+      const v = this.records.get(seq)?.getSnapshot().value;
+      if (v === 'produced' || v === 'failed' || v === 'cancelled') this.prepared.delete(seq);
+    }
+  }
+
+  private async nextJobId(): Promise<number> {
+    if (this.jobIds.next >= this.jobIds.end) {
+      const block = 1000;
+      const start = await this.store.allocateJobIds(block);
+      this.jobIds = { next: start, end: start + block };
+    }
+    return this.jobIds.next++;
+  }
+
+  private stationEvent(unitId: string, event: string, detail: Record<string, unknown>): void {
+    this.store.journal.append({ op: 'station', unit: unitId, event, detail }).catch((error: unknown) => this.fail(error));
+  }
+
+  private saveLineSnapshot(): void {
+    if (!this.batchId) return;
+    this.store
+      .putSnapshot(`line:${this.config.id}`, LINE_MACHINE_VERSION, this.line.getPersistedSnapshot(), () => this.crash.hit('during-snapshot'))
+      .catch((error: unknown) => this.options.log?.(`snapshot: ${(error as Error).message}`));
+  }
+
+  private async setBatch(status: 'running' | 'completed' | 'aborted' | 'reconciled'): Promise<void> {
+    const event = { running: 'batch.start', completed: 'batch.completed', aborted: 'batch.abort', reconciled: undefined }[status];
+    if (event) this.batch?.send({ type: event } as never);
+    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status, actor: this.options.actor });
+  }
+
+  private advanceBatchTo(status: BatchStatus): void {
+    const path: Record<string, string[]> = {
+      imported: ['batch.prepared'],
+      ready: ['batch.prepared'],
+      running: ['batch.prepared', 'batch.start'],
+      paused: ['batch.prepared', 'batch.start', 'batch.pause', 'batch.resume'],
+      aborted: ['batch.prepared', 'batch.start'],
+    };
+    for (const type of path[status] ?? ['batch.prepared']) this.batch?.send({ type } as never);
+  }
+
+  private report(): void {
+    this.options.onProgress?.(this.progress());
+  }
+
+  private failedRecords(): { seq: number; reasons: readonly unknown[] }[] {
+    return [...this.records].filter(([, a]) => a.getSnapshot().value === 'failed').map(([seq, a]) => ({ seq, reasons: a.getSnapshot().context.reasons }));
+  }
+}
+
+function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): CardStation {
+  return (units.get(unitId) ?? 'output');
+}
+
+function recordStatus(value: string): RecordLineStatus {
+  if (value === 'produced' || value === 'failed' || value === 'cancelled' || value === 'queued') return value;
+  return 'in-line';
+}

@@ -1,0 +1,30 @@
+/**
+ * What the line controller needs from data preparation and QA, as narrow ports: the composition
+ * root (src/line/compose.ts) provides the real ones — the renderer, the LDS builder and signer,
+ * the LDS verifier — and tests can provide lighter ones.
+ */
+import type { JobResult } from '../plc/job-data.ts';
+import type { ReasonCode } from './reasons.ts';
+
+/** Everything the stations need for one record, prepared before its blank is fed. */
+export interface PreparedRecord {
+  readonly batchId: string;
+  readonly seq: number;
+  /** The three MRZ lines the card must carry (DG1 and the engraved MRZ zone). */
+  readonly mrz: readonly [string, string, string];
+  /** Encoded job data (src/plc/job-data.ts) for an encoder head: the LDS files and the BAC keys. */
+  readonly chipJob: Buffer;
+  /** Encoded job data for the laser: the rendered sides and the MRZ. */
+  readonly laserJob: Buffer;
+}
+
+export interface JobPreparer {
+  prepare(batchId: string, seq: number): Promise<PreparedRecord>;
+}
+
+export type QaVerdict = { readonly ok: true } | { readonly ok: false; readonly code: ReasonCode; readonly detail: string };
+
+export interface QaJudge {
+  /** The controller's verdict on what QA read from a card (the chip through BAC, the MRZ, the print). */
+  judge(prepared: PreparedRecord, inspection: Extract<JobResult, { kind: 'inspect' }>): Promise<QaVerdict>;
+}

@@ -1,0 +1,344 @@
+/**
+ * The line's durable state: the physical cards, their events, the spoil log, blank stock, job ids
+ * and machine snapshots, and each record's progress. Writes go through a journal that commits what
+ * arrives together in one transaction (group commit): a caller awaiting `journal.append()` knows its
+ * changes are durable — the controller acknowledges the PLC only then.
+ */
+import type { Knex } from 'knex';
+import { appendAudit } from './audit.ts';
+import { insertRows } from './sql.ts';
+
+export type CardStatus = 'in-line' | 'good' | 'spoiled';
+export type RecordLineStatus = 'queued' | 'in-line' | 'produced' | 'failed' | 'cancelled';
+
+export type JournalOp =
+  | { readonly op: 'card.fed'; readonly cardSerial: string; readonly batchId: string; readonly seq: number; readonly attempt: number; readonly unit: string }
+  | { readonly op: 'card.unit'; readonly cardSerial: string; readonly unit: string }
+  | { readonly op: 'card.suspect'; readonly cardSerial: string }
+  | {
+      readonly op: 'card.ended';
+      readonly cardSerial: string;
+      readonly status: 'good' | 'spoiled';
+      readonly unit: string;
+      readonly reason?: string;
+      readonly position?: number;
+      readonly batchId: string | null;
+    }
+  | {
+      readonly op: 'event';
+      readonly event: string;
+      readonly batchId?: string | null;
+      readonly seq?: number | null;
+      readonly attempt?: number | null;
+      readonly cardSerial?: string | null;
+      readonly unit?: string | null;
+      readonly reason?: string | null;
+      readonly detail?: Record<string, unknown>;
+    }
+  | { readonly op: 'station'; readonly unit: string; readonly event: string; readonly detail?: Record<string, unknown> }
+  | {
+      readonly op: 'record';
+      readonly batchId: string;
+      readonly seq: number;
+      readonly status: RecordLineStatus;
+      readonly attempts: number;
+      readonly reasons: readonly unknown[];
+      readonly cardSerial?: string | null;
+      readonly position?: number | null;
+      /** The card machine's persisted snapshot, at stable states. */
+      readonly machine?: unknown;
+    }
+  | { readonly op: 'batch.status'; readonly batchId: string; readonly status: string; readonly actor: string; readonly detail?: Record<string, unknown> };
+
+export interface RecordProgress {
+  readonly seq: number;
+  readonly status: RecordLineStatus;
+  readonly attempts: number;
+  readonly reasons: readonly unknown[];
+  readonly cardSerial: string | null;
+  readonly position: number | null;
+  readonly machine: unknown;
+}
+
+export interface CardRow {
+  readonly cardSerial: string;
+  readonly batchId: string;
+  readonly seq: number;
+  readonly attempt: number;
+  readonly status: CardStatus;
+  readonly unit: string | null;
+  readonly suspect: boolean;
+  readonly position: number | null;
+  readonly reason: string | null;
+}
+
+export interface BatchAccounting {
+  readonly records: { readonly total: number; readonly produced: number; readonly failed: number; readonly cancelled: number; readonly pending: number };
+  readonly cards: { readonly blanksConsumed: number; readonly good: number; readonly spoiled: number; readonly inLine: number };
+}
+
+interface Pending {
+  readonly ops: readonly JournalOp[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Group commit: everything appended while a commit is running goes into the next one. */
+export class Journal {
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  /** Called inside the transaction before it commits (crash-test kill point). */
+  beforeCommit: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly lineId: string,
+  ) {}
+
+  append(...ops: JournalOp[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ ops, resolve, reject });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  /** Resolves when everything appended so far is committed. */
+  async settled(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flushLoop(): Promise<void> {
+    // Let the callers of this turn of the event loop join the same commit.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.pending.length > 0) {
+      const group = this.pending;
+      this.pending = [];
+      try {
+        await this.db.transaction((trx) => this.write(trx, group.flatMap((p) => p.ops)));
+        for (const p of group) p.resolve();
+      } catch (error) {
+        for (const p of group) p.reject(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async write(trx: Knex.Transaction, ops: readonly JournalOp[]): Promise<void> {
+    const at = new Date().toISOString();
+    const events: unknown[][] = [];
+    const stations: unknown[][] = [];
+    const spoils: unknown[][] = [];
+    // New cards first: a card fed and rejected by its gate in one group is inserted, then ended.
+    const fed = ops.flatMap((o) => (o.op === 'card.fed' ? [[o.cardSerial, this.lineId, o.batchId, o.seq, o.attempt, 'in-line', o.unit, false, at]] : []));
+    await insertRows(trx, 'cards', ['card_serial', 'line_id', 'batch_id', 'seq', 'attempt', 'status', 'unit', 'suspect', 'fed_at'], fed);
+    for (const o of ops) {
+      switch (o.op) {
+        case 'card.fed':
+          events.push([at, this.lineId, o.batchId, o.seq, o.attempt, o.cardSerial, o.unit, 'card.fed', null, null]);
+          break;
+        case 'card.unit':
+          await trx('cards').where({ card_serial: o.cardSerial }).update({ unit: o.unit });
+          break;
+        case 'card.suspect':
+          await trx('cards').where({ card_serial: o.cardSerial }).update({ suspect: true });
+          break;
+        case 'card.ended':
+          await trx('cards')
+            .where({ card_serial: o.cardSerial })
+            .update({ status: o.status, unit: o.unit, reason: o.reason ?? null, position: o.position ?? null, ended_at: at });
+          if (o.status === 'spoiled') spoils.push([at, this.lineId, o.batchId, o.cardSerial, o.reason ?? 'unknown', o.unit]);
+          break;
+        case 'event':
+          events.push([at, this.lineId, o.batchId ?? null, o.seq ?? null, o.attempt ?? null, o.cardSerial ?? null, o.unit ?? null, o.event, o.reason ?? null, o.detail ? JSON.stringify(o.detail) : null]);
+          break;
+        case 'station':
+          stations.push([at, this.lineId, o.unit, o.event, o.detail ? JSON.stringify(o.detail) : null]);
+          break;
+        case 'record':
+          await trx('records')
+            .where({ batch_id: o.batchId, seq: o.seq })
+            .update({
+              status: o.status,
+              attempts: o.attempts,
+              reasons: JSON.stringify(o.reasons),
+              ...(o.cardSerial !== undefined ? { card_serial: o.cardSerial } : {}),
+              ...(o.position !== undefined ? { position: o.position } : {}),
+              ...(o.machine !== undefined ? { machine: JSON.stringify(o.machine) } : {}),
+              ended_at: o.status === 'produced' || o.status === 'failed' || o.status === 'cancelled' ? at : null,
+            });
+          break;
+        case 'batch.status':
+          await trx('batches').where({ id: o.batchId }).update({ status: o.status, updated_at: at });
+          await appendAudit(trx, { actor: o.actor, action: `batch.${o.status}`, subjectType: 'batch', subjectId: o.batchId, details: o.detail ?? {} });
+          break;
+      }
+    }
+    await insertRows(trx, 'card_events', ['at', 'line_id', 'batch_id', 'seq', 'attempt', 'card_serial', 'unit', 'event', 'reason', 'detail'], events);
+    await insertRows(trx, 'station_events', ['at', 'line_id', 'unit', 'event', 'detail'], stations);
+    await insertRows(trx, 'spoil_log', ['at', 'line_id', 'batch_id', 'card_serial', 'reason', 'unit'], spoils);
+    this.beforeCommit?.();
+  }
+}
+
+export class LineStore {
+  readonly journal: Journal;
+
+  constructor(
+    readonly db: Knex,
+    readonly lineId: string,
+  ) {
+    this.journal = new Journal(db, lineId);
+  }
+
+  /** Reserves `count` job ids, never given out before on this line. */
+  async allocateJobIds(count: number): Promise<number> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx<LineStateRow>('line_state').where({ line_id: this.lineId }).first();
+      const start = row ? Number(row.next_job_id) : 1;
+      const now = new Date().toISOString();
+      if (row) await trx('line_state').where({ line_id: this.lineId }).update({ next_job_id: start + count, updated_at: now });
+      else await trx('line_state').insert({ line_id: this.lineId, next_job_id: start + count, batch_id: null, updated_at: now });
+      return start;
+    });
+  }
+
+  async records(batchId: string): Promise<RecordProgress[]> {
+    const rows = await this.db<RecordLineRow>('records')
+      .where({ batch_id: batchId })
+      .select('seq', 'status', 'attempts', 'reasons', 'card_serial', 'position', 'machine')
+      .orderBy('seq');
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      status: (r.status === 'queued' || r.status === 'in-line' || r.status === 'produced' || r.status === 'failed' || r.status === 'cancelled' ? r.status : 'queued'),
+      attempts: Number(r.attempts),
+      reasons: r.reasons ? (JSON.parse(r.reasons) as unknown[]) : [],
+      cardSerial: r.card_serial,
+      position: r.position === null ? null : Number(r.position),
+      machine: r.machine ? (JSON.parse(r.machine) as unknown) : null,
+    }));
+  }
+
+  async card(cardSerial: string): Promise<CardRow | undefined> {
+    const row = await this.db<CardDbRow>('cards').where({ card_serial: cardSerial }).first();
+    return row ? toCard(row) : undefined;
+  }
+
+  /** Cards of this line still in the machine (after a crash: suspect). */
+  async cardsInLine(): Promise<CardRow[]> {
+    const rows = await this.db<CardDbRow>('cards').where({ line_id: this.lineId, status: 'in-line' });
+    return rows.map(toCard);
+  }
+
+  async accounting(batchId: string): Promise<BatchAccounting> {
+    const records: { status: string; n: number | string }[] = await this.db('records').where({ batch_id: batchId }).select('status').count({ n: '*' }).groupBy('status');
+    const cards: { status: string; n: number | string }[] = await this.db('cards').where({ batch_id: batchId }).select('status').count({ n: '*' }).groupBy('status');
+    const r = (s: string): number => Number(records.find((x) => x.status === s)?.n ?? 0);
+    const c = (s: string): number => Number(cards.find((x) => x.status === s)?.n ?? 0);
+    const total = records.reduce((sum, x) => sum + Number(x.n), 0);
+    return {
+      records: { total, produced: r('produced'), failed: r('failed'), cancelled: r('cancelled'), pending: total - r('produced') - r('failed') - r('cancelled') },
+      cards: { blanksConsumed: cards.reduce((sum, x) => sum + Number(x.n), 0), good: c('good'), spoiled: c('spoiled'), inLine: c('in-line') },
+    };
+  }
+
+  async unaccountedCards(batchId: string): Promise<string[]> {
+    const rows = await this.db<CardDbRow>('cards').where({ batch_id: batchId, status: 'in-line' }).select('card_serial').orderBy('card_serial');
+    return rows.map((r) => r.card_serial);
+  }
+
+  async spoilLog(batchId: string): Promise<{ cardSerial: string; reason: string; unit: string | null; at: string }[]> {
+    const rows = await this.db<SpoilRow>('spoil_log').where({ batch_id: batchId }).orderBy('id');
+    return rows.map((r) => ({ cardSerial: r.card_serial, reason: r.reason, unit: r.unit, at: new Date(r.at).toISOString() }));
+  }
+
+  async loadStock(count: number, lot: string, actor: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('stock_loads').insert({ at: new Date().toISOString(), line_id: this.lineId, lot, count, actor });
+      await appendAudit(trx, { actor, action: 'stock.loaded', subjectType: 'line', subjectId: this.lineId, details: { count, lot } });
+    });
+  }
+
+  /** Blanks loaded on this line minus blanks that entered it. */
+  async stock(): Promise<{ loaded: number; consumed: number; available: number }> {
+    const loaded = await this.db('stock_loads').where({ line_id: this.lineId }).sum({ n: 'count' }).first();
+    const consumed = await this.db('cards').where({ line_id: this.lineId }).count({ n: '*' }).first();
+    const l = Number(loaded?.n ?? 0);
+    const c = Number(consumed?.n ?? 0);
+    return { loaded: l, consumed: c, available: l - c };
+  }
+
+  async putSnapshot(key: string, version: number, state: unknown, during?: () => void): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const at = new Date().toISOString();
+      const text = JSON.stringify(state);
+      const updated = await trx('snapshots').where({ key }).update({ version, state: text, at });
+      if (updated === 0) await trx('snapshots').insert({ key, version, state: text, at });
+      during?.();
+    });
+  }
+
+  async getSnapshot(key: string): Promise<{ version: number; state: unknown } | undefined> {
+    const row = await this.db<SnapshotRow>('snapshots').where({ key }).first();
+    return row ? { version: Number(row.version), state: JSON.parse(row.state) as unknown } : undefined;
+  }
+}
+
+interface LineStateRow {
+  line_id: string;
+  next_job_id: number | string;
+  batch_id: string | null;
+  updated_at: string;
+}
+
+interface RecordLineRow {
+  batch_id: string;
+  seq: number;
+  status: string;
+  attempts: number;
+  reasons: string | null;
+  card_serial: string | null;
+  position: number | null;
+  machine: string | null;
+}
+
+interface CardDbRow {
+  card_serial: string;
+  line_id: string;
+  batch_id: string;
+  seq: number;
+  attempt: number;
+  status: string;
+  unit: string | null;
+  suspect: boolean | number;
+  position: number | null;
+  reason: string | null;
+}
+
+interface SpoilRow {
+  id: number;
+  batch_id: string | null;
+  card_serial: string;
+  reason: string;
+  unit: string | null;
+  at: string | Date;
+}
+
+interface SnapshotRow {
+  key: string;
+  version: number;
+  state: string;
+}
+
+function toCard(row: CardDbRow): CardRow {
+  return {
+    cardSerial: row.card_serial,
+    batchId: row.batch_id,
+    seq: Number(row.seq),
+    attempt: Number(row.attempt),
+    status: row.status as CardStatus,
+    unit: row.unit ?? null,
+    suspect: Boolean(row.suspect),
+    position: row.position === null ? null : Number(row.position),
+    reason: row.reason ?? null,
+  };
+}
