@@ -3,11 +3,14 @@
  * turns errors into exit codes (errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerBatch } from './commands/batch.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
 import { registerPlcSim } from './commands/plc-sim.ts';
+import { registerQa } from './commands/qa.ts';
 import { registerSample } from './commands/sample.ts';
+import { registerStock } from './commands/stock.ts';
 import { CliError, EXIT } from './errors.ts';
 import { writeError } from './io.ts';
 
@@ -25,6 +28,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerSample(program, run);
   registerDemo(program, run);
   registerPlcSim(program, run);
+  registerStock(program, run);
+  registerBatch(program, run);
+  registerQa(program, run);
   return program;
 }
 

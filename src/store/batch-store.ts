@@ -256,6 +256,38 @@ export class BatchStore {
   }
 
   /**
+   * Every record of a batch in seq order, decrypted: the personal fields (including `pid`) and the
+   * portrait JPEG (undefined for a record without one). Reads a page of `pageSize` records at a time,
+   * so a whole batch is never held in memory at once.
+   */
+  async *batchRecords(
+    batchId: string,
+    pageSize = 200,
+  ): AsyncGenerator<{ seq: number; personal: Record<string, unknown>; portrait: Buffer | undefined }> {
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`batchRecords: pageSize must be a whole number ≥ 1, got ${pageSize}`);
+    let after = 0;
+    for (;;) {
+      const rows: { seq: number | string; payload: Buffer; portrait: Buffer | null }[] = await this.db('records as r')
+        .leftJoin('record_portraits as p', function joinPortrait() {
+          this.on('p.batch_id', '=', 'r.batch_id').andOn('p.seq', '=', 'r.seq');
+        })
+        .where('r.batch_id', batchId)
+        .andWhere('r.seq', '>', after)
+        .orderBy('r.seq')
+        .limit(pageSize)
+        .select('r.seq', 'r.payload', 'p.data as portrait');
+      for (const row of rows) {
+        const seq = Number(row.seq);
+        const personal = JSON.parse(this.keys.decrypt(row.payload, recordAad(batchId, seq)).toString('utf8')) as Record<string, unknown>;
+        const portrait = row.portrait ? this.keys.decrypt(row.portrait, portraitAad(batchId, seq)) : undefined;
+        yield { seq, personal, portrait };
+        after = seq;
+      }
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  /**
    * Removes the batch's PIDs from duplicate detection (on release or abort) and returns how many.
    * Not audited here: the release or abort that calls it is the audited action.
    */

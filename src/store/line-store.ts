@@ -62,6 +62,7 @@ export interface RecordProgress {
 
 export interface CardRow {
   readonly cardSerial: string;
+  readonly lineId: string;
   readonly batchId: string;
   readonly seq: number;
   readonly attempt: number;
@@ -241,6 +242,12 @@ export class LineStore {
     };
   }
 
+  /** Every card of a batch: good ones by stacker position, then spoiled ones, then any still in the line. */
+  async batchCards(batchId: string): Promise<CardRow[]> {
+    const rows = await this.db<CardDbRow>('cards').where({ batch_id: batchId }).orderBy([{ column: 'status' }, { column: 'position' }, { column: 'card_serial' }]);
+    return rows.map(toCard);
+  }
+
   async unaccountedCards(batchId: string): Promise<string[]> {
     const rows = await this.db<CardDbRow>('cards').where({ batch_id: batchId, status: 'in-line' }).select('card_serial').orderBy('card_serial');
     return rows.map((r) => r.card_serial);
@@ -332,6 +339,7 @@ interface SnapshotRow {
 function toCard(row: CardDbRow): CardRow {
   return {
     cardSerial: row.card_serial,
+    lineId: row.line_id,
     batchId: row.batch_id,
     seq: Number(row.seq),
     attempt: Number(row.attempt),

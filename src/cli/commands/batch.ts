@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { BatchActionError, closeBatch } from '../../line/batch-actions.ts';
+import { LineStore } from '../../store/line-store.ts';
+import { withContext } from '../context.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { writeLine } from '../io.ts';
+
+async function list(): Promise<number> {
+  return withContext(async (ctx) => {
+    const batches = await ctx.batches.listBatches();
+    if (batches.length === 0) writeLine('no batches');
+    for (const b of batches) {
+      writeLine(`${b.id}  ${b.status.padEnd(10)}  ${String(b.acceptedCount).padStart(7)} records  ${b.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${b.name}`);
+    }
+    return EXIT.ok;
+  });
+}
+
+async function show(id: string, json: boolean | undefined): Promise<number> {
+  return withContext(async (ctx) => {
+    const batch = await ctx.batches.getBatch(id);
+    if (!batch) throw new CliError(`batch ${id} does not exist (cardline batch list shows the batches)`);
+    const lines = new LineStore(ctx.db, '');
+    const accounting = await lines.accounting(id);
+    const spoils = await lines.spoilLog(id);
+    const byReason: Record<string, number> = {};
+    for (const s of spoils) byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
+    if (json) {
+      writeLine(JSON.stringify({ id: batch.id, name: batch.name, status: batch.status, ...accounting, spoiledByReason: byReason }));
+      return EXIT.ok;
+    }
+    const r = accounting.records;
+    const c = accounting.cards;
+    writeLine(`batch ${batch.id} "${batch.name}": ${batch.status}`);
+    writeLine(`records: ${r.total} — ${r.produced} produced, ${r.failed} failed, ${r.cancelled} cancelled, ${r.pending} pending`);
+    writeLine(`cards:   ${c.blanksConsumed} blanks consumed — ${c.good} good, ${c.spoiled} spoiled, ${c.inLine} still in the line`);
+    for (const [reason, n] of Object.entries(byReason).sort((a, b) => b[1] - a[1])) writeLine(`  spoiled ${String(n).padStart(5)}  ${reason}`);
+    return EXIT.ok;
+  });
+}
+
+async function close(id: string, actor?: string): Promise<number> {
+  return withContext(async (ctx) => {
+    try {
+      const result = await closeBatch(ctx.batches, new LineStore(ctx.db, ''), id, actor ?? ctx.actor);
+      if (result.closed) {
+        writeLine(`batch ${id} reconciled: ${result.blanksConsumed} blanks consumed = ${result.good} good + ${result.spoiled} spoiled`);
+        return EXIT.ok;
+      }
+      writeLine(`batch ${id} does not reconcile: ${result.blanksConsumed} blanks consumed, ${result.good} good + ${result.spoiled} spoiled`);
+      writeLine(`unaccounted cards (${result.unaccounted.length}): ${result.unaccounted.join(' ')}`);
+      return EXIT.invalid;
+    } catch (error) {
+      if (error instanceof BatchActionError) throw new CliError(error.message);
+      throw error;
+    }
+  });
+}
+
+export function registerBatch(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  const batch = program.command('batch').description('batches: list, show their accounting, close (reconcile) them');
+  batch.command('list').description('every batch, newest first').action(() => run(list));
+  batch
+    .command('show')
+    .description('records and cards of a batch: produced/failed/cancelled/pending, blanks consumed = good + spoiled + in the line')
+    .argument('<id>', 'batch id')
+    .option('--json', 'print {"records":{"total","produced","failed","cancelled","pending"},"cards":{"blanksConsumed","good","spoiled","inLine"},…}')
+    .action((id: string, options: { json?: boolean }) => run(() => show(id, options.json)));
+  batch
+    .command('close')
+    .description('reconcile a completed or aborted batch; refuses (exit 1) and lists the unaccounted cards when it does not balance')
+    .argument('<id>', 'batch id')
+    .action((id: string) => run(() => close(id)));
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { BatchActionError, inspectorReject, releaseBatch } from '../../line/batch-actions.ts';
+import { LineStore } from '../../store/line-store.ts';
+import { withContext } from '../context.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { writeLine } from '../io.ts';
+
+function translate<T>(action: () => Promise<T>): Promise<T> {
+  return action().catch((error: unknown) => {
+    throw error instanceof BatchActionError ? new CliError(error.message) : error;
+  });
+}
+
+async function list(batchId: string): Promise<number> {
+  return withContext(async (ctx) => {
+    if (!(await ctx.batches.getBatch(batchId))) throw new CliError(`batch ${batchId} does not exist`);
+    const cards = await new LineStore(ctx.db, '').batchCards(batchId);
+    writeLine(`card serial   record  attempt  status   stacker  reason / last unit`);
+    for (const c of cards) {
+      writeLine(`${c.cardSerial.padEnd(12)}  ${String(c.seq).padStart(6)}  ${String(c.attempt).padStart(7)}  ${c.status.padEnd(7)}  ${String(c.position ?? '').padStart(7)}  ${c.reason ?? c.unit ?? ''}`);
+    }
+    return EXIT.ok;
+  });
+}
+
+export function registerQa(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  const qa = program.command('qa').description('quality assurance: list a batch’s cards, reject a card after output, release a reconciled batch');
+  qa.command('list').description('the cards of a batch: good ones with their stacker position, spoiled ones with the reason').argument('<batch>', 'batch id').action((b: string) => run(() => list(b)));
+  qa
+    .command('reject')
+    .description('an inspector rejects a card the vision system passed: spoil log, its record re-made at top priority, audited')
+    .argument('<cardSerial>', 'the card serial (cardline qa list shows them)')
+    .requiredOption('--reason <code>', 'reason code (docs/line-control.md), e.g. INSPECTOR_REJECT')
+    .requiredOption('--by <name>', 'the inspector')
+    .option('--note <text>', 'what the inspector saw (no personal data)')
+    .action((serial: string, o: { reason: string; by: string; note?: string }) =>
+      run(() =>
+        withContext((ctx) =>
+          translate(async () => {
+            const r = await inspectorReject(new LineStore(ctx.db, ''), serial, { reason: o.reason, by: o.by, ...(o.note ? { note: o.note } : {}) });
+            writeLine(`card ${serial} rejected by ${o.by}: record ${r.seq} of batch ${r.batchId} ${r.record}`);
+            return EXIT.ok;
+          }),
+        ),
+      ),
+    );
+  qa
+    .command('release')
+    .description('release a reconciled batch (audited)')
+    .argument('<batch>', 'batch id')
+    .requiredOption('--by <name>', 'the person releasing it')
+    .action((b: string, o: { by: string }) =>
+      run(() =>
+        withContext((ctx) =>
+          translate(async () => {
+            await releaseBatch(ctx.batches, new LineStore(ctx.db, ''), b, o.by);
+            writeLine(`batch ${b} released by ${o.by}`);
+            return EXIT.ok;
+          }),
+        ),
+      ),
+    );
+}

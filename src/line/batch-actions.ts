@@ -1,0 +1,99 @@
+/**
+ * What operators and inspectors do to a batch outside a run: close it (reconcile the blanks),
+ * reject a stacked card (the record goes back to re-make), release it. Each action is audited with
+ * who, what and when; none of them carries personal data.
+ */
+import { createActor } from 'xstate';
+import { cardMachine, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
+import { appendAudit } from '../store/audit.ts';
+import type { BatchStore } from '../store/batch-store.ts';
+import type { LineStore } from '../store/line-store.ts';
+import { isReasonCode } from './reasons.ts';
+
+export class BatchActionError extends Error {
+  override name = 'BatchActionError';
+}
+
+export interface CloseResult {
+  readonly closed: boolean;
+  readonly unaccounted: readonly string[];
+  readonly blanksConsumed: number;
+  readonly good: number;
+  readonly spoiled: number;
+}
+
+/** Reconciles a completed or aborted batch: blanks consumed = good + spoiled, nothing in the line. */
+export async function closeBatch(batches: BatchStore, lines: LineStore, batchId: string, actor: string): Promise<CloseResult> {
+  const batch = await batches.getBatch(batchId);
+  if (!batch) throw new BatchActionError(`batch ${batchId} does not exist`);
+  const accounting = await lines.accounting(batchId);
+  const unaccounted = await lines.unaccountedCards(batchId);
+  const balances = unaccounted.length === 0 && accounting.cards.blanksConsumed === accounting.cards.good + accounting.cards.spoiled;
+  const result = { closed: false, unaccounted, blanksConsumed: accounting.cards.blanksConsumed, good: accounting.cards.good, spoiled: accounting.cards.spoiled };
+  if (batch.status === 'reconciled' || batch.status === 'released') return { ...result, closed: true };
+  if (batch.status !== 'completed' && batch.status !== 'aborted') {
+    throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a completed or aborted batch can be closed`);
+  }
+  if (!balances) return result;
+  await lines.journal.append({ op: 'batch.status', batchId, status: 'reconciled', actor, detail: { blanksConsumed: result.blanksConsumed, good: result.good, spoiled: result.spoiled } });
+  return { ...result, closed: true };
+}
+
+/**
+ * An inspector rejects a card the vision system passed: it goes to the spoil log and its record
+ * back to re-make at top priority (or fails when its attempts are used up).
+ */
+export async function inspectorReject(
+  lines: LineStore,
+  cardSerial: string,
+  input: { reason: string; by: string; note?: string; maxAttempts?: number },
+): Promise<{ batchId: string; seq: number; record: string }> {
+  if (!isReasonCode(input.reason)) throw new BatchActionError(`--reason ${input.reason} is not a reason code (docs/line-control.md lists them; an inspector's is INSPECTOR_REJECT)`);
+  if (input.by.trim() === '') throw new BatchActionError('--by must name the inspector');
+  const card = await lines.card(cardSerial);
+  if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
+  if (card.status !== 'good') throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card in the stacker can be rejected by an inspector`);
+  const record = (await lines.records(card.batchId)).find((r) => r.seq === card.seq);
+  if (!record || record.status !== 'produced' || record.cardSerial !== cardSerial) {
+    throw new BatchActionError(`card ${cardSerial} is not the produced card of its record`);
+  }
+  const saved = record.machine as { version?: number; snapshot?: unknown } | null;
+  const actorInput = { batchId: card.batchId, seq: card.seq, maxAttempts: input.maxAttempts ?? 3 };
+  const machine = createActor(cardMachine, saved?.version === CARD_MACHINE_VERSION ? { input: actorInput, snapshot: saved.snapshot as never } : { input: actorInput }).start();
+  machine.send({ type: 'qa.reject', code: input.reason, ...(input.note ? { detail: input.note } : {}) });
+  const snap = machine.getSnapshot();
+  const status = snap.value === 'failed' ? 'failed' : 'queued';
+  await lines.db.transaction(async (trx) => {
+    await trx('cards').where({ card_serial: cardSerial }).update({ status: 'spoiled', reason: input.reason, ended_at: new Date().toISOString() });
+    await trx('spoil_log').insert({ at: new Date().toISOString(), line_id: card.lineId, batch_id: card.batchId, card_serial: cardSerial, reason: input.reason, unit: 'inspector' });
+    await trx('records').where({ batch_id: card.batchId, seq: card.seq }).update({
+      status,
+      card_serial: null,
+      position: null,
+      reasons: JSON.stringify(snap.context.reasons),
+      machine: JSON.stringify({ version: CARD_MACHINE_VERSION, snapshot: machine.getPersistedSnapshot() }),
+    });
+    // A completed or reconciled batch has work again.
+    await trx('batches').where({ id: card.batchId }).whereIn('status', ['completed', 'reconciled']).update({ status: 'ready', updated_at: new Date().toISOString() });
+    await appendAudit(trx, {
+      actor: input.by,
+      action: 'qa.reject',
+      subjectType: 'card',
+      subjectId: cardSerial,
+      details: { batchId: card.batchId, seq: card.seq, reason: input.reason, note: input.note ?? null, record: status },
+    });
+  });
+  return { batchId: card.batchId, seq: card.seq, record: status === 'failed' ? 'failed (attempts used up)' : 'queued for re-make' };
+}
+
+/** QA releases a reconciled batch: its PIDs leave duplicate detection, its data the retention clock. */
+export async function releaseBatch(batches: BatchStore, lines: LineStore, batchId: string, by: string): Promise<void> {
+  if (by.trim() === '') throw new BatchActionError('--by must name the person releasing the batch');
+  const batch = await batches.getBatch(batchId);
+  if (!batch) throw new BatchActionError(`batch ${batchId} does not exist`);
+  if (batch.status !== 'reconciled') {
+    throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a reconciled batch can be released (cardline batch close ${batchId} first)`);
+  }
+  await lines.journal.append({ op: 'batch.status', batchId, status: 'released', actor: by });
+  await batches.releasePids(batchId);
+}
