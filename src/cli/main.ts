@@ -9,6 +9,7 @@ import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
 import { registerPlcSim } from './commands/plc-sim.ts';
 import { registerQa } from './commands/qa.ts';
+import { registerRender } from './commands/render.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerStock } from './commands/stock.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -31,6 +32,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerStock(program, run);
   registerBatch(program, run);
   registerQa(program, run);
+  registerRender(program, run);
   return program;
 }
 
