@@ -4,6 +4,7 @@
  * step whatever the outcome, so a card's fate depends on the seed, the card and the station — not
  * on timing or on what other cards did.
  */
+import { readEmrtd } from '../../src/domain/bac/reader.ts';
 import type { Rng } from '../../src/sample/rng.ts';
 import type { StationKind } from '../../src/config/line-config.ts';
 import type { Job, JobResult } from '../../src/plc/job-data.ts';
@@ -110,6 +111,8 @@ export function doWork(kind: StationKind, card: Card, job: Job, rng: Rng, failur
         return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
       }
       if (u < chipWriteFailure + emptyChipWrite + partialChipWrite) {
+        // The key objects went in with the application; some file writes did not.
+        if (job.bac) card.chip.setBacKeys(job.bac);
         if (job.files.length >= 2) {
           card.chip.write(job.files.slice(0, 1 + Math.floor(extra * (job.files.length - 1))));
         } else {
@@ -138,13 +141,15 @@ export function doWork(kind: StationKind, card: Card, job: Job, rng: Rng, failur
       const charDraw = rng.next();
       const surfaceMrz = card.surface.mrz;
       const ocrMrz = surfaceMrz === null ? null : mismatch ? misread(surfaceMrz, posDraw, charDraw) : [...surfaceMrz];
-      const files = card.chip.read({ mrz: ocrMrz });
+      // The reader in the QA station: BAC with keys from the MRZ it just read, as in the field.
+      card.chip.reset();
+      const read = readEmrtd((apdu) => card.chip.transceive(apdu), { mrz: ocrMrz });
       return {
         result: RESULT_CODES.Good,
         data: {
           v: 1,
           kind: 'inspect',
-          chip: files === null ? null : { files: files.map((f) => ({ fid: f.fid, data: Buffer.from(f.data) })) },
+          chip: read.kind === 'read' ? { files: read.files.map((f) => ({ fid: f.fid, data: Buffer.from(f.data) })) } : null,
           ocrMrz: ocrMrz === null ? null : [ocrMrz[0] ?? '', ocrMrz[1] ?? '', ocrMrz[2] ?? ''],
           printGrade: printGrade(card, gradeDraw),
         },

@@ -3,6 +3,7 @@
  * (an MRZ in the Vietnamese TD1 shape, a DG1 with it, two small "page images").
  */
 import type { StationKind } from '../../src/config/line-config.ts';
+import { documentKeysFromTd1 } from '../../src/domain/bac/keys.ts';
 import type { Job } from '../../src/plc/job-data.ts';
 import { encodeDg1 } from '../model/chip.ts';
 
@@ -30,7 +31,8 @@ export function jobFor(kind: StationKind, n: number): Job {
     case 'feeder':
       return { v: 1, kind: 'feed', recordRef: `rec-${n}` };
     case 'encoder':
-      return { v: 1, kind: 'chip', files: chipFiles(mrz), bac: { kEnc: Buffer.alloc(16, 1), kMac: Buffer.alloc(16, 2) } };
+      // The BAC keys derive from the MRZ the laser engraves, so QA's reader gets in (docs/bac.md).
+      return { v: 1, kind: 'chip', files: chipFiles(mrz), bac: documentKeysFromTd1(mrz)! };
     case 'laser':
       return {
         v: 1,

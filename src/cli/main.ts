@@ -4,9 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBatch } from './commands/batch.ts';
+import { registerChip } from './commands/chip.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
+import { registerPki } from './commands/pki.ts';
 import { registerPlcSim } from './commands/plc-sim.ts';
 import { registerQa } from './commands/qa.ts';
 import { registerRender } from './commands/render.ts';
@@ -29,6 +31,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerSample(program, run);
   registerDemo(program, run);
   registerPlcSim(program, run);
+  registerPki(program, run);
+  registerChip(program, run);
   registerStock(program, run);
   registerBatch(program, run);
   registerQa(program, run);
