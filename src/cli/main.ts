@@ -12,6 +12,7 @@ import { registerPki } from './commands/pki.ts';
 import { registerPlcSim } from './commands/plc-sim.ts';
 import { registerQa } from './commands/qa.ts';
 import { registerRender } from './commands/render.ts';
+import { registerRun } from './commands/run.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerStock } from './commands/stock.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -34,6 +35,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerPki(program, run);
   registerChip(program, run);
   registerStock(program, run);
+  registerRun(program, run);
   registerBatch(program, run);
   registerQa(program, run);
   registerRender(program, run);

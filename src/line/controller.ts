@@ -33,6 +33,8 @@ export interface ControllerOptions {
   readonly actor: string;
   readonly onProgress?: (progress: Progress) => void;
   readonly log?: (message: string) => void;
+  /** Log every station event (CARDLINE_TRACE=1): card serials and states, no personal data. */
+  readonly trace?: boolean;
 }
 
 export interface Progress {
@@ -247,6 +249,7 @@ export class LineController {
 
   private onLinkEvent(unitId: string, link: StationLink, event: StationEvent): void {
     const station = this.stations.get(unitId)!;
+    if (this.options.trace) this.options.log?.(`trace ${unitId}: ${event.type}${event.type === 'plc.state' ? ` ${event.status.state}/${event.status.stopReason}` : ''} — line ${JSON.stringify(this.line.getSnapshot().value)}`);
     switch (event.type) {
       case 'plc.link.up':
         station.send({ type: 'plc.link.up' });
@@ -294,6 +297,8 @@ export class LineController {
       return p === PACKML_STATES.Execute || p === PACKML_STATES.Suspended;
     });
     if (ready) this.line.send({ type: 'line.ready' });
+    // A blank may have been waiting at the feeder for the line to produce.
+    this.feed();
   }
 
   private onCardPresent(unitId: string, link: StationLink, serial: string): void {
@@ -541,9 +546,12 @@ export class LineController {
       if (choice === 'cancel') for (const seq of this.queue.drain()) this.cardEvent(seq, { type: 'batch.cancel' });
     }
     await this.setBatch(status === 'completed' ? 'completed' : 'aborted');
+    // Reconciled when every record has ended and every blank is accounted for; a batch aborted with
+    // its records back in the queue stays aborted, to be run again (`cardline run ID --resume`).
+    const pending = [...this.records.values()].some((a) => a.getSnapshot().value === 'queued');
     const unaccounted = await this.store.unaccountedCards(this.batchId);
     this.batch?.send({ type: 'batch.reconcile', unaccounted });
-    if (unaccounted.length === 0) await this.setBatch('reconciled');
+    if (unaccounted.length === 0 && !pending) await this.setBatch('reconciled');
     this.finish?.(status);
   }
 

@@ -12,6 +12,8 @@ export interface PreparedRecord {
   readonly seq: number;
   /** The three MRZ lines the card must carry (DG1 and the engraved MRZ zone). */
   readonly mrz: readonly [string, string, string];
+  /** The data groups the chip must hold (DG2 only from age 6); QA checks exactly these when given. */
+  readonly dataGroups?: readonly number[];
   /** Encoded job data (src/plc/job-data.ts) for an encoder head: the LDS files and the BAC keys. */
   readonly chipJob: Buffer;
   /** Encoded job data for the laser: the rendered sides and the MRZ. */

@@ -4,18 +4,23 @@ import { resolveDataDir } from '../../store/data-dir.ts';
 import { EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 import { printImportSummary, runImport } from './import.ts';
+import { DEFAULT_LINE, runCommand } from './run.ts';
 import { newSeed, runSample } from './sample.ts';
 
 /**
- * `npm start`: the whole product on its embedded defaults. For now: a fresh synthetic batch
- * (a new seed each run, so runs never clash on PIDs) imported into the store.
+ * `npm start`: the whole product on its embedded defaults. A fresh synthetic batch (a new seed each
+ * run, so runs never clash on PIDs) across all age groups is imported, then produced on the demo
+ * line with its simulator in this process: a TEST PKI is created if there is none, blank stock is
+ * loaded, faults happen at the line file's rates; the summary, a JSON report and the proof PDF
+ * end it.
  */
 export function registerDemo(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
     .command('demo')
-    .description('the demo behind `npm start`: generate a fresh synthetic batch and import it (data in ./data or CARDLINE_DATA_DIR)')
+    .description('the demo behind `npm start`: a fresh synthetic batch imported and produced on the simulated demo line (data in ./data or CARDLINE_DATA_DIR)')
     .option('--count <n>', 'records in the sample batch', '200')
-    .action((options: { count: string }) =>
+    .option('--line <file>', 'the demo line (default config/lines/demo-opcua.yaml; demo-modbus and demo-mixed run the same way)')
+    .action((options: { count: string; line?: string }) =>
       run(async () => {
         const seed = newSeed();
         const outDir = path.join(resolveDataDir(), 'samples', seed);
@@ -24,7 +29,10 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
         writeLine(`sample: ${sample.records} synthetic citizens (seed ${seed}) in ${sample.batchFile}`);
         const summary = await runImport(sample.batchFile, { name: `demo ${seed}` });
         printImportSummary(summary, false);
-        return summary.accepted > 0 ? EXIT.ok : EXIT.nothingAccepted;
+        if (summary.accepted === 0) return EXIT.nothingAccepted;
+        writeLine(`running batch ${summary.batchId} on ${path.relative(process.cwd(), options.line ?? DEFAULT_LINE) || options.line}`);
+        // Blanks for every record and its likely re-makes; the stacker emptied when it could not take the batch.
+        return runCommand(summary.batchId, { proof: true, ensureBlanks: Math.ceil(summary.accepted * 1.25) + 20, ...(options.line ? { line: options.line } : {}) });
       }),
     );
 }

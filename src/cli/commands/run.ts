@@ -1,0 +1,137 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { LineRunResult } from '../../line/compose.ts';
+import type { AppContext } from '../context.ts';
+import { withContext } from '../context.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { writeError, writeLine } from '../io.ts';
+import { formatDuration, ProgressView } from '../run-progress.ts';
+import { printImportSummary, runImport } from './import.ts';
+
+/** Errors whose message tells the operator what to fix: printed without a stack trace. */
+const OPERATOR_ERRORS = new Set(['RunError', 'ConfigError', 'PkiError', 'LinkConfigError', 'PreparationError']);
+
+export const DEFAULT_LINE = path.resolve(import.meta.dirname, '../../../config/lines/demo-opcua.yaml');
+
+export interface RunCommandOptions {
+  line?: string;
+  sim?: string;
+  resume?: boolean;
+  proof?: boolean;
+  wip?: string;
+  maxAttempts?: string;
+  /** Demo: top up the simulated magazine to this many blanks. */
+  ensureBlanks?: number;
+}
+
+function positiveInt(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${option} must be a whole number ≥ 1, got '${text}'`);
+  return n;
+}
+
+function printSummary(result: LineRunResult, accounting: { records: Record<string, number>; cards: Record<string, number> }, batchStatus: string): void {
+  const r = accounting.records;
+  const c = accounting.cards;
+  const hours = result.elapsedMs / 3_600_000;
+  writeLine(`batch ${result.batchId} on line ${result.line.id}: ${result.status} in ${formatDuration(result.elapsedMs)} — batch ${batchStatus}`);
+  writeLine(`records: ${r.total} — ${r.produced} produced, ${r.failed} failed after the maximum attempts, ${r.cancelled} cancelled, ${r.pending} pending`);
+  writeLine(`cards:   ${c.blanksConsumed} blanks consumed = ${c.good} good + ${c.spoiled} spoiled${c.inLine ? ` + ${c.inLine} still in the line` : ''}; ${hours > 0 ? Math.round(c.good! / hours) : 0} good cards/h`);
+  const rejects = Object.entries(result.progress.rejects).sort((a, b) => b[1] - a[1]);
+  for (const [code, n] of rejects) writeLine(`  rejected ${String(n).padStart(5)}  ${code}`);
+  for (const f of result.failedRecords) {
+    const reasons = (f.reasons as { code?: string; station?: string }[]).map((x) => `${x.code ?? '?'}${x.station ? `@${x.station}` : ''}`).join(', ');
+    writeLine(`  failed record ${f.seq}: ${reasons}`);
+  }
+}
+
+/** Runs a batch (by id, or a record file imported first) on a line: the heart of `run` and `npm start`. */
+export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext): Promise<number> {
+  const sim = options.sim ?? 'in-process';
+  if (sim !== 'in-process' && sim !== 'external') throw new CliError(`--sim must be in-process or external, got '${sim}'`);
+  const wip = positiveInt(options.wip, '--wip');
+  const maxAttempts = positiveInt(options.maxAttempts, '--max-attempts');
+  const lineFile = path.resolve(options.line ?? DEFAULT_LINE);
+  let batchId = target;
+  if (existsSync(target) && statSync(target).isFile()) {
+    if (options.resume) throw new CliError('--resume continues a batch by its id, not a file');
+    const summary = await runImport(target, {});
+    printImportSummary(summary, false);
+    if (summary.accepted === 0) return EXIT.nothingAccepted;
+    batchId = summary.batchId;
+  }
+  const go = async (ctx: AppContext): Promise<number> => {
+    const view = new ProgressView();
+    let interrupted = 0;
+    let control: { abort(records: 'requeue' | 'cancel'): void } | undefined;
+    const onSignal = (): void => {
+      interrupted += 1;
+      if (interrupted === 1 && control) {
+        writeError('\ncardline: stopping — no more blanks are fed; the cards in the line go to the reject bin and their records back to the queue (Ctrl-C again to quit at once; `cardline run ID --resume` continues)');
+        control.abort('requeue');
+      } else {
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    view.start();
+    let result: LineRunResult;
+    // Loaded here, not at the top: the line brings node-opcua, which other commands do not need.
+    const { runBatchOnLine, writeBatchReport } = await import('../../line/compose.ts');
+    try {
+      result = await runBatchOnLine(ctx, {
+        lineFile,
+        batchId,
+        sim,
+        resume: options.resume ?? false,
+        ...(process.env.CARDLINE_CRASH_AT ? { crashAt: process.env.CARDLINE_CRASH_AT } : {}),
+        ...(wip !== undefined ? { wip } : {}),
+        ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+        ...(options.ensureBlanks !== undefined ? { ensureBlanks: options.ensureBlanks } : {}),
+        onProgress: (p) => view.update(p),
+        onStarted: (c) => {
+          control = c;
+        },
+        log: (m) => writeError(`cardline: ${m}`),
+        warn: (m) => writeError(`cardline: WARNING: ${m}`),
+      });
+    } catch (error) {
+      if (error instanceof Error && OPERATOR_ERRORS.has(error.name)) {
+        throw new CliError(error.message, 1);
+      }
+      throw error;
+    } finally {
+      view.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    const report = await writeBatchReport(ctx, result, { proof: options.proof ?? false });
+    const batch = await ctx.batches.getBatch(result.batchId);
+    const { LineStore } = await import('../../store/line-store.ts');
+    printSummary(result, await new LineStore(ctx.db, result.line.id).accounting(result.batchId), batch?.status ?? '?');
+    writeLine(`report: ${report.file}${report.proof ? `\nproof:  ${report.proof}` : ''}`);
+    return result.status === 'completed' ? EXIT.ok : EXIT.invalid;
+  };
+  return ctxOverride ? go(ctxOverride) : withContext(go);
+}
+
+export function registerRun(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('run')
+    .description('run a batch on a line to its end, with a live progress bar and a final summary and report')
+    .argument('<batch>', 'a batch id (cardline batch list), or a record file (JSON Lines) to import first')
+    .option('--line <file>', 'the line configuration (default: the demo line config/lines/demo-opcua.yaml)')
+    .option('--sim <mode>', 'a simulated line: in-process (start its simulator here) or external (connect to a running cardline plc-sim)', 'in-process')
+    .option('--resume', 'continue a batch whose run was interrupted (cards that were in the line are re-checked or re-made)')
+    .option('--proof', 'also write the proof PDF of the produced cards beside the report')
+    .option('--wip <n>', 'cards allowed in the line at once (default 16)')
+    .option('--max-attempts <n>', 'attempts per record before it fails (default 3)')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when the batch ran to its end (records that failed after the maximum attempts are reported, not an error); 1 when the run could not finish (aborted, a station unreachable, no PKI); 2 for bad input.\nCARDLINE_CRASH_AT=<point> (crash tests) kills the process at after-persist-before-ack, after-done-before-persist, during-snapshot or during-signing.',
+    )
+    .action((batch: string, options: RunCommandOptions) => run(() => runCommand(batch, options)));
+}

@@ -1,0 +1,110 @@
+/**
+ * The product's data preparation and QA judgement for the line controller (ports.ts):
+ *
+ * - RecordPreparer reads a record from the encrypted store and makes what the stations write: the
+ *   laser job (both card sides rendered from the template, and the MRZ), and the chip job (the
+ *   signed LDS image — EF.COM, DG1, DG2 from age 6, DG13, EF.SOD — with the BAC document keys the
+ *   chip answers with once locked).
+ * - LdsQaJudge decides on what QA read back: the chip through BAC, verified (EF.SOD signature and
+ *   Document Signer chain to the CSCA, every data group's hash, DG1 equal to the expected MRZ,
+ *   exactly the expected data groups), the OCR'd MRZ equal to the expected one, and the print
+ *   grade at or above the threshold. Verdict details never carry personal data.
+ */
+import { parseCivilDate } from '../domain/dates.ts';
+import { formatIssues } from '../domain/issues.ts';
+import { documentKeysFromTd1 } from '../domain/bac/keys.ts';
+import { cardChipData } from '../domain/lds/card-data.ts';
+import type { LdsBuilder } from '../domain/lds/build.ts';
+import { verifyLds } from '../domain/lds/verify.ts';
+import { validateRecord } from '../domain/record.ts';
+import { encodeJob, type JobResult } from '../plc/job-data.ts';
+import { CardRenderer, laserJob } from '../render/renderer.ts';
+import type { BatchStore } from '../store/batch-store.ts';
+import type { JobPreparer, PreparedRecord, QaJudge, QaVerdict } from './ports.ts';
+
+export class PreparationError extends Error {
+  override name = 'PreparationError';
+}
+
+export interface RecordPreparerOptions {
+  readonly template?: string;
+}
+
+export class RecordPreparer implements JobPreparer {
+  constructor(
+    private readonly batches: BatchStore,
+    private readonly lds: LdsBuilder,
+    private readonly renderer: CardRenderer = new CardRenderer(),
+    private readonly options: RecordPreparerOptions = {},
+  ) {}
+
+  async prepare(batchId: string, seq: number): Promise<PreparedRecord> {
+    const [personal, portrait] = await Promise.all([this.batches.recordPersonal(batchId, seq), this.batches.recordPortrait(batchId, seq)]);
+    const issueDate = parseCivilDate(String(personal.issueDate));
+    // The record was validated at import; checking again "as of" its issue date keeps a batch
+    // imported today valid when it is produced later (no rule here depends on the run's date).
+    const checked = validateRecord(personal, { portraitRules: false, ...(issueDate ? { today: issueDate } : {}) });
+    if (!checked.ok) throw new PreparationError(`record ${seq} of batch ${batchId}: ${formatIssues(checked.issues)}`);
+    const record = checked.value.record;
+    let chip: ReturnType<typeof cardChipData>;
+    try {
+      chip = cardChipData(record, portrait);
+    } catch (error) {
+      throw new PreparationError(`record ${seq} of batch ${batchId}: ${(error as Error).message.replace(/^cardChipData: /, '')}`);
+    }
+    const bac = documentKeysFromTd1(chip.mrz);
+    if (!bac) throw new PreparationError(`record ${seq} of batch ${batchId}: the composed MRZ gives no BAC keys`);
+    const [image, rendered] = await Promise.all([
+      this.lds.build(chip.input),
+      this.renderer.renderCard({ record, portrait }, { ...(this.options.template ? { template: this.options.template } : {}), ...(issueDate ? { today: issueDate } : {}) }),
+    ]);
+    const mrz: [string, string, string] = [chip.mrz[0], chip.mrz[1], chip.mrz[2]];
+    return {
+      batchId,
+      seq,
+      mrz,
+      dataGroups: chip.input.face ? [1, 2, 13] : [1, 13],
+      chipJob: encodeJob({ v: 1, kind: 'chip', files: image.files.map((f) => ({ fid: f.fid, data: f.data })), bac: { kEnc: bac.kEnc, kMac: bac.kMac } }),
+      laserJob: encodeJob(laserJob(rendered)),
+    };
+  }
+}
+
+export interface LdsQaJudgeOptions {
+  /** Trusted CSCA certificates (DER). */
+  readonly csca: readonly Uint8Array[];
+  /** The lowest print grade QA passes (ISO/IEC 15415 scale 0–4); default 2.5 (grade B−). */
+  readonly minPrintGrade?: number;
+}
+
+export const DEFAULT_MIN_PRINT_GRADE = 2.5;
+
+export class LdsQaJudge implements QaJudge {
+  private readonly minGrade: number;
+
+  constructor(private readonly options: LdsQaJudgeOptions) {
+    this.minGrade = options.minPrintGrade ?? DEFAULT_MIN_PRINT_GRADE;
+  }
+
+  async judge(prepared: PreparedRecord, inspection: Extract<JobResult, { kind: 'inspect' }>): Promise<QaVerdict> {
+    if (!inspection.chip) return { ok: false, code: 'CHIP_UNREADABLE', detail: 'the chip did not answer BAC with the keys of the engraved MRZ' };
+    const verdict = await verifyLds(inspection.chip.files, {
+      csca: this.options.csca,
+      expectedMrz: prepared.mrz,
+      ...(prepared.dataGroups ? { expectedDataGroups: prepared.dataGroups } : {}),
+    });
+    if (!verdict.ok) {
+      const problems = verdict.problems.join('; ');
+      const missing = verdict.files.some((f) => f.problems.some((p) => /missing/i.test(p)));
+      if (verdict.dg1Mrz !== null && verdict.dg1Mrz.join('') !== prepared.mrz.join('')) return { ok: false, code: 'CHIP_DG1_MISMATCH', detail: problems };
+      if (missing) return { ok: false, code: 'CHIP_FILE_MISSING', detail: problems };
+      if (verdict.sod.signatureValid === false || verdict.sod.chainValid === false) return { ok: false, code: 'CHIP_SIGNATURE_INVALID', detail: problems };
+      return { ok: false, code: 'CHIP_HASH_MISMATCH', detail: problems };
+    }
+    if (inspection.ocrMrz === null) return { ok: false, code: 'MRZ_OCR_MISMATCH', detail: 'QA read no MRZ on the card' };
+    const differing = inspection.ocrMrz.flatMap((line, i) => (line === prepared.mrz[i] ? [] : [i + 1]));
+    if (differing.length > 0) return { ok: false, code: 'MRZ_OCR_MISMATCH', detail: `MRZ line ${differing.join(', ')} as read differs from the expected line` };
+    if (inspection.printGrade < this.minGrade) return { ok: false, code: 'PRINT_GRADE_LOW', detail: `print grade ${inspection.printGrade} < ${this.minGrade}` };
+    return { ok: true };
+  }
+}
