@@ -65,6 +65,23 @@ export type CardEvent =
 
 const IN_LINE = ['fed', 'encoding', 'engraving', 'inspecting', 'output'] as const;
 
+/** The stations a card passes, in order, and the state it is in at each. */
+const ROUTE = [
+  ['encoder', 'encoding'],
+  ['laser', 'engraving'],
+  ['qa', 'inspecting'],
+  ['output', 'output'],
+] as const;
+
+/**
+ * `card.at` moves a card forward to any later station: a station's acceptance can go unseen (a
+ * Modbus poll that finds the job already done), and the next station's news must not be lost.
+ * Skipping QA never stacks a card: only `qa.passed` in `inspecting` allows stacking.
+ */
+function forwardFrom(index: number) {
+  return ROUTE.slice(index + 1).map(([station, target]) => ({ guard: ({ event }: { event: CardEvent }) => event.type === 'card.at' && event.station === station, target }));
+}
+
 /** A card in the line leaves it through the reject bin, or is cancelled with its batch. */
 const leaveLine = {
   'card.rejected': { target: 'rejected', actions: 'recordRejection' },
@@ -130,21 +147,21 @@ export const cardMachine = setup({
     },
     fed: {
       description: 'On its way to a chip-encoding head.',
-      on: { 'card.at': { guard: ({ event }) => event.station === 'encoder', target: 'encoding' }, ...leaveLine },
+      on: { 'card.at': forwardFrom(-1), ...leaveLine },
     },
     encoding: {
       description: 'A head writes the chip.',
-      on: { 'card.at': { guard: ({ event }) => event.station === 'laser', target: 'engraving' }, ...leaveLine },
+      on: { 'card.at': forwardFrom(0), ...leaveLine },
     },
     engraving: {
       description: 'The laser engraves both sides.',
-      on: { 'card.at': { guard: ({ event }) => event.station === 'qa', target: 'inspecting' }, ...leaveLine },
+      on: { 'card.at': forwardFrom(1), ...leaveLine },
     },
     inspecting: {
       description: 'QA reads the chip through BAC, the MRZ and the print; the controller judges.',
       on: {
         'qa.passed': { actions: 'markQaPassed' },
-        'card.at': { guard: ({ event }) => event.station === 'output', target: 'output' },
+        'card.at': forwardFrom(2),
         ...leaveLine,
       },
     },

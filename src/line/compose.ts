@@ -119,14 +119,6 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
     }
     if (line.simulation) await accountSimulatedStock(store, line, simulator, options.ensureBlanks, ctx.actor, log);
     links = createLineLinks(line, { dataDir: ctx.dataDir });
-    await Promise.all(
-      [...links].map(([unitId, link]) =>
-        link.connect().catch((error: unknown) => {
-          const hint = line.simulation && options.sim === 'external' ? ` (is \`cardline plc-sim --line ${options.lineFile}\` running?)` : '';
-          throw new RunError(`station ${unitId} did not connect: ${(error as Error).message}${hint}`);
-        }),
-      ),
-    );
     const controller = new LineController(line, links, store, preparer, judge, {
       actor: ctx.actor,
       autoRecover: line.simulation !== undefined,
@@ -137,6 +129,11 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       log,
       trace: process.env.CARDLINE_TRACE === '1',
+      connect: (unitId, link) =>
+        link.connect().catch((error: unknown) => {
+          const hint = line.simulation && options.sim === 'external' ? ` (is \`cardline plc-sim --line ${options.lineFile}\` running?)` : '';
+          throw new RunError(`station ${unitId} did not connect: ${(error as Error).message}${hint}`);
+        }),
     });
     options.onStarted?.({ abort: (r) => controller.abort(r), pause: () => controller.pause(), resume: () => controller.resume() });
     const outcome = await controller.run(batch.id, { resume: options.resume ?? false, status });

@@ -33,6 +33,10 @@ export interface ControllerOptions {
   readonly actor: string;
   readonly onProgress?: (progress: Progress) => void;
   readonly log?: (message: string) => void;
+  /** Connects each link, after the controller listens to it; without it, the links come connected. */
+  readonly connect?: (unitId: string, link: StationLink) => Promise<void>;
+  /** A run with no card movement for this long is described in the log (default 20 s). */
+  readonly stallMs?: number;
   /** Log every station event (CARDLINE_TRACE=1): card serials and states, no personal data. */
   readonly trace?: boolean;
 }
@@ -68,6 +72,8 @@ interface Track {
   reject: { code: ReasonCode; detail: string } | undefined;
   qaPassed: boolean;
   ended: boolean;
+  /** The unit that last reported the card (diagnosis). */
+  lastUnit?: string;
 }
 
 type CardActor = Actor<typeof cardMachine>;
@@ -77,12 +83,26 @@ const INSPECT = encodeJob({ v: 1, kind: 'inspect' });
 const STACK = encodeJob({ v: 1, kind: 'output', destination: 'stacker' });
 const REJECT = encodeJob({ v: 1, kind: 'output', destination: 'reject' });
 
-export class CrashPoint {
-  constructor(private readonly at: string | undefined) {}
+/** Where a crash test may kill the controller (CARDLINE_CRASH_AT=<point>[:<n>]). */
+export const CRASH_POINTS = ['after-persist-before-ack', 'after-done-before-persist', 'during-snapshot', 'during-signing'] as const;
 
-  /** Kills the process right here when the crash test asks for this point. */
-  hit(name: string): void {
-    if (this.at === name) process.kill(process.pid, 'SIGKILL');
+export class CrashPoint {
+  private readonly point: string | undefined;
+  private remaining: number;
+
+  /** `at`: `<point>` (the first time it is reached) or `<point>:<n>` (the n-th time). */
+  constructor(at: string | undefined) {
+    const [point, n] = (at ?? '').split(':');
+    if (at && !(CRASH_POINTS as readonly string[]).includes(point!)) throw new RangeError(`CARDLINE_CRASH_AT: unknown point '${point}'; points: ${CRASH_POINTS.join(', ')}`);
+    this.point = at ? point : undefined;
+    this.remaining = n === undefined ? 1 : Math.max(1, Number.parseInt(n, 10) || 1);
+  }
+
+  /** Kills the process right here (SIGKILL: no cleanup, as a power cut) when the crash test asks for this point. */
+  hit(name: (typeof CRASH_POINTS)[number]): void {
+    if (this.point !== name) return;
+    this.remaining -= 1;
+    if (this.remaining === 0) process.kill(process.pid, 'SIGKILL');
   }
 }
 
@@ -131,6 +151,9 @@ export class LineController {
     await this.load(batchId, options.resume);
     this.line.start();
     for (const [unitId, link] of this.links) this.attach(unitId, link);
+    // Connected only now that we listen: a result the PLC kept for a job of the previous process
+    // is reported on the first read after connecting, and must reach us.
+    if (this.options.connect) await Promise.all([...this.links].map(([unitId, link]) => this.options.connect!(unitId, link)));
     const done = new Promise<'completed' | 'aborted'>((resolve, reject) => {
       this.finish = resolve;
       this.failure = reject;
@@ -138,12 +161,17 @@ export class LineController {
     this.line.send({ type: 'line.start', batchId });
     await this.setBatch('running');
     for (const station of this.stations.values()) station.send({ type: 'line.produce' });
+    // The PLCs may all be producing already (a simulator or line that outlived the last run): no
+    // state change would tell us.
+    this.checkReady();
     for (const [unitId, link] of this.links) {
       // Cards announced before we listened (the controller restarted with cards at the stations).
       if (link.cardPresent !== undefined) this.onCardPresent(unitId, link, link.cardPresent);
     }
     this.checkEnd();
-    const status = await done;
+    const watchdog = setInterval(() => this.watch(), this.options.stallMs ?? 20_000);
+    watchdog.unref();
+    const status = await done.finally(() => clearInterval(watchdog));
     await this.store.journal.settled();
     for (const off of this.unsubscribe) off();
     for (const station of this.stations.values()) station.stop();
@@ -253,6 +281,8 @@ export class LineController {
     switch (event.type) {
       case 'plc.link.up':
         station.send({ type: 'plc.link.up' });
+        // The PLC's state may not have changed while the link was down: no plc.state would follow.
+        if (link.status) station.send({ type: 'plc.state', state: link.status.state, stopReason: link.status.stopReason });
         break;
       case 'plc.link.down':
         station.send({ type: 'plc.link.down', reason: event.reason });
@@ -292,6 +322,11 @@ export class LineController {
       if (suspended && stopReason === STOP_REASONS.Blocked) this.line.send({ type: 'line.blocked' });
       else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
     }
+    this.checkReady();
+  }
+
+  /** Every station producing (Execute, or Suspended starved/blocked): the line runs; a waiting blank is fed. */
+  private checkReady(): void {
     const ready = [...this.stations.values()].every((s) => {
       const p = s.getSnapshot().context.packml;
       return p === PACKML_STATES.Execute || p === PACKML_STATES.Suspended;
@@ -315,7 +350,7 @@ export class LineController {
     const track = await this.trackOf(serial);
     const trusted = track !== undefined && !track.suspect && !track.reject;
     let data: Buffer;
-    if (kind === 'output') data = trusted && track.qaPassed ? STACK : REJECT;
+    if (kind === 'output') data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? STACK : REJECT;
     else if (!trusted) data = SKIP;
     else if (kind === 'encoder') data = (await this.prepare(track.seq)).chipJob;
     else if (kind === 'laser') data = (await this.prepare(track.seq)).laserJob;
@@ -346,7 +381,7 @@ export class LineController {
     this.feeding = true;
     this.feederCard = undefined;
     this.prestage();
-    void (async () => {
+    const sending = (async () => {
       try {
         await this.prepare(seq);
         const jobId = await this.nextJobId();
@@ -360,19 +395,32 @@ export class LineController {
         this.options.log?.(`feeder: feed job for ${serial} not sent: ${(error as Error).message}`);
       } finally {
         this.feeding = false;
+        this.feedInFlight = undefined;
       }
     })();
+    this.feedInFlight = { serial, sending };
+  }
+
+  /**
+   * The feed job being sent: the link may report its failure (or even its Done) before sendJob's
+   * promise has resumed us, so events about this card wait for it.
+   */
+  private feedInFlight: { serial: string; sending: Promise<void> } | undefined;
+
+  private afterFeedOf(serial: string): Promise<void> | undefined {
+    return this.feedInFlight?.serial === serial ? this.feedInFlight.sending : undefined;
   }
 
   private onAccepted(unitId: string, serial: string): void {
     const kind = this.units.get(unitId)!;
     const track = this.cards.get(serial);
-    if (!track || kind === 'feeder' || track.suspect || track.reject) return;
+    if (!track || kind === 'feeder' || track.suspect || track.reject || !this.isCurrentCard(track)) return;
     this.cardEvent(track.seq, { type: 'card.at', station: kind });
   }
 
   private async onDone(unitId: string, link: StationLink, jobId: number, serial: string, result: number, data: Buffer): Promise<void> {
     this.crash.hit('after-done-before-persist');
+    await this.afterFeedOf(serial);
     const kind = this.units.get(unitId)!;
     const ops: JournalOp[] = [];
     let track = await this.trackOf(serial);
@@ -388,6 +436,9 @@ export class LineController {
       if (result === 0 && !track.suspect) this.cardEvent(track.seq, { type: 'card.fed' }, ops);
     } else if (track && !track.ended) {
       ops.push({ op: 'card.unit', cardSerial: serial, unit: unitId });
+      track.lastUnit = unitId;
+      // The card was at this station even if its acceptance went unseen.
+      if (kind !== 'feeder' && !track.suspect && !track.reject && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind }, ops);
     }
 
     if (track && !track.ended) {
@@ -399,6 +450,10 @@ export class LineController {
       } else if (kind === 'output') {
         const decoded = decodeResult(data);
         if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'stacker') {
+          // A card stacked on the previous process's order (it crashed before persisting the
+          // output's Done): that order was only ever given after QA passed the card, and the pass
+          // is on record; the record takes the card as produced.
+          if (track.suspect) await this.adoptStackedCard(track, ops);
           this.endCard(track, 'good', unitId, undefined, undefined, ops, decoded.value.position);
         } else {
           const reject = track.reject ?? { code: 'JOB_LOST' as ReasonCode, detail: 'output sent the card to the reject bin' };
@@ -442,6 +497,11 @@ export class LineController {
   }
 
   private onJobFailed(unitId: string, serial: string, code: ReasonCode, reason: string): void {
+    const pending = this.afterFeedOf(serial);
+    if (pending) {
+      void pending.then(() => this.onJobFailed(unitId, serial, code, reason));
+      return;
+    }
     const track = this.cards.get(serial);
     if (!track || track.ended) return;
     track.suspect = true;
@@ -511,6 +571,29 @@ export class LineController {
     const track: Track = { serial, batchId: row.batchId, seq: row.seq, attempt: row.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: 'in the line when the controller stopped' }, qaPassed: false, ended: false };
     this.cards.set(serial, track);
     return track;
+  }
+
+  private async adoptStackedCard(track: Track, ops: JournalOp[]): Promise<void> {
+    const passed = await this.store.cardPassedQa(track.serial);
+    ops.push({ op: 'event', event: 'card.adopted', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: passed ? null : 'SUSPECT_AFTER_RESTART', detail: { qaPassedBefore: passed } });
+    if (!passed || !this.isCurrentCard(track)) return;
+    track.suspect = false;
+    track.reject = undefined;
+    track.qaPassed = true;
+    for (const event of [{ type: 'card.at', station: 'qa' }, { type: 'qa.passed' }, { type: 'card.at', station: 'output' }] as const) this.cardEvent(track.seq, event, ops);
+  }
+
+  /** The card is its record's current attempt (an old attempt's card may still be leaving the line). */
+  private isCurrentCard(track: Track): boolean {
+    return this.records.get(track.seq)?.getSnapshot().context.cardSerial === track.serial;
+  }
+
+  /** The record's machine will take this card as its produced card: current card, QA passed. */
+  private recordAwaitsStacking(track: Track): boolean {
+    const snap = this.records.get(track.seq)?.getSnapshot();
+    if (!snap || snap.context.cardSerial !== track.serial || !snap.context.qaPassed) return false;
+    if (snap.value !== 'output') this.cardEvent(track.seq, { type: 'card.at', station: 'output' });
+    return this.records.get(track.seq)!.getSnapshot().value === 'output';
   }
 
   private inLine(): number {
@@ -618,6 +701,26 @@ export class LineController {
       aborted: ['batch.prepared', 'batch.start'],
     };
     for (const type of path[status] ?? ['batch.prepared']) this.batch?.send({ type } as never);
+  }
+
+  private lastWatch = '';
+
+  /** When nothing moved since the last look, says what the line is waiting for (no personal data). */
+  private watch(): void {
+    const p = this.progress();
+    const key = `${p.produced}/${p.failed}/${p.cancelled}/${p.good}/${p.spoiled}/${p.inLine}`;
+    if (key !== this.lastWatch) {
+      this.lastWatch = key;
+      return;
+    }
+    const waiting = [...this.records].filter(([, a]) => !['produced', 'failed', 'cancelled'].includes(String(a.getSnapshot().value)));
+    const states = [...this.stations].map(([unit, st]) => `${unit}=${String(st.getSnapshot().value)}/${st.getSnapshot().context.packml ?? '?'}`);
+    const cards = [...this.cards.values()].filter((t) => !t.ended).map((t) => `${t.serial}@${t.lastUnit ?? 'feeder'}${t.suspect ? ' suspect' : ''}${t.reject ? ` ${t.reject.code}` : ''}${t.qaPassed ? ' qa-ok' : ''}`);
+    this.options.log?.(
+      `no card moved lately: line ${p.line}; ${this.queue.size} records queued, feeder card ${this.feederCard ?? 'none'}${this.feeding ? ' (feeding)' : ''}; ` +
+        `${waiting.length} records not ended (${waiting.slice(0, 8).map(([seq, a]) => `${seq}:${String(a.getSnapshot().value)}`).join(', ')}); ` +
+        `cards in line: ${cards.join(', ') || 'none'}; stations: ${states.join(' ')}`,
+    );
   }
 
   private report(): void {

@@ -248,6 +248,11 @@ export class LineStore {
     return rows.map(toCard);
   }
 
+  /** Whether the controller's QA verdict passed this card (a card event on record). */
+  async cardPassedQa(cardSerial: string): Promise<boolean> {
+    return (await this.db('card_events').where({ card_serial: cardSerial, event: 'qa.passed' }).first('id')) !== undefined;
+  }
+
   async unaccountedCards(batchId: string): Promise<string[]> {
     const rows = await this.db<CardDbRow>('cards').where({ batch_id: batchId, status: 'in-line' }).select('card_serial').orderBy('card_serial');
     return rows.map((r) => r.card_serial);
