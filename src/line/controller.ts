@@ -119,6 +119,8 @@ export class LineController {
   private feeding = false;
   private jobIds = { next: 0, end: 0 };
   private rejects: Record<string, number> = {};
+  /** Records in each terminal state, kept as they change (no scan of the batch per card). */
+  private readonly ended = { produced: 0, failed: 0, cancelled: 0 };
   private good = 0;
   private spoiled = 0;
   private startedAt = Date.now();
@@ -198,15 +200,7 @@ export class LineController {
   }
 
   progress(): Progress {
-    let produced = 0;
-    let failed = 0;
-    let cancelled = 0;
-    for (const actor of this.records.values()) {
-      const v = actor.getSnapshot().value;
-      if (v === 'produced') produced += 1;
-      else if (v === 'failed') failed += 1;
-      else if (v === 'cancelled') cancelled += 1;
-    }
+    const { produced, failed, cancelled } = this.ended;
     return {
       total: this.records.size,
       produced,
@@ -239,6 +233,7 @@ export class LineController {
       this.records.set(row.seq, actor);
       const value = actor.getSnapshot().value;
       if (value === 'queued') (actor.getSnapshot().context.remake ? remakes : queued).push(row.seq);
+      this.countEnded(value, 1);
     }
     this.queue = new FeedQueue(queued);
     for (const seq of remakes) this.queue.remake(seq);
@@ -543,6 +538,10 @@ export class LineController {
     const before = actor.getSnapshot().value;
     actor.send(event);
     const snap = actor.getSnapshot();
+    if (snap.value !== before) {
+      this.countEnded(before, -1);
+      this.countEnded(snap.value, 1);
+    }
     if (snap.value === before && event.type !== 'card.feeding') return;
     const status = recordStatus(snap.value);
     const stable = status !== 'in-line';
@@ -560,6 +559,14 @@ export class LineController {
     if (snap.value === 'queued' && snap.context.remake) this.queue.remake(seq);
     if (ops) ops.push(op);
     else this.store.journal.append(op).catch((error: unknown) => this.fail(error));
+  }
+
+  private countEnded(value: unknown, delta: number): void {
+    if (value === 'produced' || value === 'failed' || value === 'cancelled') this.ended[value] += delta;
+  }
+
+  private allRecordsEnded(): boolean {
+    return this.ended.produced + this.ended.failed + this.ended.cancelled === this.records.size;
   }
 
   private async trackOf(serial: string): Promise<Track | undefined> {
@@ -604,10 +611,7 @@ export class LineController {
 
   private checkEnd(): void {
     const lineState = this.line.getSnapshot();
-    const allEnded = [...this.records.values()].every((a) => {
-      const v = a.getSnapshot().value;
-      return v === 'produced' || v === 'failed' || v === 'cancelled';
-    });
+    const allEnded = this.allRecordsEnded();
     const aborting = lineState.matches('aborting');
     if (allEnded && !aborting) this.line.send({ type: 'line.allEnded' });
     if (this.inLine() === 0 && (allEnded || aborting)) this.line.send({ type: 'line.empty' });

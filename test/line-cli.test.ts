@@ -1,0 +1,120 @@
+/**
+ * The operator's and inspector's commands through the real CLI, on a small simulated line started
+ * in-process by `cardline run`: run a record file, show the accounting, list the cards, an
+ * inspector's reject (spoil log, re-make at top priority, audit), run again, close, release; stock
+ * loads; errors that name what is wrong.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { freePort } from '../simulators/modbus/modbus-server.ts';
+import { cardline } from './helpers/cli.ts';
+
+let dir: string;
+let lineFile: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cardline-linecli-'));
+  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  lineFile = path.join(dir, 'line.yaml');
+  const kinds = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
+  await writeFile(
+    lineFile,
+    stringify({
+      id: 'cli-line',
+      simulation: { timeScale: 20, seed: 5, initialBlanks: 40, serialPrefix: 'C', heartbeatMs: 200, opcua: { host: '127.0.0.1', port: await freePort() }, controlPort: await freePort() },
+      opcuaSecurity: { mode: 'None', policy: 'None', allowAnonymous: true },
+      stations: kinds.map((kind) => ({ id: kind, kind, transport: 'opcua', ...(kind === 'encoder' ? { heads: 2 } : {}), cycle: { meanMs: kind === 'encoder' ? 600 : 200, sdMs: 10 } })),
+    }),
+  );
+}, 30_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function jsonLine(stdout: string): Record<string, unknown> {
+  const line = stdout.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`no JSON line in:\n${stdout}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+describe('cardline run, batch, qa and stock', () => {
+  it('runs a batch, and an inspector’s reject sends its record back to re-make', async () => {
+    const sample = await cardline(['sample', '--count', '6', '--seed', 'linecli', '--out', path.join(dir, 'in')], { env });
+    expect(sample.code, sample.stderr).toBe(0);
+
+    const first = await cardline(['run', path.join(dir, 'in', 'batch.jsonl'), '--line', lineFile], { env });
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    const batchId = /batch (\S+) on line cli-line: completed/.exec(first.stdout)?.[1];
+    expect(batchId, first.stdout).toBeDefined();
+    expect(first.stdout).toMatch(/records: 6 — 6 produced/);
+    expect(first.stdout).toMatch(/report: .*report\.json/);
+    // The demo warning about the TEST PKI, once.
+    expect(first.stderr).toMatch(/WARNING: created a TEST PKI/);
+
+    const shown = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
+    expect(shown).toMatchObject({ status: 'reconciled', records: { total: 6, produced: 6, failed: 0, cancelled: 0, pending: 0 }, cards: { good: 6, inLine: 0 } });
+    const cards = shown.cards as { blanksConsumed: number; good: number; spoiled: number };
+    expect(cards.blanksConsumed).toBe(cards.good + cards.spoiled);
+
+    const listed = await cardline(['qa', 'list', batchId!], { env });
+    const serial = /^(C\d+)\s+\d+\s+\d+\s+good/m.exec(listed.stdout)?.[1];
+    expect(serial, listed.stdout).toBeDefined();
+
+    const badReason = await cardline(['qa', 'reject', serial!, '--reason', 'SCRATCHED', '--by', 'Trần Thị B'], { env });
+    expect(badReason.code).toBe(2);
+    expect(badReason.stderr).toMatch(/--reason SCRATCHED is not a reason code/);
+
+    const rejected = await cardline(['qa', 'reject', serial!, '--reason', 'INSPECTOR_REJECT', '--by', 'Trần Thị B', '--note', 'scratch'], { env });
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(rejected.stdout).toMatch(/queued for re-make/);
+    const again = await cardline(['qa', 'reject', serial!, '--reason', 'INSPECTOR_REJECT', '--by', 'Trần Thị B'], { env });
+    expect(again.stderr).toMatch(/is spoiled: only a card in the stacker/);
+
+    const afterReject = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
+    expect(afterReject).toMatchObject({ status: 'ready', records: { produced: 5, pending: 1 }, spoiledByReason: { INSPECTOR_REJECT: 1 } });
+    const release = await cardline(['qa', 'release', batchId!, '--by', 'Trần Thị B'], { env });
+    expect(release.code).toBe(2);
+    expect(release.stderr).toMatch(/only a reconciled batch can be released/);
+
+    const second = await cardline(['run', batchId!, '--line', lineFile], { env });
+    expect(second.code, second.stderr + second.stdout).toBe(0);
+    const done = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
+    expect(done).toMatchObject({ status: 'reconciled', records: { produced: 6, pending: 0 }, cards: { inLine: 0 } });
+    const closed = await cardline(['batch', 'close', batchId!], { env });
+    expect(closed.code).toBe(0);
+    // Six good cards in the stacker; the inspector's reject among the spoiled.
+    const balance = /reconciled: (\d+) blanks consumed = 6 good \+ (\d+) spoiled/.exec(closed.stdout);
+    expect(balance, closed.stdout).not.toBeNull();
+    expect(Number(balance![1])).toBe(6 + Number(balance![2]));
+    expect(Number(balance![2])).toBeGreaterThanOrEqual(1);
+
+    const released = await cardline(['qa', 'release', batchId!, '--by', 'Trần Thị B'], { env });
+    expect(released.code, released.stderr).toBe(0);
+    const status = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
+    expect(status.status).toBe('released');
+    const rerun = await cardline(['run', batchId!, '--line', lineFile], { env });
+    expect(rerun.code).toBe(1);
+    expect(rerun.stderr).toMatch(/is released: only an imported, ready, paused or interrupted batch can run/);
+  }, 180_000);
+
+  it('records blank stock, and says so when the simulator is not running', async () => {
+    const loaded = await cardline(['stock', 'load', '--line', lineFile, '--count', '25', '--lot', 'L-42'], { env });
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(loaded.stdout).toMatch(/25 blanks of lot L-42 recorded; \d+ available/);
+    expect(loaded.stderr).toMatch(/the simulator of line cli-line does not answer/);
+    const bad = await cardline(['stock', 'load', '--line', lineFile, '--count', 'many'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--count must be a whole number ≥ 1, got 'many'/);
+  }, 60_000);
+
+  it('names a batch that does not exist', async () => {
+    const r = await cardline(['run', 'no-such-batch', '--line', lineFile], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/batch no-such-batch does not exist/);
+  }, 60_000);
+});
