@@ -68,9 +68,15 @@ function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}, killAtGood?: numb
     };
     child.stdout.setEncoding('utf8').on('data', onData);
     child.stderr.setEncoding('utf8').on('data', onData);
+    // A run that hangs is stopped, so its output says why instead of a bare test timeout.
+    const limit = setTimeout(() => {
+      output += '\n[test: the run did not end within 120 s; killed]';
+      child.kill('SIGKILL');
+    }, 120_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      clearTimeout(limit);
       resolve({ code, signal, output });
     });
   });
@@ -143,6 +149,7 @@ describe('the controller killed with SIGKILL, then resumed', () => {
     const batchId = await newBatch(`crash-${name.replaceAll(/\W+/g, '-')}`);
     const crashed = await run([batchId], crashAt ? { CARDLINE_CRASH_AT: crashAt } : {}, killAtGood, killDelayMs);
     expect(crashed.signal, crashed.output).toBe('SIGKILL');
+    expect(crashed.output).not.toContain('[test: the run did not end');
     // It died in the middle: some of the batch was under way, not all of it done.
     const before = await invariants(batchId);
     expect(before.produced + before.failed, 'the crash came after the batch had ended').toBeLessThan(RECORDS);
@@ -152,5 +159,5 @@ describe('the controller killed with SIGKILL, then resumed', () => {
     const after = await invariants(batchId);
     expect(after.violations).toStrictEqual([]);
     expect(after.produced + after.failed).toBe(RECORDS);
-  }, 180_000);
+  }, 300_000);
 });

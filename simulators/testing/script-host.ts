@@ -90,7 +90,10 @@ export class ScriptHost {
     for (const u of units) this.commandOk(u, 'Reset');
     await this.waitFor(() => units.every((u) => this.state(u) === PACKML_STATES.Idle), `${units.join(', ')} Idle`);
     for (const u of units) this.commandOk(u, 'Start');
-    await this.waitFor(() => units.every((u) => this.state(u) === PACKML_STATES.Execute || this.state(u) === PACKML_STATES.Suspended || this.state(u) === PACKML_STATES.Suspending), `${units.join(', ')} Execute`);
+    // Started: past Starting. A fast line may already have moved on from Execute (a jam holds the
+    // laser before the slowest unit has even started), so any state Execute leads to counts.
+    const notStarted: readonly number[] = [PACKML_STATES.Idle, PACKML_STATES.Starting, PACKML_STATES.Resetting, PACKML_STATES.Stopped, PACKML_STATES.Stopping];
+    await this.waitFor(() => units.every((u) => !notStarted.includes(this.state(u))), `${units.join(', ')} Execute`);
   }
 
   commandOk(unit: string, command: Parameters<TagStore['command']>[0]): void {
