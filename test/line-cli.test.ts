@@ -4,13 +4,14 @@
  * inspector's reject (spoil log, re-make at top priority, audit), run again, close, release; stock
  * loads; errors that name what is wrong.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { freePort } from '../simulators/modbus/modbus-server.ts';
-import { cardline } from './helpers/cli.ts';
+import { CARDLINE_BIN, cardline } from './helpers/cli.ts';
 
 let dir: string;
 let lineFile: string;
@@ -100,6 +101,43 @@ describe('cardline run, batch, qa and stock', () => {
     const rerun = await cardline(['run', batchId!, '--line', lineFile], { env });
     expect(rerun.code).toBe(1);
     expect(rerun.stderr).toMatch(/is released: only an imported, ready, paused or interrupted batch can run/);
+  }, 180_000);
+
+  it('Ctrl-C aborts the run: the cards in the line go to the reject bin, the records back to the queue; --resume finishes', async () => {
+    await cardline(['sample', '--count', '20', '--seed', 'linecli-abort', '--out', path.join(dir, 'in-abort')], { env });
+    const aborted = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CARDLINE_BIN, 'run', path.join(dir, 'in-abort', 'batch.jsonl'), '--line', lineFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      let sent = false;
+      const onData = (d: string): void => {
+        output += d;
+        if (!sent && /good ([4-9]|\d\d)/.test(output)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      };
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', onData);
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, output }));
+    });
+    expect(aborted.code, aborted.output).toBe(1);
+    expect(aborted.output).toMatch(/aborting — no more blanks are fed/);
+    const batchId = /batch (\S+) on line cli-line: aborted/.exec(aborted.output)?.[1];
+    expect(batchId, aborted.output).toBeDefined();
+    const shown = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
+    const records = shown.records as { total: number; produced: number; pending: number };
+    const cards = shown.cards as { blanksConsumed: number; good: number; spoiled: number; inLine: number };
+    expect(shown.status).toBe('aborted');
+    expect(cards.inLine).toBe(0);
+    expect(cards.blanksConsumed).toBe(cards.good + cards.spoiled);
+    expect(records.pending).toBeGreaterThan(0);
+    expect(records.produced).toBe(cards.good);
+
+    const resumed = await cardline(['run', batchId!, '--line', lineFile, '--resume'], { env });
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    const done = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
+    expect(done).toMatchObject({ status: 'reconciled', records: { total: 20, pending: 0 }, cards: { inLine: 0 } });
   }, 180_000);
 
   it('records blank stock, and says so when the simulator is not running', async () => {

@@ -343,6 +343,10 @@ export class LineController {
 
   private async answer(unitId: string, kind: StationKind, link: StationLink, serial: string): Promise<void> {
     const track = await this.trackOf(serial);
+    // An aborted batch: every card still in the line goes on to the reject bin.
+    if (track && !track.reject && this.line.getSnapshot().matches('aborting')) {
+      track.reject = { code: 'LINE_ABORTED', detail: 'the batch was aborted with the card in the line' };
+    }
     const trusted = track !== undefined && !track.suspect && !track.reject;
     let data: Buffer;
     if (kind === 'output') data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? STACK : REJECT;

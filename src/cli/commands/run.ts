@@ -21,6 +21,7 @@ export interface RunCommandOptions {
   proof?: boolean;
   wip?: string;
   maxAttempts?: string;
+  onAbort?: string;
   /** Demo: top up the simulated magazine to this many blanks. */
   ensureBlanks?: number;
 }
@@ -51,6 +52,8 @@ function printSummary(result: LineRunResult, accounting: { records: Record<strin
 export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext): Promise<number> {
   const sim = options.sim ?? 'in-process';
   if (sim !== 'in-process' && sim !== 'external') throw new CliError(`--sim must be in-process or external, got '${sim}'`);
+  const onAbort = options.onAbort ?? 'requeue';
+  if (onAbort !== 'requeue' && onAbort !== 'cancel') throw new CliError(`--on-abort must be requeue or cancel, got '${onAbort}'`);
   const wip = positiveInt(options.wip, '--wip');
   const maxAttempts = positiveInt(options.maxAttempts, '--max-attempts');
   const lineFile = path.resolve(options.line ?? DEFAULT_LINE);
@@ -69,8 +72,10 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     const onSignal = (): void => {
       interrupted += 1;
       if (interrupted === 1 && control) {
-        writeError('\ncardline: stopping — no more blanks are fed; the cards in the line go to the reject bin and their records back to the queue (Ctrl-C again to quit at once; `cardline run ID --resume` continues)');
-        control.abort('requeue');
+        writeError(
+          `\ncardline: aborting — no more blanks are fed; the cards in the line go to the reject bin and their records ${onAbort === 'cancel' ? 'are cancelled' : 'back to the queue (`cardline run ID --resume` continues)'}; Ctrl-C again quits at once`,
+        );
+        control.abort(onAbort);
       } else {
         process.exit(130);
       }
@@ -129,6 +134,7 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .option('--proof', 'also write the proof PDF of the produced cards beside the report')
     .option('--wip <n>', 'cards allowed in the line at once (default 16)')
     .option('--max-attempts <n>', 'attempts per record before it fails (default 3)')
+    .option('--on-abort <choice>', 'what Ctrl-C (abort) does with the records of the cards in the line: requeue (default) or cancel')
     .addHelpText(
       'after',
       '\nExit status: 0 when the batch ran to its end (records that failed after the maximum attempts are reported, not an error); 1 when the run could not finish (aborted, a station unreachable, no PKI); 2 for bad input.\nCARDLINE_CRASH_AT=<point> (crash tests) kills the process at after-persist-before-ack, after-done-before-persist, during-snapshot or during-signing.',
