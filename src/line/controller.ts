@@ -153,13 +153,14 @@ export class LineController {
     await this.load(batchId, options.resume);
     this.line.start();
     for (const [unitId, link] of this.links) this.attach(unitId, link);
-    // Connected only now that we listen: a result the PLC kept for a job of the previous process
-    // is reported on the first read after connecting, and must reach us.
-    if (this.options.connect) await Promise.all([...this.links].map(([unitId, link]) => this.options.connect!(unitId, link)));
     const done = new Promise<'completed' | 'aborted'>((resolve, reject) => {
       this.finish = resolve;
       this.failure = reject;
     });
+    done.catch(() => undefined); // awaited below; handled here too in case connecting fails first
+    // Connected only now that we listen: a result the PLC kept for a job of the previous process
+    // is reported on the first read after connecting, and must reach us (and its failures, `done`).
+    if (this.options.connect) await Promise.all([...this.links].map(([unitId, link]) => this.options.connect!(unitId, link)));
     this.line.send({ type: 'line.start', batchId });
     await this.setBatch('running');
     for (const station of this.stations.values()) station.send({ type: 'line.produce' });
@@ -548,6 +549,9 @@ export class LineController {
     }
     if (snap.value === before && event.type !== 'card.feeding') return;
     const status = recordStatus(snap.value);
+    // A record moving between stations keeps its row (in-line, same attempt, no reasons): the
+    // card events are the trail; only entering and leaving the line change the row.
+    if (status === 'in-line' && recordStatus(String(before)) === 'in-line' && event.type !== 'card.feeding') return;
     const stable = status !== 'in-line';
     const op: JournalOp = {
       op: 'record',

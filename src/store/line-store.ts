@@ -130,15 +130,28 @@ export class Journal {
     const stations: unknown[][] = [];
     const spoils: unknown[][] = [];
     // New cards first: a card fed and rejected by its gate in one group is inserted, then ended.
-    const fed = ops.flatMap((o) => (o.op === 'card.fed' ? [[o.cardSerial, this.lineId, o.batchId, o.seq, o.attempt, 'in-line', o.unit, false, at]] : []));
+    let fed = ops.flatMap((o) => (o.op === 'card.fed' ? [[o.cardSerial, this.lineId, o.batchId, o.seq, o.attempt, 'in-line', o.unit, false, at]] : []));
+    if (fed.length > 0) {
+      // A feeder result the PLC kept for a process that died after persisting it is reported
+      // again on reconnection: the card is already known.
+      const known = new Set((await trx('cards').whereIn('card_serial', fed.map((r) => r[0] as string)).select('card_serial')).map((r: { card_serial: string }) => r.card_serial));
+      fed = fed.filter((r) => !known.has(r[0] as string));
+    }
     await insertRows(trx, 'cards', ['card_serial', 'line_id', 'batch_id', 'seq', 'attempt', 'status', 'unit', 'suspect', 'fed_at'], fed);
-    for (const o of ops) {
+    // Within one commit only a card's last position matters, and none once it has ended.
+    const lastUnitOp = new Map<string, number>();
+    const endedHere = new Set<string>();
+    ops.forEach((o, i) => {
+      if (o.op === 'card.unit') lastUnitOp.set(o.cardSerial, i);
+      else if (o.op === 'card.ended') endedHere.add(o.cardSerial);
+    });
+    for (const [i, o] of ops.entries()) {
       switch (o.op) {
         case 'card.fed':
           events.push([at, this.lineId, o.batchId, o.seq, o.attempt, o.cardSerial, o.unit, 'card.fed', null, null]);
           break;
         case 'card.unit':
-          await trx('cards').where({ card_serial: o.cardSerial }).update({ unit: o.unit });
+          if (lastUnitOp.get(o.cardSerial) === i && !endedHere.has(o.cardSerial)) await trx('cards').where({ card_serial: o.cardSerial }).update({ unit: o.unit });
           break;
         case 'card.suspect':
           await trx('cards').where({ card_serial: o.cardSerial }).update({ suspect: true });
