@@ -12,7 +12,7 @@
  * that holds no file has no eMRTD application: its SELECT gets 6A82.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { decodeCommand, EMRTD_AID, encodeResponse, INS, SW, type CommandApdu, type ResponseApdu } from '../../src/domain/bac/apdu.ts';
+import { decodeCommand, EMRTD_AID, encodeResponse, INS, readTlv, SW, type CommandApdu, type ResponseApdu } from '../../src/domain/bac/apdu.ts';
 import { BacChip, type RandomSource } from '../../src/domain/bac/chip.ts';
 
 export interface ChipFile {
@@ -216,43 +216,17 @@ export function chipContentSha256(files: readonly ChipFile[]): string | null {
 /** DG1's file id (ICAO 9303-10). */
 export const DG1_FID = '0101';
 
-/** One BER-TLV element: tag bytes, value offsets. Undefined when the bytes are truncated. */
-function readTlv(buf: Buffer, at: number): { tag: number; start: number; end: number } | undefined {
-  let i = at;
-  if (i >= buf.length) return undefined;
-  let tag = buf[i++]!;
-  if ((tag & 0x1f) === 0x1f) {
-    // Multi-byte tag: continuation bytes have bit 8 set.
-    let b: number;
-    do {
-      if (i >= buf.length) return undefined;
-      b = buf[i++]!;
-      tag = tag * 256 + b;
-    } while (b & 0x80);
-  }
-  if (i >= buf.length) return undefined;
-  let len = buf[i++]!;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 3 || i + n > buf.length) return undefined;
-    len = 0;
-    for (let k = 0; k < n; k++) len = len * 256 + buf[i++]!;
-  }
-  if (i + len > buf.length) return undefined;
-  return { tag, start: i, end: i + len };
-}
-
 /** The 90 MRZ characters of a DG1 file `61 { 5F1F <MRZ> }`, or null when it does not parse. */
 export function parseDg1Mrz(dg1: Buffer | undefined): string | null {
   if (!dg1) return null;
   const outer = readTlv(dg1, 0);
   if (!outer || outer.tag !== 0x61) return null;
-  let at = outer.start;
+  let at = outer.valueStart;
   while (at < outer.end) {
     const el = readTlv(dg1, at);
     if (!el || el.end > outer.end) return null;
     if (el.tag === 0x5f1f) {
-      const text = dg1.subarray(el.start, el.end).toString('latin1');
+      const text = dg1.subarray(el.valueStart, el.end).toString('latin1');
       return /^[A-Z0-9<]{90}$/.test(text) ? text : null;
     }
     at = el.end;
