@@ -15,7 +15,7 @@ import { freePort } from '../simulators/modbus/modbus-server.ts';
 import { openContext } from '../src/cli/context.ts';
 import { importBatch } from '../src/import/importer.ts';
 import { writeSample } from '../src/sample/generate.ts';
-import { CARDLINE_BIN } from './helpers/cli.ts';
+import { CARDLINE_BIN, startPlcSim } from './helpers/cli.ts';
 import { checkInvariants } from './helpers/invariants.ts';
 
 const RECORDS = 24;
@@ -26,23 +26,6 @@ let sim: ChildProcess | undefined;
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', ...extra };
-}
-
-function startSimulator(): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CARDLINE_BIN, 'plc-sim', '--line', lineFile], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`plc-sim did not start:\n${out}`)), 30_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.includes('plc-sim: running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('exit', (code) => reject(new Error(`plc-sim exited with ${code}:\n${out}`)));
-  });
 }
 
 interface RunResult {
@@ -125,7 +108,7 @@ beforeAll(async () => {
       })),
     }),
   );
-  sim = await startSimulator();
+  sim = await startPlcSim(lineFile, env());
 }, 60_000);
 
 afterAll(async () => {

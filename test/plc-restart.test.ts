@@ -4,7 +4,7 @@
  * in the station is resolved — done, or failed with a reason — never silently dropped; the ledger
  * knows where the card went.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { encodeJob } from '../src/plc/job-data.ts';
 import { createLineLinks } from '../src/plc/link-factory.ts';
 import { PACKML_STATES } from '../src/plc/packml.ts';
 import type { StationEvent, StationLink } from '../src/plc/station-link.ts';
-import { CARDLINE_BIN } from './helpers/cli.ts';
+import { startPlcSim } from './helpers/cli.ts';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -29,28 +29,6 @@ afterEach(async () => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-/** Starts `cardline plc-sim` and resolves once it says it is running. */
-function startSimulator(lineFile: string, dataDir: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CARDLINE_BIN, 'plc-sim', '--line', lineFile], {
-      env: { ...process.env, CARDLINE_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`plc-sim did not start:\n${out}`)), 30_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.includes('plc-sim: running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('exit', (code) => reject(new Error(`plc-sim exited with ${code}:\n${out}`)));
-  });
-}
 
 function kill(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -98,7 +76,7 @@ describe.each(['opcua', 'modbus'] as const)('a simulator killed mid-handshake (%
         })),
       }),
     );
-    let sim = await startSimulator(lineFile, dataDir);
+    let sim = await startPlcSim(lineFile, { CARDLINE_DATA_DIR: dataDir }, (child) => children.push(child));
     const line = await loadLineConfig(lineFile);
     const feeder = createLineLinks(line, { dataDir }).get('feeder')!;
     links.push(feeder);
@@ -115,7 +93,7 @@ describe.each(['opcua', 'modbus'] as const)('a simulator killed mid-handshake (%
     // Power loss in the middle of the feed cycle.
     await kill(sim);
     await waitFor(events, (e) => e.type === 'plc.link.down');
-    sim = await startSimulator(lineFile, dataDir);
+    sim = await startPlcSim(lineFile, { CARDLINE_DATA_DIR: dataDir }, (child) => children.push(child));
     const outcome = await waitFor(events, (e) => (e.type === 'plc.job.done' || e.type === 'plc.job.failed') && e.jobId === 77, 40_000);
     await waitFor(events, (e) => e.type === 'plc.link.up' && events.indexOf(e) > events.findIndex((x) => x.type === 'plc.link.down'));
     expect(outcome).toMatchObject({ type: 'plc.job.failed', jobId: 77, cardSerial: serial, code: 'lost', reason: expect.stringMatching(/no longer holds the job/) });

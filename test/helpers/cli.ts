@@ -1,5 +1,5 @@
 // Runs the real `cardline` command (bin/cardline.js) as a child process, as a user or script would.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const CARDLINE_BIN = path.resolve(import.meta.dirname, '../../bin/cardline.js');
@@ -24,5 +24,27 @@ export function cardline(args: readonly string[], options: { env?: NodeJS.Proces
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? '');
+  });
+}
+
+/**
+ * Starts `cardline plc-sim --line FILE` as its own process and resolves once it says it is running.
+ * `onSpawn` sees the child at once, so a caller can kill it even when the start fails.
+ */
+export function startPlcSim(lineFile: string, env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CARDLINE_BIN, 'plc-sim', '--line', lineFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    onSpawn?.(child);
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`plc-sim did not start:\n${out}`)), 30_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('plc-sim: running')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('exit', (code) => reject(new Error(`plc-sim exited with ${code}:\n${out}`)));
   });
 }
