@@ -570,7 +570,7 @@ export class LineController {
   }
 
   private countEnded(value: unknown, delta: number): void {
-    if (value === 'produced' || value === 'failed' || value === 'cancelled') this.ended[value] += delta;
+    if (isEnded(value)) this.ended[value] += delta;
   }
 
   private allRecordsEnded(): boolean {
@@ -673,8 +673,7 @@ export class LineController {
     for (const seq of this.queue.peek(this.options.prestage ?? 8)) void this.prepare(seq).catch(() => undefined);
     // Records that ended need their prepared data no longer.
     for (const [seq] of this.prepared) {
-      const v = this.records.get(seq)?.getSnapshot().value;
-      if (v === 'produced' || v === 'failed' || v === 'cancelled') this.prepared.delete(seq);
+      if (isEnded(this.records.get(seq)?.getSnapshot().value)) this.prepared.delete(seq);
     }
   }
 
@@ -725,7 +724,7 @@ export class LineController {
       this.lastWatch = key;
       return;
     }
-    const waiting = [...this.records].filter(([, a]) => !['produced', 'failed', 'cancelled'].includes(String(a.getSnapshot().value)));
+    const waiting = [...this.records].filter(([, a]) => !isEnded(a.getSnapshot().value));
     const states = [...this.stations].map(([unit, st]) => `${unit}=${String(st.getSnapshot().value)}/${st.getSnapshot().context.packml ?? '?'}`);
     const cards = [...this.cards.values()].filter((t) => !t.ended).map((t) => `${t.serial}@${t.lastUnit ?? 'feeder'}${t.suspect ? ' suspect' : ''}${t.reject ? ` ${t.reject.code}` : ''}${t.qaPassed ? ' qa-ok' : ''}`);
     this.options.log?.(
@@ -748,7 +747,11 @@ function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): Car
   return (units.get(unitId) ?? 'output');
 }
 
+/** A record's terminal states. */
+function isEnded(value: unknown): value is 'produced' | 'failed' | 'cancelled' {
+  return value === 'produced' || value === 'failed' || value === 'cancelled';
+}
+
 function recordStatus(value: string): RecordLineStatus {
-  if (value === 'produced' || value === 'failed' || value === 'cancelled' || value === 'queued') return value;
-  return 'in-line';
+  return isEnded(value) || value === 'queued' ? value : 'in-line';
 }

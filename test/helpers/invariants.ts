@@ -9,15 +9,12 @@
  */
 import type { Knex } from 'knex';
 import { summarizeLedger, ledgerFile, type LedgerSummary } from '../../simulators/ledger.ts';
-import { parseCivilDate, parsePartialDate } from '../../src/domain/dates.ts';
-import { composeVietnameseMrz } from '../../src/domain/mrz/compose.ts';
-import type { Sex } from '../../src/domain/personal-id.ts';
 import type { BatchStore } from '../../src/store/batch-store.ts';
 import { LineStore } from '../../src/store/line-store.ts';
+import { recordMrz } from './test-preparer.ts';
 
 export async function expectedMrz(batches: BatchStore, batchId: string, seq: number): Promise<string> {
-  const r = (await batches.recordPersonal(batchId, seq)) as { pid: string; fullName: string; birthDate: string; sex: Sex; issueDate: string };
-  return composeVietnameseMrz({ pid: r.pid, fullName: r.fullName, birthDate: parsePartialDate(r.birthDate)!, sex: r.sex, issueDate: parseCivilDate(r.issueDate)! }).lines.join('');
+  return (await recordMrz(batches, batchId, seq)).join('');
 }
 
 export interface InvariantReport {

@@ -6,19 +6,24 @@
  */
 import { encodeDg1 } from '../../simulators/model/chip.ts';
 import { parseCivilDate, parsePartialDate } from '../../src/domain/dates.ts';
-import { composeVietnameseMrz } from '../../src/domain/mrz/compose.ts';
+import { composeVietnameseMrz, type Td1Lines } from '../../src/domain/mrz/compose.ts';
 import type { Sex } from '../../src/domain/personal-id.ts';
 import { encodeJob } from '../../src/plc/job-data.ts';
 import type { JobPreparer, PreparedRecord, QaJudge } from '../../src/line/ports.ts';
 import type { BatchStore } from '../../src/store/batch-store.ts';
+
+/** The MRZ lines a stored record's card must carry, composed from its decrypted fields. */
+export async function recordMrz(batches: BatchStore, batchId: string, seq: number): Promise<Td1Lines> {
+  const r = (await batches.recordPersonal(batchId, seq)) as { pid: string; fullName: string; birthDate: string; sex: Sex; issueDate: string };
+  return composeVietnameseMrz({ pid: r.pid, fullName: r.fullName, birthDate: parsePartialDate(r.birthDate)!, sex: r.sex, issueDate: parseCivilDate(r.issueDate)! }).lines;
+}
 
 export class TestPreparer implements JobPreparer {
   prepared = 0;
   constructor(private readonly batches: BatchStore) {}
 
   async prepare(batchId: string, seq: number): Promise<PreparedRecord> {
-    const r = (await this.batches.recordPersonal(batchId, seq)) as { pid: string; fullName: string; birthDate: string; sex: Sex; issueDate: string };
-    const { lines } = composeVietnameseMrz({ pid: r.pid, fullName: r.fullName, birthDate: parsePartialDate(r.birthDate)!, sex: r.sex, issueDate: parseCivilDate(r.issueDate)! });
+    const lines = await recordMrz(this.batches, batchId, seq);
     this.prepared += 1;
     return {
       batchId,

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { LineRunResult } from '../../line/compose.ts';
+import { LineStore } from '../../store/line-store.ts';
 import type { AppContext } from '../context.ts';
 import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
@@ -115,7 +116,6 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     }
     const report = await writeBatchReport(ctx, result, { proof: options.proof ?? false });
     const batch = await ctx.batches.getBatch(result.batchId);
-    const { LineStore } = await import('../../store/line-store.ts');
     printSummary(result, await new LineStore(ctx.db, result.line.id).accounting(result.batchId), batch?.status ?? '?');
     writeLine(`report: ${report.file}${report.proof ? `\nproof:  ${report.proof}` : ''}`);
     return result.status === 'completed' ? EXIT.ok : EXIT.invalid;
