@@ -201,27 +201,34 @@ describe('physical events', () => {
     expect(h.sim.store('laser').get('StopReason')).toBe(STOP_REASONS.None);
   });
 
-  it('e-stop: Aborted without Done; after Clear the card is purged and Done reports Aborted for its job', async () => {
-    const h = openLine({ initialBlanks: 2, heads: 1, cycleMs: { qa: 3_600_000 } });
+  it('e-stop: Aborted without Done; after Clear the cards inside are purged and Done reports Aborted for each job', async () => {
+    const h = openLine({ initialBlanks: 3, heads: 1, cycleMs: { qa: 3_600_000 } });
     await h.host.start();
-    await h.host.waitFor(() => h.sim.store('qa').get('JobAck') !== 0, 'the first card working at QA');
-    const jobId = h.sim.store('qa').get('JobAck');
+    // The first card in work at QA, the second staged at its infeed with its job taken.
+    await h.host.waitFor(() => h.sim.plc('qa').status().positions.infeed === 'T00000002' && h.host.jobsSent.filter((j) => j.unit === 'qa').length === 2 && h.sim.store('qa').get('JobAck') === h.host.jobsSent.filter((j) => j.unit === 'qa')[1]!.jobId, 'two cards at QA');
+    const jobs = h.host.jobsSent.filter((j) => j.unit === 'qa').map((j) => j.jobId);
     h.control.eStop('qa');
     await h.host.waitForState('qa', 'Aborted');
     expect(h.sim.store('qa').get('StopReason')).toBe(STOP_REASONS.EmergencyStop);
     await new Promise((r) => setTimeout(r, 30));
     expect(h.host.donesOf('qa')).toStrictEqual([]);
-    expect(h.sim.ledger.summary().inMachine).toContainEqual({ cardSerial: 'T00000001', station: 'qa' });
+    expect(h.sim.ledger.summary().inMachine).toEqual(expect.arrayContaining([{ cardSerial: 'T00000001', station: 'qa' }, { cardSerial: 'T00000002', station: 'qa' }]));
 
     h.control.slow('qa', 0.0001);
     h.host.commandOk('qa', 'Clear');
-    await h.host.waitFor(() => h.host.donesOf('qa').length === 1, 'the Aborted report');
-    expect(h.host.donesOf('qa').map((d) => [d.cardSerial, d.jobId, d.result])).toStrictEqual([['T00000001', jobId, RESULT_CODES.Aborted]]);
-    expect(h.sim.ledger.summary().rejectBin).toStrictEqual([{ cardSerial: 'T00000001', reason: 'Aborted' }]);
+    await h.host.waitFor(() => h.host.donesOf('qa').length === 2, 'the Aborted reports');
+    expect(h.host.donesOf('qa').map((d) => [d.cardSerial, d.jobId, d.result])).toStrictEqual([
+      ['T00000001', jobs[0], RESULT_CODES.Aborted],
+      ['T00000002', jobs[1], RESULT_CODES.Aborted],
+    ]);
+    expect(h.sim.ledger.summary().rejectBin).toStrictEqual([
+      { cardSerial: 'T00000001', reason: 'Aborted' },
+      { cardSerial: 'T00000002', reason: 'Aborted' },
+    ]);
     await h.host.waitForState('qa', 'Stopped');
     await h.host.start(['qa']);
-    await runAll(h, 2);
-    expect(h.sim.ledger.summary().stacker.map((c) => c.cardSerial)).toStrictEqual(['T00000002']);
+    await runAll(h, 3);
+    expect(h.sim.ledger.summary().stacker.map((c) => c.cardSerial)).toStrictEqual(['T00000003']);
   });
 
   it('starved: the feeder suspends when the magazine is empty and returns to Execute when blanks are loaded', async () => {
@@ -247,7 +254,9 @@ describe('physical events', () => {
     await runAll(h, 2);
     await h.host.waitForState('output', 'Suspended');
     expect(h.sim.store('output').get('StopReason')).toBe(STOP_REASONS.Blocked);
-    await h.host.waitFor(() => h.sim.plc('qa').cardPhase === 'waiting', 'the third card waiting at QA');
+    // The third card waits at the output's infeed, its job taken, until the stacker is emptied.
+    await h.host.waitFor(() => h.sim.plc('output').status().positions.infeed === 'T00000003', 'the third card waiting at the output');
+    expect(h.sim.plc('output').status().positions.work).toBeNull();
     expect(h.control.emptyStacker()).toStrictEqual([{ station: 'output', cards: ['T00000001', 'T00000002'] }]);
     await runAll(h, 3);
     expect(h.sim.ledger.summary()).toMatchObject({

@@ -125,13 +125,13 @@ describe('exceptions (Modbus Application Protocol V1.1b3 §7)', () => {
     expect(log).toContain('refused with exception 2: unit 1: write of register 22 (JobAck): register 22 holds JobAck, which only the PLC writes');
   });
 
-  it('02 for reads past register 55, the reserved register 19 and half a uint32', async () => {
-    expect(await exceptionOf(client.readHoldingRegisters(0, 57))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
-    expect(await exceptionOf(client.readHoldingRegisters(55, 2))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
-    expect(await exceptionOf(client.readHoldingRegisters(56, 1))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
+  it('02 for reads past register 71, the reserved register 19 and half a uint32', async () => {
+    expect(await exceptionOf(client.readHoldingRegisters(0, 73))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
+    expect(await exceptionOf(client.readHoldingRegisters(71, 2))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
+    expect(await exceptionOf(client.readHoldingRegisters(72, 1))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
     expect(await exceptionOf(client.writeRegister(19, 0))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
     expect(await exceptionOf(client.writeRegister(13, 2))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress); // CntrlCmd's low word alone
-    expect(await exceptionOf(client.writeRegisters(55, [0, 0]))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
+    expect(await exceptionOf(client.writeRegisters(71, [0, 0]))).toBe(MODBUS_EXCEPTIONS.IllegalDataAddress);
     // Reading 19 is fine: one request reads the whole unit.
     expect((await client.readHoldingRegisters(19, 1)).data).toStrictEqual([0]);
     expect((await client.readHoldingRegisters(55, 1)).data).toHaveLength(1);
@@ -167,7 +167,7 @@ describe('exceptions (Modbus Application Protocol V1.1b3 §7)', () => {
   it('0B for a unit id with no unit behind it', async () => {
     const other = await connectClient(9);
     try {
-      expect(await exceptionOf(other.readHoldingRegisters(0, 56))).toBe(MODBUS_EXCEPTIONS.GatewayTargetFailedToRespond);
+      expect(await exceptionOf(other.readHoldingRegisters(0, 72))).toBe(MODBUS_EXCEPTIONS.GatewayTargetFailedToRespond);
       expect(await exceptionOf(other.writeRegister(16, 1))).toBe(MODBUS_EXCEPTIONS.GatewayTargetFailedToRespond);
     } finally {
       await new Promise<void>((resolve) => other.close(() => resolve()));
@@ -178,7 +178,7 @@ describe('exceptions (Modbus Application Protocol V1.1b3 §7)', () => {
     const other = await connectClient(2);
     try {
       unit2.setPlc({ CardSerial: 'x'.repeat(33) });
-      expect(await exceptionOf(other.readHoldingRegisters(0, 56))).toBe(MODBUS_EXCEPTIONS.ServerDeviceFailure);
+      expect(await exceptionOf(other.readHoldingRegisters(0, 72))).toBe(MODBUS_EXCEPTIONS.ServerDeviceFailure);
       expect(log.some((m) => m.includes('CardSerial (registers 40–55)'))).toBe(true);
     } finally {
       unit2.setPlc({ CardSerial: '' });
@@ -295,7 +295,7 @@ describe('mbpoll, an independent client (Debian package mbpoll)', () => {
 
   /** What tags.ts says each register must hold, computed here without the project's codec. */
   function expectedRegisters(tags: Readonly<StationTags>): number[] {
-    const registers = new Array<number>(56).fill(0);
+    const registers = new Array<number>(72).fill(0);
     for (const spec of TAGS) {
       if (spec.register === undefined) continue;
       const value = tags[spec.name];
@@ -314,12 +314,12 @@ describe('mbpoll, an independent client (Debian package mbpoll)', () => {
   }
 
   it('reads every documented register as the tag table says (reference N+1 = register N)', async () => {
-    const { code, stdout, stderr } = await mbpoll(['-a', '1', '-r', '1', '-c', '56', '-t', '4']);
+    const { code, stdout, stderr } = await mbpoll(['-a', '1', '-r', '1', '-c', '72', '-t', '4']);
     expect({ code, stderr }).toStrictEqual({ code: 0, stderr: '' });
     const read = parse(stdout);
-    expect([...read.keys()]).toStrictEqual(Array.from({ length: 56 }, (_, i) => i + 1));
+    expect([...read.keys()]).toStrictEqual(Array.from({ length: 72 }, (_, i) => i + 1));
     const expected = expectedRegisters(unit1.store.tags);
-    expect(Array.from({ length: 56 }, (_, r) => read.get(r + 1))).toStrictEqual(expected);
+    expect(Array.from({ length: 72 }, (_, r) => read.get(r + 1))).toStrictEqual(expected);
     // The known values are really in there (not all zeros matching all zeros).
     expect(read.get(11 + 1)).toBe(0xffff); // Heartbeat high word
     expect(read.get(40 + 1)).toBe(0x564e); // 'VN'
@@ -341,7 +341,7 @@ describe('mbpoll, an independent client (Debian package mbpoll)', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/Illegal data address/);
     expect(unit1.store.get('JobAck')).toBe(KNOWN.JobAck);
-    const past = await mbpoll(['-a', '1', '-r', '56', '-c', '2', '-t', '4']);
+    const past = await mbpoll(['-a', '1', '-r', '72', '-c', '2', '-t', '4']);
     expect(past.code).not.toBe(0);
     expect(past.stderr).toMatch(/Illegal data address/);
   });

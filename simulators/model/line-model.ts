@@ -1,8 +1,10 @@
 /**
  * The physical model of one line: blanks in the magazine, cards moving feeder → encoder heads →
- * laser → QA → output, the stacker and the reject bin — one card per unit, a finished card waiting
- * in its unit until a unit of the next station is free (the first free one, so parallel heads let
- * cards overtake each other), a transfer time between stations. Each unit's PLC logic drives its
+ * laser → QA → output, the stacker and the reject bin. A unit has an infeed, a work position and
+ * an outfeed (UnitPlc); a finished card waits at its unit's outfeed until the infeed of a unit of
+ * the next station is free (the least loaded one, so parallel heads share the work and let cards
+ * overtake each other), then travels there in the transfer time — while that unit still works on
+ * the card before it. Each unit's PLC logic drives its
  * own card through the Workcell this model gives it; the model routes finished cards and keeps the
  * ledger of the physical truth.
  */
@@ -22,9 +24,11 @@ export interface FlowUnit {
   readonly unitId: string;
   readonly finishedAt: number;
   canAccept(): boolean;
+  /** Cards in the unit or on their way to it. */
+  load(): number;
   readyCard(): Card | undefined;
   release(): Card;
-  reserve(): void;
+  reserve(serial: string): void;
   arrive(card: Card): void;
   tick(): void;
 }
@@ -210,7 +214,7 @@ export class LineModel {
       const next = this.stages[s + 1]!.flow;
       const ready = this.stages[s]!.flow.filter((u) => u.readyCard() !== undefined).sort((a, b) => a.finishedAt - b.finishedAt);
       for (const from of ready) {
-        const to = next.find((u) => u.canAccept());
+        const to = leastLoaded(next);
         if (!to) break;
         this.transfer(from, to);
       }
@@ -219,8 +223,8 @@ export class LineModel {
   }
 
   private transfer(from: FlowUnit, to: FlowUnit): void {
-    to.reserve();
     const card = from.release();
+    to.reserve(card.serial);
     card.location = { at: 'transfer', from: from.unitId, to: to.unitId };
     this.clock.after(this.simulation.transferMs, () => {
       if (this.stopped) return;
@@ -229,4 +233,19 @@ export class LineModel {
       to.arrive(card);
     });
   }
+}
+
+/** The unit a card goes to: of those whose infeed is free, the one with fewest cards; ties in configured order. */
+function leastLoaded(units: readonly FlowUnit[]): FlowUnit | undefined {
+  let best: FlowUnit | undefined;
+  let bestLoad = Number.POSITIVE_INFINITY;
+  for (const u of units) {
+    if (!u.canAccept()) continue;
+    const load = u.load();
+    if (load < bestLoad) {
+      best = u;
+      bestLoad = load;
+    }
+  }
+  return best;
 }

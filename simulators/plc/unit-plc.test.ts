@@ -220,7 +220,7 @@ const laserJob: Job = { v: 1, kind: 'laser', sides: [{ side: 'front', mediaType:
 async function presentCard(s: Stub, serial = 'C00000001'): Promise<Card> {
   await toExecute(s);
   const card = new Card(serial, 1, 'lot', s.plc.unitId);
-  s.plc.reserve();
+  s.plc.reserve(serial);
   s.plc.arrive(card);
   return card;
 }
@@ -243,7 +243,8 @@ describe('the card handshake', () => {
     const keys = Object.keys(done.changes);
     expect(keys.at(-1)).toBe('Done');
     // Only changed tags are in a change; Result stays 0 here.
-    expect(keys).toEqual(expect.arrayContaining(['ResultData', 'ResultDataSize', 'ResultDataCrc32', 'ResultJobId', 'ProdProcessedCount']));
+    expect(keys).toEqual(expect.arrayContaining(['ResultData', 'ResultDataSize', 'ResultDataCrc32', 'ResultCardSerial', 'ResultJobId', 'ProdProcessedCount']));
+    expect(done.changes.ResultCardSerial).toBe('C00000001');
     const t = s.store.tags;
     expect({ ResultJobId: t.ResultJobId, Result: t.Result, size: t.ResultDataSize, crc: t.ResultDataCrc32, processed: t.ProdProcessedCount }).toStrictEqual({
       ResultJobId: 7,
@@ -260,6 +261,63 @@ describe('the card handshake', () => {
     expect(s.plc.readyCard()?.serial).toBe('C00000001');
   });
 
+  it('stages the next card: presented at the infeed during a cycle, its job taken, its cycle started the moment the previous card finishes', async () => {
+    const s = stubUnit();
+    s.cycleMs = 200_000; // 200 ms real at time scale 1000
+    await presentCard(s, 'C00000001');
+    sendJob(s.store, 1, laserJob);
+    await until(() => s.plc.status().positions.work === 'C00000001', 'the first card in work');
+    expect(s.plc.canAccept()).toBe(true); // the infeed is free while the first card works
+    s.plc.reserve('C00000002');
+    expect(s.plc.canAccept()).toBe(false);
+    s.plc.arrive(new Card('C00000002', 2, 'lot', 'laser'));
+    expect(s.store.tags).toMatchObject({ CardPresent: true, CardSerial: 'C00000002', Done: false });
+    sendJob(s.store, 2, laserJob);
+    await until(() => s.store.get('JobAck') === 2, 'JobAck 2 during the first cycle');
+    expect(s.plc.status().positions).toStrictEqual({ infeed: 'C00000002', work: 'C00000001', outfeed: null });
+    expect(s.plc.cardPhase).toBe('working');
+
+    await until(() => s.store.get('Done'), 'Done 1');
+    // Done is not yet acknowledged: the first card waits at the outfeed, the second is already in work.
+    expect(s.store.tags).toMatchObject({ ResultJobId: 1, ResultCardSerial: 'C00000001', CardSerial: 'C00000002' });
+    await until(() => s.plc.status().positions.work === 'C00000002', 'the second card in work');
+    expect(s.plc.status().positions).toStrictEqual({ infeed: null, work: 'C00000002', outfeed: 'C00000001' });
+    expect(s.plc.readyCard()).toBeUndefined();
+    s.store.setHost({ DoneAck: true });
+    await until(() => s.plc.readyCard()?.serial === 'C00000001', 'the first card free to leave after DoneAck');
+    expect(s.plc.release().serial).toBe('C00000001');
+    s.store.setHost({ DoneAck: false });
+    await until(() => s.store.get('Done') && s.store.get('ResultJobId') === 2, 'Done 2');
+    expect(s.store.get('ResultCardSerial')).toBe('C00000002');
+  });
+
+  it('a finished card waits in the work position while the outfeed is taken, and the staged card waits for it', async () => {
+    const s = stubUnit();
+    s.cycleMs = 20_000;
+    await presentCard(s, 'C00000001');
+    sendJob(s.store, 1, laserJob);
+    await until(() => s.plc.status().positions.work === 'C00000001', 'the first card in work');
+    s.plc.reserve('C00000002');
+    s.plc.arrive(new Card('C00000002', 2, 'lot', 'laser'));
+    sendJob(s.store, 2, laserJob);
+    await until(() => s.store.get('Done'), 'Done 1');
+    s.store.setHost({ DoneAck: true });
+    await until(() => !s.store.get('Done'), 'Done 1 cleared');
+    s.store.setHost({ DoneAck: false });
+    // Nobody takes the first card from the outfeed: the second finishes and stays in work.
+    await until(() => s.store.get('Done') && s.store.get('ResultJobId') === 2, 'Done 2');
+    s.plc.reserve('C00000003');
+    s.plc.arrive(new Card('C00000003', 3, 'lot', 'laser'));
+    sendJob(s.store, 3, laserJob);
+    await until(() => s.store.get('JobAck') === 3, 'JobAck 3');
+    await new Promise((r) => setTimeout(r, 40));
+    expect(s.plc.status().positions).toStrictEqual({ infeed: 'C00000003', work: 'C00000002', outfeed: 'C00000001' });
+    expect(s.plc.cardPhase).toBe('waiting');
+    s.plc.release();
+    await until(() => s.plc.status().positions.work === 'C00000003', 'the third card in work once the first left');
+    expect(s.plc.status().positions.outfeed).toBe('C00000002');
+  });
+
   it('ignores the last acknowledged JobId and a JobId left from an earlier card, even with JobReady still 1', async () => {
     const s = stubUnit();
     s.store.setHost({ JobId: 41, JobReady: true, JobData: encodeJob(laserJob) }); // left over from a card that left
@@ -274,7 +332,7 @@ describe('the card handshake', () => {
     s.store.setHost({ DoneAck: false });
     s.plc.release();
     // The next card: JobReady and JobId 42 are still there; the PLC must wait for a new job.
-    s.plc.reserve();
+    s.plc.reserve('C00000002');
     s.plc.arrive(new Card('C00000002', 2, 'lot', 'laser'));
     await new Promise((r) => setTimeout(r, 20));
     expect(s.store.tags).toMatchObject({ CardPresent: true, JobAck: 42 });
@@ -317,7 +375,7 @@ describe('the card handshake', () => {
     s.store.setHost({ DoneAck: true });
     await until(() => !s.store.get('Done'), 'Done 1 cleared');
     // The host has not cleared DoneAck yet: the next card's Done must wait for it.
-    s.plc.reserve();
+    s.plc.reserve('C00000002');
     s.plc.arrive(new Card('C00000002', 2, 'lot', 'laser'));
     sendJob(s.store, 2, { v: 1, kind: 'skip' });
     await until(() => s.store.get('JobAck') === 2, 'JobAck 2');
@@ -331,7 +389,7 @@ describe('the card handshake', () => {
     const s = stubUnit('laser', { noJobTimeoutMs: 30_000 }); // 30 ms real at time scale 1000
     await presentCard(s);
     await until(() => s.store.get('Done'), 'Done', 2000);
-    expect(s.store.tags).toMatchObject({ CardPresent: false, CardSerial: 'C00000001', ResultJobId: 0, Result: RESULT_CODES.NoJobInTime, JobAck: 0, ResultDataSize: 0 });
+    expect(s.store.tags).toMatchObject({ CardPresent: false, ResultCardSerial: 'C00000001', ResultJobId: 0, Result: RESULT_CODES.NoJobInTime, JobAck: 0, ResultDataSize: 0 });
     expect(s.rejected).toStrictEqual([{ serial: 'C00000001', reason: 'NoJobInTime' }]);
   });
 
@@ -368,8 +426,48 @@ describe('abort', () => {
     expect(s.store.command('Clear').accepted).toBe(true);
     await until(() => stateOf(s) === PACKML_STATES.Stopped, 'Stopped');
     await until(() => s.store.get('Done'), 'Done');
-    expect(s.store.tags).toMatchObject({ ResultJobId: 11, Result: RESULT_CODES.Aborted, CardSerial: 'C00000001', StopReason: STOP_REASONS.EmergencyStop });
+    expect(s.store.tags).toMatchObject({ ResultJobId: 11, Result: RESULT_CODES.Aborted, ResultCardSerial: 'C00000001', StopReason: STOP_REASONS.EmergencyStop });
     expect(s.purged).toStrictEqual([{ serial: 'C00000001', reason: 'Aborted' }]);
+  });
+
+  it('purges every card inside after Clear: the reported one with 0, the one in work and the staged one with their jobs', async () => {
+    const s = stubUnit();
+    s.cycleMs = 20_000;
+    await presentCard(s, 'C00000001');
+    sendJob(s.store, 1, laserJob);
+    await until(() => s.store.get('Done'), 'Done 1');
+    s.store.setHost({ DoneAck: true });
+    await until(() => !s.store.get('Done'), 'Done 1 cleared');
+    s.store.setHost({ DoneAck: false });
+    s.cycleMs = 3_600_000;
+    s.plc.reserve('C00000002');
+    s.plc.arrive(new Card('C00000002', 2, 'lot', 'laser'));
+    sendJob(s.store, 2, laserJob);
+    await until(() => s.plc.status().positions.work === 'C00000002', 'the second card in work');
+    s.plc.reserve('C00000003');
+    s.plc.arrive(new Card('C00000003', 3, 'lot', 'laser'));
+    sendJob(s.store, 3, laserJob);
+    await until(() => s.store.get('JobAck') === 3, 'JobAck 3');
+    s.plc.eStop();
+    await until(() => stateOf(s) === PACKML_STATES.Aborted, 'Aborted');
+    expect(s.plc.cardPhase).toBe('stuck');
+    s.store.command('Clear');
+    const reports: { jobId: number; serial: string; result: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      await until(() => s.store.get('Done'), `purge report ${i + 1}`);
+      const t = s.store.tags;
+      reports.push({ jobId: t.ResultJobId, serial: t.ResultCardSerial, result: t.Result });
+      s.store.setHost({ DoneAck: true });
+      await until(() => !s.store.get('Done'), `purge report ${i + 1} cleared`);
+      s.store.setHost({ DoneAck: false });
+    }
+    expect(reports).toStrictEqual([
+      { jobId: 0, serial: 'C00000001', result: RESULT_CODES.Aborted },
+      { jobId: 2, serial: 'C00000002', result: RESULT_CODES.Aborted },
+      { jobId: 3, serial: 'C00000003', result: RESULT_CODES.Aborted },
+    ]);
+    expect(s.purged.map((p) => p.serial)).toStrictEqual(['C00000001', 'C00000002', 'C00000003']);
+    expect(s.plc.status().positions).toStrictEqual({ infeed: null, work: null, outfeed: null });
   });
 
   it('a card aborted before its job is reported after Clear with ResultJobId 0', async () => {
@@ -381,7 +479,7 @@ describe('abort', () => {
     expect(s.store.get('StopReason')).toBe(STOP_REASONS.Operator);
     s.store.command('Clear');
     await until(() => s.store.get('Done'), 'Done');
-    expect(s.store.tags).toMatchObject({ ResultJobId: 0, Result: RESULT_CODES.Aborted, CardSerial: 'C00000001' });
+    expect(s.store.tags).toMatchObject({ ResultJobId: 0, Result: RESULT_CODES.Aborted, ResultCardSerial: 'C00000001' });
     expect(s.purged).toHaveLength(1);
   });
 });

@@ -59,26 +59,57 @@ export const DEFAULT_UNIT_TIMING: UnitPlcTiming = Object.freeze({
   jobDataGraceMs: 250,
 });
 
-/** Where the unit's card is in its handshake. */
+/**
+ * What the unit's work position is doing (with the infeed and outfeed beside it, a unit holds up to
+ * three cards: one presented or staged at the infeed, one in work, one finished at the outfeed).
+ */
 export type CardPhase =
-  /** No card. */
+  /** No card in the unit. */
   | 'none'
-  /** A card is on its way from the previous station. */
+  /** Only a card on its way from the previous station. */
   | 'incoming'
-  /** CardPresent=1: waiting for the job. */
+  /** Only a card at the infeed with CardPresent=1, waiting for its job. */
   | 'present'
-  /** Job taken, the cycle runs. */
+  /** Only a card at the infeed with its job taken, about to enter the work position. */
+  | 'staged'
+  /** A cycle runs. */
   | 'working'
-  /** Done with a good result: the card waits to move on. */
+  /** A finished card waits to move on (its Done, or the next station, is pending). */
   | 'waiting'
-  /** The unit was aborted with the card inside: it is purged after Clear. */
+  /** The unit was aborted with cards inside: they are purged after Clear. */
   | 'stuck';
+
+/** The infeed position: a card presented for its job, or staged with it while another is in work. */
+interface Infeed {
+  readonly serial: string;
+  /** The card; a feeder's blank stays in the magazine (undefined) until its job is taken. */
+  card: Card | undefined;
+  state: 'incoming' | 'present' | 'staged';
+  /** The job taken for the card (0 until then). */
+  jobId: number;
+  job: Job | undefined;
+  /** A job the unit could not use: the card goes through the work position to the reject gate with this result. */
+  problem: number | undefined;
+}
+
+/** The work position. */
+interface InWork {
+  readonly card: Card;
+  readonly jobId: number;
+  state: 'working' | 'finished';
+  /** Simulated time the cycle ended. */
+  finishedAt: number;
+  /** The card's Done has been acknowledged by the host (and cleared). */
+  cleared: boolean;
+}
 
 interface Report {
   readonly resultJobId: number;
   readonly result: number;
   readonly data: Buffer;
   readonly cardSerial: string;
+  /** Called when the host has acknowledged this report and Done has fallen. */
+  readonly onCleared?: () => void;
 }
 
 export interface UnitStatus {
@@ -87,7 +118,9 @@ export interface UnitStatus {
   readonly state: PackMLStateName | `Invalid(${number})`;
   readonly stopReason: StopReasonName | `Unknown(${number})`;
   readonly phase: CardPhase;
+  /** The card in work, else the one at the outfeed, else the one at the infeed. */
   readonly card: string | null;
+  readonly positions: { readonly infeed: string | null; readonly work: string | null; readonly outfeed: string | null };
   readonly processed: number;
   readonly defective: number;
   readonly lastJobAck: number;
@@ -105,18 +138,18 @@ export class UnitPlc {
   private stopReason: number = STOP_REASONS.None;
   /** Set when the unit suspended itself (starved or blocked), so it returns to Execute by itself. */
   private autoSuspended = false;
-  private phase: CardPhase = 'none';
-  private card: Card | undefined;
-  /** Feeder: the blank presented (still in the magazine until its job is taken). */
-  private presentedSerial: string | undefined;
+  private infeed: Infeed | undefined;
+  private work: InWork | undefined;
+  /** The finished card that left the work position and waits for its Done to clear and the next station. */
+  private outfeed: InWork | undefined;
+  /** Cards inside when the unit was aborted, with the job to name when they are purged (0: none, or reported). */
+  private stuck: { card: Card; jobId: number }[] = [];
   private staleJobId = 0;
   private lastAckedJobId = 0;
-  /** The acknowledged job whose Done is not yet reported. */
-  private activeJobId: number | undefined;
   private readonly reports: Report[] = [];
-  private doneRaised = false;
+  /** The report Done is raised for. */
+  private raised: Report | undefined;
   private doneAcked = false;
-  private finishedAtSim = 0;
   private cycleTimer: Cancel | undefined;
   private noJobTimer: Cancel | undefined;
   private actingTimer: Cancel | undefined;
@@ -169,67 +202,79 @@ export class UnitPlc {
   }
 
   get cardPhase(): CardPhase {
-    return this.phase;
+    if (this.stuck.length > 0) return 'stuck';
+    if (this.work?.state === 'working') return 'working';
+    if (this.work || this.outfeed) return 'waiting';
+    return this.infeed?.state ?? 'none';
   }
 
-  /** Simulated time the waiting card finished (cards move on oldest first). */
+  /** Simulated time the card at the outfeed finished (cards move on oldest first). */
   get finishedAt(): number {
-    return this.finishedAtSim;
+    return this.outfeed?.finishedAt ?? 0;
   }
 
   // ---- the line's side -------------------------------------------------------------------
 
-  /** Free for a card from the previous station: Execute, empty, no report pending, not blocked. */
+  /** Free for a card from the previous station: Execute, infeed free, not blocked. */
   canAccept(): boolean {
-    return this.state === PACKML_STATES.Execute && this.phase === 'none' && this.handshakeIdle() && this.cell.blockage() === undefined && !this.stopped;
+    return this.state === PACKML_STATES.Execute && this.infeed === undefined && this.stuck.length === 0 && this.cell.blockage() === undefined && !this.stopped;
   }
 
-  /** The finished card, if it may leave now. */
+  /** Cards in the unit or on their way to it: the line sends a card to the least loaded unit of a station. */
+  load(): number {
+    return (this.infeed ? 1 : 0) + (this.work ? 1 : 0) + (this.outfeed ? 1 : 0);
+  }
+
+  /** The finished card, if it may leave now: its Done was acknowledged. */
   readyCard(): Card | undefined {
-    if (this.phase !== 'waiting' || !this.handshakeIdle() || this.isAbortBranch()) return undefined;
-    return this.card;
+    if (!this.outfeed?.cleared || this.isAbortBranch()) return undefined;
+    return this.outfeed.card;
   }
 
   /** The ready card leaves the unit. */
   release(): Card {
     const card = this.readyCard();
     if (!card) throw new Error(`unit ${this.unitId} has no card ready to leave`);
-    this.card = undefined;
-    this.phase = 'none';
+    this.outfeed = undefined;
+    this.advance();
     this.cell.changed();
     return card;
   }
 
-  /** A card is on its way here (the line reserved this unit). */
-  reserve(): void {
-    if (this.phase !== 'none') throw new Error(`unit ${this.unitId} is not free (phase ${this.phase})`);
-    this.phase = 'incoming';
+  /** A card is on its way here (the line reserved the infeed). */
+  reserve(serial: string): void {
+    if (this.infeed) throw new Error(`unit ${this.unitId}: the infeed is not free (card ${this.infeed.serial}, ${this.infeed.state})`);
+    this.infeed = { serial, card: undefined, state: 'incoming', jobId: 0, job: undefined, problem: undefined };
   }
 
-  /** The reserved card arrived. */
+  /** The reserved card arrived at the infeed. */
   arrive(card: Card): void {
     if (this.stopped) return;
-    this.card = card;
+    if (this.infeed?.serial !== card.serial) throw new Error(`unit ${this.unitId}: card ${card.serial} arrived, but the infeed was reserved for ${this.infeed?.serial ?? 'no card'}`);
     if (this.isAbortBranch()) {
-      this.phase = 'stuck';
+      this.infeed = undefined;
+      this.stuck.push({ card, jobId: 0 });
       return;
     }
-    this.present(card.serial);
+    this.infeed.card = card;
+    this.present(this.infeed);
   }
 
   /** Lets the unit act on the line's state: the feeder presents a blank; starved/blocked suspends and resumes. */
   tick(): void {
     if (this.stopped) return;
     const execute = this.state === PACKML_STATES.Execute;
-    if (this.kind === 'feeder' && execute && this.phase === 'none' && this.handshakeIdle()) {
+    if (this.kind === 'feeder' && execute && this.infeed === undefined) {
       const serial = this.cell.nextBlank();
       if (serial !== undefined) {
-        this.presentedSerial = serial;
-        this.present(serial);
+        this.infeed = { serial, card: undefined, state: 'present', jobId: 0, job: undefined, problem: undefined };
+        this.present(this.infeed);
         return;
       }
     }
-    if (execute && this.phase === 'none' && this.handshakeIdle()) {
+    // Starved or blocked once nothing is in work: a card may wait at the infeed (a blocked output
+    // holds its next card there until the stacker is emptied).
+    if (execute && !this.work && !this.outfeed && (this.kind !== 'feeder' || !this.infeed) && this.handshakeIdle()) {
       const cause = this.cell.blockage();
       if (cause) {
         this.autoSuspended = true;
@@ -254,17 +299,19 @@ export class UnitPlc {
 
   status(): UnitStatus {
     const t = this.store.tags;
+    const positions = { infeed: this.infeed?.serial ?? null, work: this.work?.card.serial ?? null, outfeed: this.outfeed?.card.serial ?? null };
     return {
       unitId: this.unitId,
       kind: this.kind,
       state: stateName(this.state),
       stopReason: STOP_REASON_NAMES[this.stopReason] ?? `Unknown(${this.stopReason})`,
-      phase: this.phase,
-      card: this.card?.serial ?? this.presentedSerial ?? null,
+      phase: this.cardPhase,
+      card: positions.work ?? positions.outfeed ?? positions.infeed ?? this.stuck[0]?.card.serial ?? null,
+      positions,
       processed: t.ProdProcessedCount,
       defective: t.ProdDefectiveCount,
       lastJobAck: this.lastAckedJobId,
-      doneRaised: this.doneRaised,
+      doneRaised: this.raised !== undefined,
       pendingReports: this.reports.length,
       heartbeatFrozen: this.heartbeatFrozen,
       slowFactor: this.slowFactor,
@@ -313,7 +360,7 @@ export class UnitPlc {
     }
     this.store.setPlc({ StateCurrent: this.state, StopReason: this.stopReason });
     if (to === 'Aborting') this.abortWork();
-    if (to === 'Stopped') this.purgeStuckCard();
+    if (to === 'Stopped') this.purgeStuckCards();
     const next = STATE_COMPLETE[to];
     if (next !== undefined) this.actingTimer = this.clock.after(this.timing.actingMs, () => this.transition(next));
     this.queueEvaluate();
@@ -332,14 +379,14 @@ export class UnitPlc {
   // ---- the card handshake ------------------------------------------------------------------
 
   private handshakeIdle(): boolean {
-    return !this.doneRaised && this.reports.length === 0;
+    return this.raised === undefined && this.reports.length === 0;
   }
 
-  private present(serial: string): void {
-    this.phase = 'present';
+  private present(infeed: Infeed): void {
+    infeed.state = 'present';
     // A JobId already there belongs to a card that left (or was never taken): never this card's job.
     this.staleJobId = this.store.get('JobId');
-    this.store.setPlc({ CardSerial: serial, CardPresent: true });
+    this.store.setPlc({ CardSerial: infeed.serial, CardPresent: true });
     if (this.kind !== 'feeder') this.armNoJobTimer();
     this.queueEvaluate();
   }
@@ -353,14 +400,14 @@ export class UnitPlc {
   }
 
   private noJobInTime(): void {
-    if (this.phase !== 'present' || !this.card) return;
+    const infeed = this.infeed;
+    if (infeed?.state !== 'present' || !infeed.card) return;
     // Time spent held or stopped does not count against the host: the wait starts again.
     if (this.state !== PACKML_STATES.Execute) return this.armNoJobTimer();
     this.grace?.cancel();
     this.grace = undefined;
-    const card = this.card;
-    this.card = undefined;
-    this.phase = 'none';
+    const card = infeed.card;
+    this.infeed = undefined;
     this.store.setPlc({ CardPresent: false });
     this.cell.reject(card, resultCodeName(RESULT_CODES.NoJobInTime));
     this.queueReport({ resultJobId: 0, result: RESULT_CODES.NoJobInTime, data: EMPTY, cardSerial: card.serial });
@@ -369,7 +416,7 @@ export class UnitPlc {
 
   private onHostChange(changes: Partial<StationTags>): void {
     if (this.stopped) return;
-    if (changes.DoneAck === true && this.doneRaised) this.doneAcked = true;
+    if (changes.DoneAck === true && this.raised) this.doneAcked = true;
     this.queueEvaluate();
   }
 
@@ -385,12 +432,13 @@ export class UnitPlc {
 
   private evaluate(): void {
     if (this.stopped) return;
-    if (this.doneRaised && this.doneAcked) this.clearDone();
+    if (this.raised && this.doneAcked) this.clearDone();
     this.raiseNextReport();
-    if (this.phase === 'present') this.tryTakeJob();
+    if (this.infeed?.state === 'present') this.tryTakeJob(this.infeed);
+    this.advance();
   }
 
-  private tryTakeJob(): void {
+  private tryTakeJob(infeed: Infeed): void {
     if (this.state !== PACKML_STATES.Execute) return;
     const t = this.store.tags;
     const jobId = t.JobId;
@@ -414,58 +462,85 @@ export class UnitPlc {
     this.noJobTimer?.();
     this.noJobTimer = undefined;
 
-    let problem: number | undefined;
-    let job: Job | undefined;
     if (!intact) {
-      problem = RESULT_CODES.JobDataInvalid;
+      infeed.problem = RESULT_CODES.JobDataInvalid;
     } else {
       const decoded = decodeJob(data);
-      if (!decoded.ok) problem = RESULT_CODES.JobDataInvalid;
-      else if (decoded.value.kind !== 'skip' && decoded.value.kind !== JOB_KIND_OF[this.kind]) problem = RESULT_CODES.JobRejected;
-      else job = decoded.value;
+      if (!decoded.ok) infeed.problem = RESULT_CODES.JobDataInvalid;
+      else if (decoded.value.kind !== 'skip' && decoded.value.kind !== JOB_KIND_OF[this.kind]) infeed.problem = RESULT_CODES.JobRejected;
+      else infeed.job = decoded.value;
     }
-
-    if (this.kind === 'feeder') {
-      this.card = this.cell.feed(this.presentedSerial!);
-      this.presentedSerial = undefined;
-    }
+    // The feeder picks the blank out of the magazine with its job.
+    if (this.kind === 'feeder') infeed.card = this.cell.feed(infeed.serial);
+    infeed.jobId = jobId;
+    infeed.state = 'staged';
     this.lastAckedJobId = jobId;
-    this.activeJobId = jobId;
-    this.phase = 'working';
     this.store.setPlc({ JobAck: jobId, CardPresent: false });
-
-    if (job === undefined) {
-      const result = problem ?? RESULT_CODES.JobDataInvalid;
-      this.cycleTimer = this.clock.after(0, () => this.finishWork(undefined, result));
-    } else {
-      const session = this.cell.begin(this.card!, job);
-      this.cycleTimer = this.clock.after(session.cycleMs * this.slowFactor, () => this.finishWork(session, RESULT_CODES.Good));
-    }
   }
 
-  private finishWork(session: WorkSession | undefined, problem: number): void {
+  /**
+   * Moves cards inside the unit: a finished card to the free outfeed, then the staged card into the
+   * free work position, where its cycle starts at once — the job was taken while the previous card
+   * was still in work, so neither the transfer nor the handshake adds to the cycle.
+   */
+  private advance(): void {
+    if (this.stopped || this.isAbortBranch()) return;
+    if (this.work?.state === 'finished' && !this.outfeed) {
+      this.outfeed = this.work;
+      this.work = undefined;
+      this.cell.changed();
+    }
+    const infeed = this.infeed;
+    if (this.work || infeed?.state !== 'staged' || this.state !== PACKML_STATES.Execute) return;
+    // A full stacker takes no card: the next one waits at the infeed.
+    if (this.cell.blockage() === 'Blocked') return;
+    this.infeed = undefined;
+    const work: InWork = { card: infeed.card!, jobId: infeed.jobId, state: 'working', finishedAt: 0, cleared: false };
+    this.work = work;
+    if (infeed.job === undefined) {
+      const result = infeed.problem ?? RESULT_CODES.JobDataInvalid;
+      this.cycleTimer = this.clock.after(0, () => this.finishWork(work, undefined, result));
+    } else {
+      const session = this.cell.begin(work.card, infeed.job);
+      this.cycleTimer = this.clock.after(session.cycleMs * this.slowFactor, () => this.finishWork(work, session, RESULT_CODES.Good));
+    }
+    // The infeed is free for the next card.
+    this.cell.changed();
+  }
+
+  private finishWork(work: InWork, session: WorkSession | undefined, problem: number): void {
     this.cycleTimer = undefined;
-    if (this.stopped || this.phase !== 'working' || !this.card) return;
-    const card = this.card;
-    const jobId = this.activeJobId ?? 0;
-    this.activeJobId = undefined;
+    if (this.stopped || this.work !== work || work.state !== 'working') return;
+    const card = work.card;
     const outcome = session ? session.finish() : { result: problem, data: null, left: false };
     if (outcome.result !== RESULT_CODES.Good) {
       this.cell.reject(card, resultCodeName(outcome.result));
-      this.card = undefined;
-      this.phase = 'none';
+      this.work = undefined;
     } else if (outcome.left) {
-      this.card = undefined;
-      this.phase = 'none';
+      this.work = undefined;
     } else {
-      this.phase = 'waiting';
-      this.finishedAtSim = this.clock.now();
+      work.state = 'finished';
+      work.finishedAt = this.clock.now();
     }
-    this.queueReport({ resultJobId: jobId, result: outcome.result, data: outcome.data ? encodeResult(outcome.data) : EMPTY, cardSerial: card.serial });
+    const stays = this.work === work;
+    this.queueReport({
+      resultJobId: work.jobId,
+      result: outcome.result,
+      data: outcome.data ? encodeResult(outcome.data) : EMPTY,
+      cardSerial: card.serial,
+      ...(stays ? { onCleared: () => this.cleared(work) } : {}),
+    });
     if (outcome.result === RESULT_CODES.CardJam) {
       if (commandTarget(this.state, 'Hold') !== undefined) this.transition('Holding', 'CardJam');
       else this.setStopReason(STOP_REASONS.CardJam);
     }
+    this.advance();
+    this.cell.changed();
+  }
+
+  /** The host acknowledged a finished card's Done: it may leave once it is at the outfeed. */
+  private cleared(work: InWork): void {
+    work.cleared = true;
     this.cell.changed();
   }
 
@@ -475,17 +550,17 @@ export class UnitPlc {
   }
 
   private raiseNextReport(): void {
-    if (this.stopped || this.doneRaised || this.store.get('DoneAck')) return;
+    if (this.stopped || this.raised || this.store.get('DoneAck')) return;
     const report = this.reports.shift();
     if (!report) return;
-    this.doneRaised = true;
+    this.raised = report;
     this.doneAcked = false;
     const t = this.store.tags;
     this.store.setPlc({
       ResultData: report.data,
       ResultDataSize: report.data.length,
       ResultDataCrc32: dataCrc32(report.data),
-      CardSerial: report.cardSerial,
+      ResultCardSerial: report.cardSerial,
       ResultJobId: report.resultJobId,
       Result: report.result,
       ProdProcessedCount: (t.ProdProcessedCount + 1) >>> 0,
@@ -495,14 +570,20 @@ export class UnitPlc {
   }
 
   private clearDone(): void {
-    this.doneRaised = false;
+    const report = this.raised;
+    this.raised = undefined;
     this.doneAcked = false;
     this.store.setPlc({ Done: false });
+    report?.onCleared?.();
     this.cell.changed();
   }
 
   // ---- abort -------------------------------------------------------------------------------
 
+  /**
+   * Every card inside stops where it is. A card whose job was taken but not reported is purged
+   * later with that job's id; a card already reported, or never given a job, with 0.
+   */
   private abortWork(): void {
     this.cycleTimer?.();
     this.cycleTimer = undefined;
@@ -510,35 +591,24 @@ export class UnitPlc {
     this.noJobTimer = undefined;
     this.grace?.cancel();
     this.grace = undefined;
-    switch (this.phase) {
-      case 'present':
-        this.store.setPlc({ CardPresent: false });
-        if (this.kind === 'feeder') {
-          // The presented blank never left the magazine.
-          this.presentedSerial = undefined;
-          this.phase = 'none';
-        } else {
-          this.phase = 'stuck';
-        }
-        break;
-      case 'working':
-      case 'waiting':
-        this.phase = 'stuck';
-        break;
-      default:
-        break;
+    if (this.outfeed) this.stuck.push({ card: this.outfeed.card, jobId: 0 });
+    if (this.work) this.stuck.push({ card: this.work.card, jobId: this.work.state === 'working' ? this.work.jobId : 0 });
+    this.outfeed = undefined;
+    this.work = undefined;
+    const infeed = this.infeed;
+    if (infeed && infeed.state !== 'incoming') {
+      if (infeed.state === 'present') this.store.setPlc({ CardPresent: false });
+      // A feeder's presented blank never left the magazine.
+      if (infeed.card) this.stuck.push({ card: infeed.card, jobId: infeed.state === 'staged' ? infeed.jobId : 0 });
+      this.infeed = undefined;
     }
   }
 
-  /** After Clear: the card inside goes to the reject bin, and the host hears of it. */
-  private purgeStuckCard(): void {
-    if (this.phase !== 'stuck' || !this.card) return;
-    const card = this.card;
-    this.card = undefined;
-    this.phase = 'none';
-    this.cell.purge(card, resultCodeName(RESULT_CODES.Aborted));
-    const jobId = this.activeJobId ?? 0;
-    this.activeJobId = undefined;
-    this.queueReport({ resultJobId: jobId, result: RESULT_CODES.Aborted, data: EMPTY, cardSerial: card.serial });
+  /** After Clear: the cards inside go to the reject bin, and the host hears of each. */
+  private purgeStuckCards(): void {
+    for (const { card, jobId } of this.stuck.splice(0)) {
+      this.cell.purge(card, resultCodeName(RESULT_CODES.Aborted));
+      this.queueReport({ resultJobId: jobId, result: RESULT_CODES.Aborted, data: EMPTY, cardSerial: card.serial });
+    }
   }
 }

@@ -125,9 +125,20 @@ export class ScriptHost {
   async waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; units: ${this.describeUnits()}`);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
+  }
+
+  /** Each unit's state and cards, for a failed wait's message. */
+  describeUnits(): string {
+    return [...this.sim.plcs.values()]
+      .map((p) => {
+        const st = p.status();
+        const { infeed, work, outfeed } = st.positions;
+        return `${st.unitId} ${st.state} ${st.phase} [${infeed ?? '-'} ${work ?? '-'} ${outfeed ?? '-'}]${st.doneRaised ? ' Done' : ''}${st.pendingReports ? ` +${st.pendingReports} reports` : ''}`;
+      })
+      .join('; ');
   }
 
   close(): void {
@@ -155,7 +166,7 @@ export class ScriptHost {
         unit,
         kind,
         jobId: store.get('ResultJobId'),
-        cardSerial: store.get('CardSerial'),
+        cardSerial: store.get('ResultCardSerial'),
         result: store.get('Result'),
         data,
         decoded: decodedResult?.ok ? decodedResult.value : undefined,

@@ -99,7 +99,13 @@ export class TransportHost {
         if (!this.closed) this.errors.push(`${link.endpoint.unit}: ${what}: ${(error as Error).message}`);
       });
     };
-    if (changes.CardPresent === true || (image.CardPresent === true && link.jobFor === undefined && changes.CardSerial !== undefined)) {
+    if (changes.JobAck !== undefined && changes.JobAck !== 0) {
+      link.jobFor = undefined;
+      run('JobReady off', () => transport.write({ JobReady: false }));
+    }
+    // After the JobAck: a station presents its next card as soon as it took the last job, and a
+    // poll may show both at once (CardPresent 1 → 0 → 1 between two polls reads as unchanged).
+    if (image.CardPresent === true && (changes.CardPresent !== undefined || changes.CardSerial !== undefined)) {
       const serial = image.CardSerial ?? '';
       if (link.jobFor !== serial) {
         link.jobFor = serial;
@@ -113,13 +119,9 @@ export class TransportHost {
         });
       }
     }
-    if (changes.JobAck !== undefined && changes.JobAck !== 0) {
-      link.jobFor = undefined;
-      run('JobReady off', () => transport.write({ JobReady: false }));
-    }
     if (changes.Done === true) {
       const jobId = image.ResultJobId ?? 0;
-      const serial = image.CardSerial ?? '';
+      const serial = image.ResultCardSerial ?? '';
       const result = image.Result ?? -1;
       const expected = { size: image.ResultDataSize ?? 0, crc32: image.ResultDataCrc32 ?? 0 };
       run(`Done of job ${jobId}`, async () => {

@@ -20,7 +20,7 @@ import { reasonOfResult, type ReasonCode } from './reasons.ts';
 import { FeedQueue } from './scheduler.ts';
 
 export interface ControllerOptions {
-  /** Cards allowed in the line at once. */
+  /** Cards allowed in the line at once (default: two a unit and two more, see defaultWip). */
   readonly wip?: number;
   readonly maxAttempts?: number;
   /** Recover Held (jam) and Aborted (e-stop) stations without an operator: a simulated line. */
@@ -375,7 +375,7 @@ export class LineController {
     const serial = this.feederCard;
     if (serial === undefined || this.feeding) return;
     if (!this.line.getSnapshot().matches({ running: 'producing' })) return;
-    if (this.inLine() >= (this.options.wip ?? 16)) return;
+    if (this.inLine() >= (this.options.wip ?? defaultWip(this.units.size))) return;
     const seq = this.queue.take();
     if (seq === undefined) return;
     this.feeding = true;
@@ -741,6 +741,15 @@ export class LineController {
   private failedRecords(): { seq: number; reasons: readonly unknown[] }[] {
     return [...this.records].filter(([, a]) => a.getSnapshot().value === 'failed').map(([seq, a]) => ({ seq, reasons: a.getSnapshot().context.reasons }));
   }
+}
+
+/**
+ * The default WIP limit: two cards a unit — one in work, the next staged at its infeed, so no unit
+ * waits for a card — and two more on the way. Every card in the line is scrapped if the batch is
+ * aborted, so the limit is no higher than the line needs to run at its bottleneck's pace.
+ */
+export function defaultWip(units: number): number {
+  return 2 * units + 2;
 }
 
 function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): CardStation {

@@ -46,8 +46,8 @@ class ScriptedPlc {
     if (this.finishAutomatically) setImmediate(() => this.finish(RESULT_CODES.Good));
   }
 
-  finish(result: number, data = Buffer.from(`result of ${this.lastAck}`)): void {
-    this.store.setPlc({ ResultData: data, ResultDataSize: data.length, ResultDataCrc32: dataCrc32(data), ResultJobId: this.lastAck, Result: result, Done: true });
+  finish(result: number, data = Buffer.from(`result of ${this.lastAck}`), jobId = this.lastAck): void {
+    this.store.setPlc({ ResultData: data, ResultDataSize: data.length, ResultDataCrc32: dataCrc32(data), ResultJobId: jobId, Result: result, Done: true });
   }
 
   stop(): void {
@@ -192,18 +192,58 @@ describe('HandshakeLink', () => {
     expect(events.filter((e) => e.type === 'plc.job.done')).toStrictEqual([]);
   });
 
-  it('refuses a job for a card that is not present, and a second job while one is in the station', async () => {
+  it('refuses a job for a card that is not present, and a second job while the first waits for its JobAck', async () => {
     const { plc, link, next } = setup();
     await link.connect();
     plc.finishAutomatically = false;
+    plc.ackJobs = false;
     plc.present('VNA00000004');
     await next('plc.card.present');
     await expect(link.sendJob({ jobId: 7, cardSerial: 'VNA00000099', data: Buffer.alloc(1) })).rejects.toThrow(/not the card present/);
-    await link.sendJob({ jobId: 7, cardSerial: 'VNA00000004', data: Buffer.alloc(1) });
-    plc.present('VNA00000005');
-    await expect(link.sendJob({ jobId: 8, cardSerial: 'VNA00000005', data: Buffer.alloc(1) })).rejects.toThrow(
+    const first = link.sendJob({ jobId: 7, cardSerial: 'VNA00000004', data: Buffer.alloc(1) });
+    first.catch(() => undefined);
+    await expect(link.sendJob({ jobId: 8, cardSerial: 'VNA00000004', data: Buffer.alloc(1) })).rejects.toThrow(
       expect.objectContaining({ code: 'busy' }) as StationLinkError,
     );
+    await expect(first).rejects.toThrow(HandshakeTimeoutError);
+  });
+
+  it('stages the next card: its job is taken while a card is in work, and each result is matched to its job', async () => {
+    const { plc, link, events, next } = setup();
+    await link.connect();
+    plc.finishAutomatically = false;
+    plc.present('VNA00000011');
+    await next('plc.card.present');
+    await link.sendJob({ jobId: 21, cardSerial: 'VNA00000011', data: Buffer.from('a') });
+    const seen = events.length;
+    plc.present('VNA00000012');
+    expect(await next('plc.card.present', seen)).toMatchObject({ cardSerial: 'VNA00000012' });
+    expect(link.cardPresent).toBe('VNA00000012');
+    await link.sendJob({ jobId: 22, cardSerial: 'VNA00000012', data: Buffer.from('b') });
+    expect(link.cardPresent).toBeUndefined();
+    plc.finish(RESULT_CODES.Good, Buffer.from('first'), 21);
+    expect(await next('plc.job.done')).toMatchObject({ jobId: 21, cardSerial: 'VNA00000011', data: Buffer.from('first') });
+    await link.acknowledgeDone(21);
+    const afterFirst = events.length;
+    plc.finish(RESULT_CODES.Good, Buffer.from('second'), 22);
+    expect(await next('plc.job.done', afterFirst)).toMatchObject({ jobId: 22, cardSerial: 'VNA00000012', data: Buffer.from('second') });
+    await link.acknowledgeDone(22);
+    expect(events.filter((e) => e.type === 'plc.job.failed')).toStrictEqual([]);
+  });
+
+  it('reports a result for a card without a job (NoJobInTime) with the serial the PLC names, while another job is in work', async () => {
+    const { plc, link, events, next } = setup();
+    await link.connect();
+    plc.finishAutomatically = false;
+    plc.present('VNA00000013');
+    await next('plc.card.present');
+    await link.sendJob({ jobId: 23, cardSerial: 'VNA00000013', data: Buffer.from('a') });
+    plc.store.setPlc({ ResultData: Buffer.alloc(0), ResultDataSize: 0, ResultDataCrc32: 0, ResultCardSerial: 'VNA00000014', ResultJobId: 0, Result: RESULT_CODES.NoJobInTime, Done: true });
+    expect(await next('plc.job.done')).toMatchObject({ jobId: 0, cardSerial: 'VNA00000014', result: RESULT_CODES.NoJobInTime });
+    await link.acknowledgeDone(0);
+    const seen = events.length;
+    plc.finish(RESULT_CODES.Good, Buffer.from('x'), 23);
+    expect(await next('plc.job.done', seen)).toMatchObject({ jobId: 23, cardSerial: 'VNA00000013' });
   });
 
   it('delivers a result that completed while the link was down, once', async () => {
@@ -240,6 +280,30 @@ describe('HandshakeLink', () => {
     plc.store.setPlc({ StateCurrent: PACKML_STATES.Stopped, JobAck: 0, Done: false, ResultJobId: 0 });
     transport.reconnect();
     expect(await next('plc.job.failed')).toMatchObject({ jobId: 10, code: 'lost', reason: expect.stringMatching(/no longer holds the job/) });
+  });
+
+  it('fails every job inside when the PLC restarted (its JobAck is not the last one seen); keeps them after a plain reconnection', async () => {
+    const { plc, link, transport, events, next } = setup();
+    await link.connect();
+    plc.finishAutomatically = false;
+    for (const [jobId, serial] of [[31, 'VNA00000031'], [32, 'VNA00000032']] as const) {
+      const seen = events.length;
+      plc.present(serial);
+      await next('plc.card.present', seen);
+      await link.sendJob({ jobId, cardSerial: serial, data: Buffer.from('x') });
+    }
+    transport.disconnect();
+    transport.reconnect();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events.filter((e) => e.type === 'plc.job.failed')).toStrictEqual([]);
+    transport.disconnect();
+    plc.store.setPlc({ StateCurrent: PACKML_STATES.Stopped, JobAck: 0, Done: false, ResultJobId: 0 });
+    transport.reconnect();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events.filter((e) => e.type === 'plc.job.failed').map((e) => (e.type === 'plc.job.failed' ? [e.jobId, e.code] : []))).toStrictEqual([
+      [31, 'lost'],
+      [32, 'lost'],
+    ]);
   });
 
   it('reports the link down when the PLC heartbeat freezes, and up when it resumes', async () => {

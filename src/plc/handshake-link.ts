@@ -3,6 +3,10 @@
  * heartbeats and the reconciliation after a reconnection, written once for OPC UA and Modbus
  * (docs/plc-interface.md, "The handshake"). Every job sent ends in exactly one `plc.job.done` or
  * `plc.job.failed`; a result is reported once even when the PLC shows it again after a reconnection.
+ *
+ * A station may present its next card while earlier ones are still inside (staged at its infeed,
+ * in work, at its outfeed), so several jobs can be in flight: at most one waiting for its JobAck
+ * (the present slot), at most one result waiting for its DoneAck (the result slot).
  */
 import type { PackMLCommandName, PackMLState } from './packml.ts';
 import {
@@ -43,7 +47,10 @@ export class HandshakeLink implements StationLink {
   private heartbeatFresh = true;
   private lastHeartbeatChange = 0;
   private reportedUp = false;
-  private job: InFlight | undefined;
+  /** Jobs in the station, oldest first. */
+  private jobs: InFlight[] = [];
+  /** The last JobAck seen from the PLC: after a reconnection, a different one means it forgot its jobs. */
+  private lastJobAck = 0;
   private finished: number[] = [];
   private presentedSerial: string | undefined;
   private hostHeartbeat = 0;
@@ -74,8 +81,9 @@ export class HandshakeLink implements StationLink {
   }
 
   get cardPresent(): string | undefined {
-    if (!this.plc.CardPresent || !this.plc.CardSerial) return undefined;
-    return this.job?.cardSerial === this.plc.CardSerial ? undefined : this.plc.CardSerial;
+    const serial = this.plc.CardSerial;
+    if (!this.plc.CardPresent || !serial) return undefined;
+    return this.jobOfCard(serial) ? undefined : serial;
   }
 
   get connected(): boolean {
@@ -110,7 +118,7 @@ export class HandshakeLink implements StationLink {
     this.timers = [];
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
-    if (this.job) this.endJob(new StationLinkError('closed', this.stationId, 'the link was closed'));
+    for (const job of [...this.jobs]) this.endJob(job, new StationLinkError('closed', this.stationId, 'the link was closed'));
     await this.transport.close();
   }
 
@@ -120,21 +128,24 @@ export class HandshakeLink implements StationLink {
     if (job.jobId <= 0 || !Number.isInteger(job.jobId) || job.jobId > 0xffffffff) {
       throw new StationLinkError('protocol', this.stationId, `job id ${job.jobId} is not a 32-bit number above 0`);
     }
-    if (this.job) {
-      throw new StationLinkError('busy', this.stationId, `job ${this.job.jobId} for card ${this.job.cardSerial} is still in the station`);
+    const waiting = this.jobs.find((j) => j.phase === 'sent');
+    if (waiting) {
+      throw new StationLinkError('busy', this.stationId, `job ${waiting.jobId} for card ${waiting.cardSerial} is still waiting for the station to take it`);
     }
     if (!this.plc.CardPresent || this.plc.CardSerial !== job.cardSerial) {
       throw new StationLinkError('protocol', this.stationId, `card ${job.cardSerial} is not the card present at the station (${this.plc.CardPresent ? this.plc.CardSerial : 'none'})`);
     }
+    const other = this.jobOfCard(job.cardSerial);
+    if (other) throw new StationLinkError('protocol', this.stationId, `card ${job.cardSerial} already has job ${other.jobId} in the station`);
     const inFlight: InFlight = { jobId: job.jobId, cardSerial: job.cardSerial, phase: 'sent', timer: undefined };
-    this.job = inFlight;
+    this.jobs.push(inFlight);
     const accepted = new Promise<void>((resolve, reject) => {
       inFlight.accepted = { resolve, reject };
     });
     // Handled from the start: a timeout may reject it while the job is still being written.
     accepted.catch(() => undefined);
     inFlight.timer = setTimeout(() => {
-      if (this.job === inFlight && inFlight.phase === 'sent') this.failJob('timeout', new HandshakeTimeoutError(this.stationId, 'job-ack', this.timeouts.jobAckMs));
+      if (inFlight.phase === 'sent') this.failJob(inFlight, 'timeout', new HandshakeTimeoutError(this.stationId, 'job-ack', this.timeouts.jobAckMs));
     }, this.timeouts.jobAckMs);
     try {
       // A station takes a job on JobReady's rising edge (the Modbus job folder is read then).
@@ -142,14 +153,14 @@ export class HandshakeLink implements StationLink {
       await this.transport.writeJob(job.jobId, job.data);
       await this.writeJobReady(true);
     } catch (error) {
-      if (this.job === inFlight) this.failJob('lost', this.asLinkError(error, 'writing the job'));
+      if (this.jobs.includes(inFlight)) this.failJob(inFlight, 'lost', this.asLinkError(error, 'writing the job'));
     }
     return accepted;
   }
 
   async acknowledgeDone(jobId: number): Promise<void> {
-    const job = this.job;
-    if (!job || job.jobId !== jobId || job.phase !== 'done') {
+    const job = this.jobs.find((j) => j.jobId === jobId && j.phase === 'done');
+    if (!job) {
       if (this.finished.includes(jobId)) return; // already acknowledged: repeating is harmless
       throw new StationLinkError('protocol', this.stationId, `job ${jobId} has no result waiting for acknowledgement`);
     }
@@ -159,7 +170,7 @@ export class HandshakeLink implements StationLink {
     });
     cleared.catch(() => undefined);
     this.armTimer(job, this.timeouts.doneClearMs, () => {
-      this.endJob(new HandshakeTimeoutError(this.stationId, 'done-clear', this.timeouts.doneClearMs));
+      this.endJob(job, new HandshakeTimeoutError(this.stationId, 'done-clear', this.timeouts.doneClearMs));
     });
     await this.writeDoneAck(true);
     // The PLC may have cleared Done between our write and this line; onTags settles it either way.
@@ -274,11 +285,11 @@ export class HandshakeLink implements StationLink {
   /** The handshake's next step from what changed. */
   private async advance(changes: Partial<PlcTags>): Promise<void> {
     const p = this.plc;
-    const job = this.job;
-    if (job && job.phase === 'sent' && p.JobAck === job.jobId) this.accept(job);
+    const sent = this.jobs.find((j) => j.phase === 'sent');
+    if (sent && p.JobAck === sent.jobId) this.accept(sent);
     if (changes.Done !== undefined || changes.ResultJobId !== undefined) {
       if (p.Done) await this.onDone();
-      else if (job?.phase === 'acking') await this.onDoneCleared();
+      else if (this.jobs.some((j) => j.phase === 'acking')) await this.onDoneCleared();
       else if (this.doneAckHigh) await this.writeDoneAck(false);
     }
     // Last: the next card often arrives in the same batch as the previous job's Done = 0, and the
@@ -296,14 +307,15 @@ export class HandshakeLink implements StationLink {
     if (serial === '' || serial === this.presentedSerial) return;
     this.presentedSerial = serial;
     // A card whose job is already in the station is not presented again.
-    if (this.job?.cardSerial === serial) return;
+    if (this.jobOfCard(serial)) return;
     this.emit({ type: 'plc.card.present', stationId: this.stationId, cardSerial: serial });
   }
 
   private accept(job: InFlight): void {
     job.phase = 'accepted';
+    this.lastJobAck = job.jobId;
     this.armTimer(job, this.timeouts.doneMs, () => {
-      if (this.job === job && job.phase === 'accepted') this.failJob('timeout', new HandshakeTimeoutError(this.stationId, 'done', this.timeouts.doneMs));
+      if (this.jobs.includes(job) && job.phase === 'accepted') this.failJob(job, 'timeout', new HandshakeTimeoutError(this.stationId, 'done', this.timeouts.doneMs));
     });
     this.writeJobReady(false).catch((error: unknown) => this.fault(error));
     job.accepted?.resolve();
@@ -313,66 +325,70 @@ export class HandshakeLink implements StationLink {
   private async onDone(): Promise<void> {
     const p = this.plc;
     const resultJobId = p.ResultJobId ?? 0;
-    const job = this.job;
-    if (job && resultJobId === job.jobId && (job.phase === 'accepted' || job.phase === 'sent')) {
+    const job = resultJobId === 0 ? undefined : this.jobs.find((j) => j.jobId === resultJobId);
+    if (job && (job.phase === 'accepted' || job.phase === 'sent')) {
       if (job.phase === 'sent') this.accept(job);
       const data = await this.transport.readResultData(job.jobId, { size: p.ResultDataSize ?? 0, crc32: p.ResultDataCrc32 ?? 0 });
-      if (this.job !== job) return;
+      if (!this.jobs.includes(job)) return;
       job.phase = 'done';
       this.clearTimer(job);
       this.emit({ type: 'plc.job.done', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial, result: p.Result ?? 0, data });
       return;
     }
-    if (job && resultJobId === job.jobId) return; // already reported, waiting for the host's acknowledgement
+    if (job) return; // already reported, waiting for the host's acknowledgement
     if (this.finished.includes(resultJobId)) {
       // A result of a job that already ended here (acknowledged before a reconnection, or failed by
       // timeout before the PLC finished): acknowledge it, so the card can leave the station.
       await this.writeDoneAck(true);
       return;
     }
-    if (!job) {
-      // A result this link did not send the job for: a card the station rejected without a job
-      // (NoJobInTime, job id 0), or a job an earlier controller process sent before it stopped.
-      // It is reported like any result, with the card the PLC names, so the controller can account
-      // for the card; then the same acknowledgement lets the card leave the station.
-      const serial = p.CardSerial || this.presentedSerial || '';
-      const inFlight: InFlight = { jobId: resultJobId, cardSerial: serial, phase: 'done', timer: undefined };
-      this.job = inFlight;
-      const data = await this.transport.readResultData(resultJobId, { size: p.ResultDataSize ?? 0, crc32: p.ResultDataCrc32 ?? 0 });
-      this.emit({ type: 'plc.job.done', stationId: this.stationId, jobId: resultJobId, cardSerial: serial, result: p.Result ?? 0, data });
+    if (this.jobs.some((j) => j.phase === 'done' || j.phase === 'acking')) {
+      this.fault(new StationLinkError('protocol', this.stationId, `the PLC reports a result for job ${resultJobId} while the result of another job waits for its acknowledgement`));
       return;
     }
-    this.fault(new StationLinkError('protocol', this.stationId, `the PLC reports a result for job ${resultJobId}, which is not the job in the station (${job.jobId})`));
+    // A result this link did not send the job for: a card the station rejected without a job
+    // (NoJobInTime, job id 0), a card purged after an abort, or a job an earlier controller process
+    // sent before it stopped. It is reported like any result, with the card the PLC names, so the
+    // controller can account for the card; then the same acknowledgement lets the card leave.
+    const serial = p.ResultCardSerial ?? '';
+    const inFlight: InFlight = { jobId: resultJobId, cardSerial: serial, phase: 'done', timer: undefined };
+    this.jobs.push(inFlight);
+    const data = await this.transport.readResultData(resultJobId, { size: p.ResultDataSize ?? 0, crc32: p.ResultDataCrc32 ?? 0 });
+    this.emit({ type: 'plc.job.done', stationId: this.stationId, jobId: resultJobId, cardSerial: serial, result: p.Result ?? 0, data });
   }
 
   private async onDoneCleared(): Promise<void> {
-    const job = this.job;
-    if (!job || job.phase !== 'acking') return;
+    const job = this.jobs.find((j) => j.phase === 'acking');
+    if (!job) return;
     await this.writeDoneAck(false);
-    this.endJob();
+    this.endJob(job);
   }
 
   /**
-   * After a (re)connection: settle the job in flight from what the PLC now shows. A result is
-   * taken (or acknowledged again); a job the PLC still holds goes on; a job it no longer knows —
-   * it restarted, or never saw JobReady — fails as `lost`, so the controller checks the card.
+   * After a (re)connection: settle the jobs in flight from what the PLC now shows. A result is
+   * taken (or acknowledged again); jobs the PLC still holds go on; if its JobAck is not the last
+   * one we saw, it restarted and forgot them — they fail as `lost`, so the controller checks the
+   * cards. A job it never took fails as `lost` too.
    */
   private async reconcile(): Promise<void> {
     const p = this.plc;
     this.presentedSerial = undefined;
-    const job = this.job;
-    if (job && p.Done && p.ResultJobId === job.jobId) {
-      if (job.phase === 'acking') await this.writeDoneAck(true);
+    if (p.Done) {
+      const acking = this.jobs.find((j) => j.phase === 'acking');
+      if (acking && p.ResultJobId === acking.jobId) await this.writeDoneAck(true);
       else await this.onDone();
-    } else if (job?.phase === 'acking') {
+    } else if (this.jobs.some((j) => j.phase === 'acking')) {
       await this.onDoneCleared();
-    } else if (job && job.phase !== 'done' && p.JobAck === job.jobId) {
-      if (job.phase === 'sent') this.accept(job);
-    } else if (job && job.phase !== 'done') {
-      this.failJob('lost', new LinkDownError(this.stationId, 'the PLC no longer holds the job after the reconnection'));
-    } else if (!job && p.Done) {
-      await this.onDone();
-    } else if (!job) {
+    }
+    const sent = this.jobs.find((j) => j.phase === 'sent');
+    if (sent && p.JobAck === sent.jobId) this.accept(sent);
+    else if (sent) this.failJob(sent, 'lost', new LinkDownError(this.stationId, 'the PLC did not take the job before the reconnection'));
+    if (p.JobAck !== this.lastJobAck) {
+      for (const job of this.jobs.filter((j) => j.phase === 'accepted')) {
+        this.failJob(job, 'lost', new LinkDownError(this.stationId, 'the PLC no longer holds the job after the reconnection'));
+      }
+    }
+    if (this.jobs.length === 0 && !p.Done) {
       // No job and no result: the host's flags must be low, whatever an earlier controller process
       // left behind, or the station could neither take the next job nor raise the next Done.
       await this.transport.write({ JobReady: false, DoneAck: false });
@@ -394,18 +410,21 @@ export class HandshakeLink implements StationLink {
     if (!value) this.jobReadyHigh = false;
   }
 
-  private failJob(code: JobFailureCode, error: StationLinkError): void {
-    const job = this.job;
-    if (!job) return;
-    this.emit({ type: 'plc.job.failed', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial, code, reason: error.message });
-    if (job.phase === 'sent') this.writeJobReady(false).catch(() => undefined);
-    this.endJob(error);
+  private jobOfCard(serial: string): InFlight | undefined {
+    return this.jobs.find((j) => j.cardSerial === serial);
   }
 
-  private endJob(error?: Error): void {
-    const job = this.job;
-    if (!job) return;
-    this.job = undefined;
+  private failJob(job: InFlight, code: JobFailureCode, error: StationLinkError): void {
+    if (!this.jobs.includes(job)) return;
+    this.emit({ type: 'plc.job.failed', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial, code, reason: error.message });
+    if (job.phase === 'sent') this.writeJobReady(false).catch(() => undefined);
+    this.endJob(job, error);
+  }
+
+  private endJob(job: InFlight, error?: Error): void {
+    const at = this.jobs.indexOf(job);
+    if (at < 0) return;
+    this.jobs.splice(at, 1);
     this.clearTimer(job);
     if (job.jobId !== 0) {
       this.finished.push(job.jobId);

@@ -40,6 +40,7 @@ export interface StationTags {
   JobReady: boolean;
   JobAck: number;
   ResultJobId: number;
+  ResultCardSerial: string;
   Result: number;
   Done: boolean;
   DoneAck: boolean;
@@ -67,12 +68,13 @@ export const TAGS: readonly TagSpec[] = [
   { name: 'CntrlCmd', type: 'uint32', writer: 'host', group: 'Command', register: 12, description: 'PackML command, 1–10, taken when CmdChangeRequest is set' },
   { name: 'CmdChangeRequest', type: 'bool', writer: 'host', group: 'Command', register: 14, description: 'host sets 1 with CntrlCmd; the PLC executes or refuses, sets LastCmdResult, then resets it to 0' },
   { name: 'LastCmdResult', type: 'uint32', writer: 'plc', group: 'Command', register: 38, description: '0 accepted, 1 not allowed in the current state, 2 unknown command' },
-  { name: 'CardPresent', type: 'bool', writer: 'plc', group: 'Handshake', register: 15, description: 'a card is at the station and needs a job; CardSerial is valid' },
-  { name: 'CardSerial', type: 'string', writer: 'plc', group: 'Handshake', register: 40, maxBytes: CARD_SERIAL_MAX_BYTES, description: 'serial of the card at the station (ASCII)' },
+  { name: 'CardPresent', type: 'bool', writer: 'plc', group: 'Handshake', register: 15, description: 'a card is at the station\'s infeed and needs a job; CardSerial is valid' },
+  { name: 'CardSerial', type: 'string', writer: 'plc', group: 'Handshake', register: 40, maxBytes: CARD_SERIAL_MAX_BYTES, description: 'serial of the card presented for a job (ASCII)' },
   { name: 'JobId', type: 'uint32', writer: 'host', group: 'Handshake', register: 20, description: 'the job for the present card; never 0, never reused on a line' },
   { name: 'JobReady', type: 'bool', writer: 'host', group: 'Handshake', register: 16, description: 'host sets 1 after JobId and the job data are in place' },
   { name: 'JobAck', type: 'uint32', writer: 'plc', group: 'Handshake', register: 22, description: 'the PLC echoes JobId when it takes the job' },
   { name: 'ResultJobId', type: 'uint32', writer: 'plc', group: 'Handshake', register: 24, description: 'the job the result belongs to' },
+  { name: 'ResultCardSerial', type: 'string', writer: 'plc', group: 'Handshake', register: 56, maxBytes: CARD_SERIAL_MAX_BYTES, description: 'serial of the card the result is about (ASCII)' },
   { name: 'Result', type: 'uint32', writer: 'plc', group: 'Handshake', register: 26, description: '0 good, otherwise a result code (RESULT_CODES)' },
   { name: 'Done', type: 'bool', writer: 'plc', group: 'Handshake', register: 17, description: 'PLC sets 1 when ResultJobId, Result and the result data are in place' },
   { name: 'DoneAck', type: 'bool', writer: 'host', group: 'Handshake', register: 18, description: 'host sets 1 once the result is persisted; the PLC then clears Done' },
@@ -85,8 +87,8 @@ export const TAGS: readonly TagSpec[] = [
   { name: 'ResultData', type: 'bytes', writer: 'plc', group: 'Handshake', description: 'what the station did or read (OPC UA ByteString; Modbus: the outbox)' },
 ];
 
-/** Holding registers of one unit: 0–55. */
-export const MODBUS_REGISTER_COUNT = 56;
+/** Holding registers of one unit: 0–71. */
+export const MODBUS_REGISTER_COUNT = 72;
 
 export function tagSpec(name: TagName): TagSpec {
   const spec = TAGS.find((t) => t.name === name);
@@ -122,6 +124,7 @@ export const PLC_TAG_ORDER: readonly PlcTagName[] = [
   'ResultData',
   'ResultDataSize',
   'ResultDataCrc32',
+  'ResultCardSerial',
   'ResultJobId',
   'Result',
   'Done',
@@ -145,6 +148,7 @@ export function initialTags(): StationTags {
     JobReady: false,
     JobAck: 0,
     ResultJobId: 0,
+    ResultCardSerial: '',
     Result: 0,
     Done: false,
     DoneAck: false,

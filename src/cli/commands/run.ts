@@ -132,7 +132,7 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .option('--sim <mode>', 'a simulated line: in-process (start its simulator here) or external (connect to a running cardline plc-sim)', 'in-process')
     .option('--resume', 'continue a batch whose run was interrupted (cards that were in the line are re-checked or re-made)')
     .option('--proof', 'also write the proof PDF of the produced cards beside the report')
-    .option('--wip <n>', 'cards allowed in the line at once (default 16)')
+    .option('--wip <n>', 'cards allowed in the line at once (default: 2 a station unit + 2)')
     .option('--max-attempts <n>', 'attempts per record before it fails (default 3)')
     .option('--on-abort <choice>', 'what Ctrl-C (abort) does with the records of the cards in the line: requeue (default) or cancel')
     .addHelpText(

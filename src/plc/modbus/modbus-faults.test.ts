@@ -66,7 +66,7 @@ async function survives(fault: () => Promise<void> | void, heal: () => Promise<v
     expect(first.full).toBe(true);
     expect(first.changes.Heartbeat).toBe(plcs[i]!.store.get('Heartbeat'));
     expect(first.changes.CardSerial).toBe(plcs[i]!.store.get('CardSerial'));
-    expect(Object.keys(first.changes)).toHaveLength(15);
+    expect(Object.keys(first.changes)).toHaveLength(16);
   }
   await links[0]!.t.write({ HostHeartbeat: 2 });
   expect(plcs[0]!.store.get('HostHeartbeat')).toBe(2);
@@ -90,7 +90,7 @@ describe('Modbus link faults', () => {
         await new Promise((resolve) => setTimeout(resolve, 700));
         server.setAnswering(true);
       },
-      new RegExp(`no answer within ${REQUEST_TIMEOUT_MS} ms to poll of unit \\d \\(registers 0–55\\)$`),
+      new RegExp(`no answer within ${REQUEST_TIMEOUT_MS} ms to poll of unit \\d \\(registers 0–71\\)$`),
     );
   });
 

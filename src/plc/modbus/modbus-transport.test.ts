@@ -83,7 +83,7 @@ describe('Modbus transport', () => {
       expect(w.connections).toStrictEqual([{ connected: true, reason: expect.stringMatching(/^polling modbus 127\.0\.0\.1:\d+ unit \d every 5 ms$/) }]);
       expect(w.deliveries[0]!.full).toBe(true);
       expect(Object.keys(w.deliveries[0]!.changes).sort()).toStrictEqual(
-        ['CardPresent', 'CardSerial', 'Done', 'Heartbeat', 'JobAck', 'LastCmdResult', 'ProdDefectiveCount', 'ProdProcessedCount', 'Result', 'ResultDataCrc32', 'ResultDataSize', 'ResultJobId', 'StateCurrent', 'StopReason', 'UnitModeCurrent'],
+        ['CardPresent', 'CardSerial', 'Done', 'Heartbeat', 'JobAck', 'LastCmdResult', 'ProdDefectiveCount', 'ProdProcessedCount', 'Result', 'ResultCardSerial', 'ResultDataCrc32', 'ResultDataSize', 'ResultJobId', 'StateCurrent', 'StopReason', 'UnitModeCurrent'],
       );
     }
     expect(server.clientCount).toBe(1);
@@ -104,6 +104,7 @@ describe('Modbus transport', () => {
       CardSerial: `CL-07 "x"\\ {A}~|'<>?;:0123456789`.slice(0, 32),
       JobAck: 4_294_967_294,
       ResultJobId: 123_456_789,
+      ResultCardSerial: 'VNA00000042',
       Result: 70_000,
       Done: true,
       ResultDataSize: 614_400,

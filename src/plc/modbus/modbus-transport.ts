@@ -1,5 +1,5 @@
 /**
- * TagTransport over Modbus TCP (docs/plc-interface.md, "Modbus TCP"): the unit's 56 holding
+ * TagTransport over Modbus TCP (docs/plc-interface.md, "Modbus TCP"): the unit’s 72 holding
  * registers are polled in one function 3 request every `pollMs`, and only PLC tags that changed
  * are delivered; host tags go out in the fewest write requests (one per contiguous run); bulk data
  * goes through the job folder (job-folder.ts). Units behind one server share one connection

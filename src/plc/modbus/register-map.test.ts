@@ -39,6 +39,7 @@ const registerTags: fc.Arbitrary<RegisterTags> = fc.record({
   JobReady: fc.boolean(),
   JobAck: uint32,
   ResultJobId: uint32,
+  ResultCardSerial: cardSerial,
   Result: uint32,
   Done: fc.boolean(),
   DoneAck: fc.boolean(),
@@ -80,6 +81,7 @@ describe('the register map', () => {
       [36, 2, 'ResultDataCrc32', 'uint32', 'plc'],
       [38, 2, 'LastCmdResult', 'uint32', 'plc'],
       [40, 16, 'CardSerial', 'string', 'plc'],
+      [56, 16, 'ResultCardSerial', 'string', 'plc'],
     ]);
     // Only register 19 is unused; every tag but the two bulk ones has registers.
     const unused = Array.from({ length: MODBUS_REGISTER_COUNT }, (_, r) => r).filter((r) => fieldAtRegister(r) === undefined);
@@ -128,7 +130,7 @@ describe('the register map', () => {
     fc.assert(fc.property(cardSerial, (s) => decodeString(encodeString(s, 16), 0, 16) === s));
   });
 
-  it('decodes any 56 registers without throwing (property)', () => {
+  it('decodes any 72 registers without throwing (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: MODBUS_REGISTER_COUNT, maxLength: MODBUS_REGISTER_COUNT }), (registers) => {
         const tags = decodeImage(registers);
@@ -183,7 +185,7 @@ describe('host writes', () => {
     expect(refused(16, [1, 0])).toStrictEqual([MODBUS_EXCEPTIONS.IllegalDataAddress, 'register 17 holds Done, which only the PLC writes']);
     expect(refused(19, [0])).toStrictEqual([MODBUS_EXCEPTIONS.IllegalDataAddress, 'register 19 is reserved']);
     expect(refused(13, [5])).toStrictEqual([MODBUS_EXCEPTIONS.IllegalDataAddress, 'CntrlCmd is registers 12–13; a write must cover both halves']);
-    expect(refused(55, [0, 0])).toStrictEqual([MODBUS_EXCEPTIONS.IllegalDataAddress, 'registers 55–56 are outside the map (0–55)']);
+    expect(refused(71, [0, 0])).toStrictEqual([MODBUS_EXCEPTIONS.IllegalDataAddress, 'registers 71–72 are outside the map (0–71)']);
     expect(refused(16, [2])).toStrictEqual([MODBUS_EXCEPTIONS.IllegalDataValue, 'JobReady (register 16) takes 0 or 1, not 2']);
     expect(refused(0, [])).toStrictEqual([MODBUS_EXCEPTIONS.IllegalDataValue, 'quantity 0 is outside 1–123']);
   });

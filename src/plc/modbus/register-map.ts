@@ -1,11 +1,11 @@
 /**
  * The Modbus TCP register map of one station unit, derived from the tag table (tags.ts): holding
- * registers 0–55, read with function 3, written with functions 6 and 16.
+ * registers 0–71, read with function 3, written with functions 6 and 16.
  *
  * - uint32: two registers, high word first (big-endian word order; each register big-endian on
  *   the wire, as Modbus always is). 70000 = 0x0001_1170 reads as [0x0001, 0x1170].
  * - bool: one register, 0 or 1.
- * - string (CardSerial, registers 40–55): 32 bytes of ASCII, two characters a register, the first
+ * - string (CardSerial, registers 40–55; ResultCardSerial, 56–71): 32 bytes of ASCII, two characters a register, the first
  *   character in the high byte, NUL-padded. The value ends at the first NUL.
  * - Register 19 is reserved: it reads 0 and cannot be written.
  *
@@ -37,7 +37,7 @@ export const MODBUS_EXCEPTIONS = {
   /** A function code the map does not use (coils, inputs, input registers, …). */
   IllegalFunction: 0x01,
   /**
-   * An address outside 0–55, the reserved register 19, a register the PLC writes (the host may not),
+   * An address outside 0–71, the reserved register 19, a register the PLC writes (the host may not),
    * or a write that covers only one half of a uint32.
    */
   IllegalDataAddress: 0x02,
@@ -196,7 +196,7 @@ function decodeField(field: RegisterField, registers: ArrayLike<number>): number
 }
 
 /**
- * The 56 registers of a unit. Throws (RangeError/TypeError naming the tag) when a value does not fit
+ * The 72 registers of a unit. Throws (RangeError/TypeError naming the tag) when a value does not fit
  * its register type: on the server that is a PLC logic bug, answered with exception 04.
  */
 export function encodeImage(tags: RegisterTags): number[] {
@@ -213,7 +213,7 @@ export function encodeImage(tags: RegisterTags): number[] {
   return image;
 }
 
-/** Every register tag from a unit's 56 registers. Never throws; missing registers read as 0. */
+/** Every register tag from a unit’s 72 registers. Never throws; missing registers read as 0. */
 export function decodeImage(registers: ArrayLike<number>): RegisterTags {
   const tags: Partial<Record<RegisterTagName, unknown>> = {};
   for (const field of REGISTER_FIELDS) tags[field.name] = decodeField(field, registers);
@@ -303,7 +303,7 @@ export function decodeHostWrite(address: number, values: readonly number[]): Dec
       if (v !== 0 && v !== 1) return { ok: false, exception: MODBUS_EXCEPTIONS.IllegalDataValue, reason: `${field.name} (register ${r}) takes 0 or 1, not ${v}` };
       changes[field.name as HostRegisterTagName] = v === 1;
     } else {
-      // Host tags are uint32 or bool only (the one string, CardSerial, is the PLC's).
+      // Host tags are uint32 or bool only (the strings, CardSerial and ResultCardSerial, are the PLC’s).
       changes[field.name as HostRegisterTagName] = decodeUint32(word(0), word(1));
     }
     r = field.register + field.count;

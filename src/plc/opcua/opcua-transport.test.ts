@@ -179,7 +179,7 @@ describe('OPC UA transport against a wrong object path', () => {
   it('refuses to connect, naming the missing browse paths', async () => {
     const wrong = createOpcuaTransport({ endpointUrl: server.endpointUrl, objectPath: ['demo-opcua', 'encoder', 'Head9'], pkiDir: path.join(work.dir, 'client-pki'), security: { mode: 'None', policy: 'None' } });
     try {
-      await expect(wrong.connect()).rejects.toThrow(/lacks 25 of the unit's variables: Objects\/demo-opcua\/encoder\/Head9\/Cardline\/Status\/StateCurrent \(BadNoMatch/);
+      await expect(wrong.connect()).rejects.toThrow(/lacks 26 of the unit's variables: Objects\/demo-opcua\/encoder\/Head9\/Cardline\/Status\/StateCurrent \(BadNoMatch/);
     } finally {
       await wrong.close();
     }
