@@ -1,19 +1,24 @@
 /**
  * The PLC program of one station unit (a station, or one encoder head), over its TagStore: PackML
  * states and commands, the heartbeat, and the card handshake of the station link contract
- * (DESIGN.md "The station link"; src/plc/tags.ts). The line model behind the Workcell decides what
- * physically happens; this class decides what the host sees, and when.
+ * (DESIGN.md "The station link"; src/plc/tags.ts; docs/plc-interface.md). The line model behind the
+ * Workcell decides what physically happens; this class decides what the host sees, and when.
+ *
+ * A unit has three card positions: the infeed (a card presented for its job, or staged with it), the
+ * work position and the outfeed (a finished card waiting for its DoneAck and the next station).
  *
  * The handshake, per card:
- *   CardSerial, then CardPresent=1 (one write) → the host writes JobId, JobData, JobDataSize,
- *   JobDataCrc32 and then JobReady=1 → the PLC takes the job when JobReady=1 and JobId is new (not 0,
- *   not the last job it acknowledged, not the JobId that was already there when the card was
- *   presented — that one belonged to a card that left) → JobAck=JobId and CardPresent=0 (one write)
- *   → the cycle → ResultData, ResultDataSize, ResultDataCrc32, CardSerial, ResultJobId, Result, the
- *   counters and Done=1 in one write, Done last → on DoneAck's rising edge, Done=0 → the card moves on.
+ *   at the infeed: CardSerial, then CardPresent=1 (one write) → the host writes JobId, JobData,
+ *   JobDataSize, JobDataCrc32 and then JobReady=1 → the PLC takes the job when JobReady=1 and JobId
+ *   is new (not 0, not the last job it acknowledged, not the JobId that was already there when the
+ *   card was presented — that one belonged to a card that left) → JobAck=JobId and CardPresent=0
+ *   (one write) → the card is staged → it enters the work position when that is free → the cycle →
+ *   ResultData, ResultDataSize, ResultDataCrc32, ResultCardSerial, ResultJobId, Result, the counters
+ *   and Done=1 in one write, Done last → the card to the outfeed → on DoneAck's rising edge, Done=0
+ *   → the card may leave.
  * Done rises only while DoneAck is 0: the host clears DoneAck once it has seen Done=0.
- * A report with ResultJobId 0 is about a card, not a job (CardSerial names it): NoJobInTime, or a
- * card purged after an abort whose job had already been reported.
+ * A report with ResultJobId 0 is about a card, not a job (ResultCardSerial names it): NoJobInTime, or
+ * a card purged after an abort whose job had already been reported (or never given).
  */
 import type { StationKind } from '../../src/config/line-config.ts';
 import { decodeJob, encodeResult, type Job } from '../../src/plc/job-data.ts';
