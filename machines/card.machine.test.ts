@@ -48,6 +48,16 @@ describe('card machine', () => {
     ]);
   });
 
+  it('does not count a card scrapped by an abort of the line toward the maximum attempts', () => {
+    const aborted = (serial: string): CardEvent[] => [{ type: 'card.feeding', cardSerial: serial }, { type: 'card.fed' }, { type: 'card.rejected', station: 'output', code: 'LINE_ABORTED', lineAborted: true }];
+    const s = run([...aborted('C1'), ...aborted('C2'), ...aborted('C3'), ...through('C4'), { type: 'card.rejected', station: 'qa', code: 'CHIP_EMPTY' }]);
+    expect(s.value).toBe('queued');
+    expect(s.context).toMatchObject({ attempt: 4, aborted: 3, remake: true });
+    expect(s.context.reasons.map((r) => r.code)).toStrictEqual(['LINE_ABORTED', 'LINE_ABORTED', 'LINE_ABORTED', 'CHIP_EMPTY']);
+    const failed = run([...aborted('C1'), ...['C2', 'C3', 'C4'].flatMap((c): CardEvent[] => [{ type: 'card.feeding', cardSerial: c }, { type: 'card.rejected', station: 'feeder', code: 'BLANK_DEFECT' }])]);
+    expect(failed.value).toBe('failed');
+  });
+
   it('never stacks a card QA did not pass', () => {
     const steps = through('C1').filter((e) => e.type !== 'qa.passed');
     const s = run([...steps, { type: 'card.stacked', position: 3 }]);

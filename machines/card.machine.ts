@@ -2,7 +2,8 @@
  * The life of one personalization record on the line, across its physical cards: queued → fed →
  * encoding → engraving → inspecting → output → produced, or rejected → a re-make of the same
  * record at top priority, up to `maxAttempts` cards → failed with the reasons of every attempt.
- * A card an inspector rejects after output sends its record back to re-make too.
+ * A card an inspector rejects after output sends its record back to re-make too. A card scrapped
+ * because the operator aborted the line is not the record's fault: that attempt does not count.
  *
  * No I/O here (house style): the line controller sends the events and reads the state; a snapshot
  * of this machine is what `run --resume` restores.
@@ -28,6 +29,8 @@ export interface CardContext {
   readonly maxAttempts: number;
   /** Cards used so far (1 after the first feed). */
   readonly attempt: number;
+  /** Of those, cards scrapped by an abort of the line: they do not count toward maxAttempts (absent in older snapshots). */
+  readonly aborted?: number;
   /** The physical card of the current attempt. */
   readonly cardSerial: string | null;
   /** A re-make goes before records never tried. */
@@ -55,7 +58,14 @@ export type CardEvent =
   /** The controller's QA verdict: the chip, the MRZ and the print are right. */
   | { readonly type: 'qa.passed' }
   /** The card is going to the reject bin (any station's result, the QA verdict, a lost job). */
-  | { readonly type: 'card.rejected'; readonly station: CardStation | 'line'; readonly code: string; readonly detail?: string }
+  | {
+      readonly type: 'card.rejected';
+      readonly station: CardStation | 'line';
+      readonly code: string;
+      readonly detail?: string;
+      /** The card was scrapped because the line was aborted, not for a fault of its own. */
+      readonly lineAborted?: boolean;
+    }
   /** The output stacked the card. */
   | { readonly type: 'card.stacked'; readonly position: number }
   /** An inspector rejects a card the vision system passed. */
@@ -95,7 +105,7 @@ export const cardMachine = setup({
     events: {} as CardEvent,
   },
   guards: {
-    canRemake: ({ context }) => context.attempt < context.maxAttempts,
+    canRemake: ({ context }) => context.attempt - (context.aborted ?? 0) < context.maxAttempts,
     qaPassed: ({ context }) => context.qaPassed,
   },
   actions: {
@@ -115,6 +125,7 @@ export const cardMachine = setup({
         ];
       },
       position: () => null,
+      aborted: ({ context, event }) => (context.aborted ?? 0) + (event.type === 'card.rejected' && event.lineAborted ? 1 : 0),
     }),
     markRemake: assign({ remake: () => true, cardSerial: () => null, qaPassed: () => false }),
     recordPosition: assign({ position: ({ event }) => (event.type === 'card.stacked' ? event.position : null) }),
@@ -127,6 +138,7 @@ export const cardMachine = setup({
     seq: input.seq,
     maxAttempts: input.maxAttempts ?? 3,
     attempt: 0,
+    aborted: 0,
     cardSerial: null,
     remake: false,
     reasons: [],

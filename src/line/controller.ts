@@ -532,7 +532,11 @@ export class LineController {
     const actor = this.records.get(track.seq);
     // Only the record's current card decides about the record (an old attempt's card may still be leaving).
     if (actor && actor.getSnapshot().context.cardSerial === track.serial) {
-      this.cardEvent(track.seq, { type: 'card.rejected', station: stationOf(unitId, this.units), code: code ?? 'STATION_ERROR', ...(detail ? { detail } : {}) }, ops);
+      this.cardEvent(
+        track.seq,
+        { type: 'card.rejected', station: stationOf(unitId, this.units), code: code ?? 'STATION_ERROR', ...(detail ? { detail } : {}), ...(code === 'LINE_ABORTED' ? { lineAborted: true } : {}) },
+        ops,
+      );
     }
   }
 
