@@ -5,8 +5,8 @@
  * changes are durable — the controller acknowledges the PLC only then.
  */
 import type { Knex } from 'knex';
-import { appendAudit } from './audit.ts';
-import { insertRows } from './sql.ts';
+import { appendAudit, type AuditInput } from './audit.ts';
+import { dialectOf, insertSql, runScript, updateSql, type Dialect, type PoolClient, type PooledConnection } from './sql.ts';
 
 export type CardStatus = 'in-line' | 'good' | 'spoiled';
 export type RecordLineStatus = 'queued' | 'in-line' | 'produced' | 'failed' | 'cancelled';
@@ -84,17 +84,39 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** Group commit: everything appended while a commit is running goes into the next one. */
+/** Columns of a card as the feeder's Done inserts it. */
+const CARD_COLUMNS = ['card_serial', 'line_id', 'batch_id', 'seq', 'attempt', 'status', 'unit', 'suspect', 'fed_at'] as const;
+const EVENT_COLUMNS = ['at', 'line_id', 'batch_id', 'seq', 'attempt', 'card_serial', 'unit', 'event', 'reason', 'detail'] as const;
+const STATION_COLUMNS = ['at', 'line_id', 'unit', 'event', 'detail'] as const;
+const SPOIL_COLUMNS = ['at', 'line_id', 'batch_id', 'card_serial', 'reason', 'unit'] as const;
+
+/** A commit's changes: the data statements as one script, and the audit entries they carry. */
+interface CommitPlan {
+  /** Statements, each ended by `;\n`; empty when the group changes nothing. */
+  readonly script: string;
+  readonly audits: readonly AuditInput[];
+}
+
+/**
+ * Group commit: everything appended while a commit is running goes into the next one. A commit is
+ * one SQL script (BEGIN; inserts; updates; COMMIT) sent on knex's pooled connection in one call, not
+ * a round trip per statement: the line waits for every commit, so its latency sets the line's rate.
+ * Taking the connection from knex's pool also keeps the commit apart from any knex transaction (on
+ * SQLite the pool has one connection: the commit waits for a transaction that holds it).
+ */
 export class Journal {
   private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
-  /** Called inside the transaction before it commits (crash-test kill point). */
+  /** Called inside the transaction, after its changes are written and before it commits (crash-test kill point). */
   beforeCommit: (() => void) | undefined;
+  private readonly dialect: Dialect;
 
   constructor(
     private readonly db: Knex,
     private readonly lineId: string,
-  ) {}
+  ) {
+    this.dialect = dialectOf(db);
+  }
 
   append(...ops: JournalOp[]): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -115,7 +137,7 @@ export class Journal {
       const group = this.pending;
       this.pending = [];
       try {
-        await this.db.transaction((trx) => this.write(trx, group.flatMap((p) => p.ops)));
+        await this.commit(group.length === 1 ? group[0]!.ops : group.flatMap((p) => p.ops));
         for (const p of group) p.resolve();
       } catch (error) {
         for (const p of group) p.reject(error);
@@ -124,20 +146,54 @@ export class Journal {
     this.flushing = undefined;
   }
 
-  private async write(trx: Knex.Transaction, ops: readonly JournalOp[]): Promise<void> {
-    const at = new Date().toISOString();
+  private async commit(ops: readonly JournalOp[]): Promise<void> {
+    const plan = this.plan(ops, new Date().toISOString());
+    if (plan.audits.length > 0) {
+      // A batch's status change is audited by appendAudit, which writes through a knex transaction.
+      // Rare (a few times a batch): the group commits through one, its data statements still one script.
+      await this.db.transaction(async (trx) => {
+        const client = trx.client as PoolClient;
+        if (plan.script) await runScript(this.dialect, client, await client.acquireConnection(), plan.script);
+        for (const entry of plan.audits) await appendAudit(trx, entry);
+        this.beforeCommit?.();
+      });
+      return;
+    }
+    const client = this.db.client as PoolClient;
+    const connection = await client.acquireConnection();
+    try {
+      if (this.beforeCommit) {
+        await runScript(this.dialect, client, connection, `begin;\n${plan.script}`);
+        this.beforeCommit();
+        await runScript(this.dialect, client, connection, 'commit;');
+      } else {
+        await runScript(this.dialect, client, connection, `begin;\n${plan.script}commit;`);
+      }
+    } catch (error) {
+      await this.rollback(client, connection);
+      throw error;
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+
+  /** The group's changes as SQL statements, in the order the knex version of this journal ran them. */
+  private plan(ops: readonly JournalOp[], at: string): CommitPlan {
+    const d = this.dialect;
+    const line = this.lineId;
+    let script = '';
+    const add = (statement: string): void => {
+      script += `${statement};\n`;
+    };
     const events: unknown[][] = [];
     const stations: unknown[][] = [];
     const spoils: unknown[][] = [];
+    const audits: AuditInput[] = [];
     // New cards first: a card fed and rejected by its gate in one group is inserted, then ended.
-    let fed = ops.flatMap((o) => (o.op === 'card.fed' ? [[o.cardSerial, this.lineId, o.batchId, o.seq, o.attempt, 'in-line', o.unit, false, at]] : []));
-    if (fed.length > 0) {
-      // A feeder result the PLC kept for a process that died after persisting it is reported
-      // again on reconnection: the card is already known.
-      const known = new Set((await trx('cards').whereIn('card_serial', fed.map((r) => r[0] as string)).select('card_serial')).map((r: { card_serial: string }) => r.card_serial));
-      fed = fed.filter((r) => !known.has(r[0] as string));
-    }
-    await insertRows(trx, 'cards', ['card_serial', 'line_id', 'batch_id', 'seq', 'attempt', 'status', 'unit', 'suspect', 'fed_at'], fed);
+    // A feeder result the PLC kept for a process that died after persisting it is reported again on
+    // reconnection: the card is already known, and stays as it is.
+    const fed = ops.flatMap((o) => (o.op === 'card.fed' ? [[o.cardSerial, line, o.batchId, o.seq, o.attempt, 'in-line', o.unit, false, at]] : []));
+    if (fed.length > 0) add(insertSql(d, 'cards', CARD_COLUMNS, fed, 'on conflict (card_serial) do nothing'));
     // Within one commit only a card's last position matters, and none once it has ended.
     const lastUnitOp = new Map<string, number>();
     const endedHere = new Set<string>();
@@ -148,49 +204,61 @@ export class Journal {
     for (const [i, o] of ops.entries()) {
       switch (o.op) {
         case 'card.fed':
-          events.push([at, this.lineId, o.batchId, o.seq, o.attempt, o.cardSerial, o.unit, 'card.fed', null, null]);
+          events.push([at, line, o.batchId, o.seq, o.attempt, o.cardSerial, o.unit, 'card.fed', null, null]);
           break;
         case 'card.unit':
-          if (lastUnitOp.get(o.cardSerial) === i && !endedHere.has(o.cardSerial)) await trx('cards').where({ card_serial: o.cardSerial }).update({ unit: o.unit });
+          if (lastUnitOp.get(o.cardSerial) === i && !endedHere.has(o.cardSerial)) add(updateSql(d, 'cards', [['unit', o.unit]], [['card_serial', o.cardSerial]]));
           break;
         case 'card.suspect':
-          await trx('cards').where({ card_serial: o.cardSerial }).update({ suspect: true });
+          add(updateSql(d, 'cards', [['suspect', true]], [['card_serial', o.cardSerial]]));
           break;
         case 'card.ended':
-          await trx('cards')
-            .where({ card_serial: o.cardSerial })
-            .update({ status: o.status, unit: o.unit, reason: o.reason ?? null, position: o.position ?? null, ended_at: at });
-          if (o.status === 'spoiled') spoils.push([at, this.lineId, o.batchId, o.cardSerial, o.reason ?? 'unknown', o.unit]);
+          add(
+            updateSql(
+              d,
+              'cards',
+              [['status', o.status], ['unit', o.unit], ['reason', o.reason ?? null], ['position', o.position ?? null], ['ended_at', at]],
+              [['card_serial', o.cardSerial]],
+            ),
+          );
+          if (o.status === 'spoiled') spoils.push([at, line, o.batchId, o.cardSerial, o.reason ?? 'unknown', o.unit]);
           break;
         case 'event':
-          events.push([at, this.lineId, o.batchId ?? null, o.seq ?? null, o.attempt ?? null, o.cardSerial ?? null, o.unit ?? null, o.event, o.reason ?? null, o.detail ? JSON.stringify(o.detail) : null]);
+          events.push([at, line, o.batchId ?? null, o.seq ?? null, o.attempt ?? null, o.cardSerial ?? null, o.unit ?? null, o.event, o.reason ?? null, o.detail ? JSON.stringify(o.detail) : null]);
           break;
         case 'station':
-          stations.push([at, this.lineId, o.unit, o.event, o.detail ? JSON.stringify(o.detail) : null]);
+          stations.push([at, line, o.unit, o.event, o.detail ? JSON.stringify(o.detail) : null]);
           break;
-        case 'record':
-          await trx('records')
-            .where({ batch_id: o.batchId, seq: o.seq })
-            .update({
-              status: o.status,
-              attempts: o.attempts,
-              reasons: JSON.stringify(o.reasons),
-              ...(o.cardSerial !== undefined ? { card_serial: o.cardSerial } : {}),
-              ...(o.position !== undefined ? { position: o.position } : {}),
-              ...(o.machine !== undefined ? { machine: JSON.stringify(o.machine) } : {}),
-              ended_at: o.status === 'produced' || o.status === 'failed' || o.status === 'cancelled' ? at : null,
-            });
+        case 'record': {
+          const set: [string, unknown][] = [['status', o.status], ['attempts', o.attempts], ['reasons', JSON.stringify(o.reasons)]];
+          if (o.cardSerial !== undefined) set.push(['card_serial', o.cardSerial]);
+          if (o.position !== undefined) set.push(['position', o.position]);
+          if (o.machine !== undefined) set.push(['machine', JSON.stringify(o.machine)]);
+          set.push(['ended_at', o.status === 'produced' || o.status === 'failed' || o.status === 'cancelled' ? at : null]);
+          add(updateSql(d, 'records', set, [['batch_id', o.batchId], ['seq', o.seq]]));
           break;
+        }
         case 'batch.status':
-          await trx('batches').where({ id: o.batchId }).update({ status: o.status, updated_at: at });
-          await appendAudit(trx, { actor: o.actor, action: `batch.${o.status}`, subjectType: 'batch', subjectId: o.batchId, details: o.detail ?? {} });
+          add(updateSql(d, 'batches', [['status', o.status], ['updated_at', at]], [['id', o.batchId]]));
+          audits.push({ actor: o.actor, action: `batch.${o.status}`, subjectType: 'batch', subjectId: o.batchId, details: o.detail ?? {} });
           break;
       }
     }
-    await insertRows(trx, 'card_events', ['at', 'line_id', 'batch_id', 'seq', 'attempt', 'card_serial', 'unit', 'event', 'reason', 'detail'], events);
-    await insertRows(trx, 'station_events', ['at', 'line_id', 'unit', 'event', 'detail'], stations);
-    await insertRows(trx, 'spoil_log', ['at', 'line_id', 'batch_id', 'card_serial', 'reason', 'unit'], spoils);
-    this.beforeCommit?.();
+    if (events.length > 0) add(insertSql(d, 'card_events', EVENT_COLUMNS, events));
+    if (stations.length > 0) add(insertSql(d, 'station_events', STATION_COLUMNS, stations));
+    if (spoils.length > 0) add(insertSql(d, 'spoil_log', SPOIL_COLUMNS, spoils));
+    return { script, audits };
+  }
+
+  /** After a failed script: nothing of it may stay, and the connection must go back to the pool clean. */
+  private async rollback(client: PoolClient, connection: PooledConnection): Promise<void> {
+    try {
+      await runScript(this.dialect, client, connection, 'rollback;');
+    } catch (error) {
+      // SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR, ...); anything
+      // else leaves the connection in an unknown state: the pool replaces it.
+      if (!/no transaction is active/i.test((error as Error).message)) connection.__knex__disposed = error;
+    }
   }
 }
 

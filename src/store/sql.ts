@@ -82,6 +82,98 @@ export function toDate(value: unknown, where: string): Date {
   return date;
 }
 
+/**
+ * A value as an SQL literal of `dialect`, for scripts sent without bound parameters (the journal's
+ * one-round-trip commits). Strings are single-quoted with quotes doubled; on PostgreSQL a string
+ * holding a backslash becomes an E'' string with backslashes doubled, so it reads the same whatever
+ * standard_conforming_strings says. A NUL cannot be stored as text on PostgreSQL and would cut a
+ * SQLite script short: it is refused, as are numbers that are not finite (NaN, Infinity) and values
+ * of any other type (undefined, objects: JSON goes in as its JSON.stringify text).
+ */
+export function sqlLiteral(value: unknown, dialect: Dialect): string {
+  switch (typeof value) {
+    case 'string': {
+      if (value.includes('\0')) throw new Error(`an SQL string literal cannot hold a NUL character (${JSON.stringify(value.slice(0, 40))})`);
+      const quoted = `'${value.includes("'") ? value.replaceAll("'", "''") : value}'`;
+      return dialect === 'postgres' && value.includes('\\') ? `E${quoted.replaceAll('\\', '\\\\')}` : quoted;
+    }
+    case 'number':
+      if (!Number.isFinite(value)) throw new Error(`an SQL numeric literal must be finite, not ${value}`);
+      // String(-0) is "0"; large and tiny numbers come out as 1e+21 / 1e-7, which both dialects read.
+      return String(value);
+    case 'bigint':
+      return String(value);
+    case 'boolean':
+      return dialect === 'postgres' ? (value ? 'TRUE' : 'FALSE') : value ? '1' : '0';
+    case 'object':
+      if (value === null) return 'NULL';
+      break;
+  }
+  throw new Error(`no SQL literal for a value of type ${value === null ? 'null' : typeof value}: pass strings (JSON.stringify objects), finite numbers, booleans or null`);
+}
+
+/** `insert into <table> (<columns>) values (...), (...)` with the rows as literals; `suffix` follows (e.g. `on conflict ... do nothing`). */
+export function insertSql(dialect: Dialect, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], suffix = ''): string {
+  let sql = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    if (row.length !== columns.length) throw new Error(`insert into ${table}: a row has ${row.length} values for ${columns.length} columns`);
+    sql += r === 0 ? '(' : ', (';
+    for (let c = 0; c < row.length; c++) sql += (c === 0 ? '' : ', ') + sqlLiteral(row[c], dialect);
+    sql += ')';
+  }
+  return suffix ? `${sql} ${suffix}` : sql;
+}
+
+/** `update <table> set <column> = <literal>, ... where <column> = <literal> and ...`. */
+export function updateSql(dialect: Dialect, table: string, set: readonly (readonly [string, unknown])[], where: readonly (readonly [string, unknown])[]): string {
+  const assign = set.map(([column, value]) => `${quote(column)} = ${sqlLiteral(value, dialect)}`).join(', ');
+  const match = where.map(([column, value]) => `${quote(column)} = ${sqlLiteral(value, dialect)}`).join(' and ');
+  return `update ${quote(table)} set ${assign} where ${match}`;
+}
+
+/**
+ * A connection as knex's pool hands it out: node-sqlite3's Database or pg's Client. The pool's
+ * validation throws away a connection marked `__knex__disposed` instead of giving it out again.
+ */
+export interface PooledConnection {
+  exec?(sql: string, callback: (err: Error | null) => void): void;
+  query?(sql: string): Promise<unknown>;
+  __knexUid?: string;
+  __knex__disposed?: unknown;
+}
+
+/** The part of knex's client (`db.client`, `trx.client`) that lends connections and reports queries. */
+export interface PoolClient {
+  acquireConnection(): Promise<PooledConnection>;
+  releaseConnection(connection: PooledConnection): Promise<void>;
+  listenerCount(event: string): number;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+let scriptSeq = 0;
+
+/**
+ * Runs a script of statements, without parameters, in one call on a connection taken from knex's
+ * pool: node-sqlite3's exec, or a simple query with pg (which runs every statement of a
+ * parameterless query). Statements after a failing one do not run. Not through knex.raw: knex would
+ * send one statement only on SQLite, and on PostgreSQL rewrite every `?` (even inside a string
+ * literal) into a parameter. Listeners of knex's query events (the benches) see the script as one query.
+ */
+export async function runScript(dialect: Dialect, client: PoolClient, connection: PooledConnection, script: string): Promise<void> {
+  const observed = client.listenerCount('query') > 0 || client.listenerCount('query-response') > 0;
+  const query = observed ? { method: 'raw', sql: script, bindings: [], __knexUid: connection.__knexUid, __knexTxId: `script${++scriptSeq}` } : undefined;
+  if (query) client.emit('query', query);
+  if (dialect === 'sqlite') {
+    if (!connection.exec) throw new Error('runScript: the SQLite connection has no exec (not node-sqlite3?)');
+    await new Promise<void>((resolve, reject) => connection.exec!(script, (err) => (err ? reject(err) : resolve())));
+  } else {
+    if (!connection.query) throw new Error('runScript: the PostgreSQL connection has no query (not pg?)');
+    await connection.query(script);
+  }
+  if (query) client.emit('query-response', undefined, query);
+}
+
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
