@@ -543,11 +543,8 @@ export class LineController {
   private cardEvent(seq: number, event: Parameters<CardActor['send']>[0], ops?: JournalOp[]): void {
     const actor = this.records.get(seq);
     if (!actor) return;
-    const current = actor.getSnapshot();
-    const before = current.value;
-    // A station's Done repeats the card.at its acceptance already gave: an event the machine
-    // ignores leaves the snapshot as it is, so xstate's macrostep need not run for it.
-    if (current.can(event)) actor.send(event);
+    const before = actor.getSnapshot().value;
+    actor.send(event);
     const snap = actor.getSnapshot();
     if (snap.value !== before) {
       this.countEnded(before, -1);
