@@ -681,12 +681,23 @@ export class LineController {
   }
 
   private async nextJobId(): Promise<number> {
-    if (this.jobIds.next >= this.jobIds.end) {
-      const block = 1000;
-      const start = await this.store.allocateJobIds(block);
-      this.jobIds = { next: start, end: start + block };
+    while (this.jobIds.next >= this.jobIds.end) {
+      // The stations run out of ids together: they wait for one new block rather than each
+      // allocating (and all but the last one discarding) a block of its own.
+      this.allocatingJobIds ??= this.allocateJobIdBlock().finally(() => {
+        this.allocatingJobIds = undefined;
+      });
+      await this.allocatingJobIds;
     }
     return this.jobIds.next++;
+  }
+
+  private allocatingJobIds: Promise<void> | undefined;
+
+  private async allocateJobIdBlock(): Promise<void> {
+    const block = 1000;
+    const start = await this.store.allocateJobIds(block);
+    this.jobIds = { next: start, end: start + block };
   }
 
   private stationEvent(unitId: string, event: string, detail: Record<string, unknown>): void {
