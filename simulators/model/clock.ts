@@ -7,7 +7,7 @@ export type Cancel = () => void;
 
 export class SimClock {
   private readonly startedReal = performance.now();
-  private readonly timers = new Set<{ cancel: Cancel }>();
+  private readonly timers = new Set<TimerEntry>();
   private stopped = false;
 
   constructor(readonly timeScale: number) {
@@ -54,19 +54,17 @@ export class SimClock {
 
   private schedule(realMs: number, fn: () => void): Cancel {
     if (this.stopped) return () => undefined;
-    const entry = { cancel: () => undefined as void };
-    const run = (): void => {
-      this.timers.delete(entry);
-      fn();
-    };
+    // Every card's cycle and transfer comes through here: no closures beyond the cancel function
+    // (tsx keeps function names, which costs a defineProperty for each named closure created).
+    const entry: TimerEntry = { cancel: noop };
     if (realMs < 1) {
-      const handle = setImmediate(run);
+      const handle = setImmediate(runTimer, this.timers, entry, fn);
       entry.cancel = () => {
         clearImmediate(handle);
         this.timers.delete(entry);
       };
     } else {
-      const handle = setTimeout(run, realMs);
+      const handle = setTimeout(runTimer, realMs, this.timers, entry, fn);
       entry.cancel = () => {
         clearTimeout(handle);
         this.timers.delete(entry);
@@ -75,4 +73,15 @@ export class SimClock {
     this.timers.add(entry);
     return entry.cancel;
   }
+}
+
+interface TimerEntry {
+  cancel: Cancel;
+}
+
+function noop(): void {}
+
+function runTimer(timers: Set<TimerEntry>, entry: TimerEntry, fn: () => void): void {
+  timers.delete(entry);
+  fn();
 }

@@ -111,6 +111,8 @@ export class LineController {
   private readonly prepared = new Map<number, Promise<PreparedRecord>>();
   private readonly cards = new Map<string, Track>();
   private readonly units: Map<string, StationKind>;
+  /** The feeder's unit id (looked up once: feed() runs on every feeder and output result). */
+  private readonly feederUnit: string | undefined;
   private readonly stations = new Map<string, Actor<typeof stationMachine>>();
   private readonly line: Actor<typeof lineMachine>;
   private batch: Actor<typeof batchMachine> | undefined;
@@ -139,6 +141,7 @@ export class LineController {
     private readonly options: ControllerOptions,
   ) {
     this.units = new Map(stationUnits(config).map((u) => [u.unitId, u.station.kind]));
+    this.feederUnit = [...this.units].find(([, kind]) => kind === 'feeder')?.[0];
     this.crash = new CrashPoint(options.crashAt);
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
     this.line.subscribe(() => this.saveLineSnapshot());
@@ -371,13 +374,13 @@ export class LineController {
 
   /** Feeds the present blank when the line may: producing, under the WIP limit, a record waiting. */
   private feed(link?: StationLink): void {
-    const feeder = link ?? this.links.get([...this.units].find(([, k]) => k === 'feeder')![0])!;
     const serial = this.feederCard;
     if (serial === undefined || this.feeding) return;
     if (!this.line.getSnapshot().matches({ running: 'producing' })) return;
     if (this.inLine() >= (this.options.wip ?? defaultWip(this.units.size))) return;
     const seq = this.queue.take();
     if (seq === undefined) return;
+    const feeder = link ?? this.links.get(this.feederUnit!)!;
     this.feeding = true;
     this.feederCard = undefined;
     this.prestage();
@@ -550,6 +553,8 @@ export class LineController {
     if (snap.value !== before) {
       this.countEnded(before, -1);
       this.countEnded(snap.value, 1);
+      // A record that ended needs its prepared data no longer.
+      if (isEnded(snap.value)) this.prepared.delete(seq);
     }
     if (snap.value === before && event.type !== 'card.feeding') return;
     const status = recordStatus(snap.value);
@@ -622,9 +627,11 @@ export class LineController {
   }
 
   private checkEnd(): void {
-    const lineState = this.line.getSnapshot();
     const allEnded = this.allRecordsEnded();
-    const aborting = lineState.matches('aborting');
+    const aborting = this.line.getSnapshot().matches('aborting');
+    // The line ends only through the line.empty sent below: with records still to make and no
+    // abort there is nothing to send, and nothing to complete (checked after every result).
+    if (!allEnded && !aborting) return;
     if (allEnded && !aborting) this.line.send({ type: 'line.allEnded' });
     if (this.inLine() === 0 && (allEnded || aborting)) this.line.send({ type: 'line.empty' });
     const after = this.line.getSnapshot();
@@ -675,19 +682,26 @@ export class LineController {
   /** Prepares the jobs of the records the feeder will take next, so no handshake waits for them. */
   private prestage(): void {
     for (const seq of this.queue.peek(this.options.prestage ?? 8)) void this.prepare(seq).catch(() => undefined);
-    // Records that ended need their prepared data no longer.
-    for (const [seq] of this.prepared) {
-      if (isEnded(this.records.get(seq)?.getSnapshot().value)) this.prepared.delete(seq);
-    }
   }
 
   private async nextJobId(): Promise<number> {
-    if (this.jobIds.next >= this.jobIds.end) {
-      const block = 1000;
-      const start = await this.store.allocateJobIds(block);
-      this.jobIds = { next: start, end: start + block };
+    while (this.jobIds.next >= this.jobIds.end) {
+      // The stations run out of ids together: they wait for one new block rather than each
+      // allocating (and all but the last one discarding) a block of its own.
+      this.allocatingJobIds ??= this.allocateJobIdBlock().finally(() => {
+        this.allocatingJobIds = undefined;
+      });
+      await this.allocatingJobIds;
     }
     return this.jobIds.next++;
+  }
+
+  private allocatingJobIds: Promise<void> | undefined;
+
+  private async allocateJobIdBlock(): Promise<void> {
+    const block = 1000;
+    const start = await this.store.allocateJobIds(block);
+    this.jobIds = { next: start, end: start + block };
   }
 
   private stationEvent(unitId: string, event: string, detail: Record<string, unknown>): void {

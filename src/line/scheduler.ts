@@ -23,7 +23,10 @@ export class FeedQueue {
 
   /** The records that will be fed next, for pre-staging their jobs. */
   peek(count: number): number[] {
-    return [...this.remakes, ...this.fresh.slice(this.next)].slice(0, count);
+    // Called on every feed: copies only what it returns, never the rest of the batch.
+    const head = this.remakes.slice(0, count);
+    if (head.length >= count) return head;
+    return head.concat(this.fresh.slice(this.next, this.next + count - head.length));
   }
 
   take(): number | undefined {

@@ -85,15 +85,16 @@ export class MemoryTransport implements TagTransport {
     this.up = true;
     this.offStore = this.store.onChange((changes, by) => {
       if (by !== 'plc') return;
-      const plc: Partial<Record<keyof StationTags, unknown>> = {};
-      for (const [k, v] of Object.entries(changes)) if (PLC_TAG_SET.has(k) && k !== 'ResultData') plc[k as keyof StationTags] = v;
-      if (Object.keys(plc).length === 0) return;
-      // Changes made in one turn of the event loop travel together, like one network message.
-      if (!this.pending) {
-        this.pending = {};
-        setImmediate(() => this.flush());
+      // Copied straight into the pending message: this runs on every PLC write.
+      for (const key in changes) {
+        if (key === 'ResultData' || !PLC_TAG_SET.has(key)) continue;
+        // Changes made in one turn of the event loop travel together, like one network message.
+        if (!this.pending) {
+          this.pending = {};
+          setImmediate(() => this.flush());
+        }
+        (this.pending as Record<string, unknown>)[key] = changes[key as keyof StationTags];
       }
-      Object.assign(this.pending, plc);
     });
     this.listeners.emitConnection(true, 'connected');
     const full: Partial<Record<string, unknown>> = {};
