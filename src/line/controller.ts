@@ -178,6 +178,8 @@ export class LineController {
     const watchdog = setInterval(() => this.watch(), this.options.stallMs ?? 20_000);
     watchdog.unref();
     const status = await done.finally(() => clearInterval(watchdog));
+    const leftOver = [...this.deferred.keys()].flatMap((serial) => this.takeDeferred(serial));
+    if (leftOver.length > 0) await this.store.journal.append(...leftOver);
     await this.store.journal.settled();
     for (const off of this.unsubscribe) off();
     for (const station of this.stations.values()) station.stop();
@@ -391,7 +393,11 @@ export class LineController {
         await feeder.sendJob({ jobId, cardSerial: serial, data: encodeJob({ v: 1, kind: 'feed', recordRef: `${this.batchId}:${seq}` }) });
         const attempt = this.records.get(seq)!.getSnapshot().context.attempt + 1;
         this.cards.set(serial, { serial, batchId: this.batchId, seq, attempt, suspect: false, reject: undefined, qaPassed: false, ended: false });
-        this.cardEvent(seq, { type: 'card.feeding', cardSerial: serial });
+        // The record's row changes in the commit of the feeder's result: one commit a feed, not two.
+        // Until the blank is fed the record is not in the line; a crash before then leaves it queued.
+        const ops: JournalOp[] = [];
+        this.cardEvent(seq, { type: 'card.feeding', cardSerial: serial }, ops);
+        this.deferred.set(serial, ops);
       } catch (error) {
         // The blank was not fed: the record keeps its place at the front.
         this.queue.remake(seq);
@@ -410,6 +416,15 @@ export class LineController {
    */
   private feedInFlight: { serial: string; sending: Promise<void> } | undefined;
 
+  /** Journal ops of a card that are committed with its next result (its record's row at feeding). */
+  private readonly deferred = new Map<string, JournalOp[]>();
+
+  private takeDeferred(serial: string): JournalOp[] {
+    const ops = this.deferred.get(serial) ?? [];
+    this.deferred.delete(serial);
+    return ops;
+  }
+
   private afterFeedOf(serial: string): Promise<void> | undefined {
     return this.feedInFlight?.serial === serial ? this.feedInFlight.sending : undefined;
   }
@@ -425,7 +440,7 @@ export class LineController {
     this.crash.hit('after-done-before-persist');
     await this.afterFeedOf(serial);
     const kind = this.units.get(unitId)!;
-    const ops: JournalOp[] = [];
+    const ops: JournalOp[] = this.takeDeferred(serial);
     let track = await this.trackOf(serial);
     if (kind === 'feeder' && !this.cards.has(serial) && !track) {
       // A blank fed for a job of an earlier controller process: accounted for, never trusted.
@@ -511,6 +526,7 @@ export class LineController {
     track.reject ??= { code, detail: `${unitId}: ${reason}` };
     this.store.journal
       .append(
+        ...this.takeDeferred(serial),
         { op: 'card.suspect', cardSerial: serial },
         { op: 'event', event: 'job.failed', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: serial, unit: unitId, reason: code, detail: { reason } },
       )
