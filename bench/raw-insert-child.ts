@@ -16,9 +16,10 @@ await run('pragma journal_mode = wal');
 await run('pragma synchronous = normal');
 await run('create table raw_records as select * from records where 0');
 await run('create table raw_portraits as select * from record_portraits where 0');
-const insertRecord = db.prepare('insert into raw_records values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-const insertPortrait = db.prepare('insert into raw_portraits values (?, ?, ?)');
+// The columns an import writes (the line's progress columns stay at their defaults).
 const columns = 'batch_id, seq, line_no, pid_hash, payload, has_portrait, card_variant, status, created_at';
+const insertRecord = db.prepare(`insert into raw_records (${columns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+const insertPortrait = db.prepare('insert into raw_portraits values (?, ?, ?)');
 
 type Row = Record<string, unknown> & { seq: number; data: Buffer | null };
 let records = 0;
