@@ -140,6 +140,61 @@ describe('cardline run, batch, qa and stock', () => {
     expect(done).toMatchObject({ status: 'reconciled', records: { total: 20, pending: 0 }, cards: { inLine: 0 } });
   }, 180_000);
 
+  it('pauses on SIGUSR1 (the batch paused, no blank fed, no card stacked) and resumes on SIGUSR2 to the end', async () => {
+    await cardline(['sample', '--count', '16', '--seed', 'linecli-pause', '--out', path.join(dir, 'in-pause')], { env });
+    const show = async (id: string): Promise<Record<string, unknown>> => jsonLine((await cardline(['batch', 'show', id, '--json'], { env })).stdout);
+    const seen: { paused?: Record<string, unknown>; settled?: Record<string, unknown>; later?: Record<string, unknown> } = {};
+    const run = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CARDLINE_BIN, 'run', path.join(dir, 'in-pause', 'batch.jsonl'), '--line', lineFile], { env: { ...process.env, ...env, CARDLINE_TRACE: process.env.CARDLINE_TRACE ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      let step: 'running' | 'pausing' | 'paused' = 'running';
+      const onData = (d: string): void => {
+        output += d;
+        if (step === 'running' && /good ([2-9]|\d\d)/.test(output)) {
+          step = 'pausing';
+          child.kill('SIGUSR1');
+        } else if (step === 'pausing' && /paused — no blanks are fed/.test(output)) {
+          step = 'paused';
+          const id = /batch (\S+): \d+ record\(s\) accepted/.exec(output)?.[1];
+          void (async () => {
+            if (!id) return child.kill('SIGUSR2');
+            seen.paused = await show(id);
+            // Cycles under way end; then nothing moves while the stations hold.
+            await new Promise((r) => setTimeout(r, 1500));
+            seen.settled = await show(id);
+            await new Promise((r) => setTimeout(r, 1500));
+            seen.later = await show(id);
+            child.kill('SIGUSR2');
+          })().catch(reject);
+        }
+      };
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', onData);
+      // A run that hangs is stopped, so its output says why instead of a bare test timeout.
+      const limit = setTimeout(() => {
+        output += '\n[test: the run did not end within 120 s; killed]';
+        child.kill('SIGKILL');
+      }, 120_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(limit);
+        resolve({ code, output });
+      });
+    });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/resumed — the stations unhold/);
+    expect(seen.paused, run.output).toMatchObject({ status: 'paused' });
+    expect((seen.later!.cards as { blanksConsumed: number; good: number }).blanksConsumed).toBe((seen.settled!.cards as { blanksConsumed: number }).blanksConsumed);
+    expect((seen.later!.cards as { good: number }).good).toBe((seen.settled!.cards as { good: number }).good);
+    // Still records to make while paused: nothing moved because the line was held, not because it was done.
+    expect((seen.later!.records as { pending: number }).pending).toBeGreaterThan(0);
+    expect(seen.later).toMatchObject({ status: 'paused' });
+    const batchId = /batch (\S+) on line cli-line: completed/.exec(run.output)?.[1];
+    // The line has no failures configured: a pause costs no card (a held station still takes the job
+    // of the card at its infeed; a feed job that met the Hold is sent again, for the same blank).
+    expect(await show(batchId!), run.output).toMatchObject({ status: 'reconciled', records: { total: 16, produced: 16, pending: 0 }, cards: { blanksConsumed: 16, spoiled: 0, inLine: 0 } });
+  }, 180_000);
+
   it('records blank stock, and says so when the simulator is not running', async () => {
     const loaded = await cardline(['stock', 'load', '--line', lineFile, '--count', '25', '--lot', 'L-42'], { env });
     expect(loaded.code, loaded.stderr).toBe(0);

@@ -291,6 +291,22 @@ describe('the card handshake', () => {
     expect(s.store.get('ResultCardSerial')).toBe('C00000002');
   });
 
+  it('takes the job of the card at its infeed while held, and starts its work only after Unhold', async () => {
+    const s = stubUnit();
+    await toExecute(s);
+    expect(s.store.command('Hold').accepted).toBe(true);
+    await until(() => stateOf(s) === PACKML_STATES.Held, 'Held');
+    s.plc.reserve('C00000001');
+    s.plc.arrive(new Card('C00000001', 1, 'lot', 'laser'));
+    sendJob(s.store, 1, laserJob);
+    await until(() => s.store.get('JobAck') === 1, 'JobAck while held');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.plc.status().positions).toStrictEqual({ infeed: 'C00000001', work: null, outfeed: null });
+    expect(s.store.command('Unhold').accepted).toBe(true);
+    await until(() => s.store.get('Done'), 'Done after Unhold');
+    expect(s.store.get('ResultJobId')).toBe(1);
+  });
+
   it('a finished card waits in the work position while the outfeed is taken, and the staged card waits for it', async () => {
     const s = stubUnit();
     s.cycleMs = 20_000;

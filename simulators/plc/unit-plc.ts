@@ -24,6 +24,7 @@ import type { StationKind } from '../../src/config/line-config.ts';
 import { decodeJob, encodeResult, type Job } from '../../src/plc/job-data.ts';
 import {
   COMMAND_TRANSITIONS,
+  JOB_TAKING_STATES,
   PACKML_STATES,
   STATE_COMPLETE,
   STOP_REASONS,
@@ -444,7 +445,7 @@ export class UnitPlc {
   }
 
   private tryTakeJob(infeed: Infeed): void {
-    if (this.state !== PACKML_STATES.Execute) return;
+    if (this.kind === 'feeder' ? this.state !== PACKML_STATES.Execute : !JOB_TAKING_STATES.includes(this.state)) return;
     const t = this.store.tags;
     const jobId = t.JobId;
     if (!t.JobReady || jobId === 0 || jobId === this.lastAckedJobId || jobId === this.staleJobId) return;

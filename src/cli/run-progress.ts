@@ -34,8 +34,9 @@ export function progressLine(p: Progress, now: number, width = 24): string {
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `${code} ${n}`)
     .join(', ');
+  const paused = p.line === JSON.stringify('paused') ? 'PAUSED (r or SIGUSR2 resumes) · ' : '';
   return (
-    `${bar} ${done}/${p.total} · good ${p.good} · failed ${p.failed} · in line ${p.inLine}` +
+    `${paused}${bar} ${done}/${p.total} · good ${p.good} · failed ${p.failed} · in line ${p.inLine}` +
     ` · rejects ${p.spoiled}${rejects ? ` (${rejects})` : ''} · ${Math.round(cardsPerHour)} cards/h · ETA ${done > 0 ? formatDuration(etaMs) : '--:--'}`
   );
 }

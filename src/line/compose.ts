@@ -49,7 +49,7 @@ export interface LineRunOptions {
   readonly log?: (message: string) => void;
   readonly warn?: (message: string) => void;
   /** Called once the run is going, with a way to stop it (operator abort). */
-  readonly onStarted?: (control: { abort(records: 'requeue' | 'cancel'): void; pause(): void; resume(): void }) => void;
+  readonly onStarted?: (control: { abort(records: 'requeue' | 'cancel'): void; pause(): boolean; resume(): boolean }) => void;
 }
 
 export interface LineRunResult extends RunOutcome {

@@ -12,7 +12,7 @@ import { lineMachine, LINE_MACHINE_VERSION } from '../../machines/line.machine.t
 import { stationMachine } from '../../machines/station.machine.ts';
 import { stationUnits, type LineConfig, type StationKind } from '../config/line-config.ts';
 import { decodeResult, encodeJob } from '../plc/job-data.ts';
-import { PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
+import { JOB_TAKING_STATES, PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
 import type { StationEvent, StationLink } from '../plc/station-link.ts';
 import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store.ts';
 import type { JobPreparer, PreparedRecord, QaJudge } from './ports.ts';
@@ -186,14 +186,29 @@ export class LineController {
     return { batchId, status, progress: this.progress(), failedRecords: this.failedRecords() };
   }
 
-  pause(): void {
+  /**
+   * The operator's pause: no more blanks are fed and every station is held (PackML Hold; a cycle
+   * under way ends, no new one starts); the batch is paused. False when the line is not running.
+   */
+  pause(): boolean {
+    if (!this.line.getSnapshot().matches('running')) return false;
     this.line.send({ type: 'line.pause' });
     for (const s of this.stations.values()) s.send({ type: 'line.pause' });
+    this.setBatch('paused').catch((error: unknown) => this.fail(error));
+    this.report();
+    return true;
   }
 
-  resume(): void {
+  /** The operator's resume after a pause: every station unheld, feeding again. False when not paused. */
+  resume(): boolean {
+    if (!this.line.getSnapshot().matches('paused')) return false;
     this.line.send({ type: 'line.resume' });
     for (const s of this.stations.values()) s.send({ type: 'line.produce' });
+    this.setBatch('resumed').catch((error: unknown) => this.fail(error));
+    this.report();
+    this.checkReady();
+    this.checkEnd();
+    return true;
   }
 
   /** Abort: no more feeding; the cards in the line go to the reject bin; their records are re-queued or cancelled. */
@@ -293,6 +308,10 @@ export class LineController {
         station.send({ type: 'plc.state', state: event.status.state, stopReason: event.status.stopReason });
         this.stationEvent(unitId, 'state', { state: event.status.state, stopReason: event.status.stopReason });
         this.checkSuspension(unitId, event.status.state, event.status.stopReason);
+        // A card that waited at a stopped or aborted station's infeed gets its job now.
+        if (JOB_TAKING_STATES.includes(event.status.state) && link.cardPresent !== undefined && this.units.get(unitId) !== 'feeder') {
+          this.onCardPresent(unitId, link, link.cardPresent);
+        }
         break;
       case 'plc.card.present':
         this.onCardPresent(unitId, link, event.cardSerial);
@@ -344,8 +363,18 @@ export class LineController {
       this.feed(link);
       return;
     }
-    this.answer(unitId, kind, link, serial).catch((error: unknown) => this.fail(error));
+    // A job sent to a station that takes none (stopped, aborted, starting) would time out and cost
+    // the card: it waits at the infeed, and the station's next job-taking state answers it.
+    if (link.status === undefined || !JOB_TAKING_STATES.includes(link.status.state)) return;
+    if (this.answering.has(serial)) return;
+    this.answering.add(serial);
+    this.answer(unitId, kind, link, serial)
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => this.answering.delete(serial));
   }
+
+  /** Cards whose job is being prepared or sent (a card is answered once at a time). */
+  private readonly answering = new Set<string>();
 
   private async answer(unitId: string, kind: StationKind, link: StationLink, serial: string): Promise<void> {
     const track = await this.trackOf(serial);
@@ -380,9 +409,11 @@ export class LineController {
     if (serial === undefined || this.feeding) return;
     if (!this.line.getSnapshot().matches({ running: 'producing' })) return;
     if (this.inLine() >= (this.options.wip ?? defaultWip(this.units.size))) return;
+    const feeder = link ?? this.links.get(this.feederUnit!)!;
+    // Held (a jam) or stopped, the feeder takes no job; its plc.state Execute feeds again.
+    if (feeder.status?.state !== PACKML_STATES.Execute) return;
     const seq = this.queue.take();
     if (seq === undefined) return;
-    const feeder = link ?? this.links.get(this.feederUnit!)!;
     this.feeding = true;
     this.feederCard = undefined;
     this.prestage();
@@ -399,8 +430,10 @@ export class LineController {
         this.cardEvent(seq, { type: 'card.feeding', cardSerial: serial }, ops);
         this.deferred.set(serial, ops);
       } catch (error) {
-        // The blank was not fed: the record keeps its place at the front.
+        // The blank was not fed: the record keeps its place at the front, and a blank still
+        // presented is fed again when the line may (it is not presented anew).
         this.queue.remake(seq);
+        if (feeder.cardPresent === serial) this.feederCard ??= serial;
         this.options.log?.(`feeder: feed job for ${serial} not sent: ${(error as Error).message}`);
       } finally {
         this.feeding = false;
@@ -731,10 +764,11 @@ export class LineController {
       .catch((error: unknown) => this.options.log?.(`snapshot: ${(error as Error).message}`));
   }
 
-  private async setBatch(status: 'running' | 'completed' | 'aborted' | 'reconciled'): Promise<void> {
-    const event = { running: 'batch.start', completed: 'batch.completed', aborted: 'batch.abort', reconciled: undefined }[status];
+  /** The batch machine's step and the batch's stored status (audited). `resumed` is back to running after a pause. */
+  private async setBatch(status: 'running' | 'paused' | 'resumed' | 'completed' | 'aborted' | 'reconciled'): Promise<void> {
+    const event = { running: 'batch.start', paused: 'batch.pause', resumed: 'batch.resume', completed: 'batch.completed', aborted: 'batch.abort', reconciled: undefined }[status];
     if (event) this.batch?.send({ type: event } as never);
-    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status, actor: this.options.actor });
+    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status: status === 'resumed' ? 'running' : status, actor: this.options.actor });
   }
 
   private advanceBatchTo(status: BatchStatus): void {

@@ -110,6 +110,21 @@ export function isActingState(state: PackMLState): boolean {
 }
 
 /** Why a station stopped producing (Admin.StopReason). */
+/**
+ * States in which a station takes the job of the card at its infeed (the card's work starts only in
+ * Execute): a station held by the operator or a jam, or suspended, keeps its next card and job ready,
+ * so a pause costs no card. The feeder takes a job (it picks the blank) only in Execute.
+ */
+export const JOB_TAKING_STATES: readonly PackMLState[] = [
+  PACKML_STATES.Execute,
+  PACKML_STATES.Holding,
+  PACKML_STATES.Held,
+  PACKML_STATES.Unholding,
+  PACKML_STATES.Suspending,
+  PACKML_STATES.Suspended,
+  PACKML_STATES.Unsuspending,
+];
+
 export const STOP_REASONS = {
   None: 0,
   CardJam: 1,

@@ -69,7 +69,7 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
   const go = async (ctx: AppContext): Promise<number> => {
     const view = new ProgressView();
     let interrupted = 0;
-    let control: { abort(records: 'requeue' | 'cancel'): void } | undefined;
+    let control: { abort(records: 'requeue' | 'cancel'): void; pause(): boolean; resume(): boolean } | undefined;
     const onSignal = (): void => {
       interrupted += 1;
       if (interrupted === 1 && control) {
@@ -81,8 +81,30 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
         process.exit(130);
       }
     };
+    // The operator's pause and resume: p / r on a terminal, SIGUSR1 / SIGUSR2 from an HMI or a script.
+    const onPause = (): void => {
+      if (!control) return;
+      writeError(control.pause() ? '\ncardline: paused — no blanks are fed and every station holds (cycles under way end); r or SIGUSR2 resumes' : '\ncardline: not paused: the line is not running');
+    };
+    const onResume = (): void => {
+      if (!control) return;
+      writeError(control.resume() ? '\ncardline: resumed — the stations unhold, feeding goes on' : '\ncardline: not resumed: the line is not paused');
+    };
+    const keys = process.stdin.isTTY ? process.stdin : undefined;
+    const onKey = (key: Buffer): void => {
+      const k = key.toString('utf8');
+      if (k === '\u0003') onSignal(); // Ctrl-C: raw mode delivers it as a key
+      else if (k === 'p' || k === 'P') onPause();
+      else if (k === 'r' || k === 'R') onResume();
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGUSR1', onPause);
+    process.on('SIGUSR2', onResume);
+    if (keys) {
+      keys.setRawMode(true);
+      keys.on('data', onKey);
+    }
     view.start();
     let result: LineRunResult;
     // Loaded here, not at the top: the line brings node-opcua, which other commands do not need.
@@ -113,6 +135,13 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
       view.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGUSR1', onPause);
+      process.off('SIGUSR2', onResume);
+      if (keys) {
+        keys.off('data', onKey);
+        keys.setRawMode(false);
+        keys.pause();
+      }
     }
     const report = await writeBatchReport(ctx, result, { proof: options.proof ?? false });
     const batch = await ctx.batches.getBatch(result.batchId);
@@ -137,7 +166,7 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .option('--on-abort <choice>', 'what Ctrl-C (abort) does with the records of the cards in the line: requeue (default) or cancel')
     .addHelpText(
       'after',
-      '\nExit status: 0 when the batch ran to its end (records that failed after the maximum attempts are reported, not an error); 1 when the run could not finish (aborted, a station unreachable, no PKI); 2 for bad input.\nCARDLINE_CRASH_AT=<point> (crash tests) kills the process at after-persist-before-ack, after-done-before-persist, during-snapshot or during-signing.',
+      '\nWhile it runs: p pauses (every station holds; SIGUSR1 does the same), r resumes (SIGUSR2), Ctrl-C aborts.\nExit status: 0 when the batch ran to its end (records that failed after the maximum attempts are reported, not an error); 1 when the run could not finish (aborted, a station unreachable, no PKI); 2 for bad input.\nCARDLINE_CRASH_AT=<point> (crash tests) kills the process at after-persist-before-ack, after-done-before-persist, during-snapshot or during-signing.',
     )
     .action((batch: string, options: RunCommandOptions) => run(() => runCommand(batch, options)));
 }
