@@ -26,7 +26,7 @@ beforeAll(async () => {
     lineFile,
     stringify({
       id: 'cli-line',
-      simulation: { timeScale: 20, seed: 5, initialBlanks: 40, serialPrefix: 'C', heartbeatMs: 200, opcua: { host: '127.0.0.1', port: await freePort() }, controlPort: await freePort() },
+      simulation: { timeScale: 20, seed: 5, initialBlanks: 80, serialPrefix: 'C', heartbeatMs: 200, opcua: { host: '127.0.0.1', port: await freePort() }, controlPort: await freePort() },
       opcuaSecurity: { mode: 'None', policy: 'None', allowAnonymous: true },
       stations: kinds.map((kind) => ({ id: kind, kind, transport: 'opcua', ...(kind === 'encoder' ? { heads: 2 } : {}), cycle: { meanMs: kind === 'encoder' ? 600 : 200, sdMs: 10 } })),
     }),

@@ -206,7 +206,11 @@ export class LineController {
     for (const s of this.stations.values()) s.send({ type: 'line.produce' });
     this.setBatch('resumed').catch((error: unknown) => this.fail(error));
     this.report();
-    this.checkReady();
+    // A feeder that ran out of blanks (or a stacker that filled) while the line was paused: the
+    // line learns it now, as it would have while running.
+    for (const [unitId, link] of this.links) {
+      if (link.status) this.checkSuspension(unitId, link.status.state, link.status.stopReason);
+    }
     this.checkEnd();
     return true;
   }
