@@ -54,6 +54,8 @@ function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}, killAtGood?: numb
     // A run that hangs is stopped, so its output says why instead of a bare test timeout.
     const limit = setTimeout(() => {
       output += '\n[test: the run did not end within 120 s; killed]';
+      // Shown at once (a later scenario may hang the same way before the failures are printed).
+      console.error(`cardline ${args.join(' ')}:\n${output}`);
       child.kill('SIGKILL');
     }, 120_000);
     child.on('error', reject);
