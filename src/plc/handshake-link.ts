@@ -147,14 +147,16 @@ export class HandshakeLink implements StationLink {
     inFlight.timer = setTimeout(() => {
       if (inFlight.phase === 'sent') this.failJob(inFlight, 'timeout', new HandshakeTimeoutError(this.stationId, 'job-ack', this.timeouts.jobAckMs));
     }, this.timeouts.jobAckMs);
-    try {
+    // The writes are not awaited here: whatever the transport does, the caller learns the job's fate
+    // within jobAckMs (taken, or failed by the timer above).
+    void (async () => {
       // A station takes a job on JobReady's rising edge (the Modbus job folder is read then).
       if (this.jobReadyHigh) await this.writeJobReady(false);
       await this.transport.writeJob(job.jobId, job.data);
       await this.writeJobReady(true);
-    } catch (error) {
+    })().catch((error: unknown) => {
       if (this.jobs.includes(inFlight)) this.failJob(inFlight, 'lost', this.asLinkError(error, 'writing the job'));
-    }
+    });
     return accepted;
   }
 

@@ -370,7 +370,9 @@ class OpcuaTransport implements TagTransport {
   private async request<T>(link: Link, where: string, call: (session: ClientSession) => Promise<T>): Promise<T> {
     const session = link.session!;
     try {
-      const result = await call(session);
+      // node-opcua times requests out itself; this bound is for a request caught in a session
+      // being torn down, whose callback may never come — a caller must never wait for ever.
+      const result = await withTimeout(call(session), 2 * this.requestTimeoutMs, 'the request');
       link.heard();
       return result;
     } catch (err) {
