@@ -39,15 +39,19 @@ class ScriptedPlc {
     this.store.setPlc({ CardSerial: serial, CardPresent: true });
   }
 
+  /** The card of each job taken, for the result's ResultCardSerial. */
+  readonly cardOf = new Map<number, string>();
+
   take(): void {
     const jobId = this.store.get('JobId');
     this.lastAck = jobId;
+    this.cardOf.set(jobId, this.store.get('CardSerial'));
     this.store.setPlc({ JobAck: jobId, CardPresent: false });
     if (this.finishAutomatically) setImmediate(() => this.finish(RESULT_CODES.Good));
   }
 
   finish(result: number, data = Buffer.from(`result of ${this.lastAck}`), jobId = this.lastAck): void {
-    this.store.setPlc({ ResultData: data, ResultDataSize: data.length, ResultDataCrc32: dataCrc32(data), ResultJobId: jobId, Result: result, Done: true });
+    this.store.setPlc({ ResultData: data, ResultDataSize: data.length, ResultDataCrc32: dataCrc32(data), ResultCardSerial: this.cardOf.get(jobId) ?? '', ResultJobId: jobId, Result: result, Done: true });
   }
 
   stop(): void {
@@ -177,19 +181,25 @@ describe('HandshakeLink', () => {
     expect(await next('plc.job.failed')).toMatchObject({ jobId: 6, code: 'timeout' });
   });
 
-  it('acknowledges a result that comes after its job timed out, and lowers DoneAck again', async () => {
+  it('reports a result that comes after its job timed out, once, so the card is accounted for', async () => {
     const { plc, link, store, events, next } = setup();
     await link.connect();
     plc.finishAutomatically = false;
     plc.present('VNA00000013');
     await next('plc.card.present');
     await link.sendJob({ jobId: 13, cardSerial: 'VNA00000013', data: Buffer.from('x') });
-    await next('plc.job.failed');
+    expect(await next('plc.job.failed')).toMatchObject({ jobId: 13, code: 'timeout' });
     plc.finish(RESULT_CODES.Good);
+    // Not acknowledged unseen: the controller must learn where the card went.
+    expect(await next('plc.job.done')).toMatchObject({ jobId: 13, cardSerial: 'VNA00000013', result: RESULT_CODES.Good });
+    await link.acknowledgeDone(13);
     await new Promise((r) => setTimeout(r, 50));
     // The card may leave (Done cleared), and the next Done can rise (DoneAck back to 0).
     expect(store.tags).toMatchObject({ Done: false, DoneAck: false });
-    expect(events.filter((e) => e.type === 'plc.job.done')).toStrictEqual([]);
+    // Shown again after a reconnection, it is acknowledged, not reported a second time.
+    store.setPlc({ Done: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events.filter((e) => e.type === 'plc.job.done')).toHaveLength(1);
   });
 
   it('refuses a job for a card that is not present, and a second job while the first waits for its JobAck', async () => {

@@ -52,6 +52,8 @@ export class HandshakeLink implements StationLink {
   /** The last JobAck seen from the PLC: after a reconnection, a different one means it forgot its jobs. */
   private lastJobAck = 0;
   private finished: number[] = [];
+  /** Jobs that ended in plc.job.failed: a result the PLC reports for one later is still reported. */
+  private failed: number[] = [];
   private presentedSerial: string | undefined;
   private hostHeartbeat = 0;
   /** JobReady as we last wrote it: a 1 left behind (its clearing write was lost) is cleared before the next job. */
@@ -338,9 +340,15 @@ export class HandshakeLink implements StationLink {
       return;
     }
     if (job) return; // already reported, waiting for the host's acknowledgement
-    if (this.finished.includes(resultJobId)) {
-      // A result of a job that already ended here (acknowledged before a reconnection, or failed by
-      // timeout before the PLC finished): acknowledge it, so the card can leave the station.
+    const failedAt = this.failed.indexOf(resultJobId);
+    if (failedAt >= 0) {
+      // A job we gave up on (no JobAck in time, or not held after a reconnection) that the PLC took
+      // after all: its card's fate must still reach the controller, so it is reported once, like a
+      // result of a job this link did not send (below), never acknowledged unseen.
+      this.failed.splice(failedAt, 1);
+    } else if (this.finished.includes(resultJobId)) {
+      // A result already reported and acknowledged (the PLC shows it again after a reconnection):
+      // acknowledge it again, so the card can leave the station.
       await this.writeDoneAck(true);
       return;
     }
@@ -418,6 +426,8 @@ export class HandshakeLink implements StationLink {
 
   private failJob(job: InFlight, code: JobFailureCode, error: StationLinkError): void {
     if (!this.jobs.includes(job)) return;
+    this.failed.push(job.jobId);
+    if (this.failed.length > REMEMBERED_JOBS) this.failed.shift();
     this.emit({ type: 'plc.job.failed', stationId: this.stationId, jobId: job.jobId, cardSerial: job.cardSerial, code, reason: error.message });
     if (job.phase === 'sent') this.writeJobReady(false).catch(() => undefined);
     this.endJob(job, error);
