@@ -84,7 +84,14 @@ function setup(timeouts = fast) {
     plc.stop();
     await link.close();
   });
-  return { store, plc, transport, link, events, next };
+  /** The PLC presents a card; once the link has announced it, the host sends its job (resolves on JobAck). */
+  const presentAndSend = async (serial: string, jobId: number, data: Buffer = Buffer.from('x')): Promise<void> => {
+    const seen = events.length;
+    plc.present(serial);
+    await next('plc.card.present', seen);
+    await link.sendJob({ jobId, cardSerial: serial, data });
+  };
+  return { store, plc, transport, link, events, next, presentAndSend };
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -172,22 +179,18 @@ describe('HandshakeLink', () => {
   });
 
   it('fails a job whose result does not come in time', async () => {
-    const { plc, link, next } = setup();
+    const { plc, link, next, presentAndSend } = setup();
     await link.connect();
     plc.finishAutomatically = false;
-    plc.present('VNA00000003');
-    await next('plc.card.present');
-    await link.sendJob({ jobId: 6, cardSerial: 'VNA00000003', data: Buffer.from('x') });
+    await presentAndSend('VNA00000003', 6);
     expect(await next('plc.job.failed')).toMatchObject({ jobId: 6, code: 'timeout' });
   });
 
   it('reports a result that comes after its job timed out, once, so the card is accounted for', async () => {
-    const { plc, link, store, events, next } = setup();
+    const { plc, link, store, events, next, presentAndSend } = setup();
     await link.connect();
     plc.finishAutomatically = false;
-    plc.present('VNA00000013');
-    await next('plc.card.present');
-    await link.sendJob({ jobId: 13, cardSerial: 'VNA00000013', data: Buffer.from('x') });
+    await presentAndSend('VNA00000013', 13);
     expect(await next('plc.job.failed')).toMatchObject({ jobId: 13, code: 'timeout' });
     plc.finish(RESULT_CODES.Good);
     // Not acknowledged unseen: the controller must learn where the card went.
@@ -219,12 +222,10 @@ describe('HandshakeLink', () => {
   });
 
   it('stages the next card: its job is taken while a card is in work, and each result is matched to its job', async () => {
-    const { plc, link, events, next } = setup();
+    const { plc, link, events, next, presentAndSend } = setup();
     await link.connect();
     plc.finishAutomatically = false;
-    plc.present('VNA00000011');
-    await next('plc.card.present');
-    await link.sendJob({ jobId: 21, cardSerial: 'VNA00000011', data: Buffer.from('a') });
+    await presentAndSend('VNA00000011', 21, Buffer.from('a'));
     const seen = events.length;
     plc.present('VNA00000012');
     expect(await next('plc.card.present', seen)).toMatchObject({ cardSerial: 'VNA00000012' });
@@ -242,12 +243,10 @@ describe('HandshakeLink', () => {
   });
 
   it('reports a result for a card without a job (NoJobInTime) with the serial the PLC names, while another job is in work', async () => {
-    const { plc, link, events, next } = setup();
+    const { plc, link, events, next, presentAndSend } = setup();
     await link.connect();
     plc.finishAutomatically = false;
-    plc.present('VNA00000013');
-    await next('plc.card.present');
-    await link.sendJob({ jobId: 23, cardSerial: 'VNA00000013', data: Buffer.from('a') });
+    await presentAndSend('VNA00000013', 23, Buffer.from('a'));
     plc.store.setPlc({ ResultData: Buffer.alloc(0), ResultDataSize: 0, ResultDataCrc32: 0, ResultCardSerial: 'VNA00000014', ResultJobId: 0, Result: RESULT_CODES.NoJobInTime, Done: true });
     expect(await next('plc.job.done')).toMatchObject({ jobId: 0, cardSerial: 'VNA00000014', result: RESULT_CODES.NoJobInTime });
     await link.acknowledgeDone(0);
@@ -257,12 +256,10 @@ describe('HandshakeLink', () => {
   });
 
   it('delivers a result that completed while the link was down, once', async () => {
-    const { plc, link, transport, events, next } = setup();
+    const { plc, link, transport, events, next, presentAndSend } = setup();
     await link.connect();
     plc.finishAutomatically = false;
-    plc.present('VNA00000006');
-    await next('plc.card.present');
-    await link.sendJob({ jobId: 9, cardSerial: 'VNA00000006', data: Buffer.from('x') });
+    await presentAndSend('VNA00000006', 9);
     transport.disconnect();
     expect(await next('plc.link.down')).toMatchObject({ reason: 'connection dropped' });
     plc.finish(RESULT_CODES.Good);
@@ -280,12 +277,10 @@ describe('HandshakeLink', () => {
   });
 
   it('fails a job the PLC lost in a restart, with a reason', async () => {
-    const { plc, link, transport, next } = setup();
+    const { plc, link, transport, next, presentAndSend } = setup();
     await link.connect();
     plc.finishAutomatically = false;
-    plc.present('VNA00000007');
-    await next('plc.card.present');
-    await link.sendJob({ jobId: 10, cardSerial: 'VNA00000007', data: Buffer.from('x') });
+    await presentAndSend('VNA00000007', 10);
     transport.disconnect();
     plc.store.setPlc({ StateCurrent: PACKML_STATES.Stopped, JobAck: 0, Done: false, ResultJobId: 0 });
     transport.reconnect();
@@ -293,15 +288,10 @@ describe('HandshakeLink', () => {
   });
 
   it('fails every job inside when the PLC restarted (its JobAck is not the last one seen); keeps them after a plain reconnection', async () => {
-    const { plc, link, transport, events, next } = setup();
+    const { plc, link, transport, events, presentAndSend } = setup();
     await link.connect();
     plc.finishAutomatically = false;
-    for (const [jobId, serial] of [[31, 'VNA00000031'], [32, 'VNA00000032']] as const) {
-      const seen = events.length;
-      plc.present(serial);
-      await next('plc.card.present', seen);
-      await link.sendJob({ jobId, cardSerial: serial, data: Buffer.from('x') });
-    }
+    for (const [jobId, serial] of [[31, 'VNA00000031'], [32, 'VNA00000032']] as const) await presentAndSend(serial, jobId);
     transport.disconnect();
     transport.reconnect();
     await new Promise((r) => setTimeout(r, 50));
