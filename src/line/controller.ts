@@ -312,10 +312,9 @@ export class LineController {
         station.send({ type: 'plc.state', state: event.status.state, stopReason: event.status.stopReason });
         this.stationEvent(unitId, 'state', { state: event.status.state, stopReason: event.status.stopReason });
         this.checkSuspension(unitId, event.status.state, event.status.stopReason);
-        // A card that waited at a stopped or aborted station's infeed gets its job now.
-        if (JOB_TAKING_STATES.includes(event.status.state) && link.cardPresent !== undefined && this.units.get(unitId) !== 'feeder') {
-          this.onCardPresent(unitId, link, link.cardPresent);
-        }
+        // A card that waited at a stopped or aborted station's infeed gets its job once the station
+        // takes jobs again (onCardPresent checks the state; the feeder feeds through checkReady).
+        if (link.cardPresent !== undefined && this.units.get(unitId) !== 'feeder') this.onCardPresent(unitId, link, link.cardPresent);
         break;
       case 'plc.card.present':
         this.onCardPresent(unitId, link, event.cardSerial);
