@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,20 @@ describe.each(BACKENDS)('database on $name', (backend) => {
       expect(await pragma('synchronous')).toBe(1); // NORMAL
       expect(await pragma('foreign_keys')).toBe(1);
       expect(await pragma('busy_timeout')).toBeGreaterThan(0);
+    });
+
+    it('checkpoints the WAL in the background: committed pages reach the database file without a writer checkpointing', async () => {
+      const file = path.join(fx.dataDir, 'cardline.sqlite');
+      await fx.db.raw('create table checkpoint_probe (n integer primary key, data blob not null)');
+      await fx.db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+      const before = (await stat(file)).size;
+      // 100 commits of 16 KiB each: 200-odd WAL frames, far below the writer's own checkpoint at 1,000.
+      for (let n = 1; n <= 100; n++) await fx.db('checkpoint_probe').insert({ n, data: Buffer.alloc(16_384, n) });
+      // The checkpointer runs every 50 ms; the rows reach the database file (not only the WAL).
+      const deadline = Date.now() + 5_000;
+      while ((await stat(file)).size < before + 100 * 16_384 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect((await stat(file)).size).toBeGreaterThanOrEqual(before + 100 * 16_384);
+      await fx.db.raw('drop table checkpoint_probe');
     });
   }
 

@@ -2,6 +2,7 @@
 // embedded default for one line; PostgreSQL (CARDLINE_DB_URL) is for sites where several lines share
 // one database. Repositories receive the returned Knex and may assume the latest schema.
 import knex, { type Knex } from 'knex';
+import sqlite3 from 'sqlite3';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDataDir } from './data-dir.ts';
@@ -17,6 +18,8 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** PostgreSQL URL (`postgres://user@host:5432/db`); SQLite in `dataDir` when absent. */
   url?: string | undefined;
+  /** The migrations to run (default: all): tests open a database as an earlier release left it. */
+  migrations?: readonly StoreMigration[];
 }
 
 /** Opens SQLite `<dataDir>/cardline.sqlite`, or PostgreSQL when `url` is given, and runs migrations. */
@@ -41,11 +44,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Knex> 
       useNullAsDefault: true,
       // One connection: SQLite has a single writer anyway, and a second in-process connection would
       // only turn waiting into SQLITE_BUSY errors.
-      pool: { min: 1, max: 1, afterCreate: configureSqliteConnection },
+      pool: { min: 1, max: 1, afterCreate: sqliteConnectionSetup(filename) },
     });
   }
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, options.migrations);
   } catch (err) {
     await db.destroy();
     throw new Error(
@@ -77,8 +80,8 @@ export async function databaseFromEnv(dataDir: string, env: NodeJS.ProcessEnv = 
  * Runs pending migrations. Migrations come from the static list in migrations/index.ts through a
  * migrationSource, so knex never scans a directory.
  */
-export async function migrateToLatest(db: Knex): Promise<void> {
-  const config: Knex.MigratorConfig = { migrationSource: new StaticMigrationSource(MIGRATIONS) };
+export async function migrateToLatest(db: Knex, migrations: readonly StoreMigration[] = MIGRATIONS): Promise<void> {
+  const config: Knex.MigratorConfig = { migrationSource: new StaticMigrationSource(migrations) };
   // Several line controllers may start together against one PostgreSQL. knex serializes the
   // migrations themselves with its lock row, but the very first creation of knex_migrations can
   // still collide; the loser simply tries again and then finds the schema up to date.
@@ -112,11 +115,15 @@ class StaticMigrationSource implements Knex.MigrationSource<StoreMigration> {
 
 interface SqliteConnection {
   exec(sql: string, callback: (err: Error | null) => void): void;
+  close(callback?: (err: Error | null) => void): void;
 }
 
 // 32 MiB of page cache instead of SQLite's 2 MiB: the PID indexes take random inserts, and once they
 // outgrow the cache every insert reads pages back (a 200,000-record import ran 10% faster).
 const SQLITE_CACHE_KIB = 32 * 1024;
+
+/** How often the WAL is checkpointed from a connection of its own (see WalCheckpointer). */
+const CHECKPOINT_PERIOD_MS = 50;
 
 // Per connection, because PRAGMAs other than journal_mode and page_size do not persist in the file.
 // page_size only takes effect on a new, empty database (afterwards it is a no-op): 16 KiB pages hold
@@ -124,16 +131,70 @@ const SQLITE_CACHE_KIB = 32 * 1024;
 // made bulk import about 20% faster in measurements. WAL lets readers (dashboard) run while the line
 // writes; synchronous=NORMAL is durable across process crashes in WAL mode and only risks the last
 // commits on power loss, which the line's resume logic treats like a crash; foreign keys are off by
-// default in SQLite.
-function configureSqliteConnection(
-  connection: SqliteConnection,
-  done: (err: Error | null, connection: SqliteConnection) => void,
-): void {
-  connection.exec(
-    'PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; ' +
-      `PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}; PRAGMA cache_size = -${SQLITE_CACHE_KIB};`,
-    (err) => done(err, connection),
-  );
+// default in SQLite. Each pooled connection gets a WalCheckpointer, closed with it.
+function sqliteConnectionSetup(filename: string) {
+  return (connection: SqliteConnection, done: (err: Error | null, connection: SqliteConnection) => void): void => {
+    connection.exec(
+      'PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; ' +
+        `PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}; PRAGMA cache_size = -${SQLITE_CACHE_KIB};`,
+      (err) => {
+        if (err) return done(err, connection);
+        const checkpointer = new WalCheckpointer(filename, CHECKPOINT_PERIOD_MS);
+        const close = connection.close.bind(connection);
+        connection.close = (callback) => {
+          void checkpointer.close().finally(() => close(callback));
+        };
+        done(null, connection);
+      },
+    );
+  };
+}
+
+/**
+ * Checkpoints a WAL database every `periodMs` from a connection of its own. Left to itself, SQLite
+ * checkpoints inside the commit that takes the WAL past 1,000 pages: that commit copies them into
+ * the database and waits for two fsyncs, 20–30 ms here, and a production line that waits for every
+ * commit stands still meanwhile (the 99th percentile of the line's commits in the controller
+ * benchmark). A PASSIVE checkpoint takes no lock a writer needs, so it runs beside the writes; the
+ * writer's own checkpoint then finds little left to copy or sync, and it still restarts the WAL,
+ * which keeps the file bounded. A checkpoint that fails leaves the work to the writer's.
+ */
+export class WalCheckpointer {
+  private readonly db: sqlite3.Database;
+  private readonly timer: NodeJS.Timeout;
+  private running: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(filename: string, periodMs: number) {
+    this.db = new sqlite3.Database(filename, sqlite3.OPEN_READWRITE);
+    // A failed open shows as failed checkpoints, which are harmless: nothing to report here.
+    this.db.on('error', () => undefined);
+    this.timer = setInterval(() => void this.checkpoint(), periodMs);
+    this.timer.unref();
+  }
+
+  /** Checkpoints now, unless a checkpoint is still running. */
+  checkpoint(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    this.running ??= new Promise<void>((resolve) => {
+      this.db.get('PRAGMA wal_checkpoint(PASSIVE)', () => {
+        this.running = undefined;
+        resolve();
+      });
+    });
+    return this.running;
+  }
+
+  /** Stops checkpointing and closes its connection, after a checkpoint under way. */
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    const running = this.running;
+    this.closing ??= (async () => {
+      await running;
+      await new Promise<void>((resolve) => this.db.close(() => resolve()));
+    })();
+    return this.closing;
+  }
 }
 
 /** The URL without its password, for error messages and logs. */
