@@ -12,10 +12,12 @@
  * persistence and no links, in the same process.
  *
  * BENCH_CONTROLLER_RECORDS sets the timed batch's size (default 3,000); BENCH_TRACE=1 logs every
- * station event. The SQL statements and transactions a card costs are printed alongside: with
+ * station event; BENCH_PROFILE=FILE writes a V8 CPU profile of the timed batch (open it in Chrome's
+ * DevTools). The SQL statements and transactions a card costs are printed alongside: with
  * cycle times at 0 the line moves in lock-step with the group commits, so they set the rate.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createActor } from 'xstate';
@@ -60,6 +62,23 @@ class PreparedJobs implements JobPreparer {
     const job = this.jobs.get(`${batchId}:${seq}`);
     return job ? Promise.resolve(job) : Promise.reject(new Error(`record ${seq} of batch ${batchId} was not prepared before the run`));
   }
+}
+
+/** Starts the V8 profiler (BENCH_PROFILE=FILE); the function returned stops it and writes FILE. */
+async function startProfile(): Promise<(file: string) => Promise<string>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return async (file) => {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    session.disconnect();
+    await writeFile(file, JSON.stringify(profile));
+    return file;
+  };
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-bench-ctl-'));
@@ -124,9 +143,14 @@ try {
     const t = q.__knexTxId ? transactions.get(q.__knexTxId) : undefined;
     if (t) t.end = performance.now();
   });
+  const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
   const timed = await runBatch(timedBatch);
+  if (profile) info(`CPU profile of the timed batch: ${await profile(process.env.BENCH_PROFILE!)}`);
   const inTransactionMs = [...transactions.values()].reduce((sum, t) => sum + t.end - t.start, 0);
   info(`timed batch: ${(queries / RECORDS).toFixed(1)} SQL statements and ${(transactions.size / RECORDS).toFixed(2)} transactions a card; a transaction's statements take ${(inTransactionMs / transactions.size).toFixed(2)} ms (first to last answer), ${((inTransactionMs / timed.elapsedMs) * 100).toFixed(0)} % of the run's wall time`);
+  const spans = [...transactions.values()].map((t) => t.end - t.start).sort((a, b) => a - b);
+  const at = (q: number): string => (spans[Math.min(spans.length - 1, Math.floor(spans.length * q))] ?? 0).toFixed(2);
+  info(`transaction times (ms): p50 ${at(0.5)}, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${at(1)}`);
   if (timed.out.length !== RECORDS) throw new Error(`the output station reported ${timed.out.length} cards, expected ${RECORDS}`);
   const steadyMs = timed.out[RECORDS - 1]! - timed.out[STEADY_FROM - 1]!;
   const cardsPerS = ((RECORDS - STEADY_FROM) / steadyMs) * 1000;
