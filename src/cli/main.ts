@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBatch } from './commands/batch.ts';
+import { registerCard } from './commands/card.ts';
 import { registerChip } from './commands/chip.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
@@ -38,6 +39,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerRun(program, run);
   registerBatch(program, run);
   registerQa(program, run);
+  registerCard(program, run);
   registerRender(program, run);
   return program;
 }

@@ -97,3 +97,79 @@ export async function releaseBatch(batches: BatchStore, lines: LineStore, batchI
   await lines.journal.append({ op: 'batch.status', batchId, status: 'released', actor: by });
   await batches.releasePids(batchId);
 }
+
+/**
+ * A supervisor writes off a card the records hold in the line but that is not there any more (taken
+ * out by hand while clearing a jam, dropped, destroyed): without this, the batch can never reconcile
+ * and every run on the line waits for the card's result. The card goes to the spoil log; when it was
+ * its record's current card, the record goes back to re-make at top priority (or fails when its
+ * attempts are used up). For a line with no run under way: a run keeps waiting for the cards it
+ * knows, so stop it, write the card off and `run --resume`. Should the card turn up after all, the
+ * line treats it as a card it does not know: skip jobs, then the reject bin. Audited.
+ */
+export async function writeOffCard(
+  lines: LineStore,
+  cardSerial: string,
+  input: { reason?: string; by: string; note?: string; maxAttempts?: number },
+): Promise<{ batchId: string; seq: number; record: string }> {
+  const reason = input.reason ?? 'WRITTEN_OFF';
+  if (!isReasonCode(reason)) throw new BatchActionError(`--reason ${reason} is not a reason code (docs/line-control.md lists them; a write-off's own is WRITTEN_OFF)`);
+  if (input.by.trim() === '') throw new BatchActionError('--by must name the supervisor');
+  const card = await lines.card(cardSerial);
+  if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
+  if (card.status !== 'in-line') {
+    throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card the records hold in the line can be written off${card.status === 'good' ? ' (an inspector rejects a stacked card: cardline qa reject)' : ''}`);
+  }
+  const record = (await lines.records(card.batchId)).find((r) => r.seq === card.seq);
+  if (!record) throw new BatchActionError(`card ${cardSerial} names record ${card.seq} of batch ${card.batchId}, which does not exist`);
+  // The record's current card: the record is in the line on this attempt. A card of an earlier
+  // attempt (its record since re-made or produced) only leaves the accounting.
+  const current = record.status === 'in-line' && record.attempts === card.attempt;
+  let recordUpdate: Record<string, unknown> | undefined;
+  let outcome = 'unchanged (the card was an earlier attempt)';
+  if (current) {
+    // The stored snapshot is the record's last stable state, before this card was fed.
+    const saved = record.machine as { version?: number; snapshot?: unknown } | null;
+    const actorInput = { batchId: card.batchId, seq: card.seq, maxAttempts: input.maxAttempts ?? 3 };
+    const machine = createActor(cardMachine, saved?.version === CARD_MACHINE_VERSION ? { input: actorInput, snapshot: saved.snapshot as never } : { input: actorInput }).start();
+    machine.send({ type: 'card.feeding', cardSerial });
+    machine.send({ type: 'card.fed' });
+    if (machine.getSnapshot().context.attempt !== card.attempt) {
+      throw new BatchActionError(`record ${card.seq} of batch ${card.batchId}: its stored state is not the one card ${cardSerial} was fed from (attempt ${card.attempt}); nothing was changed`);
+    }
+    machine.send({ type: 'card.rejected', station: 'line', code: reason, ...(input.note ? { detail: input.note } : {}) });
+    const snap = machine.getSnapshot();
+    const status = snap.value === 'failed' ? 'failed' : 'queued';
+    recordUpdate = {
+      status,
+      attempts: snap.context.attempt,
+      card_serial: null,
+      position: null,
+      reasons: JSON.stringify(snap.context.reasons),
+      machine: JSON.stringify({ version: CARD_MACHINE_VERSION, snapshot: machine.getPersistedSnapshot() }),
+      ended_at: status === 'failed' ? new Date().toISOString() : null,
+    };
+    outcome = status === 'failed' ? 'failed (attempts used up)' : 'queued for re-make';
+  }
+  await lines.db.transaction(async (trx) => {
+    const at = new Date().toISOString();
+    // Only while it is still in the line: a run that ended it meanwhile wins.
+    const changed = await trx('cards').where({ card_serial: cardSerial, status: 'in-line' }).update({ status: 'spoiled', reason, ended_at: at });
+    if (changed !== 1) throw new BatchActionError(`card ${cardSerial} left the line meanwhile; nothing was changed`);
+    await trx('spoil_log').insert({ at, line_id: card.lineId, batch_id: card.batchId, card_serial: cardSerial, reason, unit: card.unit });
+    await trx('card_events').insert({ at, line_id: card.lineId, batch_id: card.batchId, seq: card.seq, attempt: card.attempt, card_serial: cardSerial, unit: card.unit, event: 'card.written-off', reason, detail: null });
+    if (recordUpdate) {
+      await trx('records').where({ batch_id: card.batchId, seq: card.seq, status: 'in-line', attempts: card.attempt }).update(recordUpdate);
+      // A completed batch has work again.
+      if (recordUpdate.status === 'queued') await trx('batches').where({ id: card.batchId }).where({ status: 'completed' }).update({ status: 'ready', updated_at: at });
+    }
+    await appendAudit(trx, {
+      actor: input.by,
+      action: 'card.write-off',
+      subjectType: 'card',
+      subjectId: cardSerial,
+      details: { batchId: card.batchId, seq: card.seq, attempt: card.attempt, lastUnit: card.unit, reason, note: input.note ?? null, record: current ? String(recordUpdate!.status) : 'unchanged' },
+    });
+  });
+  return { batchId: card.batchId, seq: card.seq, record: outcome };
+}

@@ -33,6 +33,7 @@ export const REASONS = {
   UNKNOWN_CARD: 'a card the controller has no record for (fed while it was down)',
   LINE_ABORTED: 'the batch was aborted with the card in the line',
   INSPECTOR_REJECT: 'an inspector rejected the card after output',
+  WRITTEN_OFF: 'a supervisor wrote off a card the records held in the line but that was no longer there',
 } as const;
 
 export type ReasonCode = keyof typeof REASONS;

@@ -49,6 +49,9 @@ async function close(id: string, actor?: string): Promise<number> {
       }
       writeLine(`batch ${id} does not reconcile: ${result.blanksConsumed} blanks consumed, ${result.good} good + ${result.spoiled} spoiled`);
       writeLine(`unaccounted cards (${result.unaccounted.length}): ${result.unaccounted.join(' ')}`);
+      if (result.unaccounted.length > 0) {
+        writeLine(`a card still in the line is accounted for when a run brings it out (cardline run ${id} --resume); one that is no longer there is written off: cardline card write-off SERIAL --by NAME`);
+      }
       return EXIT.invalid;
     } catch (error) {
       if (error instanceof BatchActionError) throw new CliError(error.message);

@@ -1,0 +1,74 @@
+/**
+ * `cardline card write-off` through the real CLI: a card the database holds in the line (as a run
+ * stopped by a crash leaves it) is written off by a supervisor; the batch's accounting balances
+ * again and the record is queued for re-make; what cannot be written off is refused by name.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openContext } from '../src/cli/context.ts';
+import { LineStore } from '../src/store/line-store.ts';
+import { cardline } from './helpers/cli.ts';
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cardline-cardcli-'));
+  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function jsonLine(stdout: string): Record<string, unknown> {
+  const line = stdout.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`no JSON line in:\n${stdout}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+describe('cardline card write-off', () => {
+  it('writes off a card the records hold in the line: spoiled, the record re-made, the batch balances; refuses the rest', async () => {
+    expect((await cardline(['sample', '--count', '3', '--seed', 'cardcli', '--out', path.join(dir, 'in')], { env })).code).toBe(0);
+    const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env });
+    expect(imported.code, imported.stderr).toBe(0);
+    const batchId = /batch (\S+): \d+ record/.exec(imported.stdout)?.[1];
+    expect(batchId, imported.stdout).toBeDefined();
+
+    // What a run that died leaves behind: record 2's card fed and last seen at the laser.
+    const ctx = await openContext({ ...process.env, ...env });
+    try {
+      await new LineStore(ctx.db, 'cli-line').journal.append(
+        { op: 'record', batchId: batchId!, seq: 2, status: 'in-line', attempts: 1, reasons: [], cardSerial: null, position: null },
+        { op: 'card.fed', cardSerial: 'K0000042', batchId: batchId!, seq: 2, attempt: 1, unit: 'feeder' },
+        { op: 'card.unit', cardSerial: 'K0000042', unit: 'laser' },
+      );
+    } finally {
+      await ctx.close();
+    }
+    expect(jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout)).toMatchObject({ cards: { blanksConsumed: 1, spoiled: 0, inLine: 1 } });
+
+    const noBy = await cardline(['card', 'write-off', 'K0000042'], { env });
+    expect(noBy.code).toBe(2);
+    expect(noBy.stderr).toMatch(/--by/);
+    const badReason = await cardline(['card', 'write-off', 'K0000042', '--by', 'Lê Văn C', '--reason', 'GONE'], { env });
+    expect(badReason.code).toBe(2);
+    expect(badReason.stderr).toMatch(/--reason GONE is not a reason code/);
+
+    const written = await cardline(['card', 'write-off', 'K0000042', '--by', 'Lê Văn C', '--note', 'taken out while clearing a jam'], { env });
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toMatch(new RegExp(`card K0000042 written off by Lê Văn C \\(WRITTEN_OFF\\): record 2 of batch ${batchId} queued for re-make`));
+
+    const shown = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
+    expect(shown).toMatchObject({ records: { total: 3, pending: 3 }, cards: { blanksConsumed: 1, good: 0, spoiled: 1, inLine: 0 }, spoiledByReason: { WRITTEN_OFF: 1 } });
+
+    const again = await cardline(['card', 'write-off', 'K0000042', '--by', 'Lê Văn C'], { env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/card K0000042 is spoiled: only a card the records hold in the line can be written off/);
+    const unknown = await cardline(['card', 'write-off', 'K9999999', '--by', 'Lê Văn C'], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/card K9999999 is not known/);
+  }, 120_000);
+});
