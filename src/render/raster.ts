@@ -5,8 +5,9 @@
  */
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 
-export const MIN_DPI = 36;
-export const MAX_DPI = 1200;
+import { MAX_DPI, MIN_DPI } from './defaults.ts';
+
+export { MAX_DPI, MIN_DPI };
 
 /** The pixels of a page: RGBA, row-major. */
 export interface Raster {

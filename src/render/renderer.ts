@@ -12,7 +12,8 @@ import { sidePdf } from './pdf.ts';
 import { DEFAULT_TEMPLATES_DIR, loadTemplate, type LoadedTemplate } from './template/load.ts';
 import type { Variant } from './template/schema.ts';
 
-export const DEFAULT_TEMPLATE = 'vn-cancuoc-2024';
+export { DEFAULT_TEMPLATE } from './defaults.ts';
+import { DEFAULT_TEMPLATE } from './defaults.ts';
 
 export interface RenderOptions {
   /** Template folder name under templates/; default vn-cancuoc-2024. */
