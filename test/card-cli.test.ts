@@ -1,22 +1,38 @@
 /**
  * `cardline card write-off` through the real CLI: a card the database holds in the line (as a run
  * stopped by a crash leaves it) is written off by a supervisor; the batch's accounting balances
- * again and the record is queued for re-make; what cannot be written off is refused by name.
+ * again and the record is queued for re-make; what cannot be written off is refused by name. While
+ * a controller holds the line, a second `cardline run` on it and the write-off are both refused.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { freePort } from '../simulators/modbus/modbus-server.ts';
 import { openContext } from '../src/cli/context.ts';
+import { LineLease } from '../src/store/line-lease.ts';
 import { LineStore } from '../src/store/line-store.ts';
 import { cardline } from './helpers/cli.ts';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
+let lineFile: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-cardcli-'));
   env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  lineFile = path.join(dir, 'line.yaml');
+  const kinds = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
+  await writeFile(
+    lineFile,
+    stringify({
+      id: 'cli-line',
+      simulation: { timeScale: 20, seed: 5, initialBlanks: 10, serialPrefix: 'K', heartbeatMs: 200, opcua: { host: '127.0.0.1', port: await freePort() } },
+      opcuaSecurity: { mode: 'None', policy: 'None', allowAnonymous: true },
+      stations: kinds.map((kind) => ({ id: kind, kind, transport: 'opcua', cycle: { meanMs: 200, sdMs: 10 } })),
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -49,6 +65,21 @@ describe('cardline card write-off', () => {
       await ctx.close();
     }
     expect(jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout)).toMatchObject({ cards: { blanksConsumed: 1, spoiled: 0, inLine: 1 } });
+
+    // While a controller holds the line, neither a second run nor a write-off may touch it.
+    const holder = await openContext({ ...process.env, ...env });
+    const lease = await LineLease.acquire(holder.db, 'cli-line', { batchId: batchId! });
+    try {
+      const held = await cardline(['card', 'write-off', 'K0000042', '--by', 'Lê Văn C'], { env });
+      expect(held.code).toBe(2);
+      expect(held.stderr).toMatch(new RegExp(`a run is under way on line cli-line: process ${process.pid} on .*\\(batch ${batchId}\\)`));
+      const second = await cardline(['run', batchId!, '--line', lineFile, '--resume'], { env });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(new RegExp(`line cli-line is being run by process ${process.pid} on .*: only one controller may drive a line`));
+    } finally {
+      await lease.release();
+      await holder.close();
+    }
 
     const noBy = await cardline(['card', 'write-off', 'K0000042'], { env });
     expect(noBy.code).toBe(2);

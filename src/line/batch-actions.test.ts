@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardMachine } from '../../machines/card.machine.ts';
 import { listAudit } from '../store/audit.ts';
 import { BatchStore } from '../store/batch-store.ts';
+import { LineLease } from '../store/line-lease.ts';
 import { LineStore } from '../store/line-store.ts';
 import { BACKENDS, type StoreFixture } from '../../test/helpers/store-backends.ts';
 import { BatchActionError, writeOffCard } from './batch-actions.ts';
@@ -23,9 +24,9 @@ describe.each(BACKENDS)('writeOffCard on $name', (backend) => {
     const batch = await batches.createBatch({ name: 'write-off', sourceFile: 'in/w.jsonl', actor: 'op' });
     await batches.addRecords(
       batch.id,
-      [1, 2, 3, 4, 5].map((seq) => ({ seq, lineNo: seq, pid: `0790${seq}0005678`, cardVariant: 'without-portrait', personal: { fullName: `Số ${seq}` } })),
+      [1, 2, 3, 4, 5, 6].map((seq) => ({ seq, lineNo: seq, pid: `0790${seq}0005678`, cardVariant: 'without-portrait', personal: { fullName: `Số ${seq}` } })),
     );
-    await batches.finishImport(batch.id, { accepted: 5, quarantined: 0, reportPath: 'r.json', actor: 'op' });
+    await batches.finishImport(batch.id, { accepted: 6, quarantined: 0, reportPath: 'r.json', actor: 'op' });
     batchId = batch.id;
     lines = new LineStore(fx.db, LINE);
   });
@@ -85,6 +86,18 @@ describe.each(BACKENDS)('writeOffCard on $name', (backend) => {
     expect(result.record).toBe('unchanged (the card was an earlier attempt)');
     expect(await record(3)).toMatchObject({ status: 'in-line', attempts: 2 });
     expect(await lines.unaccountedCards(batchId)).toStrictEqual(['W0004']);
+  });
+
+  it('refuses while a run holds the line, naming it; once the run is over the card can be written off', async () => {
+    await feed(6, 'W0007', 1, 'encoder.2');
+    const run = await LineLease.acquire(fx.db, LINE, { batchId });
+    try {
+      await expect(writeOffCard(lines, 'W0007', { by: 'Lê Văn C' })).rejects.toThrow(new RegExp(`a run is under way on line ${LINE}: process ${process.pid} on .* \\(batch ${batchId}\\).*Stop it first`));
+      expect(await lines.card('W0007')).toMatchObject({ status: 'in-line' });
+    } finally {
+      await run.release();
+    }
+    expect((await writeOffCard(lines, 'W0007', { by: 'Lê Văn C' })).record).toBe('queued for re-make');
   });
 
   it('refuses what is not a card in the line, a reason that is no code, and a write-off by nobody; nothing changes', async () => {

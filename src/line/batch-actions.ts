@@ -7,6 +7,7 @@ import { createActor } from 'xstate';
 import { cardMachine, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { BatchStore } from '../store/batch-store.ts';
+import { describeHolder, LineLease } from '../store/line-lease.ts';
 import type { LineStore } from '../store/line-store.ts';
 import { isReasonCode } from './reasons.ts';
 
@@ -103,8 +104,8 @@ export async function releaseBatch(batches: BatchStore, lines: LineStore, batchI
  * out by hand while clearing a jam, dropped, destroyed): without this, the batch can never reconcile
  * and every run on the line waits for the card's result. The card goes to the spoil log; when it was
  * its record's current card, the record goes back to re-make at top priority (or fails when its
- * attempts are used up). For a line with no run under way: a run keeps waiting for the cards it
- * knows, so stop it, write the card off and `run --resume`. Should the card turn up after all, the
+ * attempts are used up). Refused while a run holds the line (a run keeps waiting for the cards it
+ * knows): stop it, write the card off and `run --resume`. Should the card turn up after all, the
  * line treats it as a card it does not know: skip jobs, then the reject bin. Audited.
  */
 export async function writeOffCard(
@@ -119,6 +120,10 @@ export async function writeOffCard(
   if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
   if (card.status !== 'in-line') {
     throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card the records hold in the line can be written off${card.status === 'good' ? ' (an inspector rejects a stacked card: cardline qa reject)' : ''}`);
+  }
+  const holder = await LineLease.holder(lines.db, card.lineId);
+  if (holder) {
+    throw new BatchActionError(`a run is under way on line ${card.lineId}: ${describeHolder(holder)}. Stop it first (a run waits for the cards it knows), then write the card off and run --resume`);
   }
   const record = (await lines.records(card.batchId)).find((r) => r.seq === card.seq);
   if (!record) throw new BatchActionError(`card ${cardSerial} names record ${card.seq} of batch ${card.batchId}, which does not exist`);

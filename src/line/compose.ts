@@ -20,6 +20,7 @@ import { createLineLinks } from '../plc/link-factory.ts';
 import type { StationLink } from '../plc/station-link.ts';
 import { ProofSheet } from '../render/proof.ts';
 import { CardRenderer } from '../render/renderer.ts';
+import { LEASE_TTL_MS, LineBusyError, LineLease, describeHolder } from '../store/line-lease.ts';
 import { LineStore } from '../store/line-store.ts';
 import { CrashPoint, LineController, type Progress, type RunOutcome } from './controller.ts';
 import { LdsQaJudge, RecordPreparer } from './prepare.ts';
@@ -104,14 +105,25 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
     throw new RunError(`batch ${batch.id} is ${status}: a previous run did not finish; continue it with --resume`);
   }
   const store = new LineStore(ctx.db, line.id);
-  const crash = new CrashPoint(options.crashAt);
-  const pki = await openPki(ctx, line, warn);
-  const preparer = new RecordPreparer(ctx.batches, await LdsBuilder.create(crashingSigner(pki.signer, crash)), new CardRenderer());
-  const judge = new LdsQaJudge({ csca: [pki.csca] });
-
+  // One controller per line; a controller killed by a crash holds it no longer.
+  let controller: LineController | undefined;
+  const lease = await LineLease.acquire(ctx.db, line.id, {
+    batchId: batch.id,
+    onLost: (holder) => {
+      warn(`line ${line.id} was taken over by ${holder ? describeHolder(holder) : 'another controller'}: this run stops driving it (abort; --resume continues the batch)`);
+      controller?.abort('requeue');
+    },
+    onError: (error) => warn(`the lease on line ${line.id} was not renewed: ${error.message}`),
+  }).catch((error: unknown) => {
+    throw error instanceof LineBusyError ? new RunError(error.message) : error;
+  });
   let simulator: LineSimulator | undefined;
   let links: Map<string, StationLink> | undefined;
   try {
+    const crash = new CrashPoint(options.crashAt);
+    const pki = await openPki(ctx, line, warn);
+    const preparer = new RecordPreparer(ctx.batches, await LdsBuilder.create(crashingSigner(pki.signer, crash)), new CardRenderer());
+    const judge = new LdsQaJudge({ csca: [pki.csca] });
     if (line.simulation && (options.sim ?? 'in-process') === 'in-process') {
       // Loaded here: node-opcua takes a second to load, and production runs do not need it.
       const { LineSimulator } = await import('../../simulators/line-simulator.ts');
@@ -119,7 +131,7 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
     }
     if (line.simulation) await accountSimulatedStock(store, line, simulator, options.ensureBlanks, ctx.actor, log);
     links = createLineLinks(line, { dataDir: ctx.dataDir });
-    const controller = new LineController(line, links, store, preparer, judge, {
+    controller = new LineController(line, links, store, preparer, judge, {
       actor: ctx.actor,
       autoRecover: line.simulation !== undefined,
       ...(options.recoverAfterMs !== undefined ? { recoverAfterMs: options.recoverAfterMs } : {}),
@@ -135,12 +147,14 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
           throw new RunError(`station ${unitId} did not connect: ${(error as Error).message}${hint}`);
         }),
     });
-    options.onStarted?.({ abort: (r) => controller.abort(r), pause: () => controller.pause(), resume: () => controller.resume() });
-    const outcome = await controller.run(batch.id, { resume: options.resume ?? false, status });
+    const running = controller;
+    options.onStarted?.({ abort: (r) => running.abort(r), pause: () => running.pause(), resume: () => running.resume() });
+    const outcome = await running.run(batch.id, { resume: options.resume ?? false, status });
     return { ...outcome, line, elapsedMs: Date.now() - started, pkiDir: pki.dir };
   } finally {
     if (links) await Promise.allSettled([...links.values()].map((l) => l.close()));
     await simulator?.stop();
+    await lease.release().catch((error: unknown) => warn(`the lease on line ${line.id} was not released (it lapses in ${LEASE_TTL_MS / 1000} s): ${(error as Error).message}`));
   }
 }
 

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import * as initial from './20261127120000_initial.ts';
 import * as lineControl from './20261127160000_line_control.ts';
 import * as lineWritePages from './20261127210000_line_write_pages.ts';
+import * as lineLeases from './20261127220000_line_leases.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261127120000_initial', migration: initial },
   { name: '20261127160000_line_control', migration: lineControl },
   { name: '20261127210000_line_write_pages', migration: lineWritePages },
+  { name: '20261127220000_line_leases', migration: lineLeases },
 ];
