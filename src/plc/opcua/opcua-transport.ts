@@ -138,6 +138,8 @@ class Link {
   /** False once the channel is known dead or silent: nothing more can be said to the server. */
   reachable = true;
   session: ClientSession | undefined;
+  /** Settles once createSubscription2 has (see dispose). */
+  creatingSubscription: Promise<void> | undefined;
   subscription: ClientSubscription | undefined;
   readonly nodes = new Map<TagName, NodeId>();
   readonly methods = new Map<string, MethodTarget>();
@@ -149,7 +151,11 @@ class Link {
   silenceLimitMs = 0;
   private watchdog: NodeJS.Timeout | undefined;
 
-  constructor(readonly client: OPCUAClient) {}
+  /** `requestTimeoutMs`: the client's transaction timeout, by when any request it sent has settled. */
+  constructor(
+    readonly client: OPCUAClient,
+    private readonly requestTimeoutMs: number,
+  ) {}
 
   fail(reason: string, reachable = true): void {
     if (!reachable) this.reachable = false;
@@ -181,6 +187,13 @@ class Link {
     const client = this.client;
     // Closing the session deletes its subscription; on a dead or silent channel this cannot
     // succeed, and the server drops the orphan when its session timeout runs out.
+    // node-opcua announces a new subscription one turn after the server created it, and its handler
+    // asserts the session is still open: closing the session (or disconnecting, which closes it) in
+    // between throws an uncaught exception from inside node-opcua. A subscription being created
+    // finishes (or fails, at the latest when its request times out) first.
+    if (this.creatingSubscription) {
+      await withTimeout(this.creatingSubscription, Math.max(timeoutMs, this.requestTimeoutMs + 1000), 'creating the subscription').catch(() => undefined);
+    }
     if (this.session && this.reachable) {
       await withTimeout(this.session.close(true), timeoutMs, 'closing the session').catch(() => undefined);
     }
@@ -458,7 +471,7 @@ class OpcuaTransport implements TagTransport {
       transportTimeout: 2 * this.requestTimeoutMs,
       transportSettings: { maxMessageSize: MAX_MESSAGE_BYTES, maxChunkCount: MAX_CHUNK_COUNT },
     });
-    const link = new Link(client);
+    const link = new Link(client, this.requestTimeoutMs);
     this.opening = link;
     // 'close' follows 'connection_lost' at once and carries the cause: let it speak first.
     client.on('connection_lost', () => setImmediate(() => link.fail('the connection to the server was lost', false)));
@@ -501,7 +514,7 @@ class OpcuaTransport implements TagTransport {
 
     const interval = this.publishingIntervalMs;
     const keepAliveMs = this.requestTimeoutMs / 4;
-    const subscription = await session.createSubscription2({
+    const creating = session.createSubscription2({
       requestedPublishingInterval: interval,
       requestedMaxKeepAliveCount: Math.max(1, Math.ceil(keepAliveMs / interval)),
       requestedLifetimeCount: Math.max(3 * Math.ceil(keepAliveMs / interval), Math.ceil(30_000 / interval)),
@@ -509,6 +522,11 @@ class OpcuaTransport implements TagTransport {
       publishingEnabled: true,
       priority: 100,
     });
+    link.creatingSubscription = creating.then(
+      () => undefined,
+      () => undefined,
+    );
+    const subscription = await creating;
     link.subscription = subscription;
     link.revisedPublishingIntervalMs = subscription.publishingInterval;
     subscription.on('keepalive', () => link.heard());
