@@ -8,7 +8,7 @@
  * No I/O here (house style): the line controller sends the events and reads the state; a snapshot
  * of this machine is what `run --resume` restores.
  */
-import { assign, setup } from 'xstate';
+import { assign, createActor, setup } from 'xstate';
 
 export const CARD_MACHINE_VERSION = 1;
 
@@ -196,3 +196,13 @@ export const cardMachine = setup({
 
 /** States in which the record has a physical card somewhere in the line. */
 export const CARD_IN_LINE_STATES: readonly string[] = ['feeding', ...IN_LINE];
+
+/**
+ * A record's card machine from what the store keeps of it (`{ version, snapshot }`, saved at stable
+ * states): restored when it is a snapshot of this machine version, a fresh one (queued, no attempt)
+ * when nothing usable was stored. Not started.
+ */
+export function cardActorFrom(stored: unknown, input: CardInput) {
+  const saved = stored as { version?: number; snapshot?: unknown } | null | undefined;
+  return saved?.version === CARD_MACHINE_VERSION && saved.snapshot ? createActor(cardMachine, { input, snapshot: saved.snapshot as never }) : createActor(cardMachine, { input });
+}

@@ -3,8 +3,7 @@
  * reject a stacked card (the record goes back to re-make), release it. Each action is audited with
  * who, what and when; none of them carries personal data.
  */
-import { createActor } from 'xstate';
-import { cardMachine, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
+import { cardActorFrom, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import { describeHolder, LineLease } from '../store/line-lease.ts';
@@ -58,9 +57,7 @@ export async function inspectorReject(
   if (!record || record.status !== 'produced' || record.cardSerial !== cardSerial) {
     throw new BatchActionError(`card ${cardSerial} is not the produced card of its record`);
   }
-  const saved = record.machine as { version?: number; snapshot?: unknown } | null;
-  const actorInput = { batchId: card.batchId, seq: card.seq, maxAttempts: input.maxAttempts ?? 3 };
-  const machine = createActor(cardMachine, saved?.version === CARD_MACHINE_VERSION ? { input: actorInput, snapshot: saved.snapshot as never } : { input: actorInput }).start();
+  const machine = cardActorFrom(record.machine, { batchId: card.batchId, seq: card.seq, maxAttempts: input.maxAttempts ?? 3 }).start();
   machine.send({ type: 'qa.reject', code: input.reason, ...(input.note ? { detail: input.note } : {}) });
   const snap = machine.getSnapshot();
   const status = snap.value === 'failed' ? 'failed' : 'queued';
@@ -134,9 +131,7 @@ export async function writeOffCard(
   let outcome = 'unchanged (the card was an earlier attempt)';
   if (current) {
     // The stored snapshot is the record's last stable state, before this card was fed.
-    const saved = record.machine as { version?: number; snapshot?: unknown } | null;
-    const actorInput = { batchId: card.batchId, seq: card.seq, maxAttempts: input.maxAttempts ?? 3 };
-    const machine = createActor(cardMachine, saved?.version === CARD_MACHINE_VERSION ? { input: actorInput, snapshot: saved.snapshot as never } : { input: actorInput }).start();
+    const machine = cardActorFrom(record.machine, { batchId: card.batchId, seq: card.seq, maxAttempts: input.maxAttempts ?? 3 }).start();
     machine.send({ type: 'card.feeding', cardSerial });
     machine.send({ type: 'card.fed' });
     if (machine.getSnapshot().context.attempt !== card.attempt) {

@@ -7,7 +7,7 @@
  */
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { batchMachine, type BatchStatus } from '../../machines/batch.machine.ts';
-import { cardMachine, CARD_MACHINE_VERSION, type CardStation } from '../../machines/card.machine.ts';
+import { cardActorFrom, CARD_MACHINE_VERSION, type cardMachine, type CardStation } from '../../machines/card.machine.ts';
 import { lineMachine, LINE_MACHINE_VERSION } from '../../machines/line.machine.ts';
 import { stationMachine } from '../../machines/station.machine.ts';
 import { stationUnits, type LineConfig, type StationKind } from '../config/line-config.ts';
@@ -249,11 +249,7 @@ export class LineController {
     const remakes: number[] = [];
     for (const row of rows) {
       const input = { batchId, seq: row.seq, maxAttempts: this.options.maxAttempts ?? 3 };
-      const snapshot = row.machine as { version?: number; snapshot?: unknown } | null;
-      const actor =
-        snapshot?.version === CARD_MACHINE_VERSION && snapshot.snapshot
-          ? createActor(cardMachine, { input, snapshot: snapshot.snapshot as never })
-          : createActor(cardMachine, { input });
+      const actor = cardActorFrom(row.machine, input);
       actor.start();
       this.records.set(row.seq, actor);
       const value = actor.getSnapshot().value;
