@@ -22,3 +22,15 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * Runs `action`; an error of class `kind` (a mistake the person at the terminal can put right, as the
+ * domain names it) becomes a CliError with the same message (exit code 2).
+ */
+export async function asCliError<T>(kind: abstract new (...args: never[]) => Error, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw error instanceof kind ? new CliError(error.message) : error;
+  }
+}

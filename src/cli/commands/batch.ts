@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BatchActionError, closeBatch } from '../../line/batch-actions.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { asCliError, CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
 async function list(): Promise<number> {
@@ -40,8 +40,8 @@ async function show(id: string, json: boolean | undefined): Promise<number> {
 }
 
 async function close(id: string, actor?: string): Promise<number> {
-  return withContext(async (ctx) => {
-    try {
+  return withContext((ctx) =>
+    asCliError(BatchActionError, async () => {
       const result = await closeBatch(ctx.batches, new LineStore(ctx.db, ''), id, actor ?? ctx.actor);
       if (result.closed) {
         writeLine(`batch ${id} reconciled: ${result.blanksConsumed} blanks consumed = ${result.good} good + ${result.spoiled} spoiled`);
@@ -53,11 +53,8 @@ async function close(id: string, actor?: string): Promise<number> {
         writeLine(`a card still in the line is accounted for when a run brings it out (cardline run ${id} --resume); one that is no longer there is written off: cardline card write-off SERIAL --by NAME`);
       }
       return EXIT.invalid;
-    } catch (error) {
-      if (error instanceof BatchActionError) throw new CliError(error.message);
-      throw error;
-    }
-  });
+    }),
+  );
 }
 
 export function registerBatch(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {

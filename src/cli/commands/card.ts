@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BatchActionError, writeOffCard } from '../../line/batch-actions.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { asCliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
 export function registerCard(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -19,15 +19,13 @@ export function registerCard(program: Command, run: (action: () => Promise<numbe
     .option('--note <text>', 'what happened to the card (no personal data)')
     .action((serial: string, o: { by: string; reason: string; note?: string }) =>
       run(() =>
-        withContext(async (ctx) => {
-          try {
+        withContext((ctx) =>
+          asCliError(BatchActionError, async () => {
             const r = await writeOffCard(new LineStore(ctx.db, ''), serial, { reason: o.reason, by: o.by, ...(o.note ? { note: o.note } : {}) });
             writeLine(`card ${serial} written off by ${o.by} (${o.reason}): record ${r.seq} of batch ${r.batchId} ${r.record}`);
             return EXIT.ok;
-          } catch (error) {
-            throw error instanceof BatchActionError ? new CliError(error.message) : error;
-          }
-        }),
+          }),
+        ),
       ),
     );
 }

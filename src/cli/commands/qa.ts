@@ -2,14 +2,8 @@ import type { Command } from 'commander';
 import { BatchActionError, inspectorReject, releaseBatch } from '../../line/batch-actions.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { asCliError, CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
-
-function translate<T>(action: () => Promise<T>): Promise<T> {
-  return action().catch((error: unknown) => {
-    throw error instanceof BatchActionError ? new CliError(error.message) : error;
-  });
-}
 
 async function list(batchId: string): Promise<number> {
   return withContext(async (ctx) => {
@@ -36,7 +30,7 @@ export function registerQa(program: Command, run: (action: () => Promise<number>
     .action((serial: string, o: { reason: string; by: string; note?: string }) =>
       run(() =>
         withContext((ctx) =>
-          translate(async () => {
+          asCliError(BatchActionError, async () => {
             const r = await inspectorReject(new LineStore(ctx.db, ''), serial, { reason: o.reason, by: o.by, ...(o.note ? { note: o.note } : {}) });
             writeLine(`card ${serial} rejected by ${o.by}: record ${r.seq} of batch ${r.batchId} ${r.record}`);
             return EXIT.ok;
@@ -52,7 +46,7 @@ export function registerQa(program: Command, run: (action: () => Promise<number>
     .action((b: string, o: { by: string }) =>
       run(() =>
         withContext((ctx) =>
-          translate(async () => {
+          asCliError(BatchActionError, async () => {
             await releaseBatch(ctx.batches, new LineStore(ctx.db, ''), b, o.by);
             writeLine(`batch ${b} released by ${o.by}`);
             return EXIT.ok;
