@@ -13,7 +13,7 @@ import { freePort } from '../simulators/modbus/modbus-server.ts';
 import { openContext } from '../src/cli/context.ts';
 import { LineLease } from '../src/store/line-lease.ts';
 import { LineStore } from '../src/store/line-store.ts';
-import { cardline } from './helpers/cli.ts';
+import { cardline, jsonLine } from './helpers/cli.ts';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -38,12 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function jsonLine(stdout: string): Record<string, unknown> {
-  const line = stdout.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no JSON line in:\n${stdout}`);
-  return JSON.parse(line) as Record<string, unknown>;
-}
 
 describe('cardline card write-off', () => {
   it('writes off a card the records hold in the line: spoiled, the record re-made, the batch balances; refuses the rest', async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { freePort } from '../simulators/modbus/modbus-server.ts';
-import { CARDLINE_BIN, cardline } from './helpers/cli.ts';
+import { CARDLINE_BIN, cardline, jsonLine } from './helpers/cli.ts';
 
 let dir: string;
 let lineFile: string;
@@ -36,12 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function jsonLine(stdout: string): Record<string, unknown> {
-  const line = stdout.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no JSON line in:\n${stdout}`);
-  return JSON.parse(line) as Record<string, unknown>;
-}
 
 describe('cardline run, batch, qa and stock', () => {
   it('runs a batch, and an inspector’s reject sends its record back to re-make', async () => {

@@ -10,6 +10,16 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/**
+ * The one JSON line of a --json run. Other modules loaded by the CLI may log to standard output
+ * (node-opcua warns about the Node version on load), so the line is picked out, not assumed alone.
+ */
+export function jsonLine(stdout: string): Record<string, unknown> {
+  const line = stdout.split('\n').find((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`no JSON line in:\n${stdout}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
 export function cardline(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CARDLINE_BIN, ...args], {

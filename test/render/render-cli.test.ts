@@ -7,21 +7,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardline } from '../helpers/cli.ts';
+import { cardline, jsonLine } from '../helpers/cli.ts';
 import { FIXTURES, readPdf, readPng } from './helpers.ts';
 
 let work: string;
 let dataDir: string;
 const env = () => ({ CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '' });
-/**
- * The one JSON line of a --json run. Other modules loaded by the CLI may log to standard output
- * (node-opcua warns about the Node version on load), so the line is picked out, not assumed alone.
- */
-function jsonLine(stdout: string): unknown {
-  const line = stdout.split('\n').find((l) => l.startsWith('{'));
-  if (line === undefined) throw new Error(`no JSON line in: ${stdout}`);
-  return JSON.parse(line);
-}
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 beforeAll(async () => {
