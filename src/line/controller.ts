@@ -209,8 +209,9 @@ export class LineController {
     // A feeder that ran out of blanks (or a stacker that filled) while the line was paused: the
     // line learns it now, as it would have while running.
     for (const [unitId, link] of this.links) {
-      if (link.status) this.checkSuspension(unitId, link.status.state, link.status.stopReason);
+      if (link.status) this.noteSuspension(unitId, link.status.state, link.status.stopReason);
     }
+    this.checkReady();
     this.checkEnd();
     return true;
   }
@@ -331,6 +332,12 @@ export class LineController {
   }
 
   private checkSuspension(unitId: string, state: number, stopReason: number): void {
+    this.noteSuspension(unitId, state, stopReason);
+    this.checkReady();
+  }
+
+  /** A feeder starved or a stacker blocked (or back in Execute): the line machine's suspension. */
+  private noteSuspension(unitId: string, state: number, stopReason: number): void {
     const kind = this.units.get(unitId);
     const suspended = state === PACKML_STATES.Suspended;
     if (kind === 'feeder') {
@@ -341,7 +348,6 @@ export class LineController {
       if (suspended && stopReason === STOP_REASONS.Blocked) this.line.send({ type: 'line.blocked' });
       else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
     }
-    this.checkReady();
   }
 
   /** Every station producing (Execute, or Suspended starved/blocked): the line runs; a waiting blank is fed. */

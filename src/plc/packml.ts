@@ -109,7 +109,6 @@ export function isActingState(state: PackMLState): boolean {
   return STATE_COMPLETE[STATE_NAMES[state]!] !== undefined;
 }
 
-/** Why a station stopped producing (Admin.StopReason). */
 /**
  * States in which a station takes the job of the card at its infeed (the card's work starts only in
  * Execute): a station held by the operator or a jam, or suspended, keeps its next card and job ready,
@@ -125,6 +124,7 @@ export const JOB_TAKING_STATES: readonly PackMLState[] = [
   PACKML_STATES.Unsuspending,
 ];
 
+/** Why a station stopped producing (Admin.StopReason). */
 export const STOP_REASONS = {
   None: 0,
   CardJam: 1,

@@ -4,7 +4,6 @@
  * embedded in our PDFs), no Ghostscript.
  */
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
-
 import { MAX_DPI, MIN_DPI } from './defaults.ts';
 
 export { MAX_DPI, MIN_DPI };

@@ -9,11 +9,11 @@ import type { Job } from '../plc/job-data.ts';
 import { buildContext, type CardInput } from './context.ts';
 import { layoutCard, UnprintableFieldError, type CardLayout, type LayerSelection, type RenderWarning } from './layout.ts';
 import { sidePdf } from './pdf.ts';
+import { DEFAULT_TEMPLATE } from './defaults.ts';
 import { DEFAULT_TEMPLATES_DIR, loadTemplate, type LoadedTemplate } from './template/load.ts';
 import type { Variant } from './template/schema.ts';
 
-export { DEFAULT_TEMPLATE } from './defaults.ts';
-import { DEFAULT_TEMPLATE } from './defaults.ts';
+export { DEFAULT_TEMPLATE };
 
 export interface RenderOptions {
   /** Template folder name under templates/; default vn-cancuoc-2024. */

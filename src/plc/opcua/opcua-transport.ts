@@ -185,8 +185,6 @@ class Link {
     clearInterval(this.watchdog);
     this.fail('closed');
     const client = this.client;
-    // Closing the session deletes its subscription; on a dead or silent channel this cannot
-    // succeed, and the server drops the orphan when its session timeout runs out.
     // node-opcua announces a new subscription one turn after the server created it, and its handler
     // asserts the session is still open: closing the session (or disconnecting, which closes it) in
     // between throws an uncaught exception from inside node-opcua. A subscription being created
@@ -194,6 +192,8 @@ class Link {
     if (this.creatingSubscription) {
       await withTimeout(this.creatingSubscription, Math.max(timeoutMs, this.requestTimeoutMs + 1000), 'creating the subscription').catch(() => undefined);
     }
+    // Closing the session deletes its subscription; on a dead or silent channel this cannot
+    // succeed, and the server drops the orphan when its session timeout runs out.
     if (this.session && this.reachable) {
       await withTimeout(this.session.close(true), timeoutMs, 'closing the session').catch(() => undefined);
     }
