@@ -25,14 +25,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(count: number, failures: NonNullable<Parameters<typeof testLine>[0]>['failures'] = {}) {
+async function setup(count: number, failures: NonNullable<Parameters<typeof testLine>[0]>['failures'] = {}, timeScale = 1000) {
   const dir = await mkdtemp(path.join(tmpdir(), 'cardline-ctl-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const ctx: AppContext = await openContext({ ...process.env, CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' });
   cleanups.push(() => ctx.close());
   const sample = await writeSample({ count, seed: 'ctl', outDir: path.join(dir, 'in'), portraitPool: 5 });
   const imported = await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: 't', today: { year: 2026, month: 11, day: 27 } });
-  const line = testLine({ id: 'ctl', heads: 3, initialBlanks: count * 3, timeScale: 1000, heartbeatMs: 50, failures });
+  const line = testLine({ id: 'ctl', heads: 3, initialBlanks: count * 3, timeScale, heartbeatMs: 50, failures });
   const sim = SimLine.open({ line, dataDir: ctx.dataDir });
   cleanups.push(() => Promise.resolve(sim.stop()));
   const links = new Map<string, StationLink>();
@@ -75,6 +75,66 @@ describe('LineController on the in-process simulator', () => {
       expect(bySerial.get(r.cardSerial!)).toBe(expected);
     }
     expect(accounting.cards.spoiled).toBeGreaterThan(0);
+    expect(ledger.rejectBin.length).toBe(accounting.cards.spoiled);
+    sim.stop();
+  }, 120_000);
+
+  it('relinquishes a line it no longer holds without touching it, and a resumed run completes the batch', async () => {
+    // Time scale 10: a 100 ms cycle takes 10 ms, the stations' 30 s no-job timeout 3 s.
+    const { ctx, sim, line, links, store, batchId, accepted } = await setup(30, {}, 10);
+    const first = new LineController(line, links, store, new TestPreparer(ctx.batches), testJudge, { actor: 't', wip: 10 });
+    const running = first.run(batchId, { resume: false, status: 'imported' });
+    running.catch(() => undefined);
+    while (first.progress().good < 5 || first.progress().inLine < 3) await new Promise((resolve) => setTimeout(resolve, 2));
+    first.relinquish(new Error('line ctl was taken over'));
+    await expect(running).rejects.toThrow('line ctl was taken over');
+    await store.journal.settled();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // From now on nobody drives the line: no job, acknowledgement or command reaches a PLC.
+    const orders: string[] = [];
+    const offs = [...sim.stores].map(([unitId, tags]) =>
+      tags.onChange((changes, by) => {
+        if (by === 'host' && (changes.JobReady === true || changes.DoneAck === true || changes.CmdChangeRequest === true)) orders.push(`${unitId}: ${JSON.stringify(changes)}`);
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const off of offs) off();
+    expect(orders).toStrictEqual([]);
+    // The cards it was working on are left in the line, not sent to the reject bin; the batch runs on.
+    const left = await store.accounting(batchId);
+    expect(left.cards.inLine).toBeGreaterThan(0);
+    expect(left.records.cancelled).toBe(0);
+    expect((await store.spoilLog(batchId)).filter((s) => s.reason === 'LINE_ABORTED')).toStrictEqual([]);
+    expect((await ctx.batches.getBatch(batchId))?.status).toBe('running');
+    const unacknowledged = [...sim.stores.values()].filter((t) => t.get('Done') && !t.get('DoneAck'));
+    expect(unacknowledged.length).toBeGreaterThan(0);
+
+    // The controller that takes the line over (its own process, its own links) resumes the batch:
+    // every record ends, and the ledger agrees.
+    for (const l of links.values()) await l.close();
+    const links2 = new Map<string, StationLink>();
+    for (const unitId of sim.stores.keys()) links2.set(unitId, new HandshakeLink(unitId, new MemoryTransport(sim.store(unitId)), { heartbeatMs: 2000 }));
+    cleanups.push(async () => {
+      for (const l of links2.values()) await l.close();
+    });
+    const second = new LineController(line, links2, store, new TestPreparer(ctx.batches), testJudge, {
+      actor: 't',
+      wip: 10,
+      autoRecover: true,
+      recoverAfterMs: 50,
+      // Connected once it listens, as `cardline run` does: the results the PLCs kept are reported then.
+      connect: (_unitId, link) => link.connect(),
+    });
+    const outcome = await second.run(batchId, { resume: true, status: 'running' });
+    expect(outcome.status).toBe('completed');
+    const accounting = await store.accounting(batchId);
+    expect(accounting.records.produced + accounting.records.failed).toBe(accepted);
+    expect(accounting.cards.inLine).toBe(0);
+    expect(accounting.cards.blanksConsumed).toBe(accounting.cards.good + accounting.cards.spoiled);
+    const ledger = await summarizeLedger(ledgerFile(ctx.dataDir));
+    expect(ledger.stacker).toHaveLength(accounting.records.produced);
+    expect(new Set(ledger.stacker.map((c) => c.dg1Mrz)).size).toBe(ledger.stacker.length);
     expect(ledger.rejectBin.length).toBe(accounting.cards.spoiled);
     sim.stop();
   }, 120_000);

@@ -107,11 +107,16 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
   const store = new LineStore(ctx.db, line.id);
   // One controller per line; a controller killed by a crash holds it no longer.
   let controller: LineController | undefined;
+  let lost: RunError | undefined;
   const lease = await LineLease.acquire(ctx.db, line.id, {
     batchId: batch.id,
     onLost: (holder) => {
-      warn(`line ${line.id} was taken over by ${holder ? describeHolder(holder) : 'another controller'}: this run stops driving it (abort; --resume continues the batch)`);
-      controller?.abort('requeue');
+      // The line is another controller's now: stop touching it (an abort would send the cards that
+      // controller is working on to the reject bin); the batch stays running for --resume.
+      lost = new RunError(
+        `line ${line.id} was taken over by ${holder ? describeHolder(holder) : 'another controller'}: this run stopped driving it, leaving batch ${batch.id} running (\`cardline run ${batch.id} --resume\` continues it once the line is free)`,
+      );
+      controller?.relinquish(lost);
     },
     onError: (error) => warn(`the lease on line ${line.id} was not renewed: ${error.message}`),
   }).catch((error: unknown) => {
@@ -147,6 +152,7 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
           throw new RunError(`station ${unitId} did not connect: ${(error as Error).message}${hint}`);
         }),
     });
+    if (lost) throw lost;
     const running = controller;
     options.onStarted?.({ abort: (r) => running.abort(r), pause: () => running.pause(), resume: () => running.resume() });
     const outcome = await running.run(batch.id, { resume: options.resume ?? false, status });

@@ -131,6 +131,8 @@ export class LineController {
   private readonly crash: CrashPoint;
   private readonly unsubscribe: (() => void)[] = [];
   private batchId = '';
+  /** Why this controller drives the line no more (its lease was taken over); see relinquish(). */
+  private relinquished: Error | undefined;
 
   constructor(
     private readonly config: LineConfig,
@@ -154,6 +156,7 @@ export class LineController {
     this.batch = createActor(batchMachine, { input: { batchId } }).start();
     this.advanceBatchTo(options.status);
     await this.load(batchId, options.resume);
+    if (this.relinquished) throw this.relinquished;
     this.line.start();
     for (const [unitId, link] of this.links) this.attach(unitId, link);
     const done = new Promise<'completed' | 'aborted'>((resolve, reject) => {
@@ -214,6 +217,22 @@ export class LineController {
     this.checkReady();
     this.checkEnd();
     return true;
+  }
+
+  /**
+   * Stops driving the line at once and leaves it as it is: no job, acknowledgement or command goes
+   * to a PLC any more, and `run` rejects with `reason`. For a controller whose lease was taken over:
+   * the line belongs to another controller now, and an abort would send the cards that controller is
+   * working on to the reject bin. Results already read are still committed (they are what the PLCs
+   * reported); the controller that took over finds their cards in the line, treats them as suspect,
+   * and is reported again every result this one did not acknowledge.
+   */
+  relinquish(reason: Error): void {
+    if (this.relinquished) return;
+    this.relinquished = reason;
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const station of this.stations.values()) station.stop();
+    this.fail(reason);
   }
 
   /** Abort: no more feeding; the cards in the line go to the reject bin; their records are re-queued or cancelled. */
@@ -399,6 +418,7 @@ export class LineController {
 
   private async sendJob(link: StationLink, serial: string, data: Buffer, unitId: string): Promise<void> {
     const jobId = await this.nextJobId();
+    if (this.relinquished) return;
     try {
       await link.sendJob({ jobId, cardSerial: serial, data });
     } catch (error) {
@@ -411,7 +431,7 @@ export class LineController {
   /** Feeds the present blank when the line may: producing, under the WIP limit, a record waiting. */
   private feed(link?: StationLink): void {
     const serial = this.feederCard;
-    if (serial === undefined || this.feeding) return;
+    if (serial === undefined || this.feeding || this.relinquished) return;
     if (!this.line.getSnapshot().matches({ running: 'producing' })) return;
     if (this.inLine() >= (this.options.wip ?? defaultWip(this.units.size))) return;
     const feeder = link ?? this.links.get(this.feederUnit!)!;
@@ -426,6 +446,7 @@ export class LineController {
       try {
         await this.prepare(seq);
         const jobId = await this.nextJobId();
+        if (this.relinquished) throw this.relinquished;
         await feeder.sendJob({ jobId, cardSerial: serial, data: encodeJob({ v: 1, kind: 'feed', recordRef: `${this.batchId}:${seq}` }) });
         const attempt = this.records.get(seq)!.getSnapshot().context.attempt + 1;
         this.cards.set(serial, { serial, batchId: this.batchId, seq, attempt, suspect: false, reject: undefined, qaPassed: false, ended: false });
@@ -521,6 +542,7 @@ export class LineController {
     }
 
     await this.store.journal.append(...ops);
+    if (this.relinquished) return;
     this.crash.hit('after-persist-before-ack');
     await link.acknowledgeDone(jobId).catch((error: unknown) => this.options.log?.(`${unitId}: acknowledgement of job ${jobId}: ${(error as Error).message}`));
     this.report();
@@ -681,6 +703,7 @@ export class LineController {
   }
 
   private checkEnd(): void {
+    if (this.relinquished) return;
     const allEnded = this.allRecordsEnded();
     const aborting = this.line.getSnapshot().matches('aborting');
     // The line ends only through the line.empty sent below: with records still to make and no
