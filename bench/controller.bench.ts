@@ -16,6 +16,7 @@
  * DevTools). The SQL statements and transactions a card costs are printed alongside: with
  * cycle times at 0 the line moves in lock-step with the group commits, so they set the rate.
  */
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ import { HandshakeLink } from '../src/plc/handshake-link.ts';
 import { MemoryTransport } from '../src/plc/memory-transport.ts';
 import type { StationLink } from '../src/plc/station-link.ts';
 import { writeSample } from '../src/sample/generate.ts';
+import { SQLITE_FILE } from '../src/store/db.ts';
 import { LineStore } from '../src/store/line-store.ts';
 import { TestPreparer, testJudge } from '../test/helpers/test-preparer.ts';
 import { bench, info } from './report.ts';
@@ -144,7 +146,15 @@ try {
     if (t) t.end = performance.now();
   });
   const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+  // The WAL must stay bounded however long the line runs (checkpoints keep up with the commits).
+  const walFile = path.join(ctx.dataDir, `${SQLITE_FILE}-wal`);
+  let walPeak = 0;
+  const walSampler = setInterval(() => {
+    walPeak = Math.max(walPeak, existsSync(walFile) ? statSync(walFile).size : 0);
+  }, 100);
   const timed = await runBatch(timedBatch);
+  clearInterval(walSampler);
+  info(`WAL file during the timed batch: at most ${(walPeak / 2 ** 20).toFixed(1)} MiB (sampled every 100 ms)`);
   if (profile) info(`CPU profile of the timed batch: ${await profile(process.env.BENCH_PROFILE!)}`);
   const inTransactionMs = [...transactions.values()].reduce((sum, t) => sum + t.end - t.start, 0);
   info(`timed batch: ${(queries / RECORDS).toFixed(1)} SQL statements and ${(transactions.size / RECORDS).toFixed(2)} transactions a card; a transaction's statements take ${(inTransactionMs / transactions.size).toFixed(2)} ms (first to last answer), ${((inTransactionMs / timed.elapsedMs) * 100).toFixed(0)} % of the run's wall time`);
