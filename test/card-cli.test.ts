@@ -2,7 +2,8 @@
  * `cardline card write-off` through the real CLI: a card the database holds in the line (as a run
  * stopped by a crash leaves it) is written off by a supervisor; the batch's accounting balances
  * again and the record is queued for re-make; what cannot be written off is refused by name. While
- * a controller holds the line, a second `cardline run` on it and the write-off are both refused.
+ * a controller holds the line, a second `cardline run` on it and the write-off are both refused; a
+ * run whose line is taken over stops driving it and says so.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,5 +96,54 @@ describe('cardline card write-off', () => {
     const unknown = await cardline(['card', 'write-off', 'K9999999', '--by', 'Lê Văn C'], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/card K9999999 is not known/);
+  }, 120_000);
+});
+
+describe('cardline run on a line taken over by another controller', () => {
+  it('stops driving the line, rejects no card, leaves the batch running and exits 1 naming the new holder', async () => {
+    // A slow line (a card every 0.8 s) so the run is still going when the lease is taken from it.
+    const slowLine = path.join(dir, 'slow-line.yaml');
+    const kinds = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
+    await writeFile(
+      slowLine,
+      stringify({
+        id: 'slow-line',
+        simulation: { timeScale: 1, seed: 6, initialBlanks: 40, serialPrefix: 'S', heartbeatMs: 200, opcua: { host: '127.0.0.1', port: await freePort() } },
+        opcuaSecurity: { mode: 'None', policy: 'None', allowAnonymous: true },
+        stations: kinds.map((kind) => ({ id: kind, kind, transport: 'opcua', cycle: { meanMs: 800, sdMs: 10 } })),
+      }),
+    );
+    expect((await cardline(['sample', '--count', '20', '--seed', 'taken', '--out', path.join(dir, 'taken')], { env })).code).toBe(0);
+    const imported = await cardline(['import', path.join(dir, 'taken', 'batch.jsonl')], { env });
+    expect(imported.code, imported.stderr).toBe(0);
+    const batchId = /batch (\S+): \d+ record/.exec(imported.stdout)?.[1];
+    expect(batchId, imported.stdout).toBeDefined();
+
+    const run = cardline(['run', batchId!, '--line', slowLine], { env });
+    const ctx = await openContext({ ...process.env, ...env });
+    try {
+      // Once cards are in the line, another host's controller takes the lease (this one was thought dead).
+      const store = new LineStore(ctx.db, 'slow-line');
+      const deadline = Date.now() + 60_000;
+      while ((await store.accounting(batchId!)).cards.inLine < 2) {
+        if (Date.now() > deadline) throw new Error(`the run put no cards in the line:\n${(await run).stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const now = new Date().toISOString();
+      expect(await ctx.db('line_leases').where({ line_id: 'slow-line' }).update({ token: 'stolen', host: 'other-host', pid: 4242, batch_id: batchId!, acquired_at: now, renewed_at: now })).toBe(1);
+
+      const result = await run;
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(`line slow-line was taken over by process 4242 on other-host \\(batch ${batchId}\\).*: this run stopped driving it, leaving batch ${batchId} running`),
+      );
+      // Nothing was sent to the reject bin on the way out, and the batch is still the new holder's to run.
+      const shown = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
+      expect(shown).toMatchObject({ status: 'running', records: { cancelled: 0 }, cards: { spoiled: 0 } });
+      expect((shown as { cards: { inLine: number } }).cards.inLine).toBeGreaterThan(0);
+      expect(await LineLease.holder(ctx.db, 'slow-line')).toMatchObject({ host: 'other-host', pid: 4242 });
+    } finally {
+      await ctx.close();
+    }
   }, 120_000);
 });
