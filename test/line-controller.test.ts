@@ -88,6 +88,9 @@ describe('LineController on the in-process simulator', () => {
     while (first.progress().good < 5 || first.progress().inLine < 3) await new Promise((resolve) => setTimeout(resolve, 2));
     first.relinquish(new Error('line ctl was taken over'));
     await expect(running).rejects.toThrow('line ctl was taken over');
+    // The operator's keys reach a controller that no longer drives the line: they change nothing.
+    expect(first.pause()).toBe(false);
+    first.abort('cancel');
     await store.journal.settled();
     await new Promise((resolve) => setTimeout(resolve, 20));
 

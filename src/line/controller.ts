@@ -194,7 +194,7 @@ export class LineController {
    * under way ends, no new one starts); the batch is paused. False when the line is not running.
    */
   pause(): boolean {
-    if (!this.line.getSnapshot().matches('running')) return false;
+    if (this.relinquished || !this.line.getSnapshot().matches('running')) return false;
     this.line.send({ type: 'line.pause' });
     for (const s of this.stations.values()) s.send({ type: 'line.pause' });
     this.setBatch('paused').catch((error: unknown) => this.fail(error));
@@ -204,7 +204,7 @@ export class LineController {
 
   /** The operator's resume after a pause: every station unheld, feeding again. False when not paused. */
   resume(): boolean {
-    if (!this.line.getSnapshot().matches('paused')) return false;
+    if (this.relinquished || !this.line.getSnapshot().matches('paused')) return false;
     this.line.send({ type: 'line.resume' });
     for (const s of this.stations.values()) s.send({ type: 'line.produce' });
     this.setBatch('resumed').catch((error: unknown) => this.fail(error));
@@ -237,6 +237,7 @@ export class LineController {
 
   /** Abort: no more feeding; the cards in the line go to the reject bin; their records are re-queued or cancelled. */
   abort(records: 'requeue' | 'cancel'): void {
+    if (this.relinquished) return;
     this.line.send({ type: 'line.abort', records });
     if (records === 'cancel') {
       for (const seq of this.queue.drain()) this.cardEvent(seq, { type: 'batch.cancel' });
