@@ -152,8 +152,15 @@ try {
   const walSampler = setInterval(() => {
     walPeak = Math.max(walPeak, existsSync(walFile) ? statSync(walFile).size : 0);
   }, 100);
+  const cpuBefore = process.cpuUsage();
+  const eluBefore = performance.eventLoopUtilization();
   const timed = await runBatch(timedBatch);
+  const cpu = process.cpuUsage(cpuBefore);
+  const elu = performance.eventLoopUtilization(eluBefore);
+  info(`main thread: busy ${(elu.active / RECORDS * 1000).toFixed(0)} µs a card, idle ${(elu.idle / RECORDS * 1000).toFixed(0)} µs a card (waiting for commits)`);
   clearInterval(walSampler);
+  // CPU time varies less than the rate on a shared machine: it compares code changes more reliably.
+  info(`CPU time of the timed batch (every thread of the process): ${((cpu.user + cpu.system) / RECORDS).toFixed(0)} µs a card (${(cpu.system / RECORDS).toFixed(0)} µs in the kernel)`);
   info(`WAL file during the timed batch: at most ${(walPeak / 2 ** 20).toFixed(1)} MiB (sampled every 100 ms)`);
   if (profile) info(`CPU profile of the timed batch: ${await profile(process.env.BENCH_PROFILE!)}`);
   const inTransactionMs = [...transactions.values()].reduce((sum, t) => sum + t.end - t.start, 0);
