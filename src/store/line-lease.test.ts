@@ -1,9 +1,10 @@
 // The one-controller-per-line lease on both store backends: taken, refused while its holder lives,
-// taken over from a dead process or a silent host, renewed, lost, released.
+// taken over from a dead process (or one whose pid is now another process's) or a silent host,
+// renewed, lost, released.
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type StoreFixture } from '../../test/helpers/store-backends.ts';
-import { LEASE_TTL_MS, LineBusyError, LineLease, THIS_PROCESS, type LeaseHolder, type LeaseIdentity } from './line-lease.ts';
+import { LEASE_TTL_MS, LineBusyError, LineLease, THIS_PROCESS, processStart, type LeaseHolder, type LeaseIdentity } from './line-lease.ts';
 
 /** The pid of a process that has ended. */
 function deadPid(): number {
@@ -25,7 +26,7 @@ describe.each(BACKENDS)('LineLease on $name', (backend) => {
   });
 
   /** Another controller: same host, another (living) process, or another host. */
-  const other = (over: Partial<LeaseIdentity> = {}): LeaseIdentity => ({ ...THIS_PROCESS, pid: process.ppid, ...over });
+  const other = (over: Partial<LeaseIdentity> = {}): LeaseIdentity => ({ ...THIS_PROCESS, pid: process.ppid, started: processStart(process.ppid), ...over });
 
   it('is taken by one controller; a second is refused with who holds it; released, it can be taken again', async () => {
     const id = line();
@@ -47,6 +48,17 @@ describe.each(BACKENDS)('LineLease on $name', (backend) => {
     expect(await LineLease.holder(fx.db, id)).toBeUndefined();
     const mine = await LineLease.acquire(fx.db, id);
     expect(await LineLease.holder(fx.db, id)).toMatchObject({ pid: process.pid });
+    await mine.release();
+  });
+
+  it('is taken over at once when its pid now belongs to another process of the same host (pid reuse)', async () => {
+    const id = line();
+    // The holder's pid is alive (it is ours), but that process started at another time: not the holder.
+    expect(THIS_PROCESS.started).toMatch(/^[0-9a-f-]+:\d+$/);
+    await LineLease.acquire(fx.db, id, { identity: other({ pid: process.pid, started: `${THIS_PROCESS.started!.split(':')[0]}:1` }), renewMs: 3_600_000 });
+    expect(await LineLease.holder(fx.db, id)).toBeUndefined();
+    const mine = await LineLease.acquire(fx.db, id);
+    expect(await LineLease.holder(fx.db, id)).toMatchObject({ pid: process.pid, pidStarted: THIS_PROCESS.started });
     await mine.release();
   });
 

@@ -3,11 +3,13 @@
  * and journal contradicting outcomes, so `cardline run` holds a lease on its line in the database
  * (shared by every controller of a PostgreSQL site) for as long as it runs, renewed every few
  * seconds. A lease is free again when its holder releases it, when its process is gone (same host:
- * a controller killed by a crash, so `run --resume` need not wait), or when it has not been renewed
+ * a controller killed by a crash, so `run --resume` need not wait; the process is known by its pid
+ * and its start time, so a pid since given to another process does not count), or when it has not been renewed
  * for `ttlMs` (another host). Operator actions that must not race a run (writing off a card) ask
  * whether the line is held.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { toDate } from './sql.ts';
@@ -23,6 +25,8 @@ export interface LeaseHolder {
   readonly lineId: string;
   readonly host: string;
   readonly pid: number;
+  /** When the holder's process started (see processStart); null where that cannot be read. */
+  readonly pidStarted: string | null;
   readonly batchId: string | null;
   readonly acquiredAt: Date;
   readonly renewedAt: Date;
@@ -32,18 +36,21 @@ export interface LeaseHolder {
 export interface LeaseIdentity {
   readonly host: string;
   readonly pid: number;
+  /** When this process started (processStart). */
+  readonly started: string | null;
   readonly now: () => number;
-  /** Whether a process of this host is still alive. */
-  readonly alive: (pid: number) => boolean;
+  /** Whether the process of this host with this pid, started then (when known), is still alive. */
+  readonly alive: (pid: number, started: string | null) => boolean;
 }
 
-export const THIS_PROCESS: LeaseIdentity = { host: hostname(), pid: process.pid, now: () => Date.now(), alive: processAlive };
+export const THIS_PROCESS: LeaseIdentity = { host: hostname(), pid: process.pid, started: processStart(process.pid), now: () => Date.now(), alive: processAlive };
 
 interface LeaseRow {
   line_id: string;
   token: string;
   host: string;
   pid: number | string;
+  pid_started: string | null;
   batch_id: string | null;
   acquired_at: unknown;
   renewed_at: unknown;
@@ -74,7 +81,7 @@ export class LineLease {
     const ttlMs = options.ttlMs ?? LEASE_TTL_MS;
     const token = randomUUID();
     const at = new Date(me.now()).toISOString();
-    const row = { line_id: lineId, token, host: me.host, pid: me.pid, batch_id: options.batchId ?? null, acquired_at: at, renewed_at: at };
+    const row = { line_id: lineId, token, host: me.host, pid: me.pid, pid_started: me.started, batch_id: options.batchId ?? null, acquired_at: at, renewed_at: at };
     await db('line_leases').insert(row).onConflict('line_id').ignore();
     let current = await db<LeaseRow>('line_leases').where({ line_id: lineId }).first();
     if (current && current.token !== token) {
@@ -142,6 +149,7 @@ function toHolder(row: LeaseRow): LeaseHolder {
     lineId: row.line_id,
     host: row.host,
     pid: Number(row.pid),
+    pidStarted: row.pid_started ?? null,
     batchId: row.batch_id,
     acquiredAt: toDate(row.acquired_at, `line_leases ${row.line_id}`),
     renewedAt: toDate(row.renewed_at, `line_leases ${row.line_id}`),
@@ -149,16 +157,38 @@ function toHolder(row: LeaseRow): LeaseHolder {
 }
 
 function isStale(holder: LeaseHolder, me: LeaseIdentity, ttlMs: number): boolean {
-  if (holder.host === me.host && !me.alive(holder.pid)) return true;
+  if (holder.host === me.host && !me.alive(holder.pid, holder.pidStarted)) return true;
   return me.now() - holder.renewedAt.getTime() > ttlMs;
 }
 
-function processAlive(pid: number): boolean {
+function processAlive(pid: number, started: string | null): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists, it is someone else's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A process with this pid exists; it is the holder only if it started when the holder did.
+  const now = started === null ? null : processStart(pid);
+  return now === null || now === started;
+}
+
+/**
+ * When a process started, as `<boot id>:<start time in clock ticks since boot>` (Linux /proc; the
+ * boot id tells a pid of an earlier boot apart). Null where /proc cannot tell (another system, or
+ * the process is gone): the pid alone then decides.
+ */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may itself hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Field 22 (starttime) is the 20th after the command name.
+    const ticks = fields[19];
+    if (!ticks || !/^\d+$/.test(ticks)) return null;
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return `${boot}:${ticks}`;
+  } catch {
+    return null;
   }
 }
