@@ -5,16 +5,14 @@
  * a controller holds the line, a second `cardline run` on it and the write-off are both refused; a
  * run whose line is taken over stops driving it and says so.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { freePort } from '../simulators/modbus/modbus-server.ts';
 import { openContext } from '../src/cli/context.ts';
 import { LineLease } from '../src/store/line-lease.ts';
 import { LineStore } from '../src/store/line-store.ts';
-import { cardline, jsonLine } from './helpers/cli.ts';
+import { cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -24,16 +22,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-cardcli-'));
   env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
   lineFile = path.join(dir, 'line.yaml');
-  const kinds = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
-  await writeFile(
-    lineFile,
-    stringify({
-      id: 'cli-line',
-      simulation: { timeScale: 20, seed: 5, initialBlanks: 10, serialPrefix: 'K', heartbeatMs: 200, opcua: { host: '127.0.0.1', port: await freePort() } },
-      opcuaSecurity: { mode: 'None', policy: 'None', allowAnonymous: true },
-      stations: kinds.map((kind) => ({ id: kind, kind, transport: 'opcua', cycle: { meanMs: 200, sdMs: 10 } })),
-    }),
-  );
+  await writeCliLine(lineFile, { id: 'cli-line', timeScale: 20, seed: 5, initialBlanks: 10, serialPrefix: 'K', cycleMs: 200 });
 });
 
 afterAll(async () => {
@@ -103,16 +92,7 @@ describe('cardline run on a line taken over by another controller', () => {
   it('stops driving the line, rejects no card, leaves the batch running and exits 1 naming the new holder', async () => {
     // A slow line (a card every 0.8 s) so the run is still going when the lease is taken from it.
     const slowLine = path.join(dir, 'slow-line.yaml');
-    const kinds = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
-    await writeFile(
-      slowLine,
-      stringify({
-        id: 'slow-line',
-        simulation: { timeScale: 1, seed: 6, initialBlanks: 40, serialPrefix: 'S', heartbeatMs: 200, opcua: { host: '127.0.0.1', port: await freePort() } },
-        opcuaSecurity: { mode: 'None', policy: 'None', allowAnonymous: true },
-        stations: kinds.map((kind) => ({ id: kind, kind, transport: 'opcua', cycle: { meanMs: 800, sdMs: 10 } })),
-      }),
-    );
+    await writeCliLine(slowLine, { id: 'slow-line', timeScale: 1, seed: 6, initialBlanks: 40, serialPrefix: 'S', cycleMs: 800 });
     expect((await cardline(['sample', '--count', '20', '--seed', 'taken', '--out', path.join(dir, 'taken')], { env })).code).toBe(0);
     const imported = await cardline(['import', path.join(dir, 'taken', 'batch.jsonl')], { env });
     expect(imported.code, imported.stderr).toBe(0);

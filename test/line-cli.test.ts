@@ -5,13 +5,11 @@
  * loads; errors that name what is wrong.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { freePort } from '../simulators/modbus/modbus-server.ts';
-import { CARDLINE_BIN, cardline, jsonLine } from './helpers/cli.ts';
+import { CARDLINE_BIN, cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 let dir: string;
 let lineFile: string;
@@ -21,16 +19,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-linecli-'));
   env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
   lineFile = path.join(dir, 'line.yaml');
-  const kinds = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
-  await writeFile(
-    lineFile,
-    stringify({
-      id: 'cli-line',
-      simulation: { timeScale: 20, seed: 5, initialBlanks: 80, serialPrefix: 'C', heartbeatMs: 200, opcua: { host: '127.0.0.1', port: await freePort() }, controlPort: await freePort() },
-      opcuaSecurity: { mode: 'None', policy: 'None', allowAnonymous: true },
-      stations: kinds.map((kind) => ({ id: kind, kind, transport: 'opcua', ...(kind === 'encoder' ? { heads: 2 } : {}), cycle: { meanMs: kind === 'encoder' ? 600 : 200, sdMs: 10 } })),
-    }),
-  );
+  await writeCliLine(lineFile, { id: 'cli-line', timeScale: 20, seed: 5, initialBlanks: 80, serialPrefix: 'C', cycleMs: 200, encoder: { heads: 2, cycleMs: 600 }, controlPort: true });
 }, 30_000);
 
 afterAll(async () => {

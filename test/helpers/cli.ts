@@ -1,6 +1,9 @@
 // Runs the real `cardline` command (bin/cardline.js) as a child process, as a user or script would.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { stringify } from 'yaml';
+import { freePort } from '../../simulators/modbus/modbus-server.ts';
 
 export const CARDLINE_BIN = path.resolve(import.meta.dirname, '../../bin/cardline.js');
 
@@ -58,3 +61,49 @@ export function startPlcSim(lineFile: string, env: NodeJS.ProcessEnv, onSpawn?: 
     child.on('exit', (code) => reject(new Error(`plc-sim exited with ${code}:\n${out}`)));
   });
 }
+
+/**
+ * Writes the line file of a small simulated line for CLI tests: feeder, encoder, laser, QA and
+ * output, all over OPC UA on a free port, no security, cycles with a 10 ms deviation.
+ */
+export async function writeCliLine(
+  file: string,
+  o: {
+    readonly id: string;
+    readonly timeScale: number;
+    readonly seed: number;
+    readonly initialBlanks: number;
+    readonly serialPrefix: string;
+    /** Cycle mean of every station (simulated ms), unless `encoder` sets the encoder's own. */
+    readonly cycleMs: number;
+    readonly encoder?: { readonly heads: number; readonly cycleMs: number };
+    /** Give the simulator a control port (stock loads into a running simulator). */
+    readonly controlPort?: boolean;
+  },
+): Promise<void> {
+  const kinds = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
+  await writeFile(
+    file,
+    stringify({
+      id: o.id,
+      simulation: {
+        timeScale: o.timeScale,
+        seed: o.seed,
+        initialBlanks: o.initialBlanks,
+        serialPrefix: o.serialPrefix,
+        heartbeatMs: 200,
+        opcua: { host: '127.0.0.1', port: await freePort() },
+        ...(o.controlPort ? { controlPort: await freePort() } : {}),
+      },
+      opcuaSecurity: { mode: 'None', policy: 'None', allowAnonymous: true },
+      stations: kinds.map((kind) => ({
+        id: kind,
+        kind,
+        transport: 'opcua',
+        ...(kind === 'encoder' && o.encoder ? { heads: o.encoder.heads } : {}),
+        cycle: { meanMs: kind === 'encoder' && o.encoder ? o.encoder.cycleMs : o.cycleMs, sdMs: 10 },
+      })),
+    }),
+  );
+}
+
