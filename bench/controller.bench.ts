@@ -11,6 +11,12 @@
  * through the same events (feeding, fed, at encoder/laser/qa, qa.passed, at output, stacked), no
  * persistence and no links, in the same process.
  *
+ * Last, a bare host drives the same simulated line over the same links: each card answered with its
+ * job, each Done acknowledged at once, no machines and no persistence. Since the physical model
+ * answers on the controller's thread, no controller can go faster than this host:
+ * `controller_sim_bare_host_cards_per_s` is the ceiling the line's simulation sets, and
+ * `controller_vs_bare_host_ratio` the share of it the controller keeps.
+ *
  * BENCH_CONTROLLER_RECORDS sets the timed batch's size (default 3,000); BENCH_TRACE=1 logs every
  * station event; BENCH_PROFILE=FILE writes a V8 CPU profile of the timed batch (open it in Chrome's
  * DevTools). The SQL statements and transactions a card costs are printed alongside: with
@@ -30,7 +36,9 @@ import { openContext } from '../src/cli/context.ts';
 import { importBatch } from '../src/import/importer.ts';
 import { LineController } from '../src/line/controller.ts';
 import type { JobPreparer, PreparedRecord } from '../src/line/ports.ts';
+import { stationUnits, type LineConfig } from '../src/config/line-config.ts';
 import { HandshakeLink } from '../src/plc/handshake-link.ts';
+import { encodeJob } from '../src/plc/job-data.ts';
 import { MemoryTransport } from '../src/plc/memory-transport.ts';
 import type { StationLink } from '../src/plc/station-link.ts';
 import { writeSample } from '../src/sample/generate.ts';
@@ -81,6 +89,72 @@ async function startProfile(): Promise<(file: string) => Promise<string>> {
     await writeFile(file, JSON.stringify(profile));
     return file;
   };
+}
+
+async function waitForStates(control: SimControl, state: string): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (control.status().units.some((u) => u.state !== state)) {
+    if (performance.now() > deadline) throw new Error(`the simulated units did not all reach ${state}: ${control.status().units.map((u) => `${u.unitId}=${u.state}`).join(' ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Drives the simulated line through `count` cards as a host with nothing to decide: the feeder's
+ * blanks get the records' feed jobs in order, every other card its record's job (or the inspect
+ * and stack orders), every Done is acknowledged at once. Returns when each card's output Done came.
+ */
+async function runBareHost(line: LineConfig, links: ReadonlyMap<string, StationLink>, control: SimControl, jobs: JobPreparer, batchId: string, count: number): Promise<number[]> {
+  control.command('all', 'Reset');
+  await waitForStates(control, 'Idle');
+  control.command('all', 'Start');
+  await waitForStates(control, 'Execute');
+  const kinds = new Map(stationUnits(line).map((u) => [u.unitId, u.station.kind]));
+  const seqOf = new Map<string, number>();
+  const out: number[] = [];
+  let nextSeq = 1;
+  let jobId = 0x7000_0000;
+  let failure: Error | undefined;
+  const inspect = encodeJob({ v: 1, kind: 'inspect' });
+  const stack = encodeJob({ v: 1, kind: 'output', destination: 'stacker' });
+  const answer = async (unitId: string, link: StationLink, serial: string): Promise<void> => {
+    const kind = kinds.get(unitId)!;
+    let data: Buffer;
+    if (kind === 'feeder') {
+      if (nextSeq > count) return;
+      seqOf.set(serial, nextSeq);
+      data = encodeJob({ v: 1, kind: 'feed', recordRef: `${batchId}:${nextSeq++}` });
+    } else if (kind === 'encoder') data = (await jobs.prepare(batchId, seqOf.get(serial)!)).chipJob;
+    else if (kind === 'laser') data = (await jobs.prepare(batchId, seqOf.get(serial)!)).laserJob;
+    else if (kind === 'qa') data = inspect;
+    else data = stack;
+    await link.sendJob({ jobId: jobId++, cardSerial: serial, data });
+  };
+  const fail = (error: unknown): void => {
+    failure ??= error instanceof Error ? error : new Error(String(error));
+  };
+  const offs = [...links].map(([unitId, link]) =>
+    link.subscribe((e) => {
+      if (e.type === 'plc.card.present') answer(unitId, link, e.cardSerial).catch(fail);
+      else if (e.type === 'plc.job.done') {
+        if (e.result !== 0) fail(new Error(`bare host: ${unitId} rejected ${e.cardSerial} with result ${e.result}`));
+        if (kinds.get(unitId) === 'output') out.push(performance.now());
+        link.acknowledgeDone(e.jobId).catch(fail);
+      } else if (e.type === 'plc.job.failed') fail(new Error(`bare host: ${unitId} job for ${e.cardSerial} failed: ${e.reason}`));
+    }),
+  );
+  try {
+    for (const [unitId, link] of links) if (link.cardPresent !== undefined) answer(unitId, link, link.cardPresent).catch(fail);
+    const deadline = performance.now() + 120_000;
+    while (out.length < count && !failure) {
+      if (performance.now() > deadline) throw new Error(`bare host: ${out.length} of ${count} cards out after 120 s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (failure) throw failure;
+    return out;
+  } finally {
+    for (const off of offs) off();
+  }
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-bench-ctl-'));
@@ -197,8 +271,23 @@ try {
   const bare = bareRates[Math.floor(BARE_ROUNDS / 2)]!;
   info(`bare card machine: ${RECORDS} records × ${BARE_ROUNDS} rounds, median ${bare.toFixed(0)} cards/s`);
 
+  // --- the same simulated line driven by a bare host: each card answered with its job, each Done
+  // acknowledged at once; no machines, no persistence. The controller can go no faster than this,
+  // since the physical model answers on the same thread.
+  control.command('all', 'Stop');
+  await waitForStates(control, 'Stopped');
+  control.emptyStacker();
+  control.loadBlanks(RECORDS);
+  const bareElu = performance.eventLoopUtilization();
+  const bareHost = await runBareHost(line, links, control, preparer, timedBatch, RECORDS);
+  const bareHostElu = performance.eventLoopUtilization(bareElu);
+  const bareHostRate = ((RECORDS - STEADY_FROM) / (bareHost[RECORDS - 1]! - bareHost[STEADY_FROM - 1]!)) * 1000;
+  info(`bare host on the same simulated line (handshakes only: no machines, no persistence): cards ${STEADY_FROM}–${RECORDS}: ${bareHostRate.toFixed(0)} cards/s; main thread busy ${(bareHostElu.active / RECORDS * 1000).toFixed(0)} µs, idle ${(bareHostElu.idle / RECORDS * 1000).toFixed(0)} µs a card`);
+
   bench('controller_cards_per_s', cardsPerS, 'cards/s');
   bench('controller_vs_bare_xstate_ratio', cardsPerS / bare, 'ratio');
+  bench('controller_sim_bare_host_cards_per_s', bareHostRate, 'cards/s');
+  bench('controller_vs_bare_host_ratio', cardsPerS / bareHostRate, 'ratio');
 } finally {
   await Promise.allSettled([...links.values()].map((l) => l.close()));
   sim?.stop();
