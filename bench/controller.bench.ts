@@ -91,6 +91,11 @@ async function startProfile(): Promise<(file: string) => Promise<string>> {
   };
 }
 
+/** Cards a second between card STEADY_FROM and the last, from the times each came out of the output station. */
+function steadyRate(out: readonly number[]): number {
+  return ((RECORDS - STEADY_FROM) / (out[RECORDS - 1]! - out[STEADY_FROM - 1]!)) * 1000;
+}
+
 async function waitForStates(control: SimControl, state: string): Promise<void> {
   const deadline = performance.now() + 10_000;
   while (control.status().units.some((u) => u.state !== state)) {
@@ -207,7 +212,7 @@ try {
   // A controller starting on a line already in Execute never hears a state change, and its line
   // machine waits in 'starting' for ever: stop the units, as at the end of a shift, before the next run.
   control.command('all', 'Stop');
-  while (control.status().units.some((u) => u.state !== 'Stopped')) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitForStates(control, 'Stopped');
   // Where the time goes: SQL statements and transactions (group commits) of the timed batch.
   let queries = 0;
   const transactions = new Map<string, { start: number; end: number }>();
@@ -243,8 +248,7 @@ try {
   const at = (q: number): string => (spans[Math.min(spans.length - 1, Math.floor(spans.length * q))] ?? 0).toFixed(2);
   info(`transaction times (ms): p50 ${at(0.5)}, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${at(1)}`);
   if (timed.out.length !== RECORDS) throw new Error(`the output station reported ${timed.out.length} cards, expected ${RECORDS}`);
-  const steadyMs = timed.out[RECORDS - 1]! - timed.out[STEADY_FROM - 1]!;
-  const cardsPerS = ((RECORDS - STEADY_FROM) / steadyMs) * 1000;
+  const cardsPerS = steadyRate(timed.out);
   info(`controller: ${RECORDS} records in ${(timed.elapsedMs / 1000).toFixed(2)} s including load and completion (${((timed.good / timed.elapsedMs) * 1000).toFixed(0)} cards/s); cards ${STEADY_FROM}–${RECORDS}: ${cardsPerS.toFixed(0)} cards/s`);
 
   // --- the bare card machine, same events, no persistence, no links ----------------------------
@@ -281,7 +285,7 @@ try {
   const bareElu = performance.eventLoopUtilization();
   const bareHost = await runBareHost(line, links, control, preparer, timedBatch, RECORDS);
   const bareHostElu = performance.eventLoopUtilization(bareElu);
-  const bareHostRate = ((RECORDS - STEADY_FROM) / (bareHost[RECORDS - 1]! - bareHost[STEADY_FROM - 1]!)) * 1000;
+  const bareHostRate = steadyRate(bareHost);
   info(`bare host on the same simulated line (handshakes only: no machines, no persistence): cards ${STEADY_FROM}–${RECORDS}: ${bareHostRate.toFixed(0)} cards/s; main thread busy ${(bareHostElu.active / RECORDS * 1000).toFixed(0)} µs, idle ${(bareHostElu.idle / RECORDS * 1000).toFixed(0)} µs a card`);
 
   bench('controller_cards_per_s', cardsPerS, 'cards/s');
