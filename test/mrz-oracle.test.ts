@@ -39,4 +39,13 @@ describe('composed MRZs against the independent mrz parser', () => {
     expect(count).toBe(10_000);
     expect(refused).toStrictEqual([]);
   });
+
+  it('agrees that a TD1 name line starting with << (no primary identifier) is valid; ours adds a note', () => {
+    // cheminfo/mrz's Swiss ID (shared vector CHE) with given names only (the oracle knows no UTO).
+    const lines = ['IDCHEA1234567<6<<<<<<<<<<<<<<<', '7510256M2009018CHE<<<<<<<<<<<8', '<<ANNA<MARIA<<<<<<<<<<<<<<<<<<'];
+    const oracle = parse(lines);
+    expect(oracle.valid).toBe(true);
+    expect(oracle.fields).toMatchObject({ lastName: '', firstName: 'ANNA MARIA' });
+    expect(checkTd1(lines)).toMatchObject({ valid: true, errors: [], notes: [{ field: 'name', rule: 'icao' }] });
+  });
 });

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { formatIssues } from '../../domain/issues.ts';
 import { composeFromInput } from '../../domain/mrz/compose-input.ts';
-import { checkTd1, splitMrzText } from '../../domain/mrz/validate.ts';
+import { checkTd1, MRZ_TEXT_LIMIT, splitMrzText } from '../../domain/mrz/validate.ts';
+import { readCappedTextInput } from '../capped-input.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { readTextInput, writeError, writeLine } from '../io.ts';
 
@@ -47,8 +48,9 @@ async function compose(source: string | undefined, options: { jsonl?: boolean })
 }
 
 async function check(source: string | undefined): Promise<number> {
-  const result = checkTd1(splitMrzText(await readTextInput(source)));
-  writeLine(JSON.stringify(result));
+  const text = splitMrzText(await readCappedTextInput(source, MRZ_TEXT_LIMIT));
+  const result = checkTd1(text.lines);
+  writeLine(JSON.stringify({ ...result, notes: [...text.notes, ...result.notes] }));
   return result.valid ? EXIT.ok : EXIT.invalid;
 }
 
@@ -72,7 +74,8 @@ export function registerMrz(program: Command, run: (action: () => Promise<number
     .argument('[file]', "text file with the three lines, or '-' for standard input", '-')
     .addHelpText(
       'after',
-      '\nPrints {"valid","icaoValid","vnProfileValid","errors":[{"line","start","end","field","message","rule"}]}.\n' +
+      '\nPrints {"valid","icaoValid","vnProfileValid","errors":[{"line","start","end","field","message","rule"}],"notes":[...]}.\n' +
+        'Whitespace around each line is removed (with a note); input over 64 KiB is refused.\n' +
         'Exit codes: 0 valid; 1 not valid.',
     )
     .action((file: string) => run(() => check(file)));

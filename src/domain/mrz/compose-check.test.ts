@@ -115,6 +115,7 @@ describe('checkTd1 beyond the shared vectors', () => {
       icaoValid: false,
       vnProfileValid: null,
       errors: [{ line: 3, start: 1, end: 30, field: 'mrz', message: 'a TD1 MRZ has 3 lines, found 2', rule: 'icao' }],
+      notes: [],
     });
   });
 
@@ -135,6 +136,29 @@ describe('checkTd1 beyond the shared vectors', () => {
     expect(checkTd1(doc).valid).toBe(true);
     const notLeap = [doc[0], `010229${checkDigit('010229')}${doc[1].slice(7)}`, doc[2]];
     expect(checkTd1(notLeap).errors.map((e) => e.field)).toContain('birthDate');
+  });
+
+  // Some issuers write a holder with given names only as `<<` + names; ICAO 9303 parsers (the
+  // independent cheminfo/mrz among them) read an empty primary identifier. Valid, with a note.
+  it('accepts a name line starting with << (no primary identifier) with a note, as ICAO parsers do (test/mrz-oracle.test.ts)', () => {
+    const lines = [specimen[0]!, specimen[1]!, '<<ANNA<MARIA<<<<<<<<<<<<<<<<<<'];
+    expect(checkTd1(lines)).toStrictEqual({
+      valid: true,
+      icaoValid: true,
+      vnProfileValid: null,
+      errors: [],
+      notes: [{ line: 3, start: 1, end: 2, field: 'name', rule: 'icao', message: 'the name has no primary identifier (positions 1–2 are <<), only secondary identifiers' }],
+    });
+  });
+
+  it('still refuses a single filler before the name, and a name line of fillers only', () => {
+    for (const name of ['<ANNA<<MARIA<<<<<<<<<<<<<<<<<<', '<'.repeat(30)]) {
+      const r = checkTd1([specimen[0]!, specimen[1]!, name]);
+      expect(r.errors).toStrictEqual([
+        { line: 3, start: 1, end: 1, field: 'name', message: 'the name must start with the primary identifier, found a filler in position 1', rule: 'icao' },
+      ]);
+      expect(r.notes).toStrictEqual([]);
+    }
   });
 
   it('never throws, whatever the text', () => {
@@ -179,6 +203,15 @@ describe('Vietnamese profile', () => {
     expect(checkTd1(mk('350115')).vnProfileValid).toBe(false); // age 45 is no renewal age
   });
 
+  it('refuses a name line starting with << under the profile (the căn cước starts with the family name)', () => {
+    const r = checkTd1([s1[0]!, s1[1]!, '<<VAN<AN<<<<<<<<<<<<<<<<<<<<<<']);
+    expect(r).toMatchObject({ valid: false, icaoValid: true, vnProfileValid: false });
+    expect(r.errors).toStrictEqual([
+      { line: 3, start: 1, end: 2, field: 'name', message: "the căn cước's name starts with the family name (primary identifier), found << in positions 1–2", rule: 'vn-profile' },
+    ]);
+    expect(r.notes.map((n) => n.rule)).toStrictEqual(['icao']);
+  });
+
   it('checks the PID check digit in position 30 and the birth year against digits 5–6', () => {
     const badPidCd = [`${s1[0]!.slice(0, 29)}1`, s1[1]!, s1[2]!];
     expect(checkTd1(badPidCd).errors.filter((e) => e.rule === 'vn-profile')).toStrictEqual([
@@ -209,7 +242,7 @@ describe('Vietnamese profile', () => {
         fc.pre(birth.year <= issue.year - 1);
         const pid = `${h.place}${centurySexDigit(h.year, h.sex)}${String(h.year % 100).padStart(2, '0')}${String(h.serial).padStart(6, '0')}`;
         const { lines } = composeVietnameseMrz({ pid, fullName: h.name.join(' '), birthDate: birth, sex: h.sex, issueDate: issue });
-        expect(checkTd1(lines)).toStrictEqual({ valid: true, icaoValid: true, vnProfileValid: true, errors: [] });
+        expect(checkTd1(lines)).toStrictEqual({ valid: true, icaoValid: true, vnProfileValid: true, errors: [], notes: [] });
       }),
       { numRuns: 2000 },
     );

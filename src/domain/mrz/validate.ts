@@ -22,6 +22,19 @@ export interface MrzError {
   readonly rule: MrzRule;
 }
 
+/**
+ * Something worth knowing that does not make the MRZ invalid: a name with no primary identifier
+ * (ICAO), whitespace removed around a pasted line (`input`).
+ */
+export interface MrzNote {
+  readonly line: number;
+  readonly start: number;
+  readonly end: number;
+  readonly field: Td1FieldName | 'mrz' | 'line';
+  readonly message: string;
+  readonly rule: MrzRule | 'input';
+}
+
 export interface MrzCheck {
   /** ICAO-valid and, for issuer VNM, also valid under the Vietnamese profile. */
   readonly valid: boolean;
@@ -29,6 +42,7 @@ export interface MrzCheck {
   /** null when the issuing state is not VNM (the profile does not apply). */
   readonly vnProfileValid: boolean | null;
   readonly errors: readonly MrzError[];
+  readonly notes: readonly MrzNote[];
 }
 
 const MRZ_CHAR = /[A-Z0-9<]/;
@@ -44,7 +58,12 @@ function positions(start: number, end: number): string {
 
 class Collector {
   readonly errors: MrzError[] = [];
+  readonly notes: MrzNote[] = [];
   constructor(private readonly rule: MrzRule) {}
+
+  note(line: number, start: number, end: number, field: MrzNote['field'], message: string): void {
+    this.notes.push({ line, start, end, field, message, rule: this.rule });
+  }
 
   at(line: number, start: number, end: number, field: MrzError['field'], message: string): void {
     this.errors.push({ line, start, end, field, message, rule: this.rule });
@@ -175,7 +194,11 @@ function checkIcaoFields(lines: readonly string[], out: Collector): void {
   checkCheckDigit(out, 2, 15, 'expiryDateCheckDigit', l2[14]!, expiry, 'expiry date');
   checkCheckDigit(out, 2, 30, 'compositeCheckDigit', l2[29]!, compositeText(l1, l2), 'composite');
 
-  if (l3[0] === '<') {
+  if (hasNoPrimaryIdentifier(l3)) {
+    // Some issuers write a holder with given names only as `<<` + secondary identifier; ICAO 9303
+    // parsers (cheminfo/mrz among them) read it as an empty primary identifier.
+    out.note(3, 1, 2, 'name', 'the name has no primary identifier (positions 1–2 are <<), only secondary identifiers');
+  } else if (l3[0] === '<') {
     out.at(3, 1, 1, 'name', 'the name must start with the primary identifier, found a filler in position 1');
   }
   const digits = [...l3].flatMap((ch, i) => (/\d/.test(ch) ? [i + 1] : []));
@@ -184,8 +207,16 @@ function checkIcaoFields(lines: readonly string[], out: Collector): void {
   }
 }
 
+/** `<<` and then a name: the secondary identifier alone. */
+function hasNoPrimaryIdentifier(nameLine: string): boolean {
+  return /^<<+[A-Z]/.test(nameLine);
+}
+
 function checkVietnameseProfile(lines: readonly string[], out: Collector): void {
-  const [l1, l2] = lines as [string, string, string];
+  const [l1, l2, l3] = lines as [string, string, string];
+  if (hasNoPrimaryIdentifier(l3)) {
+    out.at(3, 1, 2, 'name', "the căn cước's name starts with the family name (primary identifier), found << in positions 1–2");
+  }
   if (fieldText(lines, 'documentCode') !== VN_DOCUMENT_CODE) {
     out.field('documentCode', `the căn cước's document code is ${VN_DOCUMENT_CODE}`);
   }
@@ -257,13 +288,41 @@ export function checkTd1(lines: readonly string[]): MrzCheck {
     vnProfileValid = icao.errors.length === 0 && profile.errors.length === 0;
   }
   const icaoValid = icao.errors.length === 0;
-  return { valid: icaoValid && vnProfileValid !== false, icaoValid, vnProfileValid, errors };
+  return { valid: icaoValid && vnProfileValid !== false, icaoValid, vnProfileValid, errors, notes: icao.notes };
 }
 
-/** Splits user text into lines: LF or CRLF; trailing spaces and blank lines around the MRZ dropped. */
-export function splitMrzText(text: string): string[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trimEnd());
-  while (lines.length > 0 && lines[0] === '') lines.shift();
-  while (lines.length > 0 && lines.at(-1) === '') lines.pop();
-  return lines;
+/** The most MRZ text `mrz check` reads: three lines are 93 bytes, anything near this is not an MRZ. */
+export const MRZ_TEXT_LIMIT = 64 * 1024;
+
+export interface MrzText {
+  readonly lines: string[];
+  /** One note a line whose surrounding whitespace was removed (as `pdftotext -layout` leaves it). */
+  readonly notes: MrzNote[];
+}
+
+/**
+ * Splits user text into lines: LF or CRLF; blank lines around the MRZ dropped; whitespace around
+ * each line removed, with a note. Linear in the text's length (one split, two index scans).
+ */
+export function splitMrzText(text: string): MrzText {
+  const all = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let first = 0;
+  while (first < all.length && all[first]!.trim() === '') first += 1;
+  let end = all.length;
+  while (end > first && all[end - 1]!.trim() === '') end -= 1;
+  const lines: string[] = [];
+  const notes: MrzNote[] = [];
+  all.slice(first, end).forEach((raw, i) => {
+    const trimmed = raw.trim();
+    lines.push(trimmed);
+    if (trimmed.length === raw.length) return;
+    const leading = raw.length - raw.trimStart().length;
+    const trailing = raw.length - raw.trimEnd().length;
+    const what = [leading > 0 ? `${leading} leading` : '', trailing > 0 ? `${trailing} trailing` : ''].filter(Boolean).join(' and ');
+    notes.push({
+      line: i + 1, start: 1, end: Math.max(trimmed.length, 1), field: 'line', rule: 'input',
+      message: `line ${i + 1}: removed ${what} whitespace character${leading + trailing === 1 ? '' : 's'}`,
+    });
+  });
+  return { lines, notes };
 }
