@@ -2,11 +2,11 @@
  * The ledger format and its replay: summary shape, torn lines, restore state; and the chip helpers
  * the ledger's stacked entries use (DG1 parsing, content hash).
  */
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ledger, summarizeLedger } from './ledger.ts';
+import { dg1Digest, Ledger, readLedger, summarizeLedger } from './ledger.ts';
 import { chipContentSha256, encodeDg1, parseDg1Mrz } from './model/chip.ts';
 import { syntheticMrz } from './testing/jobs.ts';
 
@@ -27,18 +27,18 @@ describe('summarizeLedger', () => {
     for (const n of [1, 2, 3, 4]) ledger.append({ ev: 'fed', card: `C${n}`, seq: n, lot: 'A', unit: 'feeder' });
     ledger.append({ ev: 'entered', card: 'C1', unit: 'encoder.1' });
     ledger.append({ ev: 'entered', card: 'C2', unit: 'encoder.2' });
-    ledger.append({ ev: 'stacked', card: 'C1', station: 'output', position: 1, chipSha256: null, surfaceSha256: null, dg1Mrz: 'X'.repeat(90) });
+    ledger.append({ ev: 'stacked', card: 'C1', station: 'output', position: 1, chipSha256: null, surfaceSha256: null, dg1Digest: dg1Digest('X'.repeat(90)) });
     ledger.append({ ev: 'stackerEmptied', station: 'output', cards: ['C1'] });
-    ledger.append({ ev: 'stacked', card: 'C2', station: 'output', position: 1, chipSha256: null, surfaceSha256: null, dg1Mrz: null });
+    ledger.append({ ev: 'stacked', card: 'C2', station: 'output', position: 1, chipSha256: null, surfaceSha256: null, dg1Digest: null });
     ledger.append({ ev: 'rejected', card: 'C3', unit: 'feeder', reason: 'BlankDefect' });
     const live = ledger.summary();
     ledger.close();
 
     const expected = {
-      stacker: [{ cardSerial: 'C2', position: 1, dg1Mrz: null }],
+      stacker: [{ cardSerial: 'C2', position: 1, dg1Digest: null }],
       rejectBin: [{ cardSerial: 'C3', reason: 'BlankDefect' }],
       inMachine: [{ cardSerial: 'C4', station: 'feeder' }],
-      unloaded: [{ cardSerial: 'C1', position: 1, dg1Mrz: 'X'.repeat(90) }],
+      unloaded: [{ cardSerial: 'C1', position: 1, dg1Digest: dg1Digest('X'.repeat(90)) }],
       blanksLoaded: 5,
       magazine: 1,
       fed: 4,
@@ -65,6 +65,41 @@ describe('summarizeLedger', () => {
     second.append({ ev: 'fed', card: 'C1', seq: 1, lot: 'A', unit: 'feeder' });
     second.close();
     expect(await summarizeLedger(file)).toMatchObject({ badLines: 1, fed: 1, magazine: 1, inMachine: [{ cardSerial: 'C1', station: 'feeder' }] });
+  });
+
+  it('holds a digest of the DG1 MRZ, never the MRZ: SHA-256 hex over the 90 characters', () => {
+    // VN-S1 (test/vectors/mrz-td1-vectors.json); digest computed with `printf %s … | sha256sum`.
+    const s1 = ['IDVNM0900000018001090000001<<9', '9001158M3001156VNM<<<<<<<<<<<2', 'NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<'];
+    expect(dg1Digest(s1)).toBe('6a4e68fbeddda5e1db9e50b5cb92e896b90906003a5bf3a436d41906ffe1ba0f');
+    expect(dg1Digest(s1.join(''))).toBe(dg1Digest(s1));
+  });
+
+  it('rewrites a ledger that still holds DG1 MRZs in clear (dg1Mrz) with digests, 0600, on open', async () => {
+    const dir = path.join(work, 'legacy');
+    await mkdir(dir);
+    const file = path.join(dir, 'ledger.jsonl');
+    const mrz = 'IDVNM0900000018001090000001<<99001158M3001156VNM<<<<<<<<<<<2NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<';
+    await writeFile(file, [
+      '{"t":"2025-01-01T00:00:00Z","sim":0,"ev":"loaded","count":2,"lot":"A"}',
+      '{"t":"2025-01-01T00:00:00Z","sim":0,"ev":"fed","card":"C1","seq":1,"lot":"A","unit":"feeder"}',
+      `{"t":"2025-01-01T00:00:00Z","sim":0,"ev":"stacked","card":"C1","station":"output","position":1,"chipSha256":null,"surfaceSha256":null,"dg1Mrz":"${mrz}"}`,
+      `{"t":"2025-01-01T00:00:00Z","sim":0,"ev":"stacked","card":"C9","station":"output","position":2,"dg1Mrz":"${mrz.slice(0, 40)}`,
+      '',
+    ].join('\n'), { mode: 0o644 });
+    // Read-only tools see digests even before a simulator rewrites the file.
+    expect((await summarizeLedger(file)).stacker).toStrictEqual([{ cardSerial: 'C1', position: 1, dg1Digest: dg1Digest(mrz) }]);
+    expect((await readLedger(file)).filter((e) => e.ev === 'stacked')).toStrictEqual([
+      { t: '2025-01-01T00:00:00Z', sim: 0, ev: 'stacked', card: 'C1', station: 'output', position: 1, chipSha256: null, surfaceSha256: null, dg1Digest: dg1Digest(mrz) },
+    ]);
+    const ledger = Ledger.open(file);
+    ledger.close();
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toContain('NGUYEN');
+    expect(text).not.toContain('090000001');
+    expect(text).not.toContain('dg1Mrz');
+    expect(text).toContain(dg1Digest(mrz));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await summarizeLedger(file)).stacker).toStrictEqual([{ cardSerial: 'C1', position: 1, dg1Digest: dg1Digest(mrz) }]);
   });
 
   it('a missing ledger is an empty one', async () => {

@@ -12,7 +12,8 @@
  * cannot have acted on them, except for an answer to a read served in that same turn. A torn last
  * line is skipped on replay and counted.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -30,8 +31,11 @@ export type LedgerEvent =
       readonly chipSha256: string | null;
       /** engravedSha256 of the surface; null when nothing was engraved. */
       readonly surfaceSha256: string | null;
-      /** The 90 MRZ characters of the chip's DG1 (file 0101), or null. */
-      readonly dg1Mrz: string | null;
+      /**
+       * SHA-256 (hex) of the 90 MRZ characters of the chip's DG1 (file 0101), or null: the ledger
+       * proves which record a card carries without holding a name, PID or birth date (dg1Digest).
+       */
+      readonly dg1Digest: string | null;
     }
   | { readonly ev: 'rejected'; readonly card: string; readonly unit: string; readonly reason: string; readonly hostReason?: number }
   | { readonly ev: 'purged'; readonly card: string; readonly unit: string; readonly reason: string }
@@ -43,7 +47,23 @@ export type LedgerEntry = LedgerEvent & { readonly t: string; readonly sim: numb
 export interface StackedCard {
   readonly cardSerial: string;
   readonly position: number;
-  readonly dg1Mrz: string | null;
+  readonly dg1Digest: string | null;
+}
+
+/** The ledger's digest of a DG1 MRZ: SHA-256, hex, over the 90 characters (three lines joined). */
+export function dg1Digest(mrz: string | readonly string[]): string {
+  const text = typeof mrz === 'string' ? mrz : mrz.join('');
+  return createHash('sha256').update(text, 'latin1').digest('hex');
+}
+
+/**
+ * A `stacked` line as ledgers before the digest wrote it (`dg1Mrz`: the MRZ in clear), turned into
+ * the digest form. Other lines come back as they are.
+ */
+function withoutClearMrz(entry: Record<string, unknown>): Record<string, unknown> {
+  if (entry.ev !== 'stacked' || !('dg1Mrz' in entry)) return entry;
+  const { dg1Mrz, ...rest } = entry;
+  return { ...rest, dg1Digest: typeof dg1Mrz === 'string' ? dg1Digest(dg1Mrz) : null };
 }
 
 export interface LedgerSummary {
@@ -115,7 +135,7 @@ export class LedgerState {
         this.stacked += 1;
         this.inMachine.delete(e.card);
         const list = this.stackers.get(e.station) ?? [];
-        list.push({ cardSerial: e.card, position: e.position, dg1Mrz: e.dg1Mrz });
+        list.push({ cardSerial: e.card, position: e.position, dg1Digest: e.dg1Digest });
         this.stackers.set(e.station, list);
         break;
       }
@@ -175,7 +195,7 @@ function replayText(text: string): LedgerState {
       state.badLines += 1;
       continue;
     }
-    state.apply(entry as LedgerEvent);
+    state.apply(withoutClearMrz(entry as Record<string, unknown>) as unknown as LedgerEvent);
   }
   return state;
 }
@@ -201,11 +221,31 @@ export async function readLedger(file: string): Promise<LedgerEntry[]> {
   return text.split('\n').flatMap((line) => {
     if (line.trim() === '') return [];
     try {
-      return [JSON.parse(line) as LedgerEntry];
+      return [withoutClearMrz(JSON.parse(line) as Record<string, unknown>) as unknown as LedgerEntry];
     } catch {
       return [];
     }
   });
+}
+
+/**
+ * Replaces a ledger that still holds DG1 MRZs in clear (written before dg1Digest) by the same
+ * lines with digests, atomically (a new file renamed over the old one). Returns the new text.
+ */
+function rewriteWithoutClearMrz(file: string, text: string): string {
+  const lines = text.split('\n').map((line) => {
+    if (!line.includes('"dg1Mrz"')) return line;
+    try {
+      return JSON.stringify(withoutClearMrz(JSON.parse(line) as Record<string, unknown>));
+    } catch {
+      return ''; // a torn line holding part of an MRZ: dropped rather than kept in clear
+    }
+  });
+  const next = lines.join('\n');
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, next, { mode: 0o600 });
+  renameSync(temp, file);
+  return next;
 }
 
 /** The open ledger of a running simulator: appends events and keeps the replayed state current. */
@@ -224,9 +264,13 @@ export class Ledger {
   /** Opens (creating) the ledger and replays what is already in it. */
   static open(file: string, simNow: () => number = () => 0): Ledger {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (text.includes('"dg1Mrz"')) text = rewriteWithoutClearMrz(file, text);
     const state = replayText(text);
-    const fd = openSync(file, 'a');
+    const fd = openSync(file, 'a', 0o600);
+    // A ledger written by an older simulator may be world-readable; it names cards, not people, but
+    // it is the line's evidence.
+    chmodSync(file, 0o600);
     // A torn last line (the previous process died mid-write) must not swallow the next event.
     if (text !== '' && !text.endsWith('\n')) writeSync(fd, '\n');
     return new Ledger(file, state, fd, simNow);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKML_STATES } from '../src/plc/packml.ts';
+import { dg1Digest } from './ledger.ts';
 import { freePort } from './modbus/modbus-server.ts';
 import { LineSimulator } from './line-simulator.ts';
 import { syntheticMrz } from './testing/jobs.ts';
@@ -91,8 +92,8 @@ describe('LineSimulator', () => {
     expect(host.errors).toStrictEqual([]);
     const summary = simulator.control.ledger();
     // Two heads: cards may overtake each other, so the stacker's order is not the feeding order.
-    expect(summary.stacker.map((c) => [c.cardSerial, c.dg1Mrz]).sort()).toStrictEqual(
-      [1, 2, 3].map((n) => [`T0000000${n}`, syntheticMrz(n).join('')]).sort(),
+    expect(summary.stacker.map((c) => [c.cardSerial, c.dg1Digest]).sort()).toStrictEqual(
+      [1, 2, 3].map((n) => [`T0000000${n}`, dg1Digest(syntheticMrz(n))]).sort(),
     );
     expect(new Set(summary.stacker.map((c) => c.position))).toStrictEqual(new Set([1, 2, 3]));
     for (const serial of ['T00000001', 'T00000002', 'T00000003']) {

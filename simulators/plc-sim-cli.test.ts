@@ -3,15 +3,16 @@
  * of a ledger a test wrote, errors a person reads, and a standalone run stopped by SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CARDLINE_BIN, cardline } from '../test/helpers/cli.ts';
-import { ledgerFile } from './ledger.ts';
+import { dg1Digest, ledgerFile } from './ledger.ts';
 import { freePort } from './modbus/modbus-server.ts';
 import { SimLine } from './sim-line.ts';
+import { syntheticMrz } from './testing/jobs.ts';
 import { ScriptHost, standardJobs } from './testing/script-host.ts';
 import { testLine } from './testing/test-line.ts';
 
@@ -56,8 +57,8 @@ describe('cardline plc-sim', () => {
     const summary = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({
       stacker: [
-        { cardSerial: 'T00000001', position: 1, dg1Mrz: expect.stringMatching(/^IDVNM\d{9}/) },
-        { cardSerial: 'T00000003', position: 2, dg1Mrz: expect.stringMatching(/^IDVNM\d{9}/) },
+        { cardSerial: 'T00000001', position: 1, dg1Digest: dg1Digest(syntheticMrz(1)) },
+        { cardSerial: 'T00000003', position: 2, dg1Digest: dg1Digest(syntheticMrz(3)) },
       ],
       rejectBin: [{ cardSerial: 'T00000002', reason: 'JobDataInvalid' }],
       inMachine: [],
@@ -66,6 +67,11 @@ describe('cardline plc-sim', () => {
       magazine: 1,
     });
     expect(Object.keys(summary).slice(0, 3)).toStrictEqual(['stacker', 'rejectBin', 'inMachine']);
+    // No DG1 MRZ in clear, in the output or in the ledger file (issue 20 item 14).
+    for (const text of [r.stdout, await readFile(ledgerFile(dataDir), 'utf8')]) {
+      for (const n of [1, 2, 3]) for (const line of syntheticMrz(n)) expect(text).not.toContain(line);
+      expect(text).not.toMatch(/IDVNM\d/);
+    }
   });
 
   it('ledger prints a readable summary, and says so when there is no ledger', async () => {

@@ -11,7 +11,7 @@ import type { JobResult } from '../src/plc/job-data.ts';
 import { PACKML_STATES, STOP_REASONS } from '../src/plc/packml.ts';
 import { RESULT_CODES } from '../src/plc/result-codes.ts';
 import { SimControl } from './control.ts';
-import { ledgerFile, readLedger, summarizeLedger } from './ledger.ts';
+import { dg1Digest, ledgerFile, readLedger, summarizeLedger } from './ledger.ts';
 import { chipContentSha256 } from './model/chip.ts';
 import { engravedSha256OfSides } from './model/surface.ts';
 import type { UnitPlcTiming } from './plc/unit-plc.ts';
@@ -114,10 +114,10 @@ describe('a card through the whole line', () => {
       { ev: 'entered', card: serial, unit: 'laser' },
       { ev: 'entered', card: serial, unit: 'qa' },
       { ev: 'entered', card: serial, unit: 'output' },
-      { ev: 'stacked', card: serial, station: 'output', position: 1, chipSha256: chipContentSha256(chipFiles(mrz)), surfaceSha256: engraved, dg1Mrz: mrz.join('') },
+      { ev: 'stacked', card: serial, station: 'output', position: 1, chipSha256: chipContentSha256(chipFiles(mrz)), surfaceSha256: engraved, dg1Digest: dg1Digest(mrz) },
     ]);
     expect(await summarizeLedger(ledgerFile(h.dataDir))).toStrictEqual({
-      stacker: [{ cardSerial: serial, position: 1, dg1Mrz: mrz.join('') }],
+      stacker: [{ cardSerial: serial, position: 1, dg1Digest: dg1Digest(mrz) }],
       rejectBin: [],
       inMachine: [],
       unloaded: [],

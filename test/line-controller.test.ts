@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { summarizeLedger, ledgerFile } from '../simulators/ledger.ts';
+import { dg1Digest, summarizeLedger, ledgerFile } from '../simulators/ledger.ts';
 import { SimLine } from '../simulators/sim-line.ts';
 import { testLine } from '../simulators/testing/test-line.ts';
 import { openContext, type AppContext } from '../src/cli/context.ts';
@@ -68,10 +68,10 @@ describe('LineController on the in-process simulator', () => {
     expect(ledger.inMachine).toStrictEqual([]);
     // Every stacked card carries its own record's DG1, and no two records share one.
     const records = await store.records(batchId);
-    const bySerial = new Map(ledger.stacker.map((c) => [c.cardSerial, c.dg1Mrz]));
+    const bySerial = new Map(ledger.stacker.map((c) => [c.cardSerial, c.dg1Digest]));
     const preparer = new TestPreparer(ctx.batches);
     for (const r of records.filter((x) => x.status === 'produced')) {
-      const expected = (await preparer.prepare(batchId, r.seq)).mrz.join('');
+      const expected = dg1Digest((await preparer.prepare(batchId, r.seq)).mrz);
       expect(bySerial.get(r.cardSerial!)).toBe(expected);
     }
     expect(accounting.cards.spoiled).toBeGreaterThan(0);
@@ -137,7 +137,7 @@ describe('LineController on the in-process simulator', () => {
     expect(accounting.cards.blanksConsumed).toBe(accounting.cards.good + accounting.cards.spoiled);
     const ledger = await summarizeLedger(ledgerFile(ctx.dataDir));
     expect(ledger.stacker).toHaveLength(accounting.records.produced);
-    expect(new Set(ledger.stacker.map((c) => c.dg1Mrz)).size).toBe(ledger.stacker.length);
+    expect(new Set(ledger.stacker.map((c) => c.dg1Digest)).size).toBe(ledger.stacker.length);
     expect(ledger.rejectBin.length).toBe(accounting.cards.spoiled);
     sim.stop();
   }, 120_000);

@@ -43,7 +43,8 @@ export class Magazine {
 export interface StackerSlot {
   readonly cardSerial: string;
   readonly position: number;
-  readonly dg1Mrz: string | null;
+  /** dg1Digest of the chip's DG1 MRZ (simulators/ledger.ts), or null. */
+  readonly dg1Digest: string | null;
 }
 
 /** The output stacker: numbered positions from 1, up to its capacity (then the output is blocked). */

@@ -10,7 +10,7 @@
  */
 import { FLOW, stationUnits, type LineConfig, type StationConfig, type StationKind, type StationUnit } from '../../src/config/line-config.ts';
 import { Rng, seedWords } from '../../src/sample/rng.ts';
-import type { Ledger } from '../ledger.ts';
+import { dg1Digest, type Ledger } from '../ledger.ts';
 import type { WorkSession, Workcell } from '../plc/workcell.ts';
 import { Magazine, Stacker } from './bins.ts';
 import { Card, cardSerial } from './card.ts';
@@ -180,8 +180,9 @@ export class LineModel {
         const stacker = this.stackers.get(stationId);
         if (!stacker) throw new Error(`station ${stationId} has no stacker`);
         const position = stacker.nextPosition();
-        const dg1Mrz = parseDg1Mrz(card.chip.file(DG1_FID));
-        stacker.put({ cardSerial: card.serial, position, dg1Mrz });
+        const mrz = parseDg1Mrz(card.chip.file(DG1_FID));
+        const digest = mrz === null ? null : dg1Digest(mrz);
+        stacker.put({ cardSerial: card.serial, position, dg1Digest: digest });
         card.location = { at: 'stacker', station: stationId, position };
         this.ledger.append({
           ev: 'stacked',
@@ -190,7 +191,7 @@ export class LineModel {
           position,
           chipSha256: chipContentSha256(card.chip.contents()),
           surfaceSha256: card.surface.sha256(),
-          dg1Mrz,
+          dg1Digest: digest,
         });
         return position;
       },

@@ -8,7 +8,7 @@
  * - no card whose chip verification (or any QA check) failed lies in the stacker; every stacked card passed QA.
  */
 import type { Knex } from 'knex';
-import { summarizeLedger, ledgerFile, type LedgerSummary } from '../../simulators/ledger.ts';
+import { dg1Digest, summarizeLedger, ledgerFile, type LedgerSummary } from '../../simulators/ledger.ts';
 import type { BatchStore } from '../../src/store/batch-store.ts';
 import { LineStore } from '../../src/store/line-store.ts';
 import { recordMrz } from './test-preparer.ts';
@@ -67,7 +67,7 @@ export async function checkInvariants(input: { db: Knex; batches: BatchStore; da
       v.push(`card ${c.cardSerial} lies in the stacker but is no record's produced card`);
       continue;
     }
-    if (c.dg1Mrz !== (await expectedMrz(batches, batchId, seq))) v.push(`card ${c.cardSerial} in the stacker does not carry record ${seq}'s DG1`);
+    if (c.dg1Digest !== dg1Digest(await expectedMrz(batches, batchId, seq))) v.push(`card ${c.cardSerial} in the stacker does not carry record ${seq}'s DG1`);
   }
   for (const serial of goodOfBatch) if (!stackedSerials.has(serial)) v.push(`the database says card ${serial} is good, the ledger has no such card in the stacker`);
 

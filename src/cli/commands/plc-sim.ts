@@ -109,6 +109,6 @@ export function registerPlcSim(program: Command, run: (action: () => Promise<num
   plcSim
     .command('ledger')
     .description('summarize the simulator ledger <data dir>/sim/ledger.jsonl: stacker, reject bin, cards still in the machine')
-    .option('--json', 'print {"stacker":[{cardSerial,position,dg1Mrz}],"rejectBin":[{cardSerial,reason}],"inMachine":[{cardSerial,station}],…counters}')
+    .option('--json', 'print {"stacker":[{cardSerial,position,dg1Digest}],"rejectBin":[{cardSerial,reason}],"inMachine":[{cardSerial,station}],…counters}')
     .action((options: { json?: boolean }) => run(() => printLedger(options)));
 }
