@@ -18,7 +18,10 @@ import type { LdsBuilder } from '../domain/lds/build.ts';
 import { verifyLds } from '../domain/lds/verify.ts';
 import { validateRecord } from '../domain/record.ts';
 import { encodeJob, type JobResult } from '../plc/job-data.ts';
-import { CardRenderer, laserJob } from '../render/renderer.ts';
+import type { CardStock } from '../config/line-config.ts';
+import { keepClearConflicts } from '../render/keep-clear.ts';
+import { CardRenderer, laserJob, type RenderOptions } from '../render/renderer.ts';
+import type { LoadedTemplate } from '../render/template/load.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import type { JobPreparer, PreparedRecord, QaJudge, QaVerdict } from './ports.ts';
 
@@ -27,7 +30,31 @@ export class PreparationError extends Error {
 }
 
 export interface RecordPreparerOptions {
+  /** The card template (the line file's `template`); default vn-cancuoc-2024. */
   readonly template?: string;
+  /** The line's card stock: a pre-printed body gets the personal layer only; a chip module's area stays blank. */
+  readonly cardStock?: CardStock;
+}
+
+/** What the laser job of a card on this stock carries (previews and proofs always show every layer). */
+export function laserRenderOptions(stock: CardStock | undefined): Pick<RenderOptions, 'layers' | 'keepClear'> {
+  return {
+    layers: stock?.prePrinted ? 'personal' : 'all',
+    keepClear: stock?.chipModule ? [stock.chipModule] : [],
+  };
+}
+
+/** Throws PreparationError when the laser job of `template` would engrave on the stock's chip module. */
+export function checkTemplateForStock(template: LoadedTemplate, stock: CardStock | undefined): void {
+  const laser = laserRenderOptions(stock);
+  const conflicts = keepClearConflicts(template, laser.keepClear ?? [], laser.layers);
+  const m = stock?.chipModule;
+  if (conflicts.length === 0 || !m) return;
+  const mm = (n: number): string => String(+n.toFixed(2));
+  throw new PreparationError(
+    `template ${template.name} engraves where the card stock's chip module is (${m.side}, x ${mm(m.x)}–${mm(m.x + m.width)} mm, y ${mm(m.y)}–${mm(m.y + m.height)} mm): ` +
+      `${conflicts.join('; ')}; move those elements in the template, or correct cardStock.chipModule in the line file`,
+  );
 }
 
 export class RecordPreparer implements JobPreparer {
@@ -36,7 +63,11 @@ export class RecordPreparer implements JobPreparer {
     private readonly lds: LdsBuilder,
     private readonly renderer: CardRenderer = new CardRenderer(),
     private readonly options: RecordPreparerOptions = {},
-  ) {}
+  ) {
+    // Checked before the first card: a template that does not exist or puts ink on the chip
+    // module would otherwise fail (or spoil) every card of the run.
+    checkTemplateForStock(renderer.template(options.template), options.cardStock);
+  }
 
   async prepare(batchId: string, seq: number): Promise<PreparedRecord> {
     const [personal, portrait] = await Promise.all([this.batches.recordPersonal(batchId, seq), this.batches.recordPortrait(batchId, seq)]);
@@ -56,7 +87,10 @@ export class RecordPreparer implements JobPreparer {
     if (!bac) throw new PreparationError(`record ${seq} of batch ${batchId}: the composed MRZ gives no BAC keys`);
     const [image, rendered] = await Promise.all([
       this.lds.build(chip.input),
-      this.renderer.renderCard({ record, portrait }, { ...(this.options.template ? { template: this.options.template } : {}), ...(issueDate ? { today: issueDate } : {}) }),
+      this.renderer.renderCard(
+        { record, portrait },
+        { ...(this.options.template ? { template: this.options.template } : {}), ...(issueDate ? { today: issueDate } : {}), ...laserRenderOptions(this.options.cardStock) },
+      ),
     ]);
     const mrz: [string, string, string] = [chip.mrz[0], chip.mrz[1], chip.mrz[2]];
     return {

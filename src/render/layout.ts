@@ -143,7 +143,8 @@ export function layoutCard(template: LoadedTemplate, ctx: RenderContext, layers:
   };
 }
 
-function layerOf(e: ResolvedElement): Layer {
+/** The layer an element belongs to: its own `layer`, else shapes and fixed texts are card body, the rest personal. */
+export function layerOf(e: ResolvedElement): Layer {
   if (e.layer) return e.layer;
   if (e.type === 'shape') return 'card-body';
   if (e.type === 'text') return e.field === undefined ? 'card-body' : 'personal';
