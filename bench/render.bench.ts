@@ -138,7 +138,7 @@ for (const input of inputs) {
   const { buildContext } = await import('../src/render/context.ts');
   const built = buildContext('vn-record', input);
   if (!built.ok) throw new Error('bench input does not validate');
-  bareCards.push(bareCard(layout, built.context.qr!));
+  bareCards.push(bareCard(layout, built.context.qr!['vn-2024']));
 }
 
 const STRONG: BareStyle = { fonts: 'parsed-once', qrMask: 'fixed' };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_TIMEOUTS, type LinkTimeouts } from '../plc/station-link.ts';
+import { DEFAULT_TEMPLATE } from '../render/defaults.ts';
 
 export const STATION_KINDS = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
 export type StationKind = (typeof STATION_KINDS)[number];
@@ -113,12 +114,43 @@ const SimulationSchema = z.strictObject({
   controlPort: z.number().int().min(1).max(65535).optional(),
 });
 
+/**
+ * ISO/IEC 7816-2's contact field on the face that carries the contacts (C1–C8: 10.25–19.87 mm from
+ * the left edge, 19.23–28.55 mm from the top edge) with 1.5 mm around it: the default area a chip
+ * module keeps clear. Check it against the card manufacturer's drawing of the stock.
+ */
+export const ISO_7816_MODULE_AREA = Object.freeze({ x: 8.75, y: 17.73, width: 12.62, height: 12.32 });
+
+const cardMm = z.number().finite().nonnegative();
+const ChipModuleSchema = z
+  .strictObject({
+    /** The card face the module's contact plate sits on: the laser must not engrave there. */
+    side: z.enum(['front', 'back']),
+    /** The area to keep clear, mm from that face's top-left corner; default ISO_7816_MODULE_AREA. */
+    x: cardMm.default(ISO_7816_MODULE_AREA.x),
+    y: cardMm.default(ISO_7816_MODULE_AREA.y),
+    width: cardMm.positive().default(ISO_7816_MODULE_AREA.width),
+    height: cardMm.positive().default(ISO_7816_MODULE_AREA.height),
+  })
+  .refine((m) => m.x + m.width <= 85.6 && m.y + m.height <= 53.98, { error: 'the module area must lie on the 85.6 × 53.98 mm card' });
+
+/** The blank cards the line personalizes (docs/templates.md, "Card stock"). */
+const CardStockSchema = z.strictObject({
+  /** The card bodies come with the artwork printed: the laser engraves the personal layer only. */
+  prePrinted: z.boolean().default(false),
+  /** A contact chip module on a face; absent for a contactless-only inlay (nothing on the surface). */
+  chipModule: ChipModuleSchema.optional(),
+});
+
 export const LineConfigSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'must be lower case letters, digits and hyphens, starting with a letter' }),
     description: z.string().default(''),
     simulation: SimulationSchema.optional(),
     opcuaSecurity: OpcuaSecuritySchema.default(OpcuaSecuritySchema.parse({})),
+    /** The card template the laser jobs are rendered from: a folder under templates/. */
+    template: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'must name a template folder (lower case letters, digits and hyphens)' }).default(DEFAULT_TEMPLATE),
+    cardStock: CardStockSchema.default({ prePrinted: false }),
     stations: z.array(StationSchema).min(1),
   })
   .superRefine((line, ctx) => {
@@ -154,6 +186,8 @@ export const LineConfigSchema = z
   });
 
 type ParsedLine = z.output<typeof LineConfigSchema>;
+/** The line's blank card stock: pre-printed or not, and where its chip module keeps the laser away. */
+export type CardStock = ParsedLine['cardStock'];
 export type StationConfig = ParsedLine['stations'][number] & { readonly timeouts: LinkTimeouts };
 export type LineConfig = Omit<ParsedLine, 'stations'> & {
   readonly stations: readonly StationConfig[];

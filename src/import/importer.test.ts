@@ -83,6 +83,31 @@ describe.each(BACKENDS)('importBatch on $name', (backend) => {
   const run = (file: string, name?: string) =>
     importBatch({ file, store, reportDir: path.join(dir, 'reports'), actor: 'tester', today, chunkSize: 3, ...(name ? { name } : {}) });
 
+  it('warns, not rejects, when a card issued from 1 July 2025 names a province that no longer exists or a district (issue 20 item 9)', async () => {
+    const old = 'Thôn 4, xã Yên Minh, huyện Yên Minh, Hà Giang';
+    const lines = [
+      JSON.stringify(adult(11, { pid: '002090000011', issueDate: '2025-07-01', residence: old, placeOfBirthRegistration: 'Hà Giang' })),
+      JSON.stringify(adult(12, { pid: '002090000012', issueDate: '2025-06-30', residence: old, placeOfBirthRegistration: 'Hà Giang' })),
+      JSON.stringify(adult(13, { pid: '002090000013', issueDate: '2025-08-01', residence: 'Số 5, phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội', placeOfBirthRegistration: 'Tuyên Quang' })),
+      JSON.stringify(adult(14, { pid: '046090000014', issueDate: '2025-09-01', residence: 'Tổ 2, phường Phú Hội, Thừa Thiên Huế', placeOfBirthRegistration: 'Huế' })),
+    ];
+    const file = path.join(dir, `reform-${backend.name}.jsonl`);
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const summary = await run(file);
+    expect(summary).toMatchObject({ accepted: 4, quarantined: 0 });
+    const report = await readReport(summary.reportPath);
+    const merged = (from: string, to: string) => `names the province ${from}, which no longer exists: since 1 July 2025 it is part of ${to}`;
+    expect(report.entries).toStrictEqual([
+      { line: 1, kind: 'warning', issues: [{ field: 'residence', message: merged('Hà Giang', 'Tuyên Quang') }] },
+      { line: 1, kind: 'warning', issues: [{ field: 'residence', message: 'has a district-level unit, a level the 1 July 2025 reform abolished (addresses are commune/ward, then province)' }] },
+      { line: 1, kind: 'warning', issues: [{ field: 'placeOfBirthRegistration', message: merged('Hà Giang', 'Tuyên Quang') }] },
+      { line: 4, kind: 'warning', issues: [{ field: 'residence', message: merged('Thừa Thiên Huế', 'Huế') }] },
+    ]);
+    expect(report.summary).toStrictEqual({ accepted: 4, quarantined: 0, warnings: 4, status: 'imported' });
+    // The warning names provinces only: the rest of the address is personal data.
+    expect(JSON.stringify(report.entries)).not.toContain('Yên Minh');
+  });
+
   it('imports a JSON Lines file, quarantining each bad record with line, field and reason', async () => {
     const lines = [
       JSON.stringify(adult(1)),

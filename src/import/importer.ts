@@ -18,6 +18,7 @@ import {
   type RecordRuleOptions,
   type ValidatedRecord,
 } from '../domain/record.ts';
+import { addressReformNotes, issuedAfterReform } from '../domain/provinces-2025.ts';
 import type { BatchStore, NewRecord } from '../store/batch-store.ts';
 import { probeJpeg } from './jpeg.ts';
 import { QuarantineReport } from './quarantine-report.ts';
@@ -223,6 +224,7 @@ class ImportRun {
           this.namesShortened += 1;
           window.warn(r.lineNo, 'fullName', 'shortened in the MRZ (initials or cut): check the name line');
         }
+        if (acceptedSeqs.has(r.seq)) for (const note of reformNotes(ready[i]!.value)) window.warn(r.lineNo, note.field, note.message);
       });
     }
     for (const entry of window.entries.sort((a, b) => a.line - b.line)) {
@@ -301,6 +303,20 @@ function readPortrait(baseDir: string, relative: string): PortraitResult {
     return fail(`is ${probe.width} × ${probe.height} px; at least ${PORTRAIT_MIN_WIDTH} × ${PORTRAIT_MIN_HEIGHT} (width × height) is required`);
   }
   return { ok: true, data };
+}
+
+/**
+ * A card issued from 1 July 2025 prints today's provinces and no district level (issue 20 item 9):
+ * an address still on the old map is warned about, not rejected — the citizen's data is the
+ * issuing office's to correct, and the card is still lawful to make.
+ */
+function reformNotes(value: ValidatedRecord): FieldIssue[] {
+  if (!issuedAfterReform(value.facts.issueDate)) return [];
+  const { residence, placeOfBirthRegistration } = value.record;
+  return [
+    ...addressReformNotes(residence).map((message) => ({ field: 'residence', message })),
+    ...addressReformNotes(placeOfBirthRegistration).map((message) => ({ field: 'placeOfBirthRegistration', message })),
+  ];
 }
 
 /** What goes into the encrypted payload: the normalized record without the portrait path. */

@@ -127,7 +127,7 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
   try {
     const crash = new CrashPoint(options.crashAt);
     const pki = await openPki(ctx, line, warn);
-    const preparer = new RecordPreparer(ctx.batches, await LdsBuilder.create(crashingSigner(pki.signer, crash)), new CardRenderer());
+    const preparer = new RecordPreparer(ctx.batches, await LdsBuilder.create(crashingSigner(pki.signer, crash)), new CardRenderer(), { template: line.template, cardStock: line.cardStock });
     const judge = new LdsQaJudge({ csca: [pki.csca] });
     if (line.simulation && (options.sim ?? 'in-process') === 'in-process') {
       // Loaded here: node-opcua takes a second to load, and production runs do not need it.
@@ -231,11 +231,11 @@ export async function writeBatchReport(ctx: AppContext, result: LineRunResult, o
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   if (!options.proof) return { file };
   const proof = path.join(dir, 'proof.pdf');
-  if (!(await writeProof(ctx, store, result.batchId, proof))) return { file };
+  if (!(await writeProof(ctx, store, result.batchId, proof, result.line.template))) return { file };
   return { file, proof };
 }
 
-async function writeProof(ctx: AppContext, store: LineStore, batchId: string, file: string): Promise<boolean> {
+async function writeProof(ctx: AppContext, store: LineStore, batchId: string, file: string, template: string): Promise<boolean> {
   const produced = new Map((await store.records(batchId)).filter((r) => r.status === 'produced').map((r) => [r.seq, r.cardSerial]));
   if (produced.size === 0) return false;
   const renderer = new CardRenderer();
@@ -243,7 +243,7 @@ async function writeProof(ctx: AppContext, store: LineStore, batchId: string, fi
   for await (const r of ctx.batches.batchRecords(batchId)) {
     if (!produced.has(r.seq)) continue;
     const issue = parseCivilDate(String(r.personal.issueDate));
-    const layout = renderer.layout({ record: r.personal, portrait: r.portrait }, issue ? { today: issue } : {});
+    const layout = renderer.layout({ record: r.personal, portrait: r.portrait }, { template, ...(issue ? { today: issue } : {}) });
     sheet.add({ label: `record ${r.seq} · card ${produced.get(r.seq) ?? ''}`, layout });
   }
   await sheet.end();

@@ -2,23 +2,31 @@
  * The product's data preparation and QA judgement for the line controller (ports.ts):
  *
  * - RecordPreparer reads a record from the encrypted store and makes what the stations write: the
- *   laser job (both card sides rendered from the template, and the MRZ), and the chip job (the
- *   signed LDS image — EF.COM, DG1, DG2 from age 6, DG13, EF.SOD — with the BAC document keys the
- *   chip answers with once locked).
+ *   laser job (both card sides rendered from the line's template on its card stock, and the MRZ),
+ *   and the chip job (the signed LDS image — EF.COM, DG1, DG2 from age 6, DG13, EF.SOD — with the
+ *   BAC document keys the chip answers with once locked). A `td1` template (icao-td1-generic) makes
+ *   a generic TD1 document from a TD1 field set instead: DG1, DG2 with a portrait, no DG13.
  * - LdsQaJudge decides on what QA read back: the chip through BAC, verified (EF.SOD signature and
  *   Document Signer chain to the CSCA, every data group's hash, DG1 equal to the expected MRZ,
  *   exactly the expected data groups), the OCR'd MRZ equal to the expected one, and the print
  *   grade at or above the threshold. Verdict details never carry personal data.
  */
-import { parseCivilDate } from '../domain/dates.ts';
+import { parseCivilDate, type CivilDate } from '../domain/dates.ts';
 import { formatIssues } from '../domain/issues.ts';
 import { documentKeysFromTd1 } from '../domain/bac/keys.ts';
-import { cardChipData } from '../domain/lds/card-data.ts';
+import { cardChipData, type LdsInput } from '../domain/lds/card-data.ts';
+import type { FaceImage } from '../domain/lds/dg2.ts';
+import { composeTd1 } from '../domain/mrz/compose.ts';
+import { parseTd1Input } from '../domain/mrz/td1-input.ts';
+import { probeJpeg } from '../import/jpeg.ts';
 import type { LdsBuilder } from '../domain/lds/build.ts';
 import { verifyLds } from '../domain/lds/verify.ts';
 import { validateRecord } from '../domain/record.ts';
 import { encodeJob, type JobResult } from '../plc/job-data.ts';
-import { CardRenderer, laserJob } from '../render/renderer.ts';
+import type { CardStock } from '../config/line-config.ts';
+import { keepClearConflicts } from '../render/keep-clear.ts';
+import { CardRenderer, laserJob, type RenderOptions } from '../render/renderer.ts';
+import type { LoadedTemplate } from '../render/template/load.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import type { JobPreparer, PreparedRecord, QaJudge, QaVerdict } from './ports.ts';
 
@@ -27,7 +35,31 @@ export class PreparationError extends Error {
 }
 
 export interface RecordPreparerOptions {
+  /** The card template (the line file's `template`); default vn-cancuoc-2024. */
   readonly template?: string;
+  /** The line's card stock: a pre-printed body gets the personal layer only; a chip module's area stays blank. */
+  readonly cardStock?: CardStock;
+}
+
+/** What the laser job of a card on this stock carries (previews and proofs always show every layer). */
+export function laserRenderOptions(stock: CardStock | undefined): Pick<RenderOptions, 'layers' | 'keepClear'> {
+  return {
+    layers: stock?.prePrinted ? 'personal' : 'all',
+    keepClear: stock?.chipModule ? [stock.chipModule] : [],
+  };
+}
+
+/** Throws PreparationError when the laser job of `template` would engrave on the stock's chip module. */
+export function checkTemplateForStock(template: LoadedTemplate, stock: CardStock | undefined): void {
+  const laser = laserRenderOptions(stock);
+  const conflicts = keepClearConflicts(template, laser.keepClear ?? [], laser.layers);
+  const m = stock?.chipModule;
+  if (conflicts.length === 0 || !m) return;
+  const mm = (n: number): string => String(+n.toFixed(2));
+  throw new PreparationError(
+    `template ${template.name} engraves where the card stock's chip module is (${m.side}, x ${mm(m.x)}–${mm(m.x + m.width)} mm, y ${mm(m.y)}–${mm(m.y + m.height)} mm): ` +
+      `${conflicts.join('; ')}; move those elements in the template, or correct cardStock.chipModule in the line file`,
+  );
 }
 
 export class RecordPreparer implements JobPreparer {
@@ -36,38 +68,77 @@ export class RecordPreparer implements JobPreparer {
     private readonly lds: LdsBuilder,
     private readonly renderer: CardRenderer = new CardRenderer(),
     private readonly options: RecordPreparerOptions = {},
-  ) {}
+  ) {
+    // Checked before the first card: a template that does not exist or puts ink on the chip
+    // module would otherwise fail (or spoil) every card of the run.
+    checkTemplateForStock(renderer.template(options.template), options.cardStock);
+  }
 
   async prepare(batchId: string, seq: number): Promise<PreparedRecord> {
     const [personal, portrait] = await Promise.all([this.batches.recordPersonal(batchId, seq), this.batches.recordPortrait(batchId, seq)]);
-    const issueDate = parseCivilDate(String(personal.issueDate));
-    // The record was validated at import; checking again "as of" its issue date keeps a batch
-    // imported today valid when it is produced later (no rule here depends on the run's date).
-    const checked = validateRecord(personal, { portraitRules: false, ...(issueDate ? { today: issueDate } : {}) });
-    if (!checked.ok) throw new PreparationError(`record ${seq} of batch ${batchId}: ${formatIssues(checked.issues)}`);
-    const record = checked.value.record;
-    let chip: ReturnType<typeof cardChipData>;
-    try {
-      chip = cardChipData(record, portrait);
-    } catch (error) {
-      throw new PreparationError(`record ${seq} of batch ${batchId}: ${(error as Error).message.replace(/^cardChipData: /, '')}`);
-    }
-    const bac = documentKeysFromTd1(chip.mrz);
-    if (!bac) throw new PreparationError(`record ${seq} of batch ${batchId}: the composed MRZ gives no BAC keys`);
+    const fail = (message: string): PreparationError => new PreparationError(`record ${seq} of batch ${batchId}: ${message}`);
+    const card = this.renderer.template(this.options.template).input === 'td1' ? td1Card(personal, portrait, fail) : vnCard(personal, portrait, fail);
+    const bac = documentKeysFromTd1(card.lds.mrz);
+    if (!bac) throw fail('the composed MRZ gives no BAC keys');
     const [image, rendered] = await Promise.all([
-      this.lds.build(chip.input),
-      this.renderer.renderCard({ record, portrait }, { ...(this.options.template ? { template: this.options.template } : {}), ...(issueDate ? { today: issueDate } : {}) }),
+      this.lds.build(card.lds),
+      this.renderer.renderCard(
+        { record: card.record, portrait },
+        { ...(this.options.template ? { template: this.options.template } : {}), ...(card.today ? { today: card.today } : {}), ...laserRenderOptions(this.options.cardStock) },
+      ),
     ]);
-    const mrz: [string, string, string] = [chip.mrz[0], chip.mrz[1], chip.mrz[2]];
+    const [l1, l2, l3] = card.lds.mrz;
     return {
       batchId,
       seq,
-      mrz,
-      dataGroups: chip.input.face ? [1, 2, 13] : [1, 13],
+      mrz: [l1!, l2!, l3!],
+      dataGroups: [1, ...(card.lds.face ? [2] : []), ...(card.lds.nationalData ? [13] : [])],
       chipJob: encodeJob({ v: 1, kind: 'chip', files: image.files.map((f) => ({ fid: f.fid, data: f.data })), bac: { kEnc: bac.kEnc, kMac: bac.kMac } }),
       laserJob: encodeJob(laserJob(rendered)),
     };
   }
+}
+
+/** One card's inputs: what the renderer and the LDS builder get. */
+interface CardSource {
+  readonly record: unknown;
+  readonly lds: LdsInput;
+  /** The day validation takes as today (the issue date of a căn cước). */
+  readonly today?: CivilDate;
+}
+
+/** A căn cước from a personalization record: DG1, DG2 from age 6, DG13. */
+function vnCard(personal: Record<string, unknown>, portrait: Buffer | undefined, fail: (m: string) => PreparationError): CardSource {
+  const issueDate = parseCivilDate(String(personal.issueDate));
+  // The record was validated at import; checking again "as of" its issue date keeps a batch
+  // imported today valid when it is produced later (no rule here depends on the run's date).
+  const checked = validateRecord(personal, { portraitRules: false, ...(issueDate ? { today: issueDate } : {}) });
+  if (!checked.ok) throw fail(formatIssues(checked.issues));
+  const record = checked.value.record;
+  try {
+    return { record, lds: cardChipData(record, portrait).input, ...(issueDate ? { today: issueDate } : {}) };
+  } catch (error) {
+    throw fail((error as Error).message.replace(/^cardChipData: /, ''));
+  }
+}
+
+/**
+ * A generic ICAO TD1 document (template input `td1`) from its field set (docs/mrz.md; stored with
+ * the batch store's key in `pid`, which is not part of the document): DG1 and, with a portrait,
+ * DG2 — no national data group.
+ */
+function td1Card(personal: Record<string, unknown>, portrait: Buffer | undefined, fail: (m: string) => PreparationError): CardSource {
+  const { pid: _key, ...fields } = personal;
+  const parsed = parseTd1Input(fields);
+  if (!parsed.ok) throw fail(formatIssues(parsed.issues));
+  const doc = parsed.value;
+  let face: FaceImage | undefined;
+  if (portrait !== undefined) {
+    const probe = probeJpeg(portrait);
+    if (!probe.ok) throw fail(`portrait: ${probe.reason}`);
+    face = { jpeg: portrait, width: probe.width, height: probe.height, gender: doc.sex === 'M' ? 'male' : doc.sex === 'F' ? 'female' : 'unspecified' };
+  }
+  return { record: fields, lds: { mrz: composeTd1(doc).lines, ...(face ? { face } : {}) } };
 }
 
 export interface LdsQaJudgeOptions {

@@ -9,7 +9,7 @@ import { composeTd1, composeVietnameseMrz } from '../domain/mrz/compose.ts';
 import { parseTd1Input } from '../domain/mrz/td1-input.ts';
 import { validateRecord } from '../domain/record.ts';
 import { probeJpeg } from '../import/jpeg.ts';
-import { encodeQrPayload, vnQrFields } from './qr-payload.ts';
+import { encodeQrPayload, QR_LAYOUTS, vnQrFields, type QrLayout } from './qr-payload.ts';
 import type { InputKind, Variant } from './template/schema.ts';
 
 /** What a card is rendered from: the record (or TD1 field set) and the portrait's JPEG bytes. */
@@ -28,8 +28,8 @@ export interface RenderContext {
   /** Printable values by field name. */
   readonly text: Readonly<Record<string, string>>;
   readonly mrz: readonly string[];
-  /** The QR payload, for templates with a QR code. */
-  readonly qr: string | undefined;
+  /** The QR payload in each layout (docs/qr-payload.md), for templates with a QR code. */
+  readonly qr: Readonly<Record<QrLayout, string>> | undefined;
   readonly portrait: Buffer | undefined;
 }
 
@@ -162,7 +162,7 @@ function vnContext(input: CardInput, today?: CivilDate): ContextResult {
       variant: facts.variant,
       text,
       mrz: mrz.lines,
-      qr: encodeQrPayload(vnQrFields(record, facts.birthDate, facts.issueDate)),
+      qr: Object.fromEntries(QR_LAYOUTS.map((l) => [l, encodeQrPayload(l, vnQrFields(l, record, facts.birthDate, facts.issueDate))])) as Record<QrLayout, string>,
       portrait: input.portrait,
     },
   };

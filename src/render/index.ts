@@ -9,4 +9,4 @@ export type { CardLayout, RenderWarning, LayerSelection } from './layout.ts';
 export { TemplateError } from './template/load.ts';
 export { pdfToPng, pdfToRaster, type Raster } from './raster.ts';
 export { ProofSheet, proofSheet, type ProofCard } from './proof.ts';
-export { decodeQrPayload, encodeQrPayload, QR_FIELDS, type QrFields } from './qr-payload.ts';
+export { decodeQrPayload, encodeQrPayload, QR_LAYOUT_FIELDS, QR_LAYOUTS, type QrFieldsOf, type QrLayout, type QrPayload } from './qr-payload.ts';

@@ -97,7 +97,7 @@ export class UnprintableFieldError extends Error {
 
 export function layoutCard(template: LoadedTemplate, ctx: RenderContext, layers: LayerSelection = 'all'): CardLayout {
   const warnings: RenderWarning[] = [];
-  let qr: QrMatrix | undefined;
+  const qrs = new Map<string, QrMatrix>();
   const sideOps = (side: SideName): DrawOp[] => {
     const ops: DrawOp[] = [];
     for (const e of template.variants[ctx.variant][side]) {
@@ -115,7 +115,9 @@ export function layoutCard(template: LoadedTemplate, ctx: RenderContext, layers:
           break;
         case 'qr': {
           if (ctx.qr === undefined) throw new Error(`${e.source}: the input has no QR payload`);
-          qr ??= qrMatrix(ctx.qr, e.eclevel);
+          const key = `${e.layout}/${e.eclevel}`;
+          const qr = qrs.get(key) ?? qrMatrix(ctx.qr[e.layout], e.eclevel);
+          qrs.set(key, qr);
           ops.push({ kind: 'qr', matrix: qr, x: e.x * PT_PER_MM, y: e.y * PT_PER_MM, size: e.size * PT_PER_MM, quietZone: e.quietZone, colour: e.colour });
           break;
         }
@@ -141,7 +143,8 @@ export function layoutCard(template: LoadedTemplate, ctx: RenderContext, layers:
   };
 }
 
-function layerOf(e: ResolvedElement): Layer {
+/** The layer an element belongs to: its own `layer`, else shapes and fixed texts are card body, the rest personal. */
+export function layerOf(e: ResolvedElement): Layer {
   if (e.layer) return e.layer;
   if (e.type === 'shape') return 'card-body';
   if (e.type === 'text') return e.field === undefined ? 'card-body' : 'personal';

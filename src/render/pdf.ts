@@ -36,9 +36,33 @@ export function finish(doc: PDFKit.PDFDocument): Promise<Buffer> {
   });
 }
 
-export function sidePdf(layout: CardLayout, side: SideName): Promise<Buffer> {
+/** A rectangle of one card face, in mm from that face's top-left corner, where no ink may go. */
+export interface KeepClearArea {
+  readonly side: SideName;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+const PT_PER_MM = 72 / 25.4;
+
+/**
+ * One card side. Keep-clear areas of this side are cut out of the page by an even-odd clipping
+ * path around everything painted, so nothing is engraved there whatever the layout holds (the
+ * line's preparer also refuses a template that places anything there: see keepClearConflicts).
+ */
+export function sidePdf(layout: CardLayout, side: SideName, keepClear: readonly KeepClearArea[] = []): Promise<Buffer> {
   const doc = newDocument(layout.widthPt, layout.heightPt, `${layout.template} ${side}`);
   registerFonts(doc, layout.fonts);
+  const areas = keepClear.filter((a) => a.side === side);
+  if (areas.length > 0) {
+    doc.save();
+    doc.rect(0, 0, layout.widthPt, layout.heightPt);
+    for (const a of areas) doc.rect(a.x * PT_PER_MM, a.y * PT_PER_MM, a.width * PT_PER_MM, a.height * PT_PER_MM);
+    doc.clip('even-odd');
+  }
   paintOps(doc, layout.sides[side]);
+  if (areas.length > 0) doc.restore();
   return finish(doc);
 }

@@ -8,7 +8,7 @@ import { formatIssues, type FieldIssue } from '../domain/issues.ts';
 import type { Job } from '../plc/job-data.ts';
 import { buildContext, type CardInput } from './context.ts';
 import { layoutCard, UnprintableFieldError, type CardLayout, type LayerSelection, type RenderWarning } from './layout.ts';
-import { sidePdf } from './pdf.ts';
+import { sidePdf, type KeepClearArea } from './pdf.ts';
 import { DEFAULT_TEMPLATE } from './defaults.ts';
 import { DEFAULT_TEMPLATES_DIR, loadTemplate, type LoadedTemplate } from './template/load.ts';
 import type { Variant } from './template/schema.ts';
@@ -20,21 +20,27 @@ export interface RenderOptions {
   readonly template?: string;
   /** The day validation takes as today (issue dates may not lie more than a year ahead). */
   readonly today?: CivilDate;
-  /** 'personal' leaves out the card-body artwork and labels, for card bodies that come pre-printed. */
+  /**
+   * What the laser job (the `front`/`back` PDFs) carries: 'personal' leaves out the card-body
+   * artwork and labels, for card bodies that come pre-printed. The layout for previews and proofs
+   * (`RenderedCard.layout`) always has both.
+   */
   readonly layers?: LayerSelection;
+  /** Areas of the card faces the laser job leaves blank (the card stock's chip module). */
+  readonly keepClear?: readonly KeepClearArea[];
 }
 
 export interface RenderedCard {
   readonly template: string;
   readonly variant: Variant;
-  /** One PDF page at the card's size: the laser job for the front. */
+  /** One PDF page at the card's size: the laser job for the front (its layers and keep-clear areas as asked). */
   readonly front: Buffer;
   readonly back: Buffer;
   /** The MRZ lines engraved on the card (what QA's OCR must read back). */
   readonly mrz: readonly string[];
   /** Texts that were shrunk or cut to fit; never carry personal data. */
   readonly warnings: readonly RenderWarning[];
-  /** The laid-out card, for previews and proof sheets. */
+  /** The laid-out card with every layer, for previews and proof sheets. */
   readonly layout: CardLayout;
 }
 
@@ -75,8 +81,10 @@ export class CardRenderer {
   }
 
   async renderCard(input: CardInput, options: RenderOptions = {}): Promise<RenderedCard> {
-    const layout = this.layout(input, options);
-    const [front, back] = await Promise.all([sidePdf(layout, 'front'), sidePdf(layout, 'back')]);
+    const layout = this.layout(input, { ...options, layers: 'all' });
+    const laser = (options.layers ?? 'all') === 'all' ? layout : this.layout(input, options);
+    const keepClear = options.keepClear ?? [];
+    const [front, back] = await Promise.all([sidePdf(laser, 'front', keepClear), sidePdf(laser, 'back', keepClear)]);
     return { template: layout.template, variant: layout.variant, front, back, mrz: layout.mrz, warnings: layout.warnings, layout };
   }
 }

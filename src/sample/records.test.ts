@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ageOn, compareDates, earliestDate, parseCivilDate, parsePartialDate, type CivilDate } from '../domain/dates.ts';
 import { vietnameseNameLine } from '../domain/mrz/name-line.ts';
 import { BORN_ABROAD_RANGE, PROVINCE_CODES, provinceName } from '../domain/personal-id.ts';
+import { CURRENT_PROVINCES, currentProvinceOf, districtLevelParts, issuedAfterReform, provinceOfAddress } from '../domain/provinces-2025.ts';
 import { validateRecord, type PersonalizationRecord } from '../domain/record.ts';
 import { cardValidity, RENEWAL_AGES } from '../domain/validity.ts';
 import { civilDate, dayNumber } from '../domain/dates.ts';
@@ -67,7 +68,7 @@ describe('sampleRecords', () => {
     expect(Math.abs(share(() => true) - 100)).toBe(0);
   });
 
-  it.each(SEEDS)('seed %s: places of birth registration — all 63 provinces, some abroad, names matching the code', (seed) => {
+  it.each(SEEDS)('seed %s: places of birth registration — all 63 provinces, some abroad, names matching the code on the card\'s map', (seed) => {
     const records = SAMPLES.get(seed)!.map((s) => s.record);
     const codes = new Set(records.map((r) => r.pid.slice(0, 3)));
     for (const code of PROVINCE_CODES) expect(codes.has(code), code).toBe(true);
@@ -77,8 +78,53 @@ describe('sampleRecords', () => {
     for (const r of records) {
       const code = r.pid.slice(0, 3);
       const country = BIRTH_COUNTRIES.find((c) => String(c.code) === code);
-      expect(r.placeOfBirthRegistration).toBe(provinceName(code) ?? country?.name);
+      const name = issuedAfterReform(facts(r).issue) ? currentProvinceOf(code) : provinceName(code);
+      expect(r.placeOfBirthRegistration).toBe(name ?? country?.name);
     }
+  });
+
+  describe('the 1 July 2025 administrative reform (issue 20 item 9; REFERENCE.md)', () => {
+    // Issue dates 2024-07-01 … 2026-06-30 (the default): about half the cards on each side of the reform.
+    const records = sample({ count: 1000, seed: 'reform-2025' }).map((s) => s.record);
+    const after = records.filter((r) => issuedAfterReform(facts(r).issue));
+    const before = records.filter((r) => !issuedAfterReform(facts(r).issue));
+    const domestic = (r: PersonalizationRecord) => Number(r.pid.slice(0, 3)) < BORN_ABROAD_RANGE.from;
+
+    it('splits the sample on both sides of 1 July 2025', () => {
+      expect(after.length).toBeGreaterThan(350);
+      expect(before.length).toBeGreaterThan(350);
+    });
+
+    it('of 1,000 records, no card issued from 2025-07-01 has a district-level address, and every province named on it is one of the 34', () => {
+      const problems: string[] = [];
+      for (const r of after) {
+        const printed = [r.residence, ...(domestic(r) ? [r.placeOfBirthRegistration] : []), ...(r.placeOfOrigin ? [r.placeOfOrigin] : [])];
+        for (const text of printed) {
+          const province = provinceOfAddress(text);
+          if (province?.kind !== 'current' || !CURRENT_PROVINCES.includes(province.name)) problems.push(`${r.issueDate}: ${text} — province ${JSON.stringify(province)}`);
+          if (districtLevelParts(text).length > 0) problems.push(`${r.issueDate}: ${text} — district level ${districtLevelParts(text).join(', ')}`);
+        }
+      }
+      expect(problems).toStrictEqual([]);
+    });
+
+    it('draws cards issued before the reform on the historic map: 63-province names and a district level', () => {
+      const historic = new Set(PROVINCE_CODES.map((c) => provinceName(c)));
+      for (const r of before) {
+        expect(historic.has(r.residence.split(', ').at(-1)), r.residence).toBe(true);
+        expect(districtLevelParts(r.residence), r.residence).toHaveLength(1);
+        if (domestic(r)) expect(r.placeOfBirthRegistration).toBe(provinceName(r.pid.slice(0, 3)));
+      }
+      // Some of them name a province that has since merged: the historic map is really used.
+      expect(before.some((r) => provinceOfAddress(r.residence)?.kind === 'historic')).toBe(true);
+    });
+
+    it('keeps the historic province code in the PID after the reform', () => {
+      const codes = new Set(after.filter(domestic).map((r) => r.pid.slice(0, 3)));
+      // Codes of provinces that no longer exist still appear (the PID names the place as it was).
+      expect([...codes].some((c) => currentProvinceOf(c) !== provinceName(c))).toBe(true);
+      for (const r of after.filter(domestic)) expect(r.placeOfBirthRegistration).toBe(currentProvinceOf(r.pid.slice(0, 3)));
+    });
   });
 
   it('the first 63 records already cover the 63 provinces', () => {

@@ -11,6 +11,9 @@
  *   first 63 records, and about 1% registered abroad;
  * - names, ethnicities and religions from the data tables (vietnamese-names.ts, ethnic-names.ts,
  *   ethnicities.ts), residences and places of origin from places.ts;
+ * - addresses as the card prints them on its issue date: the three-level map of the 63 provinces
+ *   before 1 July 2025, the two-level map of the 34 provinces from that day (residence, place of
+ *   birth registration and place of origin alike); the PID keeps the historic province code;
  * - the edge cases of scenarios.ts at fixed positions.
  * Every record passes validateRecord with portrait rules, for a `today` after issueTo.
  */
@@ -18,7 +21,8 @@ import { ageOn, anniversary, civilDate, compareDates, dayNumber, earliestDate, f
 import { centurySexDigit, PROVINCE_CODES, provinceName, type Sex } from '../domain/personal-id.ts';
 import type { PersonalizationRecord } from '../domain/record.ts';
 import { LAW_IN_FORCE, PORTRAIT_MIN_AGE } from '../domain/validity.ts';
-import { placeOfOrigin, residence } from './addresses.ts';
+import { issuedAfterReform, currentProvinceOf } from '../domain/provinces-2025.ts';
+import { placeOfOrigin, residence, type AddressMap } from './addresses.ts';
 import { KINH, kinhReligions, MINORITIES, provinceEthnicMix } from './ethnicities.ts';
 import { MARK_DIRECTIONS, MARK_KINDS, MARK_LANDMARKS } from './marks.ts';
 import { drawName, longName, parentNames, type DrawnName } from './names.ts';
@@ -265,6 +269,9 @@ function drawRecord(plan: Plan, index: number): SampleRecord {
   }
 
   const { birth, issue } = drawDates(rng, plan, scenario?.dates);
+  const map: AddressMap = issuedAfterReform(issue) ? '2025' : 'historic';
+  // A card issued from 1 July 2025 names the province the place of registration is part of today.
+  if (!abroad && map === '2025') registration = currentProvinceOf(placeCode)!;
   const age = ageOn(earliestDate(birth), issue);
   const era = eraOf(birth.year);
   const name: DrawnName =
@@ -285,7 +292,7 @@ function drawRecord(plan: Plan, index: number): SampleRecord {
     sex,
     nationality: 'VNM',
     placeOfBirthRegistration: registration,
-    residence: residence(rng, residenceProvince),
+    residence: residence(rng, residenceProvince, map),
     issueDate: formatCivilDate(issue),
   };
   let portraitSeed: number | undefined;
@@ -296,7 +303,7 @@ function drawRecord(plan: Plan, index: number): SampleRecord {
   }
   if (rng.chance(0.95)) record.ethnicity = ethnicityName;
   if (rng.chance(0.9)) record.religion = religionOf(rng, ethnicityName, home);
-  if (rng.chance(0.92)) record.placeOfOrigin = placeOfOrigin(rng, rng.chance(0.7) ? home : PROVINCES.pick(rng));
+  if (rng.chance(0.92)) record.placeOfOrigin = placeOfOrigin(rng, rng.chance(0.7) ? home : PROVINCES.pick(rng), map);
   if (rng.chance(parentsShare(age))) {
     const parents = parentNames(rng, name, ethnicityName, eraOf(birth.year - 28));
     if (age >= 14 || rng.chance(0.97)) record.fatherName = parents.fatherName;

@@ -6,7 +6,8 @@
  */
 import { encodeDg1 } from '../../simulators/model/chip.ts';
 import { parseCivilDate, parsePartialDate } from '../../src/domain/dates.ts';
-import { composeVietnameseMrz, type Td1Lines } from '../../src/domain/mrz/compose.ts';
+import { composeTd1, composeVietnameseMrz, type Td1Lines } from '../../src/domain/mrz/compose.ts';
+import { parseTd1Input } from '../../src/domain/mrz/td1-input.ts';
 import type { Sex } from '../../src/domain/personal-id.ts';
 import { encodeJob } from '../../src/plc/job-data.ts';
 import type { JobPreparer, PreparedRecord, QaJudge } from '../../src/line/ports.ts';
@@ -14,7 +15,15 @@ import type { BatchStore } from '../../src/store/batch-store.ts';
 
 /** The MRZ lines a stored record's card must carry, composed from its decrypted fields. */
 export async function recordMrz(batches: BatchStore, batchId: string, seq: number): Promise<Td1Lines> {
-  const r = (await batches.recordPersonal(batchId, seq)) as { pid: string; fullName: string; birthDate: string; sex: Sex; issueDate: string };
+  const personal = await batches.recordPersonal(batchId, seq);
+  if (personal.format === 'TD1') {
+    // A generic TD1 document (template icao-td1-generic): its field set, stored with the store's key in pid.
+    const { pid: _key, ...fields } = personal;
+    const doc = parseTd1Input(fields);
+    if (!doc.ok) throw new Error(`record ${seq} is not a valid TD1 field set`);
+    return composeTd1(doc.value).lines;
+  }
+  const r = personal as { pid: string; fullName: string; birthDate: string; sex: Sex; issueDate: string };
   return composeVietnameseMrz({ pid: r.pid, fullName: r.fullName, birthDate: parsePartialDate(r.birthDate)!, sex: r.sex, issueDate: parseCivilDate(r.issueDate)! }).lines;
 }
 

@@ -9,6 +9,10 @@ import vectors from '../vectors/mrz-td1-vectors.json' with { type: 'json' };
 import { CardRenderer, laserJob, pdfToRaster, RenderInputError, type RenderedCard } from '../../src/render/index.ts';
 import { checkTd1 } from '../../src/domain/mrz/validate.ts';
 import { JobSchema, encodeJob } from '../../src/plc/job-data.ts';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_TEMPLATES_DIR } from '../../src/render/template/load.ts';
 import { fixture, jsQR, readPdf, type ReadPdf, type TextItem } from './helpers.ts';
 
 const renderer = new CardRenderer();
@@ -94,11 +98,8 @@ describe('vn-cancuoc-2024, holder 60 (no expiry)', () => {
     expect(composed.ok && composed.mrz).toStrictEqual(card.mrz);
   });
 
-  it('encodes the documented QR payload', async () => {
-    const r = input.record as { residence: string; previousIdNumber?: string };
-    expect(await decodeQr(card.back)).toBe(
-      `${rec.pid}|${r.previousIdNumber ?? ''}|${rec.fullName}|29111964|Nam|${r.residence}|29112024|||v1`,
-    );
+  it('encodes the documented QR payload (2024 layout: 9 fields, no parents for an adult, no version marker)', async () => {
+    expect(await decodeQr(card.back)).toBe('058064803691||Trần Văn Long|29111964|Nam|Số 248, đường Hùng Vương, Phường 2, Quận 10, TP Hồ Chí Minh|29112024||');
   });
 
   it('becomes a laser job the PLC contract accepts', () => {
@@ -133,7 +134,7 @@ describe('every Vietnamese tone mark', () => {
     // The residence wraps over lines: joined, the text layer gives back every letter.
     const residence = back.items.filter((i) => i.font === 'NotoSans-Regular' && i.y > 7 && i.y < 15);
     expect(residence.map((i) => i.str).join(' ')).toBe(rec.residence);
-    expect(await decodeQr(card.back)).toBe(`${rec.pid}|${rec.previousIdNumber}|${rec.fullName}|17051990|Nữ|${rec.residence}|14032025|||v1`);
+    expect(await decodeQr(card.back)).toBe(`${rec.pid}|${rec.previousIdNumber}|${rec.fullName}|17051990|Nữ|${rec.residence}|14032025||`);
   });
 });
 
@@ -142,7 +143,34 @@ describe('a minor with parents', () => {
     const input = fixture('minor');
     const r = input.record as Record<string, string>;
     const card = await renderer.renderCard(input);
-    expect(await decodeQr(card.back)).toBe(`${r.pid}||${r.fullName}|29022016|Nam|${r.residence}|16032026|${r.fatherName}|${r.motherName}|v1`);
+    expect(await decodeQr(card.back)).toBe('070216709131||Phan Tuấn Hưng|29022016|Nam|Ấp Thạnh Phú, xã Phú Xuân, Đồng Nai|16032026|Phan Thành Đình Hiếu|Trần Thị Hoa');
+    expect(r.fatherName).toBe('Phan Thành Đình Hiếu');
+  });
+});
+
+describe('a birth date known by year only', () => {
+  it('is written in the QR code as the civil record has it (yyyy)', async () => {
+    const card = await renderer.renderCard(fixture('year-only-birth'));
+    expect(await decodeQr(card.back)).toBe('080136575744||Phan Thị Kim Liên|1936|Nữ|Số 185, hẻm 14, đường Lý Thường Kiệt, phường Thắng Lợi, Tây Ninh|15012026||');
+  });
+});
+
+describe('the 2021 layout as a template option (legacy readers)', () => {
+  it('puts the 7 fields of the 2021 card in the QR code of a template whose qr element says "layout": "vn-2021"', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cardline-qr2021-'));
+    try {
+      cpSync(path.join(DEFAULT_TEMPLATES_DIR, 'vn-cancuoc-2024'), path.join(dir, 'vn-cancuoc-2024'), { recursive: true });
+      symlinkSync(path.join(DEFAULT_TEMPLATES_DIR, 'fonts'), path.join(dir, 'fonts'));
+      const backFile = path.join(dir, 'vn-cancuoc-2024', 'back.json');
+      const back = readFileSync(backFile, 'utf8');
+      expect(back).toContain('"layout": "vn-2024"');
+      writeFileSync(backFile, back.replace('"layout": "vn-2024"', '"layout": "vn-2021"'));
+      const card = await new CardRenderer(dir).renderCard(fixture('tones'));
+      const r = fixture('tones').record as Record<string, string>;
+      expect(await decodeQr(card.back)).toBe(`001190123456|012345678|${r.fullName}|17051990|Nữ|${r.residence}|14032025`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

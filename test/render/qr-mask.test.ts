@@ -11,11 +11,11 @@ import { qrMatrixMask0, type QrMatrix } from '../../src/render/qr-matrix.ts';
 
 const PAYLOADS = [
   // test/render/fixtures/adult-no-expiry.json
-  '058064803691||Trần Văn Long|29111964|Nam|Số 248, đường Hùng Vương, Phường 2, Quận 10, TP Hồ Chí Minh|29112024|||v1',
+  '058064803691||Trần Văn Long|29111964|Nam|Số 248, đường Hùng Vương, Phường 2, Quận 10, TP Hồ Chí Minh|29112024||',
   // test/render/fixtures/tones.json (every tone mark: a long UTF-8 payload, version 7 or more)
-  `001190123456|012345678|Đặng Thị Ẵm Hĩm Thuỵ Nhẫn|17051990|Nữ|${'a à á ả ã ạ ă ằ ắ ẳ ẵ ặ â ầ ấ ẩ ẫ ậ e è é ẻ ẽ ẹ ê ề ế ể ễ ệ i ì í ỉ ĩ ị o ò ó ỏ õ ọ ô ồ ố ổ ỗ ộ ơ ờ ớ ở ỡ ợ u ù ú ủ ũ ụ ư ừ ứ ử ữ ự y ỳ ý ỷ ỹ ỵ đ'}|14032025|||v1`,
+  `001190123456|012345678|Đặng Thị Ẵm Hĩm Thuỵ Nhẫn|17051990|Nữ|${'a à á ả ã ạ ă ằ ắ ẳ ẵ ặ â ầ ấ ẩ ẫ ậ e è é ẻ ẽ ẹ ê ề ế ể ễ ệ i ì í ỉ ĩ ị o ò ó ỏ õ ọ ô ồ ố ổ ỗ ộ ơ ờ ớ ở ỡ ợ u ù ú ủ ũ ụ ư ừ ứ ử ữ ự y ỳ ý ỷ ỹ ỵ đ'}|14032025||`,
   // a short one: version below 7, no version information
-  '001190123456||A|1990|Nam|B|14032025|||v1',
+  '001190123456||A|1990|Nam|B|14032025|Cha|Mẹ',
 ];
 
 /** bwip-js's own symbol; `bwippMask` 1–8 is pattern 000–111, undefined lets bwip-js choose. */

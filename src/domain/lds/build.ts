@@ -50,14 +50,15 @@ export class LdsBuilder {
   async build(input: LdsInput): Promise<LdsImage> {
     const dg1 = encodeDg1(input.mrz);
     const dg2 = input.face === undefined ? undefined : encodeDg2(input.face);
-    const dg13 = encodeDg13(input.nationalData);
+    const dg13 = input.nationalData === undefined ? undefined : encodeDg13(input.nationalData);
     const hashes: DataGroupHash[] = [{ dataGroup: 1, hash: sha256(dg1) }];
     if (dg2 !== undefined) hashes.push({ dataGroup: 2, hash: sha256(dg2) });
-    hashes.push({ dataGroup: 13, hash: sha256(dg13) });
+    if (dg13 !== undefined) hashes.push({ dataGroup: 13, hash: sha256(dg13) });
     const sod = await this.sod.sign(hashes);
     const files: LdsFile[] = [{ fid: EF_COM.fid, data: encodeEfCom(hashes.map((h) => h.dataGroup)) }, { fid: DG1.fid, data: dg1 }];
     if (dg2 !== undefined) files.push({ fid: DG2.fid, data: dg2 });
-    files.push({ fid: DG13.fid, data: dg13 }, { fid: EF_SOD.fid, data: sod });
+    if (dg13 !== undefined) files.push({ fid: DG13.fid, data: dg13 });
+    files.push({ fid: EF_SOD.fid, data: sod });
     return { files };
   }
 }

@@ -17,12 +17,13 @@ export interface LdsInput {
   readonly mrz: readonly string[];
   /** The portrait (DG2); absent for cards without portrait (holders under 6). */
   readonly face?: FaceImage;
-  /** The national data (DG13). */
-  readonly nationalData: Dg13Fields;
+  /** The national data (DG13); absent on a generic TD1 document, which has DG1 (and DG2) only. */
+  readonly nationalData?: Dg13Fields;
 }
 
 export interface CardChipData {
-  readonly input: LdsInput;
+  /** A căn cước always has DG13. */
+  readonly input: LdsInput & { readonly nationalData: Dg13Fields };
   readonly mrz: Td1Lines;
   readonly validity: Validity;
 }

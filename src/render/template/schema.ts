@@ -5,6 +5,7 @@
  * points, colours, labels and which value goes where; the renderer only interprets it.
  */
 import { z } from 'zod';
+import { DEFAULT_QR_LAYOUT, QR_LAYOUTS } from '../qr-payload.ts';
 
 const mm = z.number({ error: 'must be a number of millimetres' }).finite();
 const positiveMm = mm.positive({ error: 'must be > 0 mm' });
@@ -66,6 +67,8 @@ export const QrElementSchema = z.strictObject({
   /** Side of the symbol itself, without its quiet zone. */
   size: positiveMm,
   eclevel: z.enum(['L', 'M', 'Q', 'H']).default('M'),
+  /** The payload's fields (docs/qr-payload.md): the 2024 card's, or the 7 of the 2021 card for legacy readers. */
+  layout: z.enum(QR_LAYOUTS).default(DEFAULT_QR_LAYOUT),
   /** Modules of quiet zone kept clear around the symbol (ISO/IEC 18004 asks for 4). */
   quietZone: z.number().int().min(0).max(8).default(4),
   colour: colour.default('ink'),
