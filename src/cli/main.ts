@@ -3,6 +3,7 @@
  * turns errors into exit codes (errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerCard } from './commands/card.ts';
 import { registerChip } from './commands/chip.ts';
@@ -41,6 +42,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerQa(program, run);
   registerCard(program, run);
   registerRender(program, run);
+  registerAudit(program, run);
   return program;
 }
 
