@@ -7,6 +7,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerCard } from './commands/card.ts';
 import { registerChip } from './commands/chip.ts';
+import { registerDb } from './commands/db.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
@@ -43,6 +44,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerCard(program, run);
   registerRender(program, run);
   registerAudit(program, run);
+  registerDb(program, run);
   return program;
 }
 
