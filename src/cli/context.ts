@@ -7,8 +7,10 @@ import type { Knex } from 'knex';
 import { currentActor } from '../store/audit.ts';
 import { BatchStore } from '../store/batch-store.ts';
 import { ensureDataDir, resolveDataDir } from '../store/data-dir.ts';
-import { databaseFromEnv } from '../store/db.ts';
-import { loadDataKeys, type DataKeys } from '../store/keys.ts';
+import { dbUrlFromEnv } from '../store/db.ts';
+import { dataKeySource, loadDataKeys, type DataKeys } from '../store/keys.ts';
+import { openStore, StoreKeyError } from '../store/open-store.ts';
+import { CliError, EXIT } from './errors.ts';
 
 export interface AppContext {
   readonly dataDir: string;
@@ -22,15 +24,22 @@ export interface AppContext {
 
 export async function openContext(env: NodeJS.ProcessEnv = process.env): Promise<AppContext> {
   const dataDir = await ensureDataDir(resolveDataDir(env));
-  const keys = await loadDataKeys(dataDir, env);
-  const db = await databaseFromEnv(dataDir, env);
+  const actor = currentActor(env);
+  let store;
+  try {
+    store = await openStore({ dataDir, url: dbUrlFromEnv(dataDir, env), keys: await loadDataKeys(dataDir, env), keySource: dataKeySource(env), actor });
+  } catch (error) {
+    // Exit 5: the store was written with another data key; nothing was read or written.
+    throw error instanceof StoreKeyError ? new CliError(error.message, EXIT.wrongKey) : error;
+  }
+  const { db, keys } = store;
   return {
     dataDir,
     reportDir: path.join(dataDir, 'reports'),
     keys,
     db,
     batches: new BatchStore(db, keys),
-    actor: currentActor(env),
+    actor,
     close: () => db.destroy(),
   };
 }

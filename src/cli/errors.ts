@@ -10,6 +10,8 @@ export const EXIT = {
   badInput: 2,
   /** An import accepted no record at all. */
   nothingAccepted: 3,
+  /** The data directory was written with another data key (or a key rotation is unfinished). */
+  wrongKey: 5,
 } as const;
 
 /** An error meant for the person at the terminal: printed without a stack trace. */

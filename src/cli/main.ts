@@ -3,9 +3,11 @@
  * turns errors into exit codes (errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerCard } from './commands/card.ts';
 import { registerChip } from './commands/chip.ts';
+import { registerDb } from './commands/db.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
@@ -41,6 +43,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerQa(program, run);
   registerCard(program, run);
   registerRender(program, run);
+  registerAudit(program, run);
+  registerDb(program, run);
   return program;
 }
 

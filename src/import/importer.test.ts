@@ -13,6 +13,7 @@ import { parsePartialDate, parseCivilDate } from '../domain/dates.ts';
 import { composeVietnameseMrz } from '../domain/mrz/compose.ts';
 import { checkTd1 } from '../domain/mrz/validate.ts';
 import { centurySexDigit } from '../domain/personal-id.ts';
+import { verifyAuditChain } from '../store/audit.ts';
 import { BatchStore } from '../store/batch-store.ts';
 import { importBatch, ImportFileError } from './importer.ts';
 
@@ -156,7 +157,11 @@ describe.each(BACKENDS)('importBatch on $name', (backend) => {
       },
       { line: 12, kind: 'warning', issues: [{ field: 'fullName', message: 'shortened in the MRZ (initials or cut): check the name line' }] },
     ]);
-    expect(report.summary).toStrictEqual({ accepted: 3, quarantined: 8, warnings: 1, status: 'imported' });
+    const { auditHead: printed, ...totals } = report.summary as { auditHead: { id: number; hash: string } };
+    expect(totals).toStrictEqual({ accepted: 3, quarantined: 8, warnings: 1, status: 'imported' });
+    // The head printed in the report is the row before the batch.imported row, and anchors the chain.
+    expect(printed.id).toBe((await store.auditHead())!.id - 1);
+    expect(await verifyAuditChain(fx.db, fx.keys, { anchor: printed.hash })).toMatchObject({ ok: true, anchorRow: printed.id });
 
     const batch = await store.getBatch(summary.batchId);
     expect(batch).toMatchObject({ status: 'imported', acceptedCount: 3, quarantinedCount: 8, name: path.basename(file) });

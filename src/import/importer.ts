@@ -98,7 +98,7 @@ export async function importBatch(options: ImportOptions): Promise<ImportSummary
   }
 
   const accepted = run.accepted;
-  const paths = await report.close({ accepted, status: accepted > 0 ? 'imported' : 'failed' });
+  const paths = await report.close({ accepted, status: accepted > 0 ? 'imported' : 'failed', auditHead: await options.store.auditHead() });
   if (accepted > 0) {
     await options.store.finishImport(batch.id, { accepted, quarantined: report.rejected, reportPath: paths.json, actor: options.actor });
   } else {

@@ -59,12 +59,14 @@ export class QuarantineReport {
     if (this.text.writableNeedDrain) await once(this.text, 'drain');
   }
 
-  async close(summary: { accepted: number; status: 'imported' | 'failed' }): Promise<ReportPaths> {
-    const totals = { accepted: summary.accepted, quarantined: this.rejected, warnings: this.warnings, status: summary.status };
+  /** `auditHead`: the audit chain's head when the report closes; a paper copy anchors the log (cardline audit verify --anchor). */
+  async close(summary: { accepted: number; status: 'imported' | 'failed'; auditHead?: { id: number; hash: string } | undefined }): Promise<ReportPaths> {
+    const totals = { accepted: summary.accepted, quarantined: this.rejected, warnings: this.warnings, status: summary.status, auditHead: summary.auditHead ?? null };
     this.json.write(`\n],"summary":${JSON.stringify(totals)}}\n`);
     this.text.write(
       `\n${this.rejected} record(s) quarantined, ${summary.accepted} accepted, ${this.warnings} warning(s); import ${summary.status}\n`,
     );
+    if (summary.auditHead) this.text.write(`audit chain head: row ${summary.auditHead.id} ${summary.auditHead.hash}\n`);
     await Promise.all([end(this.json), end(this.text)]);
     return this.paths;
   }

@@ -5,8 +5,8 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchStore } from './batch-store.ts';
-import { openDatabase } from './db.ts';
 import { loadDataKeys } from './keys.ts';
+import { openStore } from './open-store.ts';
 import { tempDataDir } from '../../test/helpers/store-backends.ts';
 
 // Invented people; values chosen to be unmistakable in a byte search.
@@ -36,9 +36,10 @@ describe('personal data at rest (SQLite data directory)', () => {
   let db: Knex | undefined;
   beforeAll(async () => {
     dataDir = await tempDataDir();
-    const keys = await loadDataKeys(dataDir, {}); // the key file lives in the data directory too
-    db = await openDatabase({ dataDir });
-    const store = new BatchStore(db, keys);
+    // The key file lives in the data directory too.
+    const opened = await openStore({ dataDir, keys: await loadDataKeys(dataDir, {}), keySource: 'the key file', actor: 'operator-1' });
+    db = opened.db;
+    const store = new BatchStore(db, opened.keys);
     const batch = await store.createBatch({ name: CONTROL, sourceFile: 'in/people.jsonl', actor: 'operator-1' });
     const result = await store.addRecords(
       batch.id,

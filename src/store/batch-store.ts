@@ -3,7 +3,7 @@
 // and changes batch status only by compare-and-set inside a transaction, audited in the same one.
 import type { Knex } from 'knex';
 import { randomBytes } from 'node:crypto';
-import { appendAudit } from './audit.ts';
+import { appendAudit, auditHead, bindAuditKeys, type AuditHead } from './audit.ts';
 import {
   BATCH_STATUSES,
   RECORD_STATUS_QUEUED,
@@ -65,9 +65,10 @@ export class BatchStore {
     private readonly keys: DataKeys,
   ) {}
 
-  /** Brings the schema up to date (idempotent), then returns the store. */
+  /** Brings the schema up to date (idempotent), gives `db` the audit chain's key, then returns the store. */
   static async create(db: Knex, keys: DataKeys): Promise<BatchStore> {
     await migrateToLatest(db);
+    bindAuditKeys(db, keys);
     return new BatchStore(db, keys);
   }
 
@@ -233,6 +234,11 @@ export class BatchStore {
         { column: 'id', order: 'desc' },
       ]);
     return rows.map(rowToBatch);
+  }
+
+  /** The audit chain's head (its newest row): printed in reports so a paper copy anchors the log. */
+  auditHead(): Promise<AuditHead | undefined> {
+    return auditHead(this.db);
   }
 
   /** The decrypted personal fields of a record, including `pid`. */

@@ -24,56 +24,78 @@ export interface OpenDatabaseOptions {
 
 /** Opens SQLite `<dataDir>/cardline.sqlite`, or PostgreSQL when `url` is given, and runs migrations. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Knex> {
-  const url = options.url?.trim();
-  let db: Knex;
-  let where: string;
-  if (url) {
-    where = describePgUrl(url);
-    db = knex({
-      client: 'pg',
-      connection: { connectionString: url, application_name: 'cardline' },
-      pool: { min: 0, max: 10 },
-    });
-  } else {
-    await ensureDataDir(options.dataDir);
-    const filename = path.join(options.dataDir, SQLITE_FILE);
-    where = filename;
-    db = knex({
-      client: 'sqlite3',
-      connection: { filename },
-      useNullAsDefault: true,
-      // One connection: SQLite has a single writer anyway, and a second in-process connection would
-      // only turn waiting into SQLITE_BUSY errors.
-      pool: { min: 1, max: 1, afterCreate: sqliteConnectionSetup(filename) },
-    });
-  }
+  const db = await connectDatabase(options);
   try {
     await migrateToLatest(db, options.migrations);
   } catch (err) {
     await db.destroy();
-    throw new Error(
-      `cannot open the cardline database ${where}: ${(err as Error).message}. ` +
-        (url
-          ? `Check ${DB_URL_ENV} and that the PostgreSQL server is running and reachable.`
-          : 'Check that the data directory is writable and the file is a cardline database.'),
-      { cause: err },
-    );
+    throw openError(options, err);
   }
   return db;
 }
 
+/**
+ * Opens the database without touching its schema: the store opener (open-store.ts) checks the data
+ * key against the store before anything is migrated or written.
+ */
+export async function connectDatabase(options: Pick<OpenDatabaseOptions, 'dataDir' | 'url'>): Promise<Knex> {
+  const url = options.url?.trim();
+  if (url) {
+    return knex({
+      client: 'pg',
+      connection: { connectionString: url, application_name: 'cardline' },
+      pool: { min: 0, max: 10 },
+    });
+  }
+  await ensureDataDir(options.dataDir);
+  const filename = path.join(options.dataDir, SQLITE_FILE);
+  return knex({
+    client: 'sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    // One connection: SQLite has a single writer anyway, and a second in-process connection would
+    // only turn waiting into SQLITE_BUSY errors.
+    pool: { min: 1, max: 1, afterCreate: sqliteConnectionSetup(filename) },
+  });
+}
+
+/** An opening failure, naming the database (without a password) and what to check. */
+export function openError(options: Pick<OpenDatabaseOptions, 'dataDir' | 'url'>, err: unknown): Error {
+  const url = options.url?.trim();
+  const where = url ? describePgUrl(url) : path.join(options.dataDir, SQLITE_FILE);
+  return new Error(
+    `cannot open the cardline database ${where}: ${(err as Error).message}. ` +
+      (url
+        ? `Check ${DB_URL_ENV} and that the PostgreSQL server is running and reachable.`
+        : 'Check that the data directory is writable and the file is a cardline database.'),
+    { cause: err },
+  );
+}
+
 /** Opens the database configured by the environment: PostgreSQL if CARDLINE_DB_URL is set. */
 export async function databaseFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Knex> {
-  const url = env[DB_URL_ENV]?.trim();
+  return openDatabase({ dataDir, url: dbUrlFromEnv(dataDir, env) });
+}
+
+/** CARDLINE_DB_URL, checked to be a PostgreSQL URL; undefined (SQLite) when unset or empty. */
+export function dbUrlFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.env, name: string = DB_URL_ENV): string | undefined {
+  const url = env[name]?.trim();
   if (url && !/^postgres(ql)?:\/\//.test(url)) {
     // Only the scheme is echoed: the rest of a URL may carry a password.
     const scheme = /^[a-z][a-z0-9+.-]{0,20}:/i.exec(url)?.[0] ?? 'no scheme';
     throw new Error(
-      `${DB_URL_ENV} must be a PostgreSQL URL such as postgres://user@host:5432/cardline (got ${scheme}); ` +
+      `${name} must be a PostgreSQL URL such as postgres://user@host:5432/cardline (got ${scheme}); ` +
         `unset it to use SQLite in ${dataDir}`,
     );
   }
-  return openDatabase({ dataDir, url: url || undefined });
+  return url || undefined;
+}
+
+/** Names of the migrations the database has not run yet (all of them on an empty database). */
+export async function pendingMigrations(db: Knex, migrations: readonly StoreMigration[] = MIGRATIONS): Promise<string[]> {
+  if (!(await db.schema.hasTable('knex_migrations'))) return migrations.map((m) => m.name);
+  const done = new Set((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name));
+  return migrations.map((m) => m.name).filter((name) => !done.has(name));
 }
 
 /**

@@ -9,8 +9,9 @@ import {
   createSecretKey,
   hkdfSync,
   randomBytes,
+  type KeyObject,
 } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface DataKeys {
@@ -22,7 +23,32 @@ export interface DataKeys {
   decrypt(blob: Buffer, aad: string): Buffer;
   /** Hex HMAC-SHA256 of a personal ID number: the lookup key, so the clear PID is never stored. */
   pidHash(pid: string): string;
+  /** Hex HMAC-SHA256 under the store's audit-chain key (see audit.ts): a MAC a database holder cannot forge. */
+  auditMac(data: string): string;
 }
+
+/**
+ * The store's long-lived secrets: the PID lookup key and the audit-chain key. They are derived from
+ * the first data key a store is pinned with and then kept, sealed under the current data key, in the
+ * store (store_keys): a key rotation re-seals them instead of changing them, so the PID hashes of
+ * every record (also of purged ones) and the MACs of the audit chain stay valid across rotations.
+ */
+interface StoreSecrets {
+  readonly lookup: Buffer;
+  readonly audit: Buffer;
+}
+
+interface KeyInternals {
+  readonly encKey: KeyObject;
+  readonly secrets: StoreSecrets;
+}
+
+// Internals of each DataKeys object, reachable only from this module: sealing and re-sealing the
+// store's secrets needs them, and nothing outside may print or copy them.
+const INTERNALS = new WeakMap<DataKeys, KeyInternals>();
+// Version byte of a sealed secrets blob: a later format (more secrets, another lookup key version)
+// gets a new number and this module keeps reading the old one.
+const SECRETS_FORMAT = 1;
 
 export const DATA_KEY_ENV = 'CARDLINE_DATA_KEY';
 const KEY_BYTES = 32;
@@ -48,8 +74,13 @@ export async function loadDataKeys(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<DataKeys> {
   const fromEnv = env[DATA_KEY_ENV];
-  const key = fromEnv !== undefined ? parseEnvKey(fromEnv) : await loadOrCreateKeyFile(dataKeyFile(dataDir));
+  const key = fromEnv !== undefined ? parseKey(fromEnv) : await loadOrCreateKeyFile(dataKeyFile(dataDir));
   return deriveDataKeys(key);
+}
+
+/** Where loadDataKeys takes the key from, for messages: the variable, or the key file. */
+export function dataKeySource(env: NodeJS.ProcessEnv = process.env): string {
+  return env[DATA_KEY_ENV] !== undefined ? DATA_KEY_ENV : 'the key file keys/data.key';
 }
 
 /** Builds DataKeys from raw key material. Exposed for tests and tools; the app uses loadDataKeys. */
@@ -57,15 +88,57 @@ export function deriveDataKeys(dataKey: Buffer): DataKeys {
   if (dataKey.length !== KEY_BYTES) {
     throw new Error(`data key must be ${KEY_BYTES} bytes, got ${dataKey.length}`);
   }
-  // Derived once here and kept in this closure only: not as properties, so that logging or
+  // Derived once here and kept in closures only: not as properties, so that logging or
   // inspecting the object (pino, console.log, a debugger's hover) cannot print key material.
   // KeyObjects, not Buffers: node:crypto then skips re-importing the key on every call, which
   // halves the cost of an encryption on the import hot path.
   const encKey = createSecretKey(derive(dataKey, 'aes-256-gcm'));
-  const macKey = createSecretKey(derive(dataKey, 'hmac-sha256'));
-  const keyId = createHash('sha256').update(derive(dataKey, 'key-id')).digest('hex').slice(0, 8);
+  const keyId = dataKeyFingerprint(dataKey);
+  // The HMAC key of the store's first data key: stores pinned before rotation existed hold PID
+  // hashes made with it, so a store's lookup key is this derivation of the key it was pinned with.
+  return build(keyId, encKey, { lookup: derive(dataKey, 'hmac-sha256'), audit: derive(dataKey, 'audit-chain') });
+}
 
-  return Object.freeze({
+/** The public fingerprint of a raw data key (8 hex digits): what store_keys and error messages show. */
+export function dataKeyFingerprint(dataKey: Buffer): string {
+  return createHash('sha256').update(derive(dataKey, 'key-id')).digest('hex').slice(0, 8);
+}
+
+/** The store's secrets of `keys`, encrypted under the data key of `keys` (AAD `aad`), for store_keys. */
+export function sealStoreSecrets(keys: DataKeys, aad: string): Buffer {
+  const { secrets } = internals(keys);
+  return keys.encrypt(Buffer.concat([Buffer.from([SECRETS_FORMAT]), secrets.lookup, secrets.audit]), aad);
+}
+
+/**
+ * Opens a sealed secrets blob with the data key of `keys` and returns DataKeys that encrypt under
+ * that data key and hash PIDs and audit rows with the store's secrets. Throws when the blob does not
+ * decrypt (another key) or has an unknown format.
+ */
+export function openStoreSecrets(keys: DataKeys, sealed: Buffer, aad: string): DataKeys {
+  const plain = keys.decrypt(sealed, aad);
+  if (plain[0] !== SECRETS_FORMAT || plain.length !== 1 + 2 * KEY_BYTES) {
+    throw new Error(`${aad}: unknown sealed-secrets format ${String(plain[0])} (${plain.length} bytes); the store was written by a newer cardline`);
+  }
+  const secrets = { lookup: plain.subarray(1, 1 + KEY_BYTES), audit: plain.subarray(1 + KEY_BYTES) };
+  return build(keys.keyId, internals(keys).encKey, secrets);
+}
+
+/** DataKeys that encrypt under the data key of `dataKeys` and keep the store secrets of `secretsOf`: a rotation's new key. */
+export function withStoreSecretsOf(dataKeys: DataKeys, secretsOf: DataKeys): DataKeys {
+  return build(dataKeys.keyId, internals(dataKeys).encKey, internals(secretsOf).secrets);
+}
+
+function internals(keys: DataKeys): KeyInternals {
+  const found = INTERNALS.get(keys);
+  if (!found) throw new Error('these DataKeys were not made by deriveDataKeys or loadDataKeys');
+  return found;
+}
+
+function build(keyId: string, encKey: KeyObject, secrets: StoreSecrets): DataKeys {
+  const macKey = createSecretKey(secrets.lookup);
+  const auditKey = createSecretKey(secrets.audit);
+  const keys: DataKeys = Object.freeze({
     keyId,
     encrypt(plain: Buffer, aad: string): Buffer {
       const iv = nextIv();
@@ -113,7 +186,12 @@ export function deriveDataKeys(dataKey: Buffer): DataKeys {
     pidHash(pid: string): string {
       return createHmac('sha256', macKey).update(pid, 'utf8').digest('hex');
     },
+    auditMac(data: string): string {
+      return createHmac('sha256', auditKey).update(data, 'utf8').digest('hex');
+    },
   });
+  INTERNALS.set(keys, { encKey, secrets });
+  return keys;
 }
 
 // IVs are drawn from the CSPRNG in blocks: one randomBytes(12) per record costs about as much as the
@@ -142,7 +220,8 @@ const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 // too because key managers differ in which one they print.
 const BASE64_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
 
-function parseEnvKey(raw: string): Buffer {
+/** Parses a key given as 64 hex characters or base64 of 32 bytes; `name` says where it came from. */
+export function parseKey(raw: string, name: string = DATA_KEY_ENV): Buffer {
   // Trim: values read from files or secret mounts often end in a newline.
   const value = raw.trim();
   if (HEX_KEY.test(value)) return Buffer.from(value, 'hex');
@@ -153,7 +232,7 @@ function parseEnvKey(raw: string): Buffer {
   // The value itself is never echoed: it is (a mistyped) secret.
   const what = value === '' ? 'is set but empty' : `is not a valid key (${value.length} characters)`;
   throw new Error(
-    `${DATA_KEY_ENV} ${what}: it must be 64 hex characters or the base64 encoding of 32 bytes ` +
+    `${name} ${what}: it must be 64 hex characters or the base64 encoding of 32 bytes ` +
       `(generate one with \`openssl rand -hex 32\`), or be unset to use the key file in the data directory`,
   );
 }
@@ -165,7 +244,17 @@ function parseEnvKey(raw: string): Buffer {
 async function loadOrCreateKeyFile(file: string): Promise<Buffer> {
   const existing = await readKeyFile(file);
   if (existing) return existing;
+  await createKeyFile(file, randomBytes(KEY_BYTES));
+  const created = await readKeyFile(file);
+  if (!created) throw new Error(`the data key file ${file} disappeared right after it was created`);
+  return created;
+}
 
+/**
+ * Writes `key` to `file` (0600, in a 0700 folder) unless the file exists already: then the existing
+ * file wins and is left as it is. Callers read the file back to learn which key is in force.
+ */
+export async function createKeyFile(file: string, key: Buffer): Promise<void> {
   const dir = path.dirname(file);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -175,7 +264,7 @@ async function loadOrCreateKeyFile(file: string): Promise<Buffer> {
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const handle = await open(tmp, 'wx', 0o600);
     try {
-      await handle.writeFile(`${randomBytes(KEY_BYTES).toString('hex')}\n`, 'utf8');
+      await handle.writeFile(`${key.toString('hex')}\n`, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
@@ -195,12 +284,16 @@ async function loadOrCreateKeyFile(file: string): Promise<Buffer> {
       { cause: err },
     );
   }
-  const created = await readKeyFile(file);
-  if (!created) throw new Error(`the data key file ${file} disappeared right after it was created`);
-  return created;
 }
 
-async function readKeyFile(file: string): Promise<Buffer | undefined> {
+/** Replaces `to` by `from` in one step (rename) and makes that durable: the end of a key rotation. */
+export async function replaceKeyFile(from: string, to: string): Promise<void> {
+  await rename(from, to);
+  await syncDirectory(path.dirname(to));
+}
+
+/** The key in a key file, or undefined when the file does not exist; a malformed file is an error. */
+export async function readKeyFile(file: string): Promise<Buffer | undefined> {
   let content: Buffer;
   try {
     content = await readFile(file);

@@ -59,3 +59,47 @@ async function withAdmin<T>(adminUrl: string, work: (admin: Knex) => Promise<T>)
     await admin.destroy();
   }
 }
+
+export interface TempPgRoles {
+  /** URL of `db` as its owner role: the role that runs `cardline db migrate`. */
+  readonly ownerUrl: string;
+  /** URL of `db` as the runtime role (no privileges until the owner grants them). */
+  readonly runtimeUrl: string;
+  readonly runtimeRole: string;
+  /** Drops both roles; call after `db.drop()`, which drops the objects they own. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates an owner role (made owner of the database, so it may create in its public schema) and a
+ * runtime role with `create role` through the test admin connection. Roles are cluster-wide, so
+ * their names are random too.
+ */
+export async function createTempPgRoles(db: TempPgDatabase): Promise<TempPgRoles> {
+  const adminUrl = process.env[PG_ADMIN_URL_ENV]?.trim() || DEFAULT_ADMIN_URL;
+  const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
+  const owner = `cardline_owner_${suffix}`;
+  const runtime = `cardline_runtime_${suffix}`;
+  const dbName = new URL(db.url).pathname.slice(1);
+  await withAdmin(adminUrl, async (admin) => {
+    await admin.raw(`create role ${owner} login`);
+    await admin.raw(`create role ${runtime} login`);
+    await admin.raw(`alter database ${dbName} owner to ${owner}`);
+  });
+  const as = (role: string): string => {
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = '';
+    return url.toString();
+  };
+  return {
+    ownerUrl: as(owner),
+    runtimeUrl: as(runtime),
+    runtimeRole: runtime,
+    drop: () =>
+      withAdmin(adminUrl, async (admin) => {
+        await admin.raw(`drop role if exists ${runtime}`);
+        await admin.raw(`drop role if exists ${owner}`);
+      }),
+  };
+}

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTempPgDatabase } from './pg.ts';
+import { bindAuditKeys } from '../../src/store/audit.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { deriveDataKeys, type DataKeys } from '../../src/store/keys.ts';
 
@@ -63,11 +64,14 @@ export function tempDataDir(): Promise<string> {
 }
 
 function fixture(db: Knex, dataDir: string, url: string | undefined, dropDb: () => Promise<void>): StoreFixture {
+  const keys = deriveDataKeys(TEST_KEY);
+  // The audit chain's key, as openStore binds it for the application.
+  bindAuditKeys(db, keys);
   return {
     db,
     dataDir,
     url,
-    keys: deriveDataKeys(TEST_KEY),
+    keys,
     async cleanup() {
       await db.destroy();
       await dropDb();

@@ -25,8 +25,10 @@ async function show(id: string, json: boolean | undefined): Promise<number> {
     const spoils = await lines.spoilLog(id);
     const byReason: Record<string, number> = {};
     for (const s of spoils) byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
+    // The audit chain's head: written down or printed, it anchors the log (cardline audit verify --anchor).
+    const head = await ctx.batches.auditHead();
     if (json) {
-      writeLine(JSON.stringify({ id: batch.id, name: batch.name, status: batch.status, ...accounting, spoiledByReason: byReason }));
+      writeLine(JSON.stringify({ id: batch.id, name: batch.name, status: batch.status, ...accounting, spoiledByReason: byReason, auditHead: head ?? null }));
       return EXIT.ok;
     }
     const r = accounting.records;
@@ -35,6 +37,7 @@ async function show(id: string, json: boolean | undefined): Promise<number> {
     writeLine(`records: ${r.total} — ${r.produced} produced, ${r.failed} failed, ${r.cancelled} cancelled, ${r.pending} pending`);
     writeLine(`cards:   ${c.blanksConsumed} blanks consumed — ${c.good} good, ${c.spoiled} spoiled, ${c.inLine} still in the line`);
     for (const [reason, n] of Object.entries(byReason).sort((a, b) => b[1] - a[1])) writeLine(`  spoiled ${String(n).padStart(5)}  ${reason}`);
+    if (head) writeLine(`audit chain head: row ${head.id} ${head.hash}`);
     return EXIT.ok;
   });
 }

@@ -1,0 +1,77 @@
+/**
+ * The data key through the real CLI: every command that opens the store, given another key than the
+ * one the store was written with, exits 5 naming both fingerprints before reading or writing anything
+ * (the database file's bytes stay the same); with the right key the same store opens as before.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SQLITE_FILE } from '../src/store/db.ts';
+import { deriveDataKeys } from '../src/store/keys.ts';
+import { cardline, writeCliLine } from './helpers/cli.ts';
+
+const KEY_A = '1f'.repeat(32);
+const KEY_B = 'a0'.repeat(32);
+const FP_A = deriveDataKeys(Buffer.from(KEY_A, 'hex')).keyId;
+const FP_B = deriveDataKeys(Buffer.from(KEY_B, 'hex')).keyId;
+
+let dir: string;
+let dataDir: string;
+let lineFile: string;
+let batchId: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cardline-keycli-'));
+  dataDir = path.join(dir, 'data');
+  lineFile = path.join(dir, 'line.yaml');
+  await writeCliLine(lineFile, { id: 'key-line', timeScale: 20, seed: 3, initialBlanks: 10, serialPrefix: 'K', cycleMs: 200 });
+  expect((await cardline(['sample', '--count', '3', '--seed', 'keycli', '--out', path.join(dir, 'in')])).code).toBe(0);
+  const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: env(KEY_A) });
+  expect(imported.code, imported.stderr).toBe(0);
+  batchId = /batch (\S+): \d+ record/.exec(imported.stdout)![1]!;
+}, 60_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function env(key: string): NodeJS.ProcessEnv {
+  return { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test', CARDLINE_DATA_KEY: key };
+}
+
+const COMMANDS: readonly (readonly [string, () => string[]])[] = [
+  ['import', () => ['import', path.join(dir, 'in', 'batch.jsonl')]],
+  ['batch list', () => ['batch', 'list']],
+  ['batch show', () => ['batch', 'show', batchId]],
+  ['batch close', () => ['batch', 'close', batchId]],
+  ['render --batch', () => ['render', '--batch', batchId, '--out', path.join(dir, 'render-out')]],
+  ['run', () => ['run', batchId, '--line', lineFile]],
+  ['stock load', () => ['stock', 'load', '--line', lineFile, '--count', '5']],
+  ['qa list', () => ['qa', 'list', batchId]],
+  ['qa reject', () => ['qa', 'reject', 'K0000001', '--reason', 'INSPECTOR_REJECT', '--by', 'qa-1']],
+  ['qa release', () => ['qa', 'release', batchId, '--by', 'qa-1']],
+  ['card write-off', () => ['card', 'write-off', 'K0000001', '--by', 'sup-1']],
+  ['audit verify', () => ['audit', 'verify']],
+];
+
+describe('a wrong data key', () => {
+  it.each(COMMANDS)('%s exits 5 naming both keys, and the database file is unchanged', async (_name, args) => {
+    const file = path.join(dataDir, SQLITE_FILE);
+    const before = await readFile(file);
+    const result = await cardline(args(), { env: env(KEY_B) });
+    expect(result.code, result.stdout + result.stderr).toBe(5);
+    expect(result.stderr).toContain(`cardline: this data directory was written with key ${FP_A}; CARDLINE_DATA_KEY has ${FP_B}`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect((await readFile(file)).equals(before)).toBe(true);
+  }, 30_000);
+
+  it('leaves the store as it was: with the right key the batch and the audit chain are intact', async () => {
+    const shown = await cardline(['batch', 'show', batchId], { env: env(KEY_A) });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/records: 3 /);
+    const verified = await cardline(['audit', 'verify'], { env: env(KEY_A) });
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stdout).toMatch(/^audit chain intact: 3 rows; head row 3 [0-9a-f]{64}$/m);
+  }, 30_000);
+});
