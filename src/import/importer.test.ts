@@ -131,7 +131,7 @@ describe.each(BACKENDS)('importBatch on $name', (backend) => {
       },
       { line: 12, kind: 'warning', issues: [{ field: 'fullName', message: 'shortened in the MRZ (initials or cut): check the name line' }] },
     ]);
-    expect(report.summary).toStrictEqual({ accepted: 3, quarantined: 8, warnings: 1, status: 'imported' });
+    expect(report.summary).toStrictEqual({ accepted: 3, quarantined: 8, warnings: 1, status: 'imported', entriesNotListed: 0 });
 
     const batch = await store.getBatch(summary.batchId);
     expect(batch).toMatchObject({ status: 'imported', acceptedCount: 3, quarantinedCount: 8, name: path.basename(file) });
