@@ -25,7 +25,47 @@ export const PORTRAIT_MIN_HEIGHT = 400;
 /** An issue date this far ahead of today is taken for a typo. */
 export const MAX_ISSUE_DAYS_AHEAD = 366;
 
-const CONTROL = /\p{Cc}/u;
+/**
+ * What no text field may hold: C0/C1 controls, format characters (the bidirectional overrides and
+ * isolates that make a name or address display otherwise than it is stored — "Trojan Source" —,
+ * zero-width characters, the BOM, the soft hyphen), lone surrogates and private-use characters.
+ */
+const CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}]/u;
+
+const CONTROL_NAMES: Readonly<Record<number, string>> = {
+  0x061c: 'arabic letter mark, a bidirectional control',
+  0x200e: 'left-to-right mark, a bidirectional control',
+  0x200f: 'right-to-left mark, a bidirectional control',
+  0x202a: 'left-to-right embedding, a bidirectional control',
+  0x202b: 'right-to-left embedding, a bidirectional control',
+  0x202c: 'pop directional formatting, a bidirectional control',
+  0x202d: 'left-to-right override, a bidirectional control',
+  0x202e: 'right-to-left override, a bidirectional control',
+  0x2066: 'left-to-right isolate, a bidirectional control',
+  0x2067: 'right-to-left isolate, a bidirectional control',
+  0x2068: 'first strong isolate, a bidirectional control',
+  0x2069: 'pop directional isolate, a bidirectional control',
+  0x200b: 'zero width space',
+  0x200c: 'zero width non-joiner',
+  0x200d: 'zero width joiner',
+  0x2060: 'word joiner',
+  0xfeff: 'zero width no-break space (byte order mark)',
+  0x00ad: 'soft hyphen',
+};
+
+/** Names the first control or formatting character of `value` (never the text around it). */
+export function describeControlCharacter(value: string): string | undefined {
+  const match = CONTROL.exec(value);
+  if (match === null) return undefined;
+  const cp = match[0].codePointAt(0)!;
+  const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  const kind = CONTROL_NAMES[cp]
+    ?? (/\p{Cc}/u.test(match[0]) ? 'a control character'
+      : /\p{Cf}/u.test(match[0]) ? 'an invisible formatting character'
+        : /\p{Co}/u.test(match[0]) ? 'a private-use character' : 'a lone surrogate');
+  const at = [...value.slice(0, match.index)].length + 1;
+  return `${code} (${kind}) at character ${at}`;
+}
 /** Letters with their diacritics (precomposed or combining), spaces, hyphens and apostrophes. */
 const NAME = /^[\p{L}\p{M}]+(?:[ \-'’][\p{L}\p{M}]*)*$/u;
 
@@ -39,7 +79,10 @@ function text(max: number) {
     .string({ error: requiredOr('must be text') })
     .transform(normalizeText)
     // abort: one precise message per field rather than a cascade of follow-on ones.
-    .refine((v) => !CONTROL.test(v), { error: 'must not contain control characters', abort: true })
+    .refine((v) => !CONTROL.test(v), {
+      error: (issue) => `must not contain control or formatting characters: ${describeControlCharacter(String(issue.input))}`,
+      abort: true,
+    })
     .refine((v) => v.length > 0, { error: 'must not be empty', abort: true })
     .refine((v) => v.length <= max, { error: `must be at most ${max} characters`, abort: true });
 }

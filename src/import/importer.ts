@@ -5,7 +5,7 @@
  * memory at a time, duplicates are found through the store's index, and the report is
  * streamed to disk.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { CivilDate } from '../domain/dates.ts';
@@ -21,7 +21,7 @@ import {
 import { addressReformNotes, issuedAfterReform } from '../domain/provinces-2025.ts';
 import type { BatchStore, NewRecord } from '../store/batch-store.ts';
 import { probeJpeg } from './jpeg.ts';
-import { QuarantineReport } from './quarantine-report.ts';
+import { QuarantineReport, type ReportLimits } from './quarantine-report.ts';
 import { detectFormat, readRecordFile, type ReaderEvent, type RecordFormat } from './record-reader.ts';
 
 export interface ImportOptions {
@@ -34,6 +34,8 @@ export interface ImportOptions {
   /** Records per store transaction. */
   readonly chunkSize?: number;
   readonly onProgress?: (progress: { read: number; accepted: number; quarantined: number }) => void;
+  /** Caps of the quarantine report (quarantine-report.ts has the defaults). */
+  readonly reportLimits?: ReportLimits;
 }
 
 export interface ImportSummary {
@@ -84,8 +86,8 @@ export async function importBatch(options: ImportOptions): Promise<ImportSummary
     sourceFile: file,
     actor: options.actor,
   });
-  const report = await QuarantineReport.create(options.reportDir, batch.id, file);
-  const run = new ImportRun(options, batch.id, report, path.dirname(path.resolve(file)));
+  const report = await QuarantineReport.create(options.reportDir, batch.id, file, options.reportLimits);
+  const run = new ImportRun(options, batch.id, report, new PortraitFolder(path.dirname(path.resolve(file))));
   try {
     if (!first.done) await run.add(first.value);
     for await (const event of events) await run.add(event);
@@ -148,7 +150,7 @@ class ImportRun {
     private readonly options: ImportOptions,
     private readonly batchId: string,
     private readonly report: QuarantineReport,
-    private readonly baseDir: string,
+    private readonly portraits: PortraitFolder,
   ) {
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
     this.validation = { portraitRules: true, ...(options.today ? { today: options.today } : {}) };
@@ -205,7 +207,7 @@ class ImportRun {
 
   private async store(window: Window): Promise<void> {
     if (window.records.length > 0) {
-      loadPortraits(window.records, this.baseDir, window);
+      loadPortraits(window.records, this.portraits, window);
       const ready = window.records.filter((p) => p.portraitPath === undefined || p.portrait !== undefined);
       const records: NewRecord[] = ready.map((p) => ({
         seq: this.nextSeq++,
@@ -270,10 +272,10 @@ function checkHeader(file: string, line: number, columns: readonly string[]): vo
  * open/stat/read/close as four thread-pool round trips cost the import more main-thread time than
  * the system calls themselves (measured: ~65 µs against ~12 µs a file).
  */
-function loadPortraits(pending: Pending[], baseDir: string, window: Window): void {
+function loadPortraits(pending: Pending[], folder: PortraitFolder, window: Window): void {
   for (const p of pending) {
     if (p.portraitPath === undefined) continue;
-    const result = readPortrait(baseDir, p.portraitPath);
+    const result = folder.read(p.portraitPath);
     if (result.ok) p.portrait = result.data;
     else window.reject(p.line, [result.issue]);
   }
@@ -281,28 +283,85 @@ function loadPortraits(pending: Pending[], baseDir: string, window: Window): voi
 
 type PortraitResult = { ok: true; data: Buffer } | { ok: false; issue: FieldIssue };
 
-function readPortrait(baseDir: string, relative: string): PortraitResult {
-  const fail = (message: string): PortraitResult => ({ ok: false, issue: { field: 'portrait', message } });
-  if (path.isAbsolute(relative)) return fail('must be a path relative to the batch file');
-  const full = path.resolve(baseDir, relative);
-  if (full !== baseDir && !full.startsWith(baseDir + path.sep)) return fail("must stay inside the batch file's folder");
-  let data: Buffer;
-  try {
-    // Looked at before it is read: a directory, a FIFO or a huge file must not be read in whole.
-    const stat = statSync(full);
-    if (!stat.isFile()) return fail('is not a regular file');
-    if (stat.size > PORTRAIT_MAX_BYTES) return fail(`is larger than ${PORTRAIT_MAX_BYTES / 1024 / 1024} MiB`);
-    data = readFileSync(full);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? 'error'})`);
+// O_NOFOLLOW: a symbolic link put in place after the lstat below is refused by the open itself.
+// O_NONBLOCK: a FIFO swapped in after the lstat cannot hang the import in open().
+const PORTRAIT_OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * The batch file's folder, from which portraits are read. The batch comes from outside: a portrait
+ * path must not lead out of the folder, neither by `..` nor through a symbolic link (the file or
+ * any folder on the way), and nothing is opened before that is known. Then the file is opened
+ * without following links, checked to be the same regular file and small enough, and only then
+ * read.
+ */
+class PortraitFolder {
+  private real: string | undefined;
+  private readonly realDirs = new Map<string, string>();
+
+  constructor(private readonly dir: string) {}
+
+  read(relative: string): PortraitResult {
+    const fail = (message: string): PortraitResult => ({ ok: false, issue: { field: 'portrait', message } });
+    if (path.isAbsolute(relative)) return fail('must be a path relative to the batch file');
+    const full = path.resolve(this.dir, relative);
+    if (full !== this.dir && !full.startsWith(this.dir + path.sep)) return fail("must stay inside the batch file's folder");
+    let fd: number | undefined;
+    try {
+      const link = lstatSync(full);
+      if (link.isSymbolicLink()) return fail('is a symbolic link; portraits must be regular files inside the batch folder');
+      if (!link.isFile()) return fail('is not a regular file');
+      if (link.size > PORTRAIT_MAX_BYTES) return fail(`is larger than ${PORTRAIT_MAX_BYTES / 1024 / 1024} MiB`);
+      if (!this.inside(path.dirname(full))) return fail("leads outside the batch file's folder (through a symbolic link)");
+      fd = openSync(full, PORTRAIT_OPEN_FLAGS);
+      const opened = fstatSync(fd);
+      // Replaced between the lstat and the open: refuse rather than read something else.
+      if (!opened.isFile() || opened.ino !== link.ino || opened.dev !== link.dev) return fail('changed while it was being read');
+      if (opened.size > PORTRAIT_MAX_BYTES) return fail(`is larger than ${PORTRAIT_MAX_BYTES / 1024 / 1024} MiB`);
+      const data = readWhole(fd, opened.size);
+      return this.check(data);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') return fail('is a symbolic link; portraits must be regular files inside the batch folder');
+      return fail(code === 'ENOENT' || code === 'ENOTDIR' ? 'file not found' : `cannot be read (${code ?? 'error'})`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
-  const probe = probeJpeg(data);
-  if (!probe.ok) return fail(`is not a usable JPEG: ${probe.reason}`);
-  if (probe.width < PORTRAIT_MIN_WIDTH || probe.height < PORTRAIT_MIN_HEIGHT) {
-    return fail(`is ${probe.width} × ${probe.height} px; at least ${PORTRAIT_MIN_WIDTH} × ${PORTRAIT_MIN_HEIGHT} (width × height) is required`);
+
+  private check(data: Buffer): PortraitResult {
+    const probe = probeJpeg(data);
+    if (!probe.ok) return { ok: false, issue: { field: 'portrait', message: `is not a usable JPEG: ${probe.reason}` } };
+    if (probe.width < PORTRAIT_MIN_WIDTH || probe.height < PORTRAIT_MIN_HEIGHT) {
+      return {
+        ok: false,
+        issue: { field: 'portrait', message: `is ${probe.width} × ${probe.height} px; at least ${PORTRAIT_MIN_WIDTH} × ${PORTRAIT_MIN_HEIGHT} (width × height) is required` },
+      };
+    }
+    return { ok: true, data };
   }
-  return { ok: true, data };
+
+  /** Whether `dir`, with every symbolic link resolved, is the batch folder or inside it. */
+  private inside(dir: string): boolean {
+    this.real ??= realpathSync(this.dir);
+    let real = this.realDirs.get(dir);
+    if (real === undefined) {
+      real = realpathSync(dir);
+      this.realDirs.set(dir, real);
+    }
+    return real === this.real || real.startsWith(this.real + path.sep);
+  }
+}
+
+/** Reads `size` bytes (never more: a file that grew since the fstat is cut, and then fails the JPEG check). */
+function readWhole(fd: number, size: number): Buffer {
+  const data = Buffer.alloc(size);
+  let filled = 0;
+  while (filled < size) {
+    const n = readSync(fd, data, filled, size - filled, filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return data.subarray(0, filled);
 }
 
 /**

@@ -4,9 +4,14 @@
  */
 export { createTestPki, type CreateTestPkiOptions, type IssuedKey, type TestPki } from './create.ts';
 export { FileSigner } from './file-signer.ts';
+export { encryptPrivateKey, KEY_FILE_ITERATIONS } from './key-file.ts';
 export {
   certificatePem,
+  CSCA_KEY_FILE,
+  CSCA_PASSPHRASE_ENV,
+  defaultCscaKeyDir,
   defaultPkiDir,
+  DEMO_CSCA_PASSPHRASE_FILE,
   DEMO_PASSPHRASE_FILE,
   DEMO_WARNING,
   ensureDemoPki,

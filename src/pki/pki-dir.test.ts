@@ -4,7 +4,8 @@
  * and the certificate profiles of ICAO 9303-12 7.1 (key usage, private key usage periods,
  * "no well-defined expiry") read back with pkijs.
  */
-import { mkdtemp, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as asn1js from 'asn1js';
@@ -14,6 +15,10 @@ import { testCards, type TestCard } from '../../test/lds/fixtures.ts';
 import { LdsBuilder, verifyLds } from '../domain/lds/index.ts';
 import {
   createTestPki,
+  CSCA_KEY_FILE,
+  CSCA_PASSPHRASE_ENV,
+  defaultCscaKeyDir,
+  DEMO_CSCA_PASSPHRASE_FILE,
   DEMO_PASSPHRASE_FILE,
   DEMO_WARNING,
   ensureDemoPki,
@@ -21,6 +26,7 @@ import {
   openFileSigner,
   PASSPHRASE_ENV,
   PkiError,
+  readCertificates,
   resolvePassphrase,
 } from './index.ts';
 
@@ -51,7 +57,13 @@ describe('ensureDemoPki (run, npm start)', () => {
     const passphraseFile = path.join(dataDir, DEMO_PASSPHRASE_FILE);
     expect((await stat(passphraseFile)).mode & 0o777).toBe(0o600);
     expect((await readFile(passphraseFile, 'utf8')).trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(warnings).toStrictEqual([`${DEMO_WARNING} PKI: ${first.dir}; passphrase: ${passphraseFile}.`]);
+    const cscaKeyFile = path.join(dataDir, 'pki-csca-offline', CSCA_KEY_FILE);
+    expect(warnings).toStrictEqual([`${DEMO_WARNING} PKI: ${first.dir}; passphrase: ${passphraseFile}; CSCA key (offline in production): ${cscaKeyFile}.`]);
+    // The line's folder holds no CSCA key; that key has a random passphrase of its own.
+    expect((await readdir(first.dir)).sort()).toStrictEqual(['csca.pem', 'ds-key.pem', 'ds.pem']);
+    const cscaPassphrase = (await readFile(path.join(dataDir, DEMO_CSCA_PASSPHRASE_FILE), 'utf8')).trim();
+    expect(cscaPassphrase).not.toBe((await readFile(passphraseFile, 'utf8')).trim());
+    expect(createPrivateKey({ key: await readFile(cscaKeyFile), format: 'pem', passphrase: cscaPassphrase }).asymmetricKeyType).toBe('ec');
     expect(DEMO_WARNING).toMatch(/for demos only/);
     expect(await signsVerifiably(first.signer, first.csca)).toBe(true);
 
@@ -77,21 +89,91 @@ describe('ensureDemoPki (run, npm start)', () => {
     await unlink(path.join(pki.dir, 'ds.pem'));
     await expect(ensureDemoPki(dataDir, { env: {}, warn: () => undefined })).rejects.toThrow(/holds an incomplete PKI \(missing ds\.pem\)/);
   });
+
+  it('runs with the line files only (no CSCA key anywhere), and warns about a CSCA key left in the line folder', async () => {
+    const dataDir = fresh();
+    const pki = await ensureDemoPki(dataDir, { env: {}, warn: () => undefined });
+    const offline = defaultCscaKeyDir(pki.dir);
+    const kept = path.join(work, `kept-${n}.pem`);
+    await copyFile(path.join(offline, CSCA_KEY_FILE), kept);
+    await rm(offline, { recursive: true });
+    const warnings: string[] = [];
+    const again = await ensureDemoPki(dataDir, { env: {}, warn: (m) => warnings.push(m) });
+    expect(await signsVerifiably(again.signer, again.csca)).toBe(true);
+    expect(warnings).toStrictEqual([]);
+    // A PKI made before the split: the CSCA key beside the line files.
+    await copyFile(kept, path.join(pki.dir, CSCA_KEY_FILE));
+    await ensureDemoPki(dataDir, { env: {}, warn: (m) => warnings.push(m) });
+    expect(warnings).toStrictEqual([
+      `${path.join(pki.dir, CSCA_KEY_FILE)}: the CSCA private key lies in the line's PKI folder. A line needs only csca.pem, ds.pem and ds-key.pem: move the CSCA key offline (docs/chip-data.md).`,
+    ]);
+  });
 });
 
 describe('initPki and openFileSigner', () => {
+  const csca = { cscaPassphrase: 'the offline CSCA passphrase' };
+
   it('refuse short passphrases, existing PKIs and wrong passphrases with a message to act on', async () => {
     const dir = path.join(fresh(), 'pki');
-    await expect(initPki(dir, 'short')).rejects.toThrow(new PkiError(`the passphrase in ${PASSPHRASE_ENV} is shorter than 12 characters`));
-    await expect(initPki(dir, undefined)).rejects.toThrow(/no passphrase for the PKI keys: set CARDLINE_PKI_PASSPHRASE/);
-    const summary = await initPki(dir, 'a long enough passphrase');
+    await expect(initPki(dir, 'short', csca)).rejects.toThrow(new PkiError(`the passphrase in ${PASSPHRASE_ENV} is shorter than 12 characters`));
+    await expect(initPki(dir, undefined, csca)).rejects.toThrow(/no passphrase for the PKI keys: set CARDLINE_PKI_PASSPHRASE/);
+    await expect(initPki(dir, 'a long enough passphrase')).rejects.toThrow(
+      new PkiError(`no passphrase for the CSCA key: set ${CSCA_PASSPHRASE_ENV} (the CSCA key has a passphrase of its own and belongs offline)`),
+    );
+    await expect(initPki(dir, 'a long enough passphrase', { cscaPassphrase: 'a long enough passphrase' })).rejects.toThrow(
+      new PkiError(`${CSCA_PASSPHRASE_ENV} must differ from ${PASSPHRASE_ENV}: the CSCA key is kept offline under a passphrase of its own`),
+    );
+    await expect(initPki(dir, 'a long enough passphrase', { ...csca, cscaKeyDir: dir })).rejects.toThrow(/must not be the line's PKI folder/);
+    const summary = await initPki(dir, 'a long enough passphrase', csca);
     expect(summary.csca.subject).toMatch(/CN=TEST CSCA/);
-    await expect(initPki(dir, 'a long enough passphrase')).rejects.toThrow(/already holds a PKI/);
+    await expect(initPki(dir, 'a long enough passphrase', csca)).rejects.toThrow(/already holds a PKI/);
     await expect(openFileSigner(dir, 'another long passphrase')).rejects.toThrow(/cannot decrypt .*ds-key\.pem: wrong passphrase in CARDLINE_PKI_PASSPHRASE/);
     await expect(openFileSigner(dir, undefined)).rejects.toThrow(/no passphrase for .*ds-key\.pem/);
     await expect(openFileSigner(path.join(work, 'nowhere'), 'x')).rejects.toThrow(/no PKI in .*nowhere/);
   });
 });
+
+describe('private keys on disk (issue 15 finding 7)', () => {
+  /** PBES2 → PBKDF2 parameters of an ENCRYPTED PRIVATE KEY PEM: iterations and the PRF's OID. */
+  const kdf = (pem: string) => {
+    const der = Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const info = asn1js.fromBER(der).result as asn1js.Sequence;
+    const algorithm = info.valueBlock.value[0] as asn1js.Sequence;
+    const scheme = (algorithm.valueBlock.value[0] as asn1js.ObjectIdentifier).getValue();
+    const params = algorithm.valueBlock.value[1] as asn1js.Sequence;
+    const kdfParams = (params.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[1] as asn1js.Sequence;
+    const [, iterations, prf] = kdfParams.valueBlock.value as [asn1js.OctetString, asn1js.Integer, asn1js.Sequence];
+    const cipher = ((params.valueBlock.value[1] as asn1js.Sequence).valueBlock.value[0] as asn1js.ObjectIdentifier).getValue();
+    return { scheme, iterations: iterations.valueBlock.valueDec, prf: (prf.valueBlock.value[0] as asn1js.ObjectIdentifier).getValue(), cipher };
+  };
+
+  it('are PBKDF2-HMAC-SHA256 with at least 600,000 iterations and AES-256-CBC; the CSCA key lies apart under its own passphrase', async () => {
+    const dir = path.join(fresh(), 'pki');
+    const summary = await initPki(dir, 'the line DS passphrase', { cscaPassphrase: 'the offline CSCA passphrase' });
+    expect(summary.cscaKeyFile).toBe(path.join(defaultCscaKeyDir(dir), CSCA_KEY_FILE));
+    expect((await readdir(dir)).sort()).toStrictEqual(['csca.pem', 'ds-key.pem', 'ds.pem']);
+    for (const file of [path.join(dir, 'ds-key.pem'), summary.cscaKeyFile]) {
+      const pem = await readFile(file, 'utf8');
+      // 1.2.840.113549.1.5.13 PBES2, 1.2.840.113549.2.9 hmacWithSHA256, 2.16.840.1.101.3.4.1.42 aes256-CBC (RFC 8018, NIST)
+      expect(kdf(pem)).toStrictEqual({ scheme: '1.2.840.113549.1.5.13', iterations: 600_000, prf: '1.2.840.113549.2.9', cipher: '2.16.840.1.101.3.4.1.42' });
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    }
+    expect((await stat(path.dirname(summary.cscaKeyFile))).mode & 0o777).toBe(0o700);
+    const cscaPem = await readFile(summary.cscaKeyFile);
+    expect(() => createPrivateKey({ key: cscaPem, format: 'pem', passphrase: 'the line DS passphrase' })).toThrow();
+    const cscaKey = createPrivateKey({ key: cscaPem, format: 'pem', passphrase: 'the offline CSCA passphrase' });
+    const [cscaDer] = await readCertificates(path.join(dir, 'csca.pem'));
+    const cscaCert = pkijs.Certificate.fromBER(cscaDer!);
+    // The key is the CSCA's: its public half is the certificate's.
+    const spki = Buffer.from(cscaCert.subjectPublicKeyInfo.toSchema().toBER());
+    expect(spki).toStrictEqual(Buffer.from(createPublicKeyDer(cscaKey)));
+    expect(await signsVerifiably(await openFileSigner(dir, 'the line DS passphrase'), cscaDer!)).toBe(true);
+  }, 30_000);
+});
+
+function createPublicKeyDer(key: ReturnType<typeof createPrivateKey>): Buffer {
+  return createPublicKey(key).export({ type: 'spki', format: 'der' });
+}
 
 describe('certificate profiles (ICAO 9303-12 7.1)', () => {
   const now = new Date(Date.UTC(2026, 0, 15, 8, 0, 0));

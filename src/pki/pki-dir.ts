@@ -1,8 +1,13 @@
 /**
- * The PKI folder on disk: `csca.pem` and `ds.pem` (certificates) beside `csca-key.pem` and
- * `ds-key.pem` (PKCS#8 private keys encrypted with AES-256-CBC under a passphrase, PBKDF2; mode
- * 0600). `cardline pki init` makes one with the passphrase from CARDLINE_PKI_PASSPHRASE; the demo
- * (`ensureDemoPki`) makes one itself with a random passphrase kept in the data directory.
+ * The PKI on disk, in two folders. The line's folder holds what a line needs and nothing more:
+ * `csca.pem` (the trust anchor QA verifies chips against), `ds.pem` and `ds-key.pem` (the Document
+ * Signer). The CSCA's private key, `csca-key.pem`, goes to a folder of its own under a passphrase
+ * of its own: in production the CSCA is offline (only its certificate belongs on a line), and the
+ * key is needed again only to issue the next Document Signer (docs/chip-data.md, "Rotating the
+ * Document Signer key"). Keys are PKCS#8, PBES2 with PBKDF2-HMAC-SHA256 at 600,000 iterations and
+ * AES-256-CBC (key-file.ts), mode 0600 in 0700 folders. `cardline pki init` makes both folders
+ * with the passphrases from CARDLINE_PKI_PASSPHRASE and CARDLINE_CSCA_PASSPHRASE; the demo
+ * (`ensureDemoPki`) makes them itself with random passphrases kept in the data directory.
  */
 import { randomBytes, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,17 +15,24 @@ import path from 'node:path';
 import { ensureDataDir } from '../store/data-dir.ts';
 import { createTestPki, type CreateTestPkiOptions } from './create.ts';
 import { FileSigner } from './file-signer.ts';
+import { encryptPrivateKey } from './key-file.ts';
 
+/** What a line's PKI folder holds: the CSCA certificate and the Document Signer. */
 export const PKI_FILES = {
   cscaCertificate: 'csca.pem',
   dsCertificate: 'ds.pem',
-  cscaKey: 'csca-key.pem',
   dsKey: 'ds-key.pem',
 } as const;
 
+/** The CSCA private key's file, in its own (offline) folder. */
+export const CSCA_KEY_FILE = 'csca-key.pem';
+
 export const PASSPHRASE_ENV = 'CARDLINE_PKI_PASSPHRASE';
+export const CSCA_PASSPHRASE_ENV = 'CARDLINE_CSCA_PASSPHRASE';
 /** The demo PKI's random passphrase, in the data directory (mode 0600). */
 export const DEMO_PASSPHRASE_FILE = 'pki-demo-passphrase';
+/** The demo CSCA key's own random passphrase, in the data directory (mode 0600). */
+export const DEMO_CSCA_PASSPHRASE_FILE = 'pki-demo-csca-passphrase';
 export const MIN_PASSPHRASE_LENGTH = 12;
 
 /** A problem a person fixes (wrong passphrase, missing files); the CLI prints the message. */
@@ -30,6 +42,11 @@ export class PkiError extends Error {
 
 export function defaultPkiDir(dataDir: string): string {
   return path.join(dataDir, 'pki');
+}
+
+/** Where `pki init` puts the CSCA key when not told: beside the line's folder, `<dir>-csca-offline`. */
+export function defaultCscaKeyDir(pkiDir: string): string {
+  return path.join(path.dirname(pkiDir), `${path.basename(pkiDir)}-csca-offline`);
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -82,7 +99,10 @@ function checkPassphrase(passphrase: string | undefined, source: string): string
 
 export interface PkiSummary {
   readonly dir: string;
+  /** The line's files: csca.pem, ds.pem, ds-key.pem. */
   readonly files: readonly string[];
+  /** The CSCA private key, to be moved offline. */
+  readonly cscaKeyFile: string;
   readonly csca: { readonly subject: string; readonly validTo: string; readonly serialNumber: string };
   readonly ds: { readonly subject: string; readonly validTo: string; readonly serialNumber: string };
 }
@@ -95,30 +115,49 @@ function describe(der: Buffer): { subject: string; validTo: string; serialNumber
 export interface InitPkiOptions extends CreateTestPkiOptions {
   /** Where the passphrase came from, for messages (default the environment variable). */
   readonly passphraseSource?: string;
+  /** The CSCA key's folder (default `defaultCscaKeyDir(dir)`). */
+  readonly cscaKeyDir?: string;
+  /** The CSCA key's own passphrase; must differ from the Document Signer's. */
+  readonly cscaPassphrase?: string | undefined;
+  readonly cscaPassphraseSource?: string;
 }
 
 /**
- * Creates a TEST PKI in `dir` (made with mode 0700 if needed). Refuses when any PKI file is
- * already there: keys are never overwritten.
+ * Creates a TEST PKI: the line's files in `dir`, the CSCA key in its own folder (both made with
+ * mode 0700 if needed). Refuses when any of its files is already there: keys are never
+ * overwritten.
  */
 export async function initPki(dir: string, passphrase: string | undefined, options: InitPkiOptions = {}): Promise<PkiSummary> {
   const secret = checkPassphrase(passphrase, options.passphraseSource ?? PASSPHRASE_ENV);
+  const cscaSource = options.cscaPassphraseSource ?? CSCA_PASSPHRASE_ENV;
+  if (options.cscaPassphrase === undefined || options.cscaPassphrase === '') {
+    throw new PkiError(`no passphrase for the CSCA key: set ${CSCA_PASSPHRASE_ENV} (the CSCA key has a passphrase of its own and belongs offline)`);
+  }
+  const cscaSecret = checkPassphrase(options.cscaPassphrase, cscaSource);
+  if (cscaSecret === secret) {
+    throw new PkiError(`${cscaSource} must differ from ${options.passphraseSource ?? PASSPHRASE_ENV}: the CSCA key is kept offline under a passphrase of its own`);
+  }
+  const cscaKeyDir = path.resolve(options.cscaKeyDir ?? defaultCscaKeyDir(dir));
+  if (cscaKeyDir === path.resolve(dir)) {
+    throw new PkiError(`the CSCA key's folder must not be the line's PKI folder ${dir}: a line needs only the CSCA certificate`);
+  }
   const files = Object.values(PKI_FILES).map((f) => path.join(dir, f));
+  const cscaKeyFile = path.join(cscaKeyDir, CSCA_KEY_FILE);
   const present = [];
-  for (const f of files) if (await exists(f)) present.push(path.basename(f));
+  for (const f of [...files, path.join(dir, CSCA_KEY_FILE), cscaKeyFile]) if (await exists(f)) present.push(f === cscaKeyFile ? f : path.basename(f));
   if (present.length > 0) {
     throw new PkiError(`${dir} already holds a PKI (${present.join(', ')}): refusing to overwrite keys. Choose another --dir or remove it yourself.`);
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(cscaKeyDir, { recursive: true, mode: 0o700 });
   const pki = await createTestPki(options);
-  const encrypted = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: secret });
   // 'wx': never replace a file another process wrote meanwhile. Keys first, certificates last:
   // csca.pem and ds.pem present means the PKI is complete.
-  await writeFile(path.join(dir, PKI_FILES.cscaKey), encrypted(pki.csca.privateKey), { mode: 0o600, flag: 'wx' });
-  await writeFile(path.join(dir, PKI_FILES.dsKey), encrypted(pki.ds.privateKey), { mode: 0o600, flag: 'wx' });
+  await writeFile(cscaKeyFile, encryptPrivateKey(pki.csca.privateKey, cscaSecret), { mode: 0o600, flag: 'wx' });
+  await writeFile(path.join(dir, PKI_FILES.dsKey), encryptPrivateKey(pki.ds.privateKey, secret), { mode: 0o600, flag: 'wx' });
   await writeFile(path.join(dir, PKI_FILES.cscaCertificate), certificatePem(pki.csca.certificate), { mode: 0o644, flag: 'wx' });
   await writeFile(path.join(dir, PKI_FILES.dsCertificate), certificatePem(pki.ds.certificate), { mode: 0o644, flag: 'wx' });
-  return { dir, files, csca: describe(pki.csca.certificate), ds: describe(pki.ds.certificate) };
+  return { dir, files, cscaKeyFile, csca: describe(pki.csca.certificate), ds: describe(pki.ds.certificate) };
 }
 
 /** The DS signer of the PKI in `dir`, its key decrypted with `passphrase`. */
@@ -197,12 +236,25 @@ export async function ensureDemoPki(dataDir: string, options: EnsureDemoPkiOptio
       await writeFile(file, `${passphrase}\n`, { mode: 0o600, flag: 'wx' });
       resolved = { passphrase, source: file };
     }
-    await initPki(dir, resolved.passphrase, { passphraseSource: resolved.source, ...(options.now ? { now: options.now } : {}) });
+    // The demo's CSCA key gets a random passphrase of its own; nothing in the demo needs it again.
+    await ensureDataDir(dataDir);
+    const cscaFile = path.join(dataDir, DEMO_CSCA_PASSPHRASE_FILE);
+    const cscaPassphrase = randomBytes(32).toString('base64url');
+    await writeFile(cscaFile, `${cscaPassphrase}\n`, { mode: 0o600 });
+    const summary = await initPki(dir, resolved.passphrase, {
+      passphraseSource: resolved.source,
+      cscaPassphrase,
+      cscaPassphraseSource: cscaFile,
+      ...(options.now ? { now: options.now } : {}),
+    });
     created = true;
-    warn(`${DEMO_WARNING} PKI: ${dir}; passphrase: ${resolved.source}.`);
+    warn(`${DEMO_WARNING} PKI: ${dir}; passphrase: ${resolved.source}; CSCA key (offline in production): ${summary.cscaKeyFile}.`);
   } else if (present.length < Object.keys(PKI_FILES).length) {
     const missing = Object.values(PKI_FILES).filter((f) => !present.includes(f));
     throw new PkiError(`${dir} holds an incomplete PKI (missing ${missing.join(', ')}): remove the folder to let the demo create a new one`);
+  }
+  if (await exists(path.join(dir, CSCA_KEY_FILE))) {
+    warn(`${path.join(dir, CSCA_KEY_FILE)}: the CSCA private key lies in the line's PKI folder. A line needs only csca.pem, ds.pem and ds-key.pem: move the CSCA key offline (docs/chip-data.md).`);
   }
   const resolved = await resolvePassphrase(dataDir, env);
   const signer = await openFileSigner(dir, resolved?.passphrase, resolved?.source);

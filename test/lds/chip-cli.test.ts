@@ -15,13 +15,14 @@ import { openssl, sodContentInfo } from './openssl.ts';
 
 const run = promisify(execFile);
 const PASSPHRASE = 'test passphrase for the chip CLI tests';
+const CSCA_PASSPHRASE = 'the offline CSCA passphrase of the chip CLI tests';
 
 let work: string;
 let pkiDir: string;
 let otherPkiDir: string;
 let adult: TestCard;
 let child: TestCard;
-const env = (extra: NodeJS.ProcessEnv = {}) => ({ CARDLINE_DATA_DIR: path.join(work, 'data'), CARDLINE_DB_URL: '', CARDLINE_PKI_PASSPHRASE: PASSPHRASE, ...extra });
+const env = (extra: NodeJS.ProcessEnv = {}) => ({ CARDLINE_DATA_DIR: path.join(work, 'data'), CARDLINE_DB_URL: '', CARDLINE_PKI_PASSPHRASE: PASSPHRASE, CARDLINE_CSCA_PASSPHRASE: CSCA_PASSPHRASE, ...extra });
 
 /** The record as a JSON file, its portrait at the relative path the record names. */
 async function recordFile(card: TestCard, name: string): Promise<string> {
@@ -58,11 +59,16 @@ afterAll(async () => {
 
 describe('cardline pki init', () => {
   it('writes csca.pem and ds.pem beside keys encrypted with the passphrase, mode 0600', async () => {
-    expect((await readdir(pkiDir)).sort()).toStrictEqual(['csca-key.pem', 'csca.pem', 'ds-key.pem', 'ds.pem']);
-    for (const key of ['csca-key.pem', 'ds-key.pem']) {
-      expect((await readFile(path.join(pkiDir, key), 'utf8')).split('\n')[0]).toBe('-----BEGIN ENCRYPTED PRIVATE KEY-----');
-      expect((await stat(path.join(pkiDir, key))).mode & 0o777).toBe(0o600);
+    // The line's folder has the CSCA certificate and the DS; the CSCA key lies apart, to go offline.
+    expect((await readdir(pkiDir)).sort()).toStrictEqual(['csca.pem', 'ds-key.pem', 'ds.pem']);
+    expect(await readdir(`${pkiDir}-csca-offline`)).toStrictEqual(['csca-key.pem']);
+    for (const key of [path.join(`${pkiDir}-csca-offline`, 'csca-key.pem'), path.join(pkiDir, 'ds-key.pem')]) {
+      expect((await readFile(key, 'utf8')).split('\n')[0]).toBe('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+      expect((await stat(key)).mode & 0o777).toBe(0o600);
     }
+    const csca = path.join(`${pkiDir}-csca-offline`, 'csca-key.pem');
+    await expect(run(openssl, ['pkey', '-in', csca, '-passin', `pass:${CSCA_PASSPHRASE}`, '-noout'])).resolves.toBeDefined();
+    await expect(run(openssl, ['pkey', '-in', csca, '-passin', `pass:${PASSPHRASE}`, '-noout'])).rejects.toThrow();
     // OpenSSL decrypts the DS key with the passphrase and refuses another one.
     const ds = path.join(pkiDir, 'ds-key.pem');
     await expect(run(openssl, ['pkey', '-in', ds, '-passin', `pass:${PASSPHRASE}`, '-noout'])).resolves.toBeDefined();
@@ -88,7 +94,7 @@ describe('cardline pki init', () => {
   it('refuses to overwrite a PKI, and to start without a passphrase (exit 2)', async () => {
     const again = await cardline(['pki', 'init', '--dir', pkiDir], { env: env() });
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/already holds a PKI \(csca\.pem, ds\.pem, csca-key\.pem, ds-key\.pem\): refusing to overwrite keys/);
+    expect(again.stderr).toMatch(/already holds a PKI \(csca\.pem, ds\.pem, ds-key\.pem, .*csca-key\.pem\): refusing to overwrite keys/);
     const none = await cardline(['pki', 'init', '--dir', path.join(work, 'never')], { env: env({ CARDLINE_PKI_PASSPHRASE: '' }) });
     expect(none).toMatchObject({ code: 2, stderr: 'cardline: no passphrase for the PKI keys: set CARDLINE_PKI_PASSPHRASE\n' });
   });
