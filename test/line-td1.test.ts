@@ -21,7 +21,7 @@ import { composeTd1 } from '../src/domain/mrz/compose.ts';
 import { parseTd1Input } from '../src/domain/mrz/td1-input.ts';
 import { ensureDemoPki } from '../src/pki/index.ts';
 import { decodeJob } from '../src/plc/job-data.ts';
-import { runBatchOnLine } from '../src/line/compose.ts';
+import { runBatchOnLine, writeBatchReport } from '../src/line/compose.ts';
 import { RecordPreparer } from '../src/line/prepare.ts';
 import { CardRenderer } from '../src/render/index.ts';
 import { checkInvariants } from './helpers/invariants.ts';
@@ -118,6 +118,12 @@ describe('a batch of generic TD1 documents on the demo line with icao-td1-generi
     const report = await checkInvariants({ db: ctx.db, batches: ctx.batches, dataDir: ctx.dataDir, batchId: batch.id });
     expect(report.violations).toStrictEqual([]);
     expect(report.produced).toBe(COUNT);
+    // The batch report's proof sheet shows the produced documents in their own template.
+    const written = await writeBatchReport(ctx, result, { proof: true });
+    expect(written.proof).toBeDefined();
+    const proof = await readPdf(await readFile(written.proof!));
+    expect(proof.text).toContain('ERIKSSON');
+    expect(proof.text).not.toContain('CĂN CƯỚC');
     // Each document's card in the stacker carries its own TD1 MRZ in DG1 (the ledger keeps its digest).
     const stacked = new Set(report.ledger.stacker.map((c) => c.dg1Digest));
     for (const d of docs) {

@@ -18,7 +18,9 @@ describe('template and cardStock in the line file', () => {
   let demo: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'cardline-stock-'));
-    demo = await readFile(DEMO, 'utf8');
+    // The demo line without its product lines, so each case can put its own before `stations:`.
+    demo = (await readFile(DEMO, 'utf8')).replace(/^# The product and its blank card stock.*\ntemplate: .*\ncardStock: .*\n/m, '');
+    expect(demo).not.toMatch(/^(template|cardStock):/m);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -30,8 +32,14 @@ describe('template and cardStock in the line file', () => {
     return loadLineConfig(file);
   };
 
-  it('defaults: the căn cước template on plain stock without a surface chip module', async () => {
+  it('the demo line names its product: the căn cước template on plain stock without a surface chip module', async () => {
     const line = await loadLineConfig(DEMO);
+    expect(line.template).toBe('vn-cancuoc-2024');
+    expect(line.cardStock).toStrictEqual({ prePrinted: false });
+  });
+
+  it('defaults when the keys are absent: the same product', async () => {
+    const line = await load('');
     expect(line.template).toBe('vn-cancuoc-2024');
     expect(line.cardStock).toStrictEqual({ prePrinted: false });
   });

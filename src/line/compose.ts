@@ -23,7 +23,7 @@ import { CardRenderer } from '../render/renderer.ts';
 import { LEASE_TTL_MS, LineBusyError, LineLease, describeHolder } from '../store/line-lease.ts';
 import { LineStore } from '../store/line-store.ts';
 import { CrashPoint, LineController, type Progress, type RunOutcome } from './controller.ts';
-import { LdsQaJudge, RecordPreparer } from './prepare.ts';
+import { cardRecord, LdsQaJudge, RecordPreparer } from './prepare.ts';
 
 export class RunError extends Error {
   override name = 'RunError';
@@ -243,7 +243,7 @@ async function writeProof(ctx: AppContext, store: LineStore, batchId: string, fi
   for await (const r of ctx.batches.batchRecords(batchId)) {
     if (!produced.has(r.seq)) continue;
     const issue = parseCivilDate(String(r.personal.issueDate));
-    const layout = renderer.layout({ record: r.personal, portrait: r.portrait }, { template, ...(issue ? { today: issue } : {}) });
+    const layout = renderer.layout({ record: cardRecord(renderer.template(template), r.personal), portrait: r.portrait }, { template, ...(issue ? { today: issue } : {}) });
     sheet.add({ label: `record ${r.seq} · card ${produced.get(r.seq) ?? ''}`, layout });
   }
   await sheet.end();

@@ -99,6 +99,19 @@ export class RecordPreparer implements JobPreparer {
   }
 }
 
+/**
+ * The renderer's input for a stored record under `template`: the record, or for a td1 template
+ * the TD1 field set without the store's key (`pid` is not part of the document).
+ */
+export function cardRecord(template: LoadedTemplate, personal: Record<string, unknown>): Record<string, unknown> {
+  return template.input === 'td1' ? td1Fields(personal) : personal;
+}
+
+function td1Fields(personal: Record<string, unknown>): Record<string, unknown> {
+  const { pid: _key, ...fields } = personal;
+  return fields;
+}
+
 /** One card's inputs: what the renderer and the LDS builder get. */
 interface CardSource {
   readonly record: unknown;
@@ -128,7 +141,7 @@ function vnCard(personal: Record<string, unknown>, portrait: Buffer | undefined,
  * DG2 — no national data group.
  */
 function td1Card(personal: Record<string, unknown>, portrait: Buffer | undefined, fail: (m: string) => PreparationError): CardSource {
-  const { pid: _key, ...fields } = personal;
+  const fields = td1Fields(personal);
   const parsed = parseTd1Input(fields);
   if (!parsed.ok) throw fail(formatIssues(parsed.issues));
   const doc = parsed.value;
