@@ -75,3 +75,34 @@ describe('a wrong data key', () => {
     expect(verified.stdout).toMatch(/^audit chain intact: 3 rows; head row 3 [0-9a-f]{64}$/m);
   }, 30_000);
 });
+
+describe('cardline keys rotate', () => {
+  it('with the key file: a new key replaces keys/data.key; the old key is then refused; the store reads as before', async () => {
+    const home = path.join(dir, 'rotate');
+    const plain = { CARDLINE_DATA_DIR: home, CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'admin-1' };
+    const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: plain });
+    expect(imported.code, imported.stderr).toBe(0);
+    const oldKey = (await readFile(path.join(home, 'keys', 'data.key'), 'utf8')).trim();
+    const fpOld = deriveDataKeys(Buffer.from(oldKey, 'hex')).keyId;
+
+    const withEnvOnly = await cardline(['keys', 'rotate'], { env: { ...plain, CARDLINE_DATA_KEY: oldKey } });
+    expect(withEnvOnly.code).toBe(2);
+    expect(withEnvOnly.stderr).toMatch(/give the new key in CARDLINE_NEW_DATA_KEY/);
+
+    const rotated = await cardline(['keys', 'rotate'], { env: plain });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const newKey = (await readFile(path.join(home, 'keys', 'data.key'), 'utf8')).trim();
+    const fpNew = deriveDataKeys(Buffer.from(newKey, 'hex')).keyId;
+    expect(rotated.stdout).toContain(`data key rotated from ${fpOld} to ${fpNew}: 3 records and`);
+
+    const stale = await cardline(['batch', 'list'], { env: { ...plain, CARDLINE_DATA_KEY: oldKey } });
+    expect(stale.code).toBe(5);
+    expect(stale.stderr).toContain(`this data directory was written with key ${fpNew}; CARDLINE_DATA_KEY has ${fpOld}`);
+    // The same citizens again: still duplicates of the open batch (the PID lookup key is stable).
+    const again = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: plain });
+    expect(again.code).toBe(3);
+    expect(again.stdout).toMatch(/0 record\(s\) accepted, 3 quarantined/);
+    const verified = await cardline(['audit', 'verify'], { env: plain });
+    expect(verified.code, verified.stdout).toBe(0);
+  }, 60_000);
+});
