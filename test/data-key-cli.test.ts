@@ -3,13 +3,14 @@
  * one the store was written with, exits 5 naming both fingerprints before reading or writing anything
  * (the database file's bytes stay the same); with the right key the same store opens as before.
  */
+import knex from 'knex';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE } from '../src/store/db.ts';
 import { deriveDataKeys } from '../src/store/keys.ts';
-import { cardline, writeCliLine } from './helpers/cli.ts';
+import { cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 const KEY_A = '1f'.repeat(32);
 const KEY_B = 'a0'.repeat(32);
@@ -104,5 +105,39 @@ describe('cardline keys rotate', () => {
     expect(again.stdout).toMatch(/0 record\(s\) accepted, 3 quarantined/);
     const verified = await cardline(['audit', 'verify'], { env: plain });
     expect(verified.code, verified.stdout).toBe(0);
+  }, 60_000);
+});
+
+describe('a record that does not decrypt (altered in the database)', () => {
+  it('render --batch and run exit 1 naming the record, without a stack trace and without starting the line', async () => {
+    const home = path.join(dir, 'altered');
+    const e = { CARDLINE_DATA_DIR: home, CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test', CARDLINE_DATA_KEY: KEY_A };
+    const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: e });
+    expect(imported.code, imported.stderr).toBe(0);
+    const id = /batch (\S+): \d+ record/.exec(imported.stdout)![1]!;
+    const db = knex({ client: 'sqlite3', connection: { filename: path.join(home, SQLITE_FILE) }, useNullAsDefault: true });
+    try {
+      const row: { payload: Buffer } = await db('records').where({ batch_id: id, seq: 2 }).first('payload');
+      row.payload[row.payload.length - 1]! ^= 0x01;
+      await db('records').where({ batch_id: id, seq: 2 }).update({ payload: row.payload });
+    } finally {
+      await db.destroy();
+    }
+
+    const rendered = await cardline(['render', '--batch', id, '--out', path.join(home, 'out')], { env: e });
+    expect(rendered.code).toBe(1);
+    expect(rendered.stderr).toContain(`cardline: batch ${id}: cannot decrypt record:${id}:2: authentication failed with data key ${FP_A}`);
+    expect(rendered.stderr).not.toMatch(/\n\s+at /);
+
+    const started = Date.now();
+    const ran = await cardline(['run', id, '--line', lineFile], { env: e });
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(`cardline: batch ${id} cannot run: cannot decrypt record:${id}:2`);
+    expect(ran.stderr).not.toMatch(/\n\s+at /);
+    expect(Date.now() - started).toBeLessThan(20_000);
+
+    // The attempted export is on record.
+    const verified = await cardline(['audit', 'verify', '--json'], { env: e });
+    expect(jsonLine(verified.stdout)).toMatchObject({ ok: true, rows: 4 });
   }, 60_000);
 });
