@@ -54,13 +54,14 @@ const COMMANDS: readonly (readonly [string, () => string[]])[] = [
   ['qa release', () => ['qa', 'release', batchId, '--by', 'qa-1']],
   ['card write-off', () => ['card', 'write-off', 'K0000001', '--by', 'sup-1']],
   ['audit verify', () => ['audit', 'verify']],
+  ['keys rotate', () => ['keys', 'rotate']],
 ];
 
 describe('a wrong data key', () => {
   it.each(COMMANDS)('%s exits 5 naming both keys, and the database file is unchanged', async (_name, args) => {
     const file = path.join(dataDir, SQLITE_FILE);
     const before = await readFile(file);
-    const result = await cardline(args(), { env: env(KEY_B) });
+    const result = await cardline(args(), { env: { ...env(KEY_B), CARDLINE_NEW_DATA_KEY: '77'.repeat(32) } });
     expect(result.code, result.stdout + result.stderr).toBe(5);
     expect(result.stderr).toContain(`cardline: this data directory was written with key ${FP_A}; CARDLINE_DATA_KEY has ${FP_B}`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
