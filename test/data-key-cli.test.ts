@@ -3,13 +3,14 @@
  * one the store was written with, exits 5 naming both fingerprints before reading or writing anything
  * (the database file's bytes stay the same); with the right key the same store opens as before.
  */
+import knex from 'knex';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE } from '../src/store/db.ts';
 import { deriveDataKeys } from '../src/store/keys.ts';
-import { cardline, writeCliLine } from './helpers/cli.ts';
+import { cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 const KEY_A = '1f'.repeat(32);
 const KEY_B = 'a0'.repeat(32);
@@ -53,13 +54,14 @@ const COMMANDS: readonly (readonly [string, () => string[]])[] = [
   ['qa release', () => ['qa', 'release', batchId, '--by', 'qa-1']],
   ['card write-off', () => ['card', 'write-off', 'K0000001', '--by', 'sup-1']],
   ['audit verify', () => ['audit', 'verify']],
+  ['keys rotate', () => ['keys', 'rotate']],
 ];
 
 describe('a wrong data key', () => {
   it.each(COMMANDS)('%s exits 5 naming both keys, and the database file is unchanged', async (_name, args) => {
     const file = path.join(dataDir, SQLITE_FILE);
     const before = await readFile(file);
-    const result = await cardline(args(), { env: env(KEY_B) });
+    const result = await cardline(args(), { env: { ...env(KEY_B), CARDLINE_NEW_DATA_KEY: '77'.repeat(32) } });
     expect(result.code, result.stdout + result.stderr).toBe(5);
     expect(result.stderr).toContain(`cardline: this data directory was written with key ${FP_A}; CARDLINE_DATA_KEY has ${FP_B}`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -74,4 +76,69 @@ describe('a wrong data key', () => {
     expect(verified.code, verified.stdout).toBe(0);
     expect(verified.stdout).toMatch(/^audit chain intact: 3 rows; head row 3 [0-9a-f]{64}$/m);
   }, 30_000);
+});
+
+describe('cardline keys rotate', () => {
+  it('with the key file: a new key replaces keys/data.key; the old key is then refused; the store reads as before', async () => {
+    const home = path.join(dir, 'rotate');
+    const plain = { CARDLINE_DATA_DIR: home, CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'admin-1' };
+    const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: plain });
+    expect(imported.code, imported.stderr).toBe(0);
+    const oldKey = (await readFile(path.join(home, 'keys', 'data.key'), 'utf8')).trim();
+    const fpOld = deriveDataKeys(Buffer.from(oldKey, 'hex')).keyId;
+
+    const withEnvOnly = await cardline(['keys', 'rotate'], { env: { ...plain, CARDLINE_DATA_KEY: oldKey } });
+    expect(withEnvOnly.code).toBe(2);
+    expect(withEnvOnly.stderr).toMatch(/give the new key in CARDLINE_NEW_DATA_KEY/);
+
+    const rotated = await cardline(['keys', 'rotate'], { env: plain });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const newKey = (await readFile(path.join(home, 'keys', 'data.key'), 'utf8')).trim();
+    const fpNew = deriveDataKeys(Buffer.from(newKey, 'hex')).keyId;
+    expect(rotated.stdout).toContain(`data key rotated from ${fpOld} to ${fpNew}: 3 records and`);
+
+    const stale = await cardline(['batch', 'list'], { env: { ...plain, CARDLINE_DATA_KEY: oldKey } });
+    expect(stale.code).toBe(5);
+    expect(stale.stderr).toContain(`this data directory was written with key ${fpNew}; CARDLINE_DATA_KEY has ${fpOld}`);
+    // The same citizens again: still duplicates of the open batch (the PID lookup key is stable).
+    const again = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: plain });
+    expect(again.code).toBe(3);
+    expect(again.stdout).toMatch(/0 record\(s\) accepted, 3 quarantined/);
+    const verified = await cardline(['audit', 'verify'], { env: plain });
+    expect(verified.code, verified.stdout).toBe(0);
+  }, 60_000);
+});
+
+describe('a record that does not decrypt (altered in the database)', () => {
+  it('render --batch and run exit 1 naming the record, without a stack trace and without starting the line', async () => {
+    const home = path.join(dir, 'altered');
+    const e = { CARDLINE_DATA_DIR: home, CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test', CARDLINE_DATA_KEY: KEY_A };
+    const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: e });
+    expect(imported.code, imported.stderr).toBe(0);
+    const id = /batch (\S+): \d+ record/.exec(imported.stdout)![1]!;
+    const db = knex({ client: 'sqlite3', connection: { filename: path.join(home, SQLITE_FILE) }, useNullAsDefault: true });
+    try {
+      const row: { payload: Buffer } = await db('records').where({ batch_id: id, seq: 2 }).first('payload');
+      row.payload[row.payload.length - 1]! ^= 0x01;
+      await db('records').where({ batch_id: id, seq: 2 }).update({ payload: row.payload });
+    } finally {
+      await db.destroy();
+    }
+
+    const rendered = await cardline(['render', '--batch', id, '--out', path.join(home, 'out')], { env: e });
+    expect(rendered.code).toBe(1);
+    expect(rendered.stderr).toContain(`cardline: batch ${id}: cannot decrypt record:${id}:2: authentication failed with data key ${FP_A}`);
+    expect(rendered.stderr).not.toMatch(/\n\s+at /);
+
+    const started = Date.now();
+    const ran = await cardline(['run', id, '--line', lineFile], { env: e });
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(`cardline: batch ${id} cannot run: cannot decrypt record:${id}:2`);
+    expect(ran.stderr).not.toMatch(/\n\s+at /);
+    expect(Date.now() - started).toBeLessThan(20_000);
+
+    // The attempted export is on record.
+    const verified = await cardline(['audit', 'verify', '--json'], { env: e });
+    expect(jsonLine(verified.stdout)).toMatchObject({ ok: true, rows: 4 });
+  }, 60_000);
 });

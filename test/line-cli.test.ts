@@ -5,7 +5,7 @@
  * loads; errors that name what is wrong.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,11 +37,17 @@ describe('cardline run, batch, qa and stock', () => {
     expect(batchId, first.stdout).toBeDefined();
     expect(first.stdout).toMatch(/records: 6 — 6 produced/);
     expect(first.stdout).toMatch(/report: .*report\.json/);
+    // The report carries the audit chain's head; a printed copy of it anchors the log.
+    const report = JSON.parse(await readFile(/report: (.*report\.json)/.exec(first.stdout)![1]!, 'utf8')) as { auditHead: { id: number; hash: string } };
+    const anchored = await cardline(['audit', 'verify', '--anchor', report.auditHead.hash], { env });
+    expect(anchored.code, anchored.stdout).toBe(0);
+    expect(anchored.stdout).toContain(`anchor found at row ${report.auditHead.id}`);
     // The demo warning about the TEST PKI, once.
     expect(first.stderr).toMatch(/WARNING: created a TEST PKI/);
 
     const shown = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
     expect(shown).toMatchObject({ status: 'reconciled', records: { total: 6, produced: 6, failed: 0, cancelled: 0, pending: 0 }, cards: { good: 6, inLine: 0 } });
+    expect((shown.auditHead as { id: number }).id).toBeGreaterThanOrEqual(report.auditHead.id);
     const cards = shown.cards as { blanksConsumed: number; good: number; spoiled: number };
     expect(cards.blanksConsumed).toBe(cards.good + cards.spoiled);
 

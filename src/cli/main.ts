@@ -10,6 +10,7 @@ import { registerChip } from './commands/chip.ts';
 import { registerDb } from './commands/db.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerMrz } from './commands/mrz.ts';
 import { registerPki } from './commands/pki.ts';
 import { registerPlcSim } from './commands/plc-sim.ts';
@@ -45,6 +46,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerRender(program, run);
   registerAudit(program, run);
   registerDb(program, run);
+  registerKeys(program, run);
   return program;
 }
 

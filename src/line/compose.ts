@@ -21,6 +21,7 @@ import type { StationLink } from '../plc/station-link.ts';
 import { ProofSheet } from '../render/proof.ts';
 import { CardRenderer } from '../render/renderer.ts';
 import { LEASE_TTL_MS, LineBusyError, LineLease, describeHolder } from '../store/line-lease.ts';
+import { appendAudit } from '../store/audit.ts';
 import { LineStore } from '../store/line-store.ts';
 import { CrashPoint, LineController, type Progress, type RunOutcome } from './controller.ts';
 import { cardRecord, LdsQaJudge, RecordPreparer } from './prepare.ts';
@@ -214,6 +215,10 @@ export async function writeBatchReport(ctx: AppContext, result: LineRunResult, o
   }
   const dir = path.join(ctx.reportDir, result.batchId);
   await mkdir(dir, { recursive: true });
+  // The proof sheet decrypts every produced record: an export of personal data, audited first.
+  if (options.proof) {
+    await appendAudit(ctx.db, { actor: ctx.actor, action: 'batch.exported', subjectType: 'batch', subjectId: result.batchId, details: { kind: 'proof', out: path.join(dir, 'proof.pdf') } });
+  }
   const report = {
     batchId: result.batchId,
     status: batch?.status ?? result.status,
@@ -225,6 +230,8 @@ export async function writeBatchReport(ctx: AppContext, result: LineRunResult, o
     failedRecords: result.failedRecords,
     stock: await store.stock(),
     pki: result.pkiDir,
+    // The audit chain's head: a printed report anchors the log (cardline audit verify --anchor).
+    auditHead: (await ctx.batches.auditHead()) ?? null,
     writtenAt: new Date().toISOString(),
   };
   const file = path.join(dir, 'report.json');

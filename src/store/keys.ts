@@ -51,6 +51,11 @@ const INTERNALS = new WeakMap<DataKeys, KeyInternals>();
 const SECRETS_FORMAT = 1;
 
 export const DATA_KEY_ENV = 'CARDLINE_DATA_KEY';
+
+/** A stored value that does not decrypt: another key, altered data or an unknown format. Names the row (AAD), never content. */
+export class DecryptError extends Error {
+  override name = 'DecryptError';
+}
 const KEY_BYTES = 32;
 const FORMAT_VERSION = 1;
 const IV_BYTES = 12;
@@ -155,14 +160,14 @@ function build(keyId: string, encKey: KeyObject, secrets: StoreSecrets): DataKey
     },
     decrypt(blob: Buffer, aad: string): Buffer {
       if (blob.length < HEADER_BYTES) {
-        throw new Error(
+        throw new DecryptError(
           `cannot decrypt ${aad}: the stored value is ${blob.length} bytes, shorter than the ` +
             `${HEADER_BYTES}-byte header of an encrypted value; the data is truncated or was not written by cardline`,
         );
       }
       const version = blob[0];
       if (version !== FORMAT_VERSION) {
-        throw new Error(
+        throw new DecryptError(
           `cannot decrypt ${aad}: unknown encryption format version ${String(version)} (this cardline reads ` +
             `version ${FORMAT_VERSION}); the data was written by another version or is corrupt`,
         );
@@ -175,7 +180,7 @@ function build(keyId: string, encKey: KeyObject, secrets: StoreSecrets): DataKey
       try {
         return Buffer.concat([decipher.update(blob.subarray(HEADER_BYTES)), decipher.final()]);
       } catch (err) {
-        throw new Error(
+        throw new DecryptError(
           `cannot decrypt ${aad}: authentication failed with data key ${keyId}. Either this is not the ` +
             `key the data was written with (check ${DATA_KEY_ENV} or keys/data.key in the data directory), ` +
             'or the stored value was altered or belongs to another row',

@@ -12,8 +12,10 @@ import { formatIssues } from '../../domain/issues.ts';
 import { CardRenderer, DEFAULT_TEMPLATE, pdfToPng, ProofSheet, RenderInputError, TemplateError, type CardInput, type RenderedCard } from '../../render/index.ts';
 import { MAX_DPI, MIN_DPI } from '../../render/raster.ts';
 import { DEFAULT_TEMPLATES_DIR } from '../../render/template/load.ts';
+import { appendAudit } from '../../store/audit.ts';
+import { DecryptError } from '../../store/keys.ts';
 import { withContext } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { CliError, EXIT } from '../errors.ts';
 import { writeError } from '../io.ts';
 import { progressLine } from '../progress.ts';
 
@@ -119,6 +121,14 @@ export async function runRender(options: RenderCommandOptions): Promise<RenderSu
     const batch = await ctx.batches.getBatch(batchId);
     if (!batch) throw new CliError(`batch ${batchId} does not exist (cardline batch list shows the batches)`);
     if (UNRENDERABLE_STATUSES.has(batch.status)) throw new CliError(`batch ${batchId} is ${batch.status}: it has no complete set of records to render`);
+    // Rendering a batch decrypts every citizen of it: an export of personal data, audited before it starts.
+    await appendAudit(ctx.db, {
+      actor: ctx.actor,
+      action: 'batch.exported',
+      subjectType: 'batch',
+      subjectId: batchId,
+      details: { kind: 'render', out: path.resolve(options.out), proof: options.proof ?? false, png: options.png !== undefined },
+    });
     const progress = progressLine('render');
     try {
       for await (const { seq, personal, portrait } of ctx.batches.batchRecords(batchId)) {
@@ -133,6 +143,10 @@ export async function runRender(options: RenderCommandOptions): Promise<RenderSu
         }
         progress.update(`${writer.rendered} rendered, ${writer.failed} failed`);
       }
+    } catch (error) {
+      // A record that does not decrypt (altered in the database): named, no stack trace.
+      if (error instanceof DecryptError) throw new CliError(`batch ${batchId}: ${error.message}`, EXIT.invalid);
+      throw error;
     } finally {
       progress.done();
     }

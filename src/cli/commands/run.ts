@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { LineRunResult } from '../../line/compose.ts';
+import { DecryptError } from '../../store/keys.ts';
 import { LineStore } from '../../store/line-store.ts';
 import type { AppContext } from '../context.ts';
 import { withContext } from '../context.ts';
@@ -11,7 +12,7 @@ import { formatDuration, ProgressView } from '../run-progress.ts';
 import { printImportSummary, runImport } from './import.ts';
 
 /** Errors whose message tells the operator what to fix: printed without a stack trace. */
-const OPERATOR_ERRORS = new Set(['RunError', 'ConfigError', 'PkiError', 'LinkConfigError', 'PreparationError']);
+const OPERATOR_ERRORS = new Set(['RunError', 'ConfigError', 'PkiError', 'LinkConfigError', 'PreparationError', 'DecryptError']);
 
 export const DEFAULT_LINE = path.resolve(import.meta.dirname, '../../../config/lines/demo-opcua.yaml');
 
@@ -49,6 +50,22 @@ function printSummary(result: LineRunResult, accounting: { records: Record<strin
   }
 }
 
+/**
+ * Every record and portrait of the batch decrypts, before the line starts: a record that does not
+ * (altered in the database) would otherwise fail its job preparation again and again while the line
+ * waits for it. Names the record, never its content.
+ */
+async function checkDecryptable(ctx: AppContext, batchId: string): Promise<void> {
+  try {
+    for await (const record of ctx.batches.batchRecords(batchId)) void record;
+  } catch (error) {
+    if (error instanceof DecryptError) {
+      throw new CliError(`batch ${batchId} cannot run: ${error.message}. Nothing was started; restore the database from a backup or contact the key custodian`, EXIT.invalid);
+    }
+    throw error;
+  }
+}
+
 /** Runs a batch (by id, or a record file imported first) on a line: the heart of `run` and `npm start`. */
 export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext): Promise<number> {
   const sim = options.sim ?? 'in-process';
@@ -67,6 +84,7 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     batchId = summary.batchId;
   }
   const go = async (ctx: AppContext): Promise<number> => {
+    await checkDecryptable(ctx, batchId);
     const view = new ProgressView();
     let interrupted = 0;
     let control: { abort(records: 'requeue' | 'cancel'): void; pause(): boolean; resume(): boolean } | undefined;
