@@ -22,8 +22,15 @@ export interface AppContext {
 
 export async function openContext(env: NodeJS.ProcessEnv = process.env): Promise<AppContext> {
   const dataDir = await ensureDataDir(resolveDataDir(env));
-  const keys = await loadDataKeys(dataDir, env);
+  // The database first: a CARDLINE_DB_URL that cannot be used must leave no data key behind.
   const db = await databaseFromEnv(dataDir, env);
+  let keys: DataKeys;
+  try {
+    keys = await loadDataKeys(dataDir, env);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   return {
     dataDir,
     reportDir: path.join(dataDir, 'reports'),

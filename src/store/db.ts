@@ -22,6 +22,11 @@ export interface OpenDatabaseOptions {
   migrations?: readonly StoreMigration[];
 }
 
+/** The configured database cannot be used: its message says which and what to check. */
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
 /** Opens SQLite `<dataDir>/cardline.sqlite`, or PostgreSQL when `url` is given, and runs migrations. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Knex> {
   const url = options.url?.trim();
@@ -51,7 +56,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Knex> 
     await migrateToLatest(db, options.migrations);
   } catch (err) {
     await db.destroy();
-    throw new Error(
+    throw new DatabaseError(
       `cannot open the cardline database ${where}: ${(err as Error).message}. ` +
         (url
           ? `Check ${DB_URL_ENV} and that the PostgreSQL server is running and reachable.`
@@ -68,9 +73,15 @@ export async function databaseFromEnv(dataDir: string, env: NodeJS.ProcessEnv = 
   if (url && !/^postgres(ql)?:\/\//.test(url)) {
     // Only the scheme is echoed: the rest of a URL may carry a password.
     const scheme = /^[a-z][a-z0-9+.-]{0,20}:/i.exec(url)?.[0] ?? 'no scheme';
-    throw new Error(
+    throw new DatabaseError(
       `${DB_URL_ENV} must be a PostgreSQL URL such as postgres://user@host:5432/cardline (got ${scheme}); ` +
         `unset it to use SQLite in ${dataDir}`,
+    );
+  }
+  if (url && !pgUrlUser(url) && !env.PGUSER) {
+    // Without a user the server is asked for none, or for the OS user's role: never what a site meant.
+    throw new DatabaseError(
+      `${DB_URL_ENV} names no database user (${describePgUrl(url)}): give one, as in postgres://cardline@host:5432/cardline, or set PGUSER`,
     );
   }
   return openDatabase({ dataDir, url: url || undefined });
@@ -194,6 +205,16 @@ export class WalCheckpointer {
       await new Promise<void>((resolve) => this.db.close(() => resolve()));
     })();
     return this.closing;
+  }
+}
+
+/** The user a PostgreSQL URL names, or '' (none, or an unparseable URL). */
+function pgUrlUser(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return decodeURIComponent(parsed.username) || (parsed.searchParams.get('user') ?? '');
+  } catch {
+    return '';
   }
 }
 

@@ -28,7 +28,7 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
         const sample = await runSample({ count, seed, outDir });
         writeLine(`sample: ${sample.records} synthetic citizens (seed ${seed}) in ${sample.batchFile}`);
         const summary = await runImport(sample.batchFile, { name: `demo ${seed}` });
-        printImportSummary(summary, false);
+        await printImportSummary(summary, false);
         if (summary.accepted === 0) return EXIT.nothingAccepted;
         writeLine(`running batch ${summary.batchId} on ${path.relative(process.cwd(), options.line ?? DEFAULT_LINE) || options.line}`);
         // Blanks for every record and its likely re-makes; the stacker emptied when it could not take the batch.
