@@ -38,6 +38,7 @@ const PERSON_ERRORS: Readonly<Record<string, number>> = {
   ConfigError: EXIT.badInput,
   ImportFileError: EXIT.badInput,
   BatchActionError: EXIT.badInput,
+  StockError: EXIT.badInput,
   TemplateError: EXIT.badInput,
   RenderInputError: EXIT.badInput,
   RunError: EXIT.invalid,
