@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,7 +85,6 @@ describe('one error path', () => {
   it('names the offending key’s line of a YAML line file, not its block’s', async () => {
     const lineFile = path.join(dir, 'typo.yaml');
     await writeCliLine(lineFile, { id: 'typo-line', timeScale: 20, seed: 1, initialBlanks: 5, serialPrefix: 'T', cycleMs: 200 });
-    const { readFile } = await import('node:fs/promises');
     const lines = (await readFile(lineFile, 'utf8')).split('\n');
     // An unknown key inside `simulation:`, three lines below the block's own line.
     const block = lines.findIndex((l) => l.startsWith('simulation:'));
@@ -109,13 +108,14 @@ describe('imports that accept nothing', () => {
     const listed = await cardline(['batch', 'list', '--json'], { env });
     expect(listed.code).toBe(0);
     const batch = jsonLine(listed.stdout);
-    expect(batch).toMatchObject({ status: 'failed', quarantineOnly: true, accepted: 0, quarantined: 2 });
+    expect(batch).toMatchObject({ status: 'failed', quarantineOnly: true, accepted: 0 });
     expect((await cardline(['batch', 'list'], { env })).stdout).toMatch(/quarantine only/);
   }, 60_000);
 
   it('run FILE whose records are all duplicates: exit 3 with the reason, no line started', async () => {
-    const file = path.join(dir, 'one.jsonl');
-    await writeFile(file, `${JSON.stringify(RECORD)}\n`);
+    const out = path.join(dir, 'dup');
+    expect((await cardline(['sample', '--count', '1', '--seed', 'dup', '--out', out], { env })).code).toBe(0);
+    const file = path.join(out, 'batch.jsonl');
     expect((await cardline(['import', file], { env })).code).toBe(0);
     const r = await cardline(['run', file], { env });
     expect(r.code, r.stderr).toBe(3);
@@ -127,14 +127,19 @@ describe('imports that accept nothing', () => {
 describe('sample --out', () => {
   it('refuses to write over an earlier sample unless --force, and --force leaves no stale portrait', async () => {
     const out = path.join(dir, 'sample');
+    const fresh = path.join(dir, 'sample-fresh');
     expect((await cardline(['sample', '--count', '3', '--seed', 'a', '--out', out], { env })).code).toBe(0);
+    expect((await cardline(['sample', '--count', '1', '--seed', 'b', '--out', fresh], { env })).code).toBe(0);
+    const first = { batch: await readFile(path.join(out, 'batch.jsonl'), 'utf8'), portraits: await readdir(path.join(out, 'portraits')) };
     const again = await cardline(['sample', '--count', '1', '--seed', 'b', '--out', out], { env });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/holds a sample already .*--force to replace it/);
-    expect(await readdir(path.join(out, 'portraits'))).toHaveLength(3);
+    expect({ batch: await readFile(path.join(out, 'batch.jsonl'), 'utf8'), portraits: await readdir(path.join(out, 'portraits')) }).toStrictEqual(first);
     const forced = await cardline(['sample', '--count', '1', '--seed', 'b', '--out', out, '--force'], { env });
     expect(forced.code, forced.stderr).toBe(0);
-    expect(await readdir(path.join(out, 'portraits'))).toHaveLength(1);
+    // Exactly what a fresh folder gets: no portrait of the earlier sample is left.
+    expect(await readdir(path.join(out, 'portraits'))).toStrictEqual(await readdir(path.join(fresh, 'portraits')));
+    expect(await readFile(path.join(out, 'batch.jsonl'), 'utf8')).toBe(await readFile(path.join(fresh, 'batch.jsonl'), 'utf8'));
   }, 60_000);
 });
 

@@ -73,7 +73,7 @@ describe('run reports and throughput', () => {
     expect(progress.at(-1)).toContain(`${one.rate.toLocaleString('en-US')} cards/h (simulated ×20)`);
     const report1 = await reportOf(batchId);
     expect(report1.run).toMatchObject({ good: 6, cardsPerHour: one.rate, simulated: { timeScale: 20 } });
-    expect(report1.run.cardsPerHour).toBe(Math.round((6 / report1.run.producingMs) * 3_600_000));
+    expect(report1.run.cardsPerHour).toBe(Math.round((6 * 3_600_000) / report1.run.producingMs));
     expect(report1.runs).toHaveLength(1);
     expect(report1.proof!.cards).toHaveLength(6);
     expect(existsSync(report1.proof!.file)).toBe(true);
@@ -96,7 +96,7 @@ describe('run reports and throughput', () => {
     expect(two.good).toBe(1);
     const report2 = await reportOf(batchId);
     expect(report2.run).toMatchObject({ good: 1, cardsPerHour: two.rate });
-    expect(report2.run.cardsPerHour).toBe(Math.round((1 / report2.run.producingMs) * 3_600_000));
+    expect(report2.run.cardsPerHour).toBe(Math.round((1 * 3_600_000) / report2.run.producingMs));
     expect(report2.runs).toHaveLength(2);
     const runFiles = (await readdir(path.join(dir, 'data', 'reports', batchId))).filter((f) => /^run-\d{8}T\d+Z\.json$/.test(f));
     expect(runFiles).toHaveLength(2);

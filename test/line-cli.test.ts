@@ -179,7 +179,7 @@ describe('cardline run, batch, qa and stock', () => {
     // The paused time is left out of the run's production time and rate (report.json and summary).
     const report = JSON.parse(await readFile(path.join(dir, 'data', 'reports', batchId!, 'report.json'), 'utf8')) as { run: { pausedMs: number; producingMs: number; good: number; cardsPerHour: number } };
     expect(report.run.pausedMs).toBeGreaterThanOrEqual(2500);
-    expect(report.run.cardsPerHour).toBe(Math.round((report.run.good / report.run.producingMs) * 3_600_000));
+    expect(report.run.cardsPerHour).toBe(Math.round((report.run.good * 3_600_000) / report.run.producingMs));
     expect(run.output).toMatch(/completed in \S+, \d\d:\d\d of it paused/);
   }, 180_000);
 

@@ -40,7 +40,7 @@ export function runRates(p: Progress, now: number = p.at): RunRates {
   const producingMs = p.producingSince > 0 ? Math.max(0, now - p.producingSince - pausedMs) : 0;
   const done = p.produced + p.failed + p.cancelled;
   const ended = Math.max(0, done - p.endedBefore);
-  const cardsPerHour = producingMs > 0 ? (p.good / producingMs) * 3_600_000 : 0;
+  const cardsPerHour = producingMs > 0 ? (p.good * 3_600_000) / producingMs : 0;
   const etaMs = ended > 0 ? (producingMs / ended) * (p.total - done) : Number.NaN;
   return { good: p.good, ended, producingMs, pausedMs, cardsPerHour, etaMs };
 }
