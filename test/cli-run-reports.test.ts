@@ -59,6 +59,8 @@ describe('run reports and throughput', () => {
     const first = await cardline(['run', path.join(dir, 'in', 'batch.jsonl'), '--line', lineFile, '--proof'], { env });
     expect(first.code, first.stderr + first.stdout).toBe(0);
     const batchId = /batch (\S+) on line rep-line: completed/.exec(first.stdout)![1]!;
+    // The line's first magazine is recorded on its first run: store and magazine agree.
+    expect(first.stderr).not.toMatch(/stock:/);
 
     // The TEST PKI warning: wrapped at word boundaries (no line over 100 columns, none cut mid-word).
     const warning = first.stderr.slice(first.stderr.indexOf('WARNING: created a TEST PKI')).split('\n');
@@ -136,12 +138,23 @@ describe('run reports and throughput', () => {
     const lineConfig = parse(await readFile(lineFile, 'utf8')) as { simulation: { initialBlanks: number } };
     expect(stock).toMatchObject({ loaded: 10, available: 10, lots: [{ lot: 'L-1', count: 10 }], magazine: { blanks: lineConfig.simulation.initialBlanks + 10, agrees: false } });
     const shown = await cardline(['stock', 'show', '--line', lineFile], { env: stockEnv });
-    expect(shown.stderr).toMatch(/the store holds 10 blanks available, the line's magazine 70 \(\+60\); recorded in the audit log \(stock\.mismatch\)/);
+    expect(shown.stderr.replace(/\s+/g, ' ')).toMatch(/the store holds 10 blanks available, the line's magazine 70 \(\+60\); recorded in the audit log \(stock\.mismatch\)/);
+
+    // A run on the line compares them too, before it feeds: the warning in its output, the entry in the audit log.
+    const stopped = new Promise((resolve) => sim!.once('exit', resolve));
+    sim.kill('SIGINT');
+    await stopped;
+    sim = undefined;
+    expect((await cardline(['sample', '--count', '2', '--seed', 'stock-run', '--out', path.join(dir, 'stock-in')], { env: stockEnv })).code).toBe(0);
+    const run = await cardline(['run', path.join(dir, 'stock-in', 'batch.jsonl'), '--line', lineFile], { env: stockEnv });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.stderr.replace(/\s+/g, ' ')).toMatch(/WARNING: stock: the store holds 10 blanks available on line rep-line, the simulated magazine 70 \(\+60\)/);
     const db = knex({ client: 'sqlite3', connection: { filename: path.join(dir, 'stock-data', 'cardline.sqlite') }, useNullAsDefault: true });
     try {
       const audits = (await db('audit_log').where({ action: 'stock.mismatch' })) as { details: string }[];
-      expect(audits.length).toBeGreaterThanOrEqual(2);
-      expect(JSON.parse(audits[0]!.details)).toMatchObject({ store: 10, line: 70, difference: 60 });
+      expect(audits.length).toBeGreaterThanOrEqual(3);
+      expect(JSON.parse(audits[0]!.details)).toMatchObject({ store: 10, line: 70, difference: 60, when: 'stock load' });
+      expect(audits.map((a) => (JSON.parse(a.details) as { when: string }).when)).toContain('run start');
     } finally {
       await db.destroy();
     }
