@@ -73,7 +73,7 @@ export function registerMrz(program: Command, run: (action: () => Promise<number
     .addHelpText(
       'after',
       '\nPrints {"valid","icaoValid","vnProfileValid","errors":[{"line","start","end","field","message","rule"}]}.\n' +
-        'Exit codes: 0 valid; 1 not valid.',
+        'Exit codes: 0 valid; 1 not valid; 2 the file cannot be read.',
     )
     .action((file: string) => run(() => check(file)));
 }
