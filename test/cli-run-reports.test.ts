@@ -158,5 +158,5 @@ describe('run reports and throughput', () => {
     } finally {
       await db.destroy();
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -132,14 +132,15 @@ export async function writeRunReport(ctx: AppContext, result: LineRunResult, opt
 }
 
 /**
- * Removes a batch's proof when its cards change outside a run (an inspector's reject): returns the
- * file removed, or undefined when there was none. report.json then says the batch has no proof.
+ * Removes a batch's proof when a card it shows changes outside a run (an inspector's reject):
+ * returns the file removed, or undefined when no proof shows the card. report.json then says the
+ * batch has no proof.
  */
-export async function dropStaleProof(reportDir: string, batchId: string): Promise<string | undefined> {
+export async function dropStaleProof(reportDir: string, batchId: string, cardSerial: string): Promise<string | undefined> {
   const dir = path.join(reportDir, batchId);
   const file = path.join(dir, REPORT_FILE);
   const report = (await readCumulative(file)) as CumulativeReport & Record<string, unknown>;
-  if (!report.proof) return undefined;
+  if (!report.proof?.cards.includes(cardSerial)) return undefined;
   await rm(report.proof.file, { force: true });
   await writeFile(file, `${JSON.stringify({ ...report, proof: null }, null, 2)}\n`);
   return report.proof.file;

@@ -45,7 +45,7 @@ export function registerQa(program: Command, run: (action: () => Promise<number>
           asCliError(BatchActionError, async () => {
             const r = await inspectorReject(new LineStore(ctx.db, ''), serial, { reason: o.reason, by: o.by, ...(o.note ? { note: o.note } : {}) });
             writeLine(`card ${serial} rejected by ${o.by}: record ${r.seq} of batch ${r.batchId} ${r.record}`);
-            const stale = await dropStaleProof(ctx.reportDir, r.batchId);
+            const stale = await dropStaleProof(ctx.reportDir, r.batchId, serial);
             if (stale) writeLine(`proof ${stale} removed: it showed this card (the next run with --proof writes a new one)`);
             return EXIT.ok;
           }),
