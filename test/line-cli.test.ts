@@ -88,7 +88,7 @@ describe('cardline run, batch, qa and stock', () => {
     const status = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
     expect(status.status).toBe('released');
     const rerun = await cardline(['run', batchId!, '--line', lineFile], { env });
-    expect(rerun.code).toBe(1);
+    expect(rerun.code).toBe(2);
     expect(rerun.stderr).toMatch(/is released: only an imported, ready, paused or interrupted batch can run/);
   }, 180_000);
 
@@ -182,13 +182,19 @@ describe('cardline run, batch, qa and stock', () => {
     // The line has no failures configured: a pause costs no card (a held station still takes the job
     // of the card at its infeed; a feed job that met the Hold is sent again, for the same blank).
     expect(await show(batchId!), run.output).toMatchObject({ status: 'reconciled', records: { total: 16, produced: 16, pending: 0 }, cards: { blanksConsumed: 16, spoiled: 0, inLine: 0 } });
+    // The paused time is left out of the run's production time and rate (report.json and summary).
+    const report = JSON.parse(await readFile(path.join(dir, 'data', 'reports', batchId!, 'report.json'), 'utf8')) as { run: { pausedMs: number; producingMs: number; good: number; cardsPerHour: number } };
+    expect(report.run.pausedMs).toBeGreaterThanOrEqual(2500);
+    expect(report.run.cardsPerHour).toBe(Math.round((report.run.good * 3_600_000) / report.run.producingMs));
+    expect(run.output).toMatch(/completed in \S+, \d\d:\d\d of it paused/);
   }, 180_000);
 
-  it('records blank stock, and says so when the simulator is not running', async () => {
+  it('records no blank stock while the simulated line’s simulator is not running, and says so', async () => {
+    const before = jsonLine((await cardline(['stock', 'show', '--line', lineFile, '--json'], { env })).stdout);
     const loaded = await cardline(['stock', 'load', '--line', lineFile, '--count', '25', '--lot', 'L-42'], { env });
-    expect(loaded.code, loaded.stderr).toBe(0);
-    expect(loaded.stdout).toMatch(/25 blanks of lot L-42 recorded; \d+ available/);
-    expect(loaded.stderr).toMatch(/the simulator of line cli-line does not answer/);
+    expect(loaded.code, loaded.stderr).toBe(4);
+    expect(loaded.stderr).toMatch(/the simulator of line cli-line does not answer on .*: nothing was recorded/);
+    expect(jsonLine((await cardline(['stock', 'show', '--line', lineFile, '--json'], { env })).stdout)).toStrictEqual(before);
     const bad = await cardline(['stock', 'load', '--line', lineFile, '--count', 'many'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--count must be a whole number ≥ 1, got 'many'/);
@@ -196,7 +202,7 @@ describe('cardline run, batch, qa and stock', () => {
 
   it('names a batch that does not exist', async () => {
     const r = await cardline(['run', 'no-such-batch', '--line', lineFile], { env });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/batch no-such-batch does not exist/);
   }, 60_000);
 });

@@ -25,9 +25,11 @@ export interface AppContext {
 export async function openContext(env: NodeJS.ProcessEnv = process.env): Promise<AppContext> {
   const dataDir = await ensureDataDir(resolveDataDir(env));
   const actor = currentActor(env);
+  // The URL is checked before the key is loaded: a CARDLINE_DB_URL that cannot be used leaves no data key behind.
+  const url = dbUrlFromEnv(dataDir, env);
   let store;
   try {
-    store = await openStore({ dataDir, url: dbUrlFromEnv(dataDir, env), keys: await loadDataKeys(dataDir, env), keySource: dataKeySource(env), actor });
+    store = await openStore({ dataDir, url, keys: await loadDataKeys(dataDir, env), keySource: dataKeySource(env), actor });
   } catch (error) {
     // Exit 5: the store was written with another data key; nothing was read or written.
     throw error instanceof StoreKeyError ? new CliError(error.message, EXIT.wrongKey) : error;

@@ -19,12 +19,13 @@ import { registerRender } from './commands/render.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerStock } from './commands/stock.ts';
-import { CliError, EXIT } from './errors.ts';
+import { EXIT, explainError } from './errors.ts';
 import { writeError } from './io.ts';
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('cardline')
     .description('Production-line controller for secure card personalization (Vietnamese căn cước, ICAO 9303 TD1)')
+    .option('--debug', 'on an error, also print its stack trace (CARDLINE_DEBUG=1 does the same)')
     .showHelpAfterError()
     .exitOverride();
 
@@ -50,7 +51,45 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Whether errors print their stack: `--debug` anywhere on the command line, or CARDLINE_DEBUG=1. */
+function debugWanted(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  return argv.includes('--debug') || env.CARDLINE_DEBUG === '1';
+}
+
+/**
+ * The one error path of every command: a person's message on standard error and the exit code of
+ * the README's table; the stack only with --debug.
+ */
+export function reportError(error: unknown, debug: boolean): number {
+  const { message, exitCode, unexpected } = explainError(error);
+  writeError(`cardline: ${message}`);
+  if (debug && error instanceof Error && error.stack) writeError(error.stack);
+  else if (unexpected) writeError('cardline: this was not expected: run the command again with --debug for the details, and report them');
+  return exitCode;
+}
+
+/**
+ * A reader that stops reading (`cardline qa list | head`) closes the pipe: the command ends quietly
+ * instead of failing on its next write.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT.ok);
+      throw error;
+    });
+  }
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const debug = debugWanted(argv, env);
+  endQuietlyOnClosedPipe();
+  // An error thrown outside the command's promise (a server's socket event): the same person's message.
+  const onStray = (error: unknown): void => {
+    process.exit(reportError(error, debug));
+  };
+  process.on('uncaughtException', onStray);
+  process.on('unhandledRejection', onStray);
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
@@ -63,11 +102,6 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (error instanceof CliError) {
-      writeError(`cardline: ${error.message}`);
-      return error.exitCode;
-    }
-    writeError(`cardline: ${(error as Error).stack ?? String(error)}`);
-    return 1;
+    return reportError(error, debug);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_TIMEOUTS, type LinkTimeouts } from '../plc/station-link.ts';
 import { DEFAULT_TEMPLATE } from '../render/defaults.ts';
@@ -222,7 +222,9 @@ export function parseLineConfig(value: unknown, source: string, where?: (path: r
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = formatPath(issue.path);
-      const at = where?.(issue.path) ?? '';
+      // An unknown key is the fault of that key's line, not of the block it sits in.
+      const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+      const at = where?.(unknown === undefined ? issue.path : [...issue.path, unknown]) ?? '';
       return `${source}${at}: ${key || '(top level)'}: ${issue.message}`;
     });
     throw new ConfigError(`invalid line configuration:\n  ${lines.join('\n  ')}`);
@@ -251,8 +253,7 @@ export async function loadLineConfig(file: string): Promise<LineConfig> {
     throw new ConfigError(`${file}${pos ? ` line ${pos.line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
   }
   const where = (keyPath: readonly PropertyKey[]): string => {
-    const node = nodeAt(doc.contents, keyPath);
-    const offset = node?.range?.[0];
+    const offset = offsetAt(doc.contents, keyPath);
     return offset === undefined ? '' : ` line ${counter.linePos(offset).line}`;
   };
   return parseLineConfig(doc.toJS(), path.relative(process.cwd(), file) || file, where);
@@ -262,21 +263,27 @@ function formatPath(keys: readonly PropertyKey[]): string {
   return keys.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
-/** The YAML node at a key path (the deepest one that exists), for line numbers in messages. */
-function nodeAt(root: unknown, keys: readonly PropertyKey[]): Node | undefined {
+/**
+ * Where a key path is in the YAML text: the offset of its deepest key that exists (the key itself,
+ * not its value, which for a block starts on the next line), or of the sequence item.
+ */
+function offsetAt(root: unknown, keys: readonly PropertyKey[]): number | undefined {
   let node = root as Node | undefined;
+  let offset = node?.range?.[0];
   for (const key of keys) {
     if (isMap(node)) {
-      const next = node.get(String(key), true) as Node | undefined;
-      if (next === undefined) break;
-      node = next;
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key));
+      if (!pair) break;
+      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
+      node = pair.value as Node | undefined;
     } else if (isSeq(node) && typeof key === 'number') {
       const next = node.get(key, true) as Node | undefined;
       if (next === undefined) break;
+      offset = next.range?.[0] ?? offset;
       node = next;
     } else break;
   }
-  return node;
+  return offset;
 }
 
 /** Where a unit is reached: the one place that turns a line file into addresses. */

@@ -84,13 +84,26 @@ export async function inspectorReject(
   return { batchId: card.batchId, seq: card.seq, record: status === 'failed' ? 'failed (attempts used up)' : 'queued for re-make' };
 }
 
+/** What to do before a batch of this status can be released. */
+const RELEASE_NEXT_STEP: Partial<Record<string, (id: string) => string>> = {
+  imported: (id) => `it has records to make: cardline run ${id}`,
+  ready: (id) => `it has records to make: cardline run ${id}`,
+  running: () => 'its run has not finished',
+  paused: () => 'its run is paused: resume it and let it finish',
+  aborted: (id) => `its run was aborted: cardline run ${id} --resume finishes it, or cardline batch close ${id} reconciles it`,
+  completed: (id) => `cardline batch close ${id} first`,
+  importing: () => 'its import has not finished',
+  failed: () => 'its import accepted no record: there is nothing to release',
+};
+
 /** QA releases a reconciled batch: its PIDs leave duplicate detection, its data the retention clock. */
 export async function releaseBatch(batches: BatchStore, lines: LineStore, batchId: string, by: string): Promise<void> {
   if (by.trim() === '') throw new BatchActionError('--by must name the person releasing the batch');
   const batch = await batches.getBatch(batchId);
   if (!batch) throw new BatchActionError(`batch ${batchId} does not exist`);
+  if (batch.status === 'released') throw new BatchActionError(`batch ${batchId} is already released`);
   if (batch.status !== 'reconciled') {
-    throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a reconciled batch can be released (cardline batch close ${batchId} first)`);
+    throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a reconciled batch can be released (${RELEASE_NEXT_STEP[batch.status]?.(batchId) ?? `cardline batch close ${batchId} first`})`);
   }
   await lines.journal.append({ op: 'batch.status', batchId, status: 'released', actor: by });
   await batches.releasePids(batchId);

@@ -135,7 +135,7 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
       const { LineSimulator } = await import('../../simulators/line-simulator.ts');
       simulator = await LineSimulator.start({ line, dataDir: ctx.dataDir, log: (m) => log(`simulator: ${m}`) });
     }
-    if (line.simulation) await accountSimulatedStock(store, line, simulator, options.ensureBlanks, ctx.actor, log);
+    if (line.simulation) await accountSimulatedStock(store, line, simulator, options.ensureBlanks, ctx.actor, log, warn);
     links = createLineLinks(line, { dataDir: ctx.dataDir });
     controller = new LineController(line, links, store, preparer, judge, {
       actor: ctx.actor,
@@ -170,16 +170,34 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
  * line is used, so demos need no manual step; with `ensureBlanks` (the demo), blanks are topped up
  * and a full stacker unloaded, as the operator would before a batch.
  */
-async function accountSimulatedStock(store: LineStore, line: LineConfig, simulator: LineSimulator | undefined, ensureBlanks: number | undefined, actor: string, log: (m: string) => void): Promise<void> {
+async function accountSimulatedStock(
+  store: LineStore,
+  line: LineConfig,
+  simulator: LineSimulator | undefined,
+  ensureBlanks: number | undefined,
+  actor: string,
+  log: (m: string) => void,
+  warn: (m: string) => void,
+): Promise<void> {
   const stock = await store.stock();
   if (stock.loaded === 0 && (line.simulation?.initialBlanks ?? 0) > 0) {
     await store.loadStock(line.simulation!.initialBlanks, 'initial', actor);
   }
-  if (!simulator || ensureBlanks === undefined) return;
+  if (!simulator) return;
   const status = simulator.control.status();
+  // The store's count against the magazine's: a difference is audited and the operator warned.
+  const mismatch = await store.reconcileStock(status.magazine.blanks, actor, 'run start');
+  if (mismatch) {
+    warn(
+      `stock: the store holds ${mismatch.store} blanks available on line ${line.id}, the simulated magazine ${mismatch.line} (${mismatch.difference > 0 ? '+' : ''}${mismatch.difference}); ` +
+        'the difference is in the audit log (stock.mismatch): count the magazine and record what is missing with cardline stock load',
+    );
+  }
+  if (ensureBlanks === undefined) return;
   if (status.magazine.blanks < ensureBlanks) {
     const count = ensureBlanks - status.magazine.blanks;
-    const lot = `demo-${new Date().toISOString().slice(0, 10)}`;
+    // Its own lot each time: a lot is loaded once.
+    const lot = `demo-${new Date().toISOString()}`;
     simulator.control.loadBlanks(count, lot);
     await store.loadStock(count, lot, actor);
     log(`stock: ${count} blanks of lot ${lot} loaded into the feeder magazine`);

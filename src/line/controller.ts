@@ -52,6 +52,14 @@ export interface Progress {
   readonly rejects: Readonly<Record<string, number>>;
   readonly startedAt: number;
   readonly line: string;
+  /** When the line started producing in this run (stations connected), for rates; 0 before that. */
+  readonly producingSince: number;
+  /** Time the line has been paused in this run, up to `at`. */
+  readonly pausedMs: number;
+  /** Records that had ended (produced, failed, cancelled) before this run: the rest are this run's. */
+  readonly endedBefore: number;
+  /** When this progress was taken. */
+  readonly at: number;
 }
 
 export interface RunOutcome {
@@ -126,6 +134,10 @@ export class LineController {
   private good = 0;
   private spoiled = 0;
   private startedAt = Date.now();
+  private producingSince = 0;
+  private pausedMs = 0;
+  private pausedSince: number | undefined;
+  private endedBefore = 0;
   private finish: ((status: 'completed' | 'aborted') => void) | undefined;
   private failure: ((error: Error) => void) | undefined;
   private readonly crash: CrashPoint;
@@ -169,6 +181,7 @@ export class LineController {
     if (this.options.connect) await Promise.all([...this.links].map(([unitId, link]) => this.options.connect!(unitId, link)));
     this.line.send({ type: 'line.start', batchId });
     await this.setBatch('running');
+    this.producingSince = Date.now();
     for (const station of this.stations.values()) station.send({ type: 'line.produce' });
     // The PLCs may all be producing already (a simulator or line that outlived the last run): no
     // state change would tell us.
@@ -198,6 +211,7 @@ export class LineController {
     this.line.send({ type: 'line.pause' });
     for (const s of this.stations.values()) s.send({ type: 'line.pause' });
     this.setBatch('paused').catch((error: unknown) => this.fail(error));
+    this.pausedSince = Date.now();
     this.report();
     return true;
   }
@@ -208,6 +222,8 @@ export class LineController {
     this.line.send({ type: 'line.resume' });
     for (const s of this.stations.values()) s.send({ type: 'line.produce' });
     this.setBatch('resumed').catch((error: unknown) => this.fail(error));
+    if (this.pausedSince !== undefined) this.pausedMs += Date.now() - this.pausedSince;
+    this.pausedSince = undefined;
     this.report();
     // A feeder that ran out of blanks (or a stacker that filled) while the line was paused: the
     // line learns it now, as it would have while running.
@@ -246,6 +262,7 @@ export class LineController {
   }
 
   progress(): Progress {
+    const now = Date.now();
     const { produced, failed, cancelled } = this.ended;
     return {
       total: this.records.size,
@@ -258,6 +275,10 @@ export class LineController {
       rejects: { ...this.rejects },
       startedAt: this.startedAt,
       line: JSON.stringify(this.line.getSnapshot().value),
+      producingSince: this.producingSince,
+      pausedMs: this.pausedMs + (this.pausedSince !== undefined ? now - this.pausedSince : 0),
+      endedBefore: this.endedBefore,
+      at: now,
     };
   }
 
@@ -279,6 +300,7 @@ export class LineController {
     }
     this.queue = new FeedQueue(queued);
     for (const seq of remakes) this.queue.remake(seq);
+    this.endedBefore = this.ended.produced + this.ended.failed + this.ended.cancelled;
     if (!resume) return;
     // Cards that were in the line when the previous controller stopped: their outcome is uncertain.
     for (const card of await this.store.cardsInLine()) {

@@ -22,6 +22,11 @@ export interface OpenDatabaseOptions {
   migrations?: readonly StoreMigration[];
 }
 
+/** The configured database cannot be used: its message says which and what to check. */
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
 /** Opens SQLite `<dataDir>/cardline.sqlite`, or PostgreSQL when `url` is given, and runs migrations. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Knex> {
   const db = await connectDatabase(options);
@@ -63,7 +68,7 @@ export async function connectDatabase(options: Pick<OpenDatabaseOptions, 'dataDi
 export function openError(options: Pick<OpenDatabaseOptions, 'dataDir' | 'url'>, err: unknown): Error {
   const url = options.url?.trim();
   const where = url ? describePgUrl(url) : path.join(options.dataDir, SQLITE_FILE);
-  return new Error(
+  return new DatabaseError(
     `cannot open the cardline database ${where}: ${(err as Error).message}. ` +
       (url
         ? `Check ${DB_URL_ENV} and that the PostgreSQL server is running and reachable.`
@@ -83,9 +88,15 @@ export function dbUrlFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.e
   if (url && !/^postgres(ql)?:\/\//.test(url)) {
     // Only the scheme is echoed: the rest of a URL may carry a password.
     const scheme = /^[a-z][a-z0-9+.-]{0,20}:/i.exec(url)?.[0] ?? 'no scheme';
-    throw new Error(
+    throw new DatabaseError(
       `${name} must be a PostgreSQL URL such as postgres://user@host:5432/cardline (got ${scheme}); ` +
         `unset it to use SQLite in ${dataDir}`,
+    );
+  }
+  if (url && !pgUrlUser(url) && !env.PGUSER) {
+    // Without a user the server is asked for none, or for the OS user's role: never what a site meant.
+    throw new DatabaseError(
+      `${name} names no database user (${describePgUrl(url)}): give one, as in postgres://cardline@host:5432/cardline, or set PGUSER`,
     );
   }
   return url || undefined;
@@ -216,6 +227,16 @@ export class WalCheckpointer {
       await new Promise<void>((resolve) => this.db.close(() => resolve()));
     })();
     return this.closing;
+  }
+}
+
+/** The user a PostgreSQL URL names, or '' (none, or an unparseable URL). */
+function pgUrlUser(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return decodeURIComponent(parsed.username) || (parsed.searchParams.get('user') ?? '');
+  } catch {
+    return '';
   }
 }
 

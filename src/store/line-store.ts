@@ -73,6 +73,20 @@ export interface CardRow {
   readonly reason: string | null;
 }
 
+/** A stock load the store refuses (the lot was loaded already, with another count). */
+export class StockError extends Error {
+  override name = 'StockError';
+}
+
+interface StockLoadRow {
+  id: number;
+  line_id: string;
+  lot: string;
+  count: number | string;
+  at: string | Date;
+  actor: string;
+}
+
 export interface BatchAccounting {
   readonly records: { readonly total: number; readonly produced: number; readonly failed: number; readonly cancelled: number; readonly pending: number };
   readonly cards: { readonly blanksConsumed: number; readonly good: number; readonly spoiled: number; readonly inLine: number };
@@ -329,6 +343,15 @@ export class LineStore {
     return rows.map(toCard);
   }
 
+  /** What happened to a card, oldest first: units, events, reason codes and non-personal details. */
+  async cardEvents(cardSerial: string): Promise<{ at: string; unit: string | null; event: string; reason: string | null; detail: string | null }[]> {
+    const rows: { at: string | Date; unit: string | null; event: string; reason: string | null; detail: string | null }[] = await this.db('card_events')
+      .where({ card_serial: cardSerial })
+      .orderBy('id')
+      .select('at', 'unit', 'event', 'reason', 'detail');
+    return rows.map((r) => ({ at: new Date(r.at).toISOString(), unit: r.unit, event: r.event, reason: r.reason, detail: r.detail }));
+  }
+
   /** Whether the controller's QA verdict passed this card (a card event on record). */
   async cardPassedQa(cardSerial: string): Promise<boolean> {
     return (await this.db('card_events').where({ card_serial: cardSerial, event: 'qa.passed' }).first('id')) !== undefined;
@@ -344,11 +367,44 @@ export class LineStore {
     return rows.map((r) => ({ cardSerial: r.card_serial, reason: r.reason, unit: r.unit, at: new Date(r.at).toISOString() }));
   }
 
-  async loadStock(count: number, lot: string, actor: string): Promise<void> {
-    await this.db.transaction(async (trx) => {
+  /**
+   * Records a lot of blanks loaded into this line's feeder. A lot is loaded once: the same lot again
+   * with the same count changes nothing ('already-loaded'), with another count it is refused
+   * (StockError), so a load repeated after an error is never counted twice.
+   */
+  async loadStock(count: number, lot: string, actor: string): Promise<'loaded' | 'already-loaded'> {
+    return this.db.transaction(async (trx) => {
+      const earlier = await trx<StockLoadRow>('stock_loads').where({ line_id: this.lineId, lot }).first();
+      if (earlier) {
+        if (Number(earlier.count) === count) return 'already-loaded';
+        throw new StockError(
+          `lot ${lot} was loaded on line ${this.lineId} already, with ${earlier.count} blanks (${new Date(earlier.at).toISOString()}): a lot is loaded once; ` +
+            `blanks of another load need their own --lot`,
+        );
+      }
       await trx('stock_loads').insert({ at: new Date().toISOString(), line_id: this.lineId, lot, count, actor });
       await appendAudit(trx, { actor, action: 'stock.loaded', subjectType: 'line', subjectId: this.lineId, details: { count, lot } });
+      return 'loaded';
     });
+  }
+
+  /** The lots recorded on this line, oldest first. */
+  async stockLoads(): Promise<{ lot: string; count: number; at: string; actor: string }[]> {
+    const rows = await this.db<StockLoadRow>('stock_loads').where({ line_id: this.lineId }).orderBy('id');
+    return rows.map((r) => ({ lot: r.lot, count: Number(r.count), at: new Date(r.at).toISOString(), actor: r.actor }));
+  }
+
+  /**
+   * Compares the blanks the store holds available with the blanks the line reports in its
+   * magazine. A difference is audited (stock.mismatch) and returned for the caller to warn about;
+   * undefined when they agree.
+   */
+  async reconcileStock(lineReports: number, actor: string, when: string): Promise<{ store: number; line: number; difference: number } | undefined> {
+    const { available } = await this.stock();
+    if (available === lineReports) return undefined;
+    const mismatch = { store: available, line: lineReports, difference: lineReports - available };
+    await appendAudit(this.db, { actor, action: 'stock.mismatch', subjectType: 'line', subjectId: this.lineId, details: { ...mismatch, when } });
+    return mismatch;
   }
 
   /** Blanks loaded on this line minus blanks that entered it. */

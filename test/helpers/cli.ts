@@ -49,7 +49,7 @@ export function startPlcSim(lineFile: string, env: NodeJS.ProcessEnv, onSpawn?: 
     const child = spawn(process.execPath, [CARDLINE_BIN, 'plc-sim', '--line', lineFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     onSpawn?.(child);
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`plc-sim did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`plc-sim did not start:\n${out}`)), 60_000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       if (out.includes('plc-sim: running')) {

@@ -5,12 +5,33 @@ import { withContext } from '../context.ts';
 import { asCliError, CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
-async function list(): Promise<number> {
+/** A failed import that accepted no record holds only its quarantine report: said so in listings. */
+function shownStatus(b: { status: string; acceptedCount: number; failureReason: string | undefined }): string {
+  return b.status === 'failed' && b.acceptedCount === 0 && b.failureReason === 'no record was accepted' ? 'quarantine only' : b.status;
+}
+
+async function list(json: boolean | undefined): Promise<number> {
   return withContext(async (ctx) => {
     const batches = await ctx.batches.listBatches();
+    if (json) {
+      for (const b of batches) {
+        writeLine(
+          JSON.stringify({
+            id: b.id,
+            name: b.name,
+            status: b.status,
+            quarantineOnly: shownStatus(b) === 'quarantine only',
+            accepted: b.acceptedCount,
+            quarantined: b.quarantinedCount,
+            createdAt: b.createdAt.toISOString(),
+          }),
+        );
+      }
+      return EXIT.ok;
+    }
     if (batches.length === 0) writeLine('no batches');
     for (const b of batches) {
-      writeLine(`${b.id}  ${b.status.padEnd(10)}  ${String(b.acceptedCount).padStart(7)} records  ${b.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${b.name}`);
+      writeLine(`${b.id}  ${shownStatus(b).padEnd(15)}  ${String(b.acceptedCount).padStart(7)} records  ${b.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${b.name}`);
     }
     return EXIT.ok;
   });
@@ -62,7 +83,11 @@ async function close(id: string, actor?: string): Promise<number> {
 
 export function registerBatch(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const batch = program.command('batch').description('batches: list, show their accounting, close (reconcile) them');
-  batch.command('list').description('every batch, newest first').action(() => run(list));
+  batch
+    .command('list')
+    .description('every batch, newest first; an import that accepted no record shows as quarantine only')
+    .option('--json', 'one JSON object a batch: {"id","name","status","quarantineOnly","accepted","quarantined","createdAt"}')
+    .action((o: { json?: boolean }) => run(() => list(o.json)));
   batch
     .command('show')
     .description('records and cards of a batch: produced/failed/cancelled/pending, blanks consumed = good + spoiled + in the line')

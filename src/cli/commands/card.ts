@@ -2,11 +2,34 @@ import type { Command } from 'commander';
 import { BatchActionError, writeOffCard } from '../../line/batch-actions.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
-import { asCliError, EXIT } from '../errors.ts';
+import { asCliError, CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
+async function show(serial: string, json: boolean | undefined): Promise<number> {
+  return withContext(async (ctx) => {
+    const lines = new LineStore(ctx.db, '');
+    const card = await lines.card(serial);
+    if (!card) throw new CliError(`card ${serial} is not known (cardline qa list BATCH shows the cards of a batch)`);
+    const events = await lines.cardEvents(serial);
+    if (json) {
+      writeLine(JSON.stringify({ ...card, events }));
+      return EXIT.ok;
+    }
+    writeLine(`card ${card.cardSerial}: ${card.status}${card.reason ? ` (${card.reason})` : ''} — record ${card.seq} of batch ${card.batchId}, attempt ${card.attempt}, line ${card.lineId}`);
+    if (card.position !== null) writeLine(`stacker position ${card.position}`);
+    for (const e of events) writeLine(`  ${e.at.slice(0, 19).replace('T', ' ')}  ${(e.unit ?? '').padEnd(10)}  ${e.event}${e.reason ? ` ${e.reason}` : ''}`);
+    return EXIT.ok;
+  });
+}
+
 export function registerCard(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  const card = program.command('card').description('one physical card: write off a card the records hold in the line but that is gone');
+  const card = program.command('card').description('one physical card: show what happened to it; write off a card the records hold in the line but that is gone');
+  card
+    .command('show')
+    .description('a card: its status, record, stacker position or reason, and its events unit by unit')
+    .argument('<cardSerial>', 'the card serial (cardline qa list shows them)')
+    .option('--json', 'print {"cardSerial","batchId","seq","attempt","status","position","reason",…,"events":[{"at","unit","event","reason","detail"}]}')
+    .action((serial: string, o: { json?: boolean }) => run(() => show(serial, o.json)));
   card
     .command('write-off')
     .description(

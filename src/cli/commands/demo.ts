@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolveDataDir } from '../../store/data-dir.ts';
 import { EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
+import { loadLineConfig } from '../../config/line-config.ts';
 import { printImportSummary, runImport } from './import.ts';
 import { DEFAULT_LINE, runCommand } from './run.ts';
 import { newSeed, runSample } from './sample.ts';
@@ -22,13 +23,15 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
     .option('--line <file>', 'the demo line (default config/lines/demo-opcua.yaml; demo-modbus and demo-mixed run the same way)')
     .action((options: { count: string; line?: string }) =>
       run(async () => {
+        // The line file first: a wrong --line must not leave a sample and an imported batch behind.
+        await loadLineConfig(options.line ?? DEFAULT_LINE);
         const seed = newSeed();
         const outDir = path.join(resolveDataDir(), 'samples', seed);
         const count = Math.max(1, Number.parseInt(options.count, 10) || 200);
         const sample = await runSample({ count, seed, outDir });
         writeLine(`sample: ${sample.records} synthetic citizens (seed ${seed}) in ${sample.batchFile}`);
         const summary = await runImport(sample.batchFile, { name: `demo ${seed}` });
-        printImportSummary(summary, false);
+        await printImportSummary(summary, false);
         if (summary.accepted === 0) return EXIT.nothingAccepted;
         writeLine(`running batch ${summary.batchId} on ${path.relative(process.cwd(), options.line ?? DEFAULT_LINE) || options.line}`);
         // Blanks for every record and its likely re-makes; the stacker emptied when it could not take the batch.

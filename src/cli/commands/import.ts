@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { importBatch, ImportFileError, type ImportSummary } from '../../import/importer.ts';
+import { readFile } from 'node:fs/promises';
 import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { writeLine } from '../io.ts';
+import { requireFile, writeLine } from '../io.ts';
 import { progressLine } from '../progress.ts';
 
 export interface ImportCommandOptions {
@@ -11,6 +12,7 @@ export interface ImportCommandOptions {
 }
 
 export async function runImport(file: string, options: ImportCommandOptions): Promise<ImportSummary> {
+  requireFile(file);
   return withContext(async (ctx) => {
     const progress = progressLine('import');
     try {
@@ -31,7 +33,30 @@ export async function runImport(file: string, options: ImportCommandOptions): Pr
   });
 }
 
-export function printImportSummary(summary: ImportSummary, json: boolean | undefined): void {
+/**
+ * Why no record was accepted, from the quarantine report (field names and reasons, never values):
+ * the most frequent reasons with their counts, or that the file has no record at all.
+ */
+export async function whyNothingAccepted(summary: ImportSummary): Promise<string> {
+  if (summary.quarantined === 0) return 'the file holds no record';
+  let entries: { kind: string; issues: { field: string; message: string }[] }[] = [];
+  try {
+    entries = (JSON.parse(await readFile(summary.reportPath, 'utf8')) as { entries: typeof entries }).entries;
+  } catch {
+    return `all ${summary.quarantined} record(s) quarantined (see the report)`;
+  }
+  const counts = new Map<string, number>();
+  for (const e of entries) {
+    if (e.kind !== 'rejected') continue;
+    // Line numbers and batch ids inside a reason would make every reason its own.
+    const reasons = new Set(e.issues.map((i) => `${i.field}: ${i.message.replace(/\b(line|seq) \d+/g, '$1 …')}`));
+    for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  }
+  const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return `all ${summary.quarantined} record(s) quarantined; most often: ${top.map(([r, n]) => `${r} (${n})`).join('; ')}`;
+}
+
+export async function printImportSummary(summary: ImportSummary, json: boolean | undefined): Promise<void> {
   if (json) {
     const { batchId, accepted, quarantined, reportPath } = summary;
     writeLine(JSON.stringify({ batchId, accepted, quarantined, reportPath }));
@@ -43,7 +68,10 @@ export function printImportSummary(summary: ImportSummary, json: boolean | undef
   }
   writeLine(`  quarantine report: ${summary.reportTextPath}`);
   writeLine(`                    ${summary.reportPath}`);
-  if (summary.accepted === 0) writeLine('  no record was accepted: the batch is marked failed');
+  if (summary.accepted === 0) {
+    writeLine(`  no record was accepted: ${await whyNothingAccepted(summary)}`);
+    writeLine(`  nothing to produce: ${summary.batchId} holds only this quarantine report (batch list shows it as quarantine only)`);
+  }
 }
 
 export function registerImport(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -61,7 +89,7 @@ export function registerImport(program: Command, run: (action: () => Promise<num
     .action((file: string, options: ImportCommandOptions) =>
       run(async () => {
         const summary = await runImport(file, options);
-        printImportSummary(summary, options.json);
+        await printImportSummary(summary, options.json);
         return summary.accepted > 0 ? EXIT.ok : EXIT.nothingAccepted;
       }),
     );

@@ -76,7 +76,7 @@ export function registerMrz(program: Command, run: (action: () => Promise<number
       'after',
       '\nPrints {"valid","icaoValid","vnProfileValid","errors":[{"line","start","end","field","message","rule"}],"notes":[...]}.\n' +
         'Whitespace around each line is removed (with a note); input over 64 KiB is refused.\n' +
-        'Exit codes: 0 valid; 1 not valid.',
+        'Exit codes: 0 valid; 1 not valid; 2 the file cannot be read or is over 64 KiB.',
     )
     .action((file: string) => run(() => check(file)));
 }

@@ -4,7 +4,7 @@ import { ConfigError, loadLineConfig } from '../../config/line-config.ts';
 import { ensureDataDir, resolveDataDir } from '../../store/data-dir.ts';
 import { ledgerFile, summarizeLedger, type LedgerSummary } from '../../../simulators/ledger.ts';
 import type { LineSimulator, SimEndpoint } from '../../../simulators/line-simulator.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { CliError, EXIT, explainError } from '../errors.ts';
 import { writeError, writeLine } from '../io.ts';
 
 function parsePort(text: string | undefined, option: string): number | undefined {
@@ -52,7 +52,9 @@ async function runSimulator(options: { line?: string; controlPort?: string }): P
       log: (message) => writeError(`plc-sim: ${message}`),
     });
   } catch (error) {
-    throw new CliError((error as Error).message, 1);
+    // A port in use is the environment's (exit 4, said plainly); any other start failure exits 1.
+    const explained = explainError(error);
+    throw explained.exitCode === EXIT.environment ? new CliError(explained.message, explained.exitCode) : new CliError((error as Error).message, 1);
   }
   const stopped = untilSignal();
   writeLine(`plc-sim: line ${line.id} (${line.source}), time scale ${line.simulation.timeScale}, ${simulator.control.status().magazine.blanks} blanks in the magazine`);

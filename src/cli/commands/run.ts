@@ -1,18 +1,41 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { LineRunResult } from '../../line/compose.ts';
 import { DecryptError } from '../../store/keys.ts';
+import { loadLineConfig } from '../../config/line-config.ts';
 import { LineStore } from '../../store/line-store.ts';
 import type { AppContext } from '../context.ts';
 import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { writeError, writeLine } from '../io.ts';
-import { formatDuration, ProgressView } from '../run-progress.ts';
+import { requireFile, writeError, writeLine, writeWarning } from '../io.ts';
+import { formatDuration, formatRate, ProgressView } from '../run-progress.ts';
+import { runFigures, writeRunReport, type RunFigures } from '../run-report.ts';
 import { printImportSummary, runImport } from './import.ts';
 
-/** Errors whose message tells the operator what to fix: printed without a stack trace. */
-const OPERATOR_ERRORS = new Set(['RunError', 'ConfigError', 'PkiError', 'LinkConfigError', 'PreparationError', 'DecryptError']);
+/** Statuses a run refuses, with the next step to advise (a batch of another status goes to the line). */
+const NOT_RUNNABLE: Readonly<Record<string, (id: string) => string>> = {
+  importing: () => 'its import has not finished',
+  failed: () => 'its import accepted no record: it holds only a quarantine report',
+  completed: (id) => `nothing is left to make: cardline batch close ${id} reconciles it`,
+  reconciled: (id) => `nothing is left to make: cardline qa release ${id} releases it`,
+  released: () => 'it was released',
+};
+
+/** A target that names a file rather than a batch id: a path, or a record file's extension. */
+function looksLikeFile(target: string): boolean {
+  return /[\\/]/.test(target) || /\.(jsonl|json|csv|ndjson)$/i.test(target);
+}
+
+/** Whether `target` is an existing path (file or folder). */
+function exists(target: string): boolean {
+  try {
+    statSync(target);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const DEFAULT_LINE = path.resolve(import.meta.dirname, '../../../config/lines/demo-opcua.yaml');
 
@@ -35,13 +58,14 @@ function positiveInt(text: string | undefined, option: string): number | undefin
   return n;
 }
 
-function printSummary(result: LineRunResult, accounting: { records: Record<string, number>; cards: Record<string, number> }, batchStatus: string): void {
+function printSummary(result: LineRunResult, accounting: { records: Record<string, number>; cards: Record<string, number> }, batchStatus: string, run: RunFigures): void {
   const r = accounting.records;
   const c = accounting.cards;
-  const hours = result.elapsedMs / 3_600_000;
-  writeLine(`batch ${result.batchId} on line ${result.line.id}: ${result.status} in ${formatDuration(result.elapsedMs)} — batch ${batchStatus}`);
+  const paused = run.pausedMs >= 1000 ? `, ${formatDuration(run.pausedMs)} of it paused` : '';
+  writeLine(`batch ${result.batchId} on line ${result.line.id}: ${result.status} in ${formatDuration(result.elapsedMs)}${paused} — batch ${batchStatus}`);
   writeLine(`records: ${r.total} — ${r.produced} produced, ${r.failed} failed after the maximum attempts, ${r.cancelled} cancelled, ${r.pending} pending`);
-  writeLine(`cards:   ${c.blanksConsumed} blanks consumed = ${c.good} good + ${c.spoiled} spoiled${c.inLine ? ` + ${c.inLine} still in the line` : ''}; ${hours > 0 ? Math.round(c.good! / hours) : 0} good cards/h`);
+  writeLine(`cards:   ${c.blanksConsumed} blanks consumed = ${c.good} good + ${c.spoiled} spoiled${c.inLine ? ` + ${c.inLine} still in the line` : ''}`);
+  writeLine(`this run: ${run.good} good card(s) in ${formatDuration(run.producingMs)} of production; ${formatRate(run.cardsPerHour, run.simulated?.timeScale)}`);
   const rejects = Object.entries(result.progress.rejects).sort((a, b) => b[1] - a[1]);
   for (const [code, n] of rejects) writeLine(`  rejected ${String(n).padStart(5)}  ${code}`);
   for (const f of result.failedRecords) {
@@ -75,17 +99,23 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
   const wip = positiveInt(options.wip, '--wip');
   const maxAttempts = positiveInt(options.maxAttempts, '--max-attempts');
   const lineFile = path.resolve(options.line ?? DEFAULT_LINE);
+  const line = await loadLineConfig(lineFile);
   let batchId = target;
-  if (existsSync(target) && statSync(target).isFile()) {
+  if (exists(target) || looksLikeFile(target)) {
+    requireFile(target);
     if (options.resume) throw new CliError('--resume continues a batch by its id, not a file');
     const summary = await runImport(target, {});
-    printImportSummary(summary, false);
+    await printImportSummary(summary, false);
     if (summary.accepted === 0) return EXIT.nothingAccepted;
     batchId = summary.batchId;
   }
   const go = async (ctx: AppContext): Promise<number> => {
+    const batch = await ctx.batches.getBatch(batchId);
+    if (!batch) throw new CliError(`batch ${batchId} does not exist, nor is there such a file (cardline batch list shows the batches)`);
+    const refused = NOT_RUNNABLE[batch.status];
+    if (refused) throw new CliError(`batch ${batchId} is ${batch.status}: only an imported, ready, paused or interrupted batch can run; ${refused(batchId)}`);
     await checkDecryptable(ctx, batchId);
-    const view = new ProgressView();
+    const view = new ProgressView(process.stderr, 10_000, line.simulation?.timeScale);
     let interrupted = 0;
     let control: { abort(records: 'requeue' | 'cancel'): void; pause(): boolean; resume(): boolean } | undefined;
     const onSignal = (): void => {
@@ -124,12 +154,13 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
       keys.on('data', onKey);
     }
     view.start();
-    let result: LineRunResult;
+    let result: LineRunResult | undefined;
     // Loaded here, not at the top: the line brings node-opcua, which other commands do not need.
-    const { runBatchOnLine, writeBatchReport } = await import('../../line/compose.ts');
+    const { runBatchOnLine } = await import('../../line/compose.ts');
     try {
       result = await runBatchOnLine(ctx, {
         lineFile,
+        line,
         batchId,
         sim,
         resume: options.resume ?? false,
@@ -142,15 +173,10 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
           control = c;
         },
         log: (m) => writeError(`cardline: ${m}`),
-        warn: (m) => writeError(`cardline: WARNING: ${m}`),
+        warn: (m) => writeWarning(`cardline: WARNING: ${m}`),
       });
-    } catch (error) {
-      if (error instanceof Error && OPERATOR_ERRORS.has(error.name)) {
-        throw new CliError(error.message, 1);
-      }
-      throw error;
     } finally {
-      view.stop();
+      view.stop(result?.progress);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGUSR1', onPause);
@@ -161,10 +187,13 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
         keys.pause();
       }
     }
-    const report = await writeBatchReport(ctx, result, { proof: options.proof ?? false });
-    const batch = await ctx.batches.getBatch(result.batchId);
-    printSummary(result, await new LineStore(ctx.db, result.line.id).accounting(result.batchId), batch?.status ?? '?');
-    writeLine(`report: ${report.file}${report.proof ? `\nproof:  ${report.proof}` : ''}`);
+    const report = await writeRunReport(ctx, result, { proof: options.proof ?? false });
+    const after = await ctx.batches.getBatch(result.batchId);
+    printSummary(result, await new LineStore(ctx.db, result.line.id).accounting(result.batchId), after?.status ?? '?', runFigures(result));
+    writeLine(`report: ${report.file}`);
+    writeLine(`        ${report.runFile} (this run)`);
+    if (report.proof) writeLine(`proof:  ${report.proof}`);
+    if (report.proofRemoved) writeLine(`proof:  ${report.proofRemoved} removed: its cards are no longer the batch's produced ones (--proof writes a new one)`);
     return result.status === 'completed' ? EXIT.ok : EXIT.invalid;
   };
   return ctxOverride ? go(ctxOverride) : withContext(go);

@@ -1,47 +1,107 @@
 import type { Command } from 'commander';
-import { loadLineConfig, ConfigError } from '../../config/line-config.ts';
+import { loadLineConfig, type LineConfig } from '../../config/line-config.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { writeError, writeLine } from '../io.ts';
+import { writeLine, writeWarning } from '../io.ts';
+
+/** What a simulated line's simulator says over its control surface; undefined when it does not answer. */
+async function simulator(controlPort: number, request: { method: 'GET' | 'POST'; path: string; body?: unknown }): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`http://127.0.0.1:${controlPort}${request.path}`, {
+      method: request.method,
+      ...(request.body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) } : {}),
+      signal: AbortSignal.timeout(3000),
+    });
+  } catch {
+    return undefined;
+  }
+  if (!response.ok) throw new CliError(`the simulator refused ${request.method} ${request.path}: ${response.status} ${await response.text()}`, EXIT.environment);
+  return response.json();
+}
+
+interface MagazineStatus {
+  readonly magazine: { readonly blanks: number; readonly lots: readonly { lot: string; count: number }[] };
+}
 
 /**
  * Blanks put into a simulated line's magazine through its simulator's control surface; false when
  * the simulator does not answer (it is not running).
  */
 export async function loadSimulatorBlanks(controlPort: number, count: number, lot: string): Promise<boolean> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${controlPort}/blanks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ count, lot }),
-      signal: AbortSignal.timeout(3000),
-    });
-    if (!response.ok) throw new CliError(`the simulator refused the load: ${response.status} ${await response.text()}`);
-    return true;
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    return false;
-  }
+  return (await simulator(controlPort, { method: 'POST', path: '/blanks', body: { count, lot } })) !== undefined;
+}
+
+/** The magazine of a simulated line with a control port, or undefined (a real line, or its simulator is not running). */
+async function magazine(line: LineConfig): Promise<MagazineStatus['magazine'] | undefined> {
+  const port = line.simulation?.controlPort;
+  if (port === undefined) return undefined;
+  return ((await simulator(port, { method: 'GET', path: '/status' })) as MagazineStatus | undefined)?.magazine;
+}
+
+/** Warns, and audits, when the store's count and the line's magazine differ. */
+async function reconcile(store: LineStore, line: LineConfig, blanks: number, actor: string, when: string): Promise<boolean> {
+  const mismatch = await store.reconcileStock(blanks, actor, when);
+  if (!mismatch) return true;
+  writeWarning(
+    `warning: stock of line ${line.id}: the store holds ${mismatch.store} blanks available, the line's magazine ${mismatch.line} ` +
+      `(${mismatch.difference > 0 ? '+' : ''}${mismatch.difference}); recorded in the audit log (stock.mismatch). Count the magazine, and record blanks that were loaded without cardline stock load with their own --lot`,
+  );
+  return false;
 }
 
 async function load(options: { line: string; count: string; lot?: string }): Promise<number> {
   const count = Number(options.count);
   if (!Number.isInteger(count) || count < 1) throw new CliError(`--count must be a whole number ≥ 1, got '${options.count}'`);
-  const line = await loadLineConfig(options.line).catch((error: unknown) => {
-    throw error instanceof ConfigError ? new CliError(error.message) : error;
-  });
-  const lot = options.lot ?? `lot-${new Date().toISOString().slice(0, 10)}`;
+  const line = await loadLineConfig(options.line);
+  const lot = options.lot ?? `lot-${new Date().toISOString().replace(/[:.]/g, '')}`;
   return withContext(async (ctx) => {
     const store = new LineStore(ctx.db, line.id);
+    const earlier = (await store.stockLoads()).find((l) => l.lot === lot);
+    if (earlier && earlier.count !== count) {
+      await store.loadStock(count, lot, ctx.actor); // refuses, naming the earlier load
+    }
+    if (earlier) {
+      writeLine(`line ${line.id}: lot ${lot} is already loaded (${earlier.count} blanks, ${earlier.at}): nothing recorded again, nothing added to the magazine`);
+      return EXIT.ok;
+    }
+    const port = line.simulation?.controlPort;
+    if (line.simulation) {
+      // A simulated line's blanks are the simulator's magazine: recorded only once they are in it.
+      if (port === undefined) throw new CliError(`line ${line.id} is simulated without a control port (simulation.controlPort): its blanks cannot be loaded from here; nothing was recorded`);
+      if (!(await loadSimulatorBlanks(port, count, lot))) {
+        throw new CliError(
+          `the simulator of line ${line.id} does not answer on 127.0.0.1:${port}: nothing was recorded. Start it (cardline plc-sim --line ${options.line}) and run this command again`,
+          EXIT.environment,
+        );
+      }
+      writeLine(`simulator: ${count} blanks of lot ${lot} added to the feeder magazine`);
+    }
     await store.loadStock(count, lot, ctx.actor);
     const stock = await store.stock();
     writeLine(`line ${line.id}: ${count} blanks of lot ${lot} recorded; ${stock.available} available (${stock.loaded} loaded, ${stock.consumed} used)`);
-    const port = line.simulation?.controlPort;
-    if (line.simulation && port !== undefined) {
-      if (await loadSimulatorBlanks(port, count, lot)) writeLine(`simulator: ${count} blanks added to the feeder magazine`);
-      else writeError(`warning: the simulator of line ${line.id} does not answer on 127.0.0.1:${port}; the blanks are recorded, start cardline plc-sim --line ${options.line} and load them again into its magazine`);
+    const inMagazine = await magazine(line);
+    if (inMagazine) await reconcile(store, line, inMagazine.blanks, ctx.actor, 'stock load');
+    return EXIT.ok;
+  });
+}
+
+async function show(options: { line: string; json?: boolean }): Promise<number> {
+  const line = await loadLineConfig(options.line);
+  return withContext(async (ctx) => {
+    const store = new LineStore(ctx.db, line.id);
+    const stock = await store.stock();
+    const lots = await store.stockLoads();
+    const inMagazine = await magazine(line);
+    const agrees = inMagazine ? await reconcile(store, line, inMagazine.blanks, ctx.actor, 'stock show') : undefined;
+    if (options.json) {
+      writeLine(JSON.stringify({ line: line.id, ...stock, lots, magazine: inMagazine ? { blanks: inMagazine.blanks, agrees } : null }));
+      return EXIT.ok;
     }
+    writeLine(`line ${line.id}: ${stock.available} blanks available (${stock.loaded} loaded, ${stock.consumed} used)`);
+    if (inMagazine) writeLine(`magazine (simulator): ${inMagazine.blanks} blanks${agrees ? ', as the store says' : ''}`);
+    for (const l of lots) writeLine(`  lot ${l.lot.padEnd(28)} ${String(l.count).padStart(7)} blanks  ${l.at.slice(0, 16).replace('T', ' ')}  ${l.actor}`);
     return EXIT.ok;
   });
 }
@@ -50,9 +110,18 @@ export function registerStock(program: Command, run: (action: () => Promise<numb
   const stock = program.command('stock').description('blank-card stock of a line');
   stock
     .command('load')
-    .description('record blank cards loaded into the feeder (on a running simulated line, they go into its magazine)')
+    .description(
+      'record a lot of blank cards loaded into the feeder; a lot is loaded once (the same --lot again changes nothing). ' +
+        'On a simulated line the blanks go into its running simulator’s magazine, and are recorded only then',
+    )
     .requiredOption('--line <file>', 'the line configuration, e.g. config/lines/demo-opcua.yaml')
     .requiredOption('--count <n>', 'number of blanks')
-    .option('--lot <lot>', 'the blanks’ lot number (default lot-<date>)')
+    .option('--lot <lot>', 'the blanks’ lot number (default lot-<time>)')
     .action((o: { line: string; count: string; lot?: string }) => run(() => load(o)));
+  stock
+    .command('show')
+    .description('blanks available on a line and its lots; on a running simulated line, its magazine too (a difference is a warning, audited)')
+    .requiredOption('--line <file>', 'the line configuration')
+    .option('--json', 'print {"line","loaded","consumed","available","lots":[{"lot","count","at","actor"}],"magazine":{"blanks","agrees"}|null}')
+    .action((o: { line: string; json?: boolean }) => run(() => show(o)));
 }

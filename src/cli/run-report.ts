@@ -1,0 +1,162 @@
+/**
+ * The reports a run writes under `<data dir>/reports/<batch>/`: one per run, named by its start time
+ * (`run-<UTC time>.json`, never replaced), and the batch's cumulative `report.json` (the accounting
+ * of the whole batch and the list of its runs), rewritten by each run. With --proof, `proof.pdf`
+ * shows the produced cards; the cards it shows are listed in report.json, and a proof whose cards
+ * are no longer the batch's produced ones is rewritten (with --proof) or removed, so an old proof
+ * never shows a card rejected since. Record numbers, card serials and reason codes only: never
+ * personal data.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import { parseCivilDate } from '../domain/dates.ts';
+import type { LineRunResult } from '../line/compose.ts';
+import { ProofSheet } from '../render/proof.ts';
+import { CardRenderer } from '../render/renderer.ts';
+import { LineStore } from '../store/line-store.ts';
+import type { AppContext } from './context.ts';
+import { runRates, type RunRates } from './run-progress.ts';
+
+export const REPORT_FILE = 'report.json';
+export const PROOF_FILE = 'proof.pdf';
+
+export interface RunReportFiles {
+  /** The batch's cumulative report. */
+  readonly file: string;
+  /** This run's own report. */
+  readonly runFile: string;
+  readonly proof?: string;
+  /** A proof of earlier cards that was removed because they changed. */
+  readonly proofRemoved?: string;
+}
+
+/** This run's figures, as the summary prints them and both reports hold them. */
+export interface RunFigures {
+  readonly outcome: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly elapsedMs: number;
+  readonly producingMs: number;
+  readonly pausedMs: number;
+  readonly good: number;
+  readonly recordsEnded: number;
+  /** This run's good cards an hour of production (paused time excluded), wall clock. */
+  readonly cardsPerHour: number;
+  /** A simulated line runs `timeScale` times faster than real time; null on a real line. */
+  readonly simulated: { readonly timeScale: number } | null;
+}
+
+export function runFigures(result: LineRunResult): RunFigures {
+  const rates: RunRates = runRates(result.progress);
+  const timeScale = result.line.simulation?.timeScale;
+  return {
+    outcome: result.status,
+    startedAt: new Date(result.progress.startedAt).toISOString(),
+    endedAt: new Date(result.progress.at).toISOString(),
+    elapsedMs: result.elapsedMs,
+    producingMs: rates.producingMs,
+    pausedMs: rates.pausedMs,
+    good: rates.good,
+    recordsEnded: rates.ended,
+    cardsPerHour: Math.round(rates.cardsPerHour),
+    simulated: timeScale === undefined ? null : { timeScale },
+  };
+}
+
+interface CumulativeReport {
+  readonly runs?: readonly { file: string; startedAt: string; outcome: string; good: number; cardsPerHour: number }[];
+  readonly proof?: { file: string; cards: string[] } | null;
+}
+
+async function readCumulative(file: string): Promise<CumulativeReport> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as CumulativeReport;
+  } catch {
+    return {};
+  }
+}
+
+/** The produced cards of a batch, by record: what a proof shows. */
+async function producedCards(store: LineStore, batchId: string): Promise<Map<number, string>> {
+  return new Map((await store.records(batchId)).filter((r) => r.status === 'produced' && r.cardSerial).map((r) => [r.seq, r.cardSerial!]));
+}
+
+export async function writeRunReport(ctx: AppContext, result: LineRunResult, options: { proof?: boolean } = {}): Promise<RunReportFiles> {
+  const store = new LineStore(ctx.db, result.line.id);
+  const accounting = await store.accounting(result.batchId);
+  const spoils = await store.spoilLog(result.batchId);
+  const batch = await ctx.batches.getBatch(result.batchId);
+  const byReason: Record<string, number> = {};
+  const byUnit: Record<string, number> = {};
+  for (const s of spoils) {
+    byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
+    byUnit[s.unit ?? 'unknown'] = (byUnit[s.unit ?? 'unknown'] ?? 0) + 1;
+  }
+  const dir = path.join(ctx.reportDir, result.batchId);
+  await mkdir(dir, { recursive: true });
+  const run = runFigures(result);
+  const runFile = path.join(dir, `run-${run.startedAt.replace(/[:.]/g, '').replace(/-/g, '')}.json`);
+  const common = {
+    batchId: result.batchId,
+    status: batch?.status ?? result.status,
+    line: result.line.id,
+    ...accounting,
+    spoiledByReason: byReason,
+    spoiledByUnit: byUnit,
+    failedRecords: result.failedRecords,
+    stock: await store.stock(),
+    pki: result.pkiDir,
+  };
+  await writeFile(runFile, `${JSON.stringify({ kind: 'run', run, ...common, writtenAt: new Date().toISOString() }, null, 2)}\n`);
+
+  const file = path.join(dir, REPORT_FILE);
+  const before = await readCumulative(file);
+  const produced = await producedCards(store, result.batchId);
+  const serials = [...produced.values()].sort();
+  const proofFile = path.join(dir, PROOF_FILE);
+  let proof: { file: string; cards: string[] } | null = before.proof ?? null;
+  let proofRemoved: string | undefined;
+  if (options.proof && produced.size > 0) {
+    await writeProof(ctx, result.batchId, produced, proofFile);
+    proof = { file: proofFile, cards: serials };
+  } else if (proof && proof.cards.join(' ') !== serials.join(' ')) {
+    await rm(proofFile, { force: true });
+    proofRemoved = proofFile;
+    proof = null;
+  }
+  const runs = [...(before.runs ?? []), { file: path.basename(runFile), startedAt: run.startedAt, outcome: run.outcome, good: run.good, cardsPerHour: run.cardsPerHour }];
+  await writeFile(file, `${JSON.stringify({ kind: 'batch', ...common, run, runs, proof, writtenAt: new Date().toISOString() }, null, 2)}\n`);
+  return { file, runFile, ...(proof && options.proof ? { proof: proof.file } : {}), ...(proofRemoved ? { proofRemoved } : {}) };
+}
+
+/**
+ * Removes a batch's proof when a card it shows changes outside a run (an inspector's reject):
+ * returns the file removed, or undefined when no proof shows the card. report.json then says the
+ * batch has no proof.
+ */
+export async function dropStaleProof(reportDir: string, batchId: string, cardSerial: string): Promise<string | undefined> {
+  const dir = path.join(reportDir, batchId);
+  const file = path.join(dir, REPORT_FILE);
+  const report = (await readCumulative(file)) as CumulativeReport & Record<string, unknown>;
+  if (!report.proof?.cards.includes(cardSerial)) return undefined;
+  await rm(report.proof.file, { force: true });
+  await writeFile(file, `${JSON.stringify({ ...report, proof: null }, null, 2)}\n`);
+  return report.proof.file;
+}
+
+async function writeProof(ctx: AppContext, batchId: string, produced: ReadonlyMap<number, string>, file: string): Promise<void> {
+  const renderer = new CardRenderer();
+  const stream = createWriteStream(file);
+  const done = finished(stream);
+  const sheet = new ProofSheet(`batch ${batchId} — proof of the produced cards`, stream);
+  for await (const r of ctx.batches.batchRecords(batchId)) {
+    if (!produced.has(r.seq)) continue;
+    const issue = parseCivilDate(String(r.personal.issueDate));
+    const layout = renderer.layout({ record: r.personal, portrait: r.portrait }, issue ? { today: issue } : {});
+    sheet.add({ label: `record ${r.seq} · card ${produced.get(r.seq) ?? ''}`, layout });
+  }
+  await sheet.end();
+  await done;
+}
