@@ -10,6 +10,8 @@ export const EXIT = {
   badInput: 2,
   /** An import accepted no record at all. */
   nothingAccepted: 3,
+  /** Not authenticated, or the user's role or the two-person rule does not allow it. */
+  notAllowed: 4,
 } as const;
 
 /** An error meant for the person at the terminal: printed without a stack trace. */

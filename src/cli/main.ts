@@ -3,6 +3,7 @@
  * turns errors into exit codes (errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerApprove } from './commands/approve.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerCard } from './commands/card.ts';
 import { registerChip } from './commands/chip.ts';
@@ -16,6 +17,7 @@ import { registerRender } from './commands/render.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerStock } from './commands/stock.ts';
+import { registerUser } from './commands/user.ts';
 import { CliError, EXIT } from './errors.ts';
 import { writeError } from './io.ts';
 
@@ -41,6 +43,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerQa(program, run);
   registerCard(program, run);
   registerRender(program, run);
+  registerUser(program, run);
+  registerApprove(program, run);
   return program;
 }
 

@@ -2,7 +2,6 @@
 // and DELETE, see the initial migration). Details are JSON and must never carry personal data: the
 // log outlives the batch's retention period and is read by people who may not see citizens' data.
 import type { Knex } from 'knex';
-import { userInfo } from 'node:os';
 import { toDate } from './sql.ts';
 
 export interface AuditInput {
@@ -62,16 +61,4 @@ export async function listAudit(
     subjectId: row.subject_id,
     details: row.details === null ? undefined : (JSON.parse(row.details) as Record<string, unknown>),
   }));
-}
-
-/** Who is acting: `CARDLINE_OPERATOR` (set by the login wrapper at a station), else the OS user. */
-export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
-  const operator = env.CARDLINE_OPERATOR?.trim();
-  if (operator) return operator;
-  try {
-    return userInfo().username;
-  } catch {
-    // Containers can run under a uid with no passwd entry; the uid still identifies the account.
-    return env.USER?.trim() || `uid:${process.getuid?.() ?? 'unknown'}`;
-  }
 }

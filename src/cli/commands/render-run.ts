@@ -115,7 +115,7 @@ export async function runRender(options: RenderCommandOptions): Promise<RenderSu
   }
 
   const batchId = options.batch!;
-  return withContext(async (ctx) => {
+  return withContext({ permissions: ['batch.export'], what: 'render a batch (every citizen of it decrypted into files)' }, async (ctx) => {
     const batch = await ctx.batches.getBatch(batchId);
     if (!batch) throw new CliError(`batch ${batchId} does not exist (cardline batch list shows the batches)`);
     if (UNRENDERABLE_STATUSES.has(batch.status)) throw new CliError(`batch ${batchId} is ${batch.status}: it has no complete set of records to render`);

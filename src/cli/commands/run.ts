@@ -8,7 +8,7 @@ import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { writeError, writeLine } from '../io.ts';
 import { formatDuration, ProgressView } from '../run-progress.ts';
-import { printImportSummary, runImport } from './import.ts';
+import { importInto, printImportSummary } from './import.ts';
 
 /** Errors whose message tells the operator what to fix: printed without a stack trace. */
 const OPERATOR_ERRORS = new Set(['RunError', 'ConfigError', 'PkiError', 'LinkConfigError', 'PreparationError']);
@@ -50,7 +50,7 @@ function printSummary(result: LineRunResult, accounting: { records: Record<strin
 }
 
 /** Runs a batch (by id, or a record file imported first) on a line: the heart of `run` and `npm start`. */
-export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext): Promise<number> {
+export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const sim = options.sim ?? 'in-process';
   if (sim !== 'in-process' && sim !== 'external') throw new CliError(`--sim must be in-process or external, got '${sim}'`);
   const onAbort = options.onAbort ?? 'requeue';
@@ -59,14 +59,15 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
   const maxAttempts = positiveInt(options.maxAttempts, '--max-attempts');
   const lineFile = path.resolve(options.line ?? DEFAULT_LINE);
   let batchId = target;
-  if (existsSync(target) && statSync(target).isFile()) {
-    if (options.resume) throw new CliError('--resume continues a batch by its id, not a file');
-    const summary = await runImport(target, {});
-    printImportSummary(summary, false);
-    if (summary.accepted === 0) return EXIT.nothingAccepted;
-    batchId = summary.batchId;
-  }
+  const fromFile = existsSync(target) && statSync(target).isFile();
+  if (fromFile && options.resume) throw new CliError('--resume continues a batch by its id, not a file');
   const go = async (ctx: AppContext): Promise<number> => {
+    if (fromFile) {
+      const summary = await importInto(ctx, target, {});
+      printImportSummary(summary, false);
+      if (summary.accepted === 0) return EXIT.nothingAccepted;
+      batchId = summary.batchId;
+    }
     const view = new ProgressView();
     let interrupted = 0;
     let control: { abort(records: 'requeue' | 'cancel'): void; pause(): boolean; resume(): boolean } | undefined;
@@ -149,7 +150,8 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     writeLine(`report: ${report.file}${report.proof ? `\nproof:  ${report.proof}` : ''}`);
     return result.status === 'completed' ? EXIT.ok : EXIT.invalid;
   };
-  return ctxOverride ? go(ctxOverride) : withContext(go);
+  const access = fromFile ? ({ permissions: ['import', 'run'], what: 'import and run a batch' } as const) : ({ permissions: ['run'], what: 'run a batch' } as const);
+  return ctxOverride ? go(ctxOverride) : withContext(access, go, env);
 }
 
 export function registerRun(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {

@@ -32,7 +32,7 @@ async function load(options: { line: string; count: string; lot?: string }): Pro
     throw error instanceof ConfigError ? new CliError(error.message) : error;
   });
   const lot = options.lot ?? `lot-${new Date().toISOString().slice(0, 10)}`;
-  return withContext(async (ctx) => {
+  return withContext({ permissions: ['stock.load'], what: 'record blank stock' }, async (ctx) => {
     const store = new LineStore(ctx.db, line.id);
     await store.loadStock(count, lot, ctx.actor);
     const stock = await store.stock();
