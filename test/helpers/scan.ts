@@ -12,11 +12,11 @@ export function leaks(haystack: Buffer, needles: readonly string[]): string[] {
   return needles.filter((s) => haystack.includes(Buffer.from(s, 'utf8')) || haystack.includes(Buffer.from(s, 'utf16le')));
 }
 
-/** Each file under `dir` (but not under `except`) that holds any of `needles`, with the values found. */
+/** Each file under `dir` (but not one of `except` or under it) that holds any of `needles`, with the values found. */
 export async function scanForLeaks(dir: string, needles: readonly string[], except: readonly string[] = []): Promise<{ file: string; leaks: string[] }[]> {
   const found = [];
   for (const file of await filesUnder(dir)) {
-    if (except.some((e) => file.startsWith(e + path.sep))) continue;
+    if (except.some((e) => file === e || file.startsWith(e + path.sep))) continue;
     const hit = leaks(await readFile(file), needles);
     if (hit.length > 0) found.push({ file, leaks: hit });
   }
