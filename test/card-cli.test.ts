@@ -12,15 +12,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openContext } from '../src/cli/context.ts';
 import { LineLease } from '../src/store/line-lease.ts';
 import { LineStore } from '../src/store/line-store.ts';
-import { cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
+import { cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
+let supervisor: NodeJS.ProcessEnv;
 let lineFile: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-cardcli-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  const base = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' };
+  const users = await cliUsers(base, { 'op-test': 'operator', 'sup-c': 'manager' });
+  env = users['op-test'];
+  supervisor = users['sup-c'];
   lineFile = path.join(dir, 'line.yaml');
   await writeCliLine(lineFile, { id: 'cli-line', timeScale: 20, seed: 5, initialBlanks: 10, serialPrefix: 'K', cycleMs: 200 });
 });
@@ -54,7 +58,7 @@ describe('cardline card write-off', () => {
     const holder = await openContext({ ...process.env, ...env });
     const lease = await LineLease.acquire(holder.db, 'cli-line', { batchId: batchId! });
     try {
-      const held = await cardline(['card', 'write-off', 'K0000042', '--by', 'Lê Văn C'], { env });
+      const held = await cardline(['card', 'write-off', 'K0000042'], { env: supervisor });
       expect(held.code).toBe(2);
       expect(held.stderr).toMatch(new RegExp(`a run is under way on line cli-line: process ${process.pid} on .*\\(batch ${batchId}\\)`));
       const second = await cardline(['run', batchId!, '--line', lineFile, '--resume'], { env });
@@ -65,24 +69,29 @@ describe('cardline card write-off', () => {
       await holder.close();
     }
 
-    const noBy = await cardline(['card', 'write-off', 'K0000042'], { env });
-    expect(noBy.code).toBe(2);
-    expect(noBy.stderr).toMatch(/--by/);
-    const badReason = await cardline(['card', 'write-off', 'K0000042', '--by', 'Lê Văn C', '--reason', 'GONE'], { env });
+    // A write-off is a supervisor's: the operator may not, and nobody at all may not either.
+    const byOperator = await cardline(['card', 'write-off', 'K0000042'], { env });
+    expect(byOperator.code).toBe(4);
+    expect(byOperator.stderr).toMatch(/op-test \(operator\) may not write off a card: it needs the role engineer or manager/);
+    const { CARDLINE_USER: _u, CARDLINE_PASSWORD: _p, ...nobody } = supervisor;
+    const anonymous = await cardline(['card', 'write-off', 'K0000042'], { env: { ...nobody, CARDLINE_USER: '', CARDLINE_PASSWORD: '' } });
+    expect(anonymous.code).toBe(4);
+    expect(anonymous.stderr).toMatch(/not logged in/);
+    const badReason = await cardline(['card', 'write-off', 'K0000042', '--reason', 'GONE'], { env: supervisor });
     expect(badReason.code).toBe(2);
     expect(badReason.stderr).toMatch(/--reason GONE is not a reason code/);
 
-    const written = await cardline(['card', 'write-off', 'K0000042', '--by', 'Lê Văn C', '--note', 'taken out while clearing a jam'], { env });
+    const written = await cardline(['card', 'write-off', 'K0000042', '--note', 'taken out while clearing a jam'], { env: supervisor });
     expect(written.code, written.stderr).toBe(0);
-    expect(written.stdout).toMatch(new RegExp(`card K0000042 written off by Lê Văn C \\(WRITTEN_OFF\\): record 2 of batch ${batchId} queued for re-make`));
+    expect(written.stdout).toMatch(new RegExp(`card K0000042 written off by sup-c \\(WRITTEN_OFF\\): record 2 of batch ${batchId} queued for re-make`));
 
     const shown = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
     expect(shown).toMatchObject({ records: { total: 3, pending: 3 }, cards: { blanksConsumed: 1, good: 0, spoiled: 1, inLine: 0 }, spoiledByReason: { WRITTEN_OFF: 1 } });
 
-    const again = await cardline(['card', 'write-off', 'K0000042', '--by', 'Lê Văn C'], { env });
+    const again = await cardline(['card', 'write-off', 'K0000042'], { env: supervisor });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/card K0000042 is spoiled: only a card the records hold in the line can be written off/);
-    const unknown = await cardline(['card', 'write-off', 'K9999999', '--by', 'Lê Văn C'], { env });
+    const unknown = await cardline(['card', 'write-off', 'K9999999'], { env: supervisor });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/card K9999999 is not known/);
   }, 120_000);

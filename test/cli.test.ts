@@ -7,15 +7,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import vectors from './vectors/mrz-td1-vectors.json' with { type: 'json' };
-import { cardline } from './helpers/cli.ts';
+import { cardline, cliUsers } from './helpers/cli.ts';
 
 let dataDir: string;
 let work: string;
+let operator: NodeJS.ProcessEnv;
 const env = () => ({ CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '' });
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'cardline-cli-'));
   dataDir = path.join(work, 'data');
+  operator = (await cliUsers(env(), { 'op-test': 'operator' }))['op-test'];
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
@@ -95,18 +97,18 @@ describe('sample and import', () => {
     await cardline(['sample', '--count', '40', '--seed', 'cli-test', '--out', b], { env: env() });
     expect(await readFile(path.join(a, 'batch.jsonl'))).toStrictEqual(await readFile(path.join(b, 'batch.jsonl')));
 
-    const imported = await cardline(['import', path.join(a, 'batch.jsonl'), '--json', '--name', 'cli test'], { env: env() });
+    const imported = await cardline(['import', path.join(a, 'batch.jsonl'), '--json', '--name', 'cli test'], { env: operator });
     expect(imported.code).toBe(0);
     const summary = JSON.parse(imported.stdout) as Record<string, unknown>;
     expect(summary).toStrictEqual({ batchId: expect.stringMatching(/^\d{8}-[0-9a-f]{6}$/), accepted: 40, quarantined: 0, reportPath: expect.stringContaining(dataDir) });
 
-    const again = await cardline(['import', path.join(b, 'batch.jsonl'), '--json'], { env: env() });
+    const again = await cardline(['import', path.join(b, 'batch.jsonl'), '--json'], { env: operator });
     expect(again.code).toBe(3);
     expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, quarantined: 40 });
   });
 
   it('exits 2 naming a file that cannot be read', async () => {
-    const r = await cardline(['import', path.join(work, 'missing.csv')], { env: env() });
+    const r = await cardline(['import', path.join(work, 'missing.csv')], { env: operator });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^cardline: .*missing\.csv: file not found\n$/);
   });

@@ -3,23 +3,19 @@
  * in the data directory (SQLite database, WAL, shared memory, reports, key folder) and no row of
  * a PostgreSQL store holds a name, a full birth date or a PID in clear.
  */
-import { appendFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openContext } from '../src/cli/context.ts';
 import { importBatch } from '../src/import/importer.ts';
-import { cardline } from './helpers/cli.ts';
+import { cardline, cliUsers } from './helpers/cli.ts';
 import { createTempPgDatabase, type TempPgDatabase } from './helpers/pg.ts';
+import { filesUnder, leaks } from './helpers/scan.ts';
 
 let work: string;
 let secrets: string[];
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'cardline-rest-'));
@@ -45,10 +41,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function leaks(haystack: Buffer, needles: readonly string[]): string[] {
-  return needles.filter((s) => haystack.includes(Buffer.from(s, 'utf8')) || haystack.includes(Buffer.from(s, 'utf16le')));
-}
-
 describe('no personal data in clear at rest', () => {
   it('the detector finds the values in the clear input (control)', async () => {
     expect(leaks(await readFile(path.join(work, 'in', 'batch.jsonl')), secrets)).toHaveLength(secrets.length);
@@ -56,7 +48,8 @@ describe('no personal data in clear at rest', () => {
 
   it('SQLite data directory: database, WAL, reports, keys', async () => {
     const dataDir = path.join(work, 'data-sqlite');
-    const r = await cardline(['import', path.join(work, 'in', 'batch.jsonl'), '--json'], { env: { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '' } });
+    const { op } = await cliUsers({ CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '' }, { op: 'operator' });
+    const r = await cardline(['import', path.join(work, 'in', 'batch.jsonl'), '--json'], { env: op });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ accepted: 150, quarantined: 2 });
     const files = await filesUnder(dataDir);
@@ -94,7 +87,8 @@ describe('no personal data in clear at rest', () => {
 
     it('rows and data directory', async () => {
       const dataDir = path.join(work, 'data-pg');
-      const r = await cardline(['import', path.join(work, 'in', 'batch.jsonl'), '--json'], { env: { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: pg.url } });
+      const { op } = await cliUsers({ CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: pg.url }, { op: 'operator' });
+      const r = await cardline(['import', path.join(work, 'in', 'batch.jsonl'), '--json'], { env: op });
       expect(r.code).toBe(0);
       const db = knex({ client: 'pg', connection: pg.url });
       try {

@@ -9,15 +9,20 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARDLINE_BIN, cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
+import { CARDLINE_BIN, cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 let dir: string;
 let lineFile: string;
 let env: NodeJS.ProcessEnv;
+let inspector: NodeJS.ProcessEnv;
+let secondQa: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-linecli-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  const users = await cliUsers({ CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' }, { 'op-test': 'operator', 'qa-b': 'qa', 'qa-c': 'qa' });
+  env = users['op-test'];
+  inspector = users['qa-b'];
+  secondQa = users['qa-c'];
   lineFile = path.join(dir, 'line.yaml');
   await writeCliLine(lineFile, { id: 'cli-line', timeScale: 20, seed: 5, initialBlanks: 80, serialPrefix: 'C', cycleMs: 200, encoder: { heads: 2, cycleMs: 600 }, controlPort: true });
 }, 30_000);
@@ -55,19 +60,19 @@ describe('cardline run, batch, qa and stock', () => {
     const serial = /^(C\d+)\s+\d+\s+\d+\s+good/m.exec(listed.stdout)?.[1];
     expect(serial, listed.stdout).toBeDefined();
 
-    const badReason = await cardline(['qa', 'reject', serial!, '--reason', 'SCRATCHED', '--by', 'Trần Thị B'], { env });
+    const badReason = await cardline(['qa', 'reject', serial!, '--reason', 'SCRATCHED'], { env: inspector });
     expect(badReason.code).toBe(2);
     expect(badReason.stderr).toMatch(/--reason SCRATCHED is not a reason code/);
 
-    const rejected = await cardline(['qa', 'reject', serial!, '--reason', 'INSPECTOR_REJECT', '--by', 'Trần Thị B', '--note', 'scratch'], { env });
+    const rejected = await cardline(['qa', 'reject', serial!, '--reason', 'INSPECTOR_REJECT', '--note', 'scratch'], { env: inspector });
     expect(rejected.code, rejected.stderr).toBe(0);
     expect(rejected.stdout).toMatch(/queued for re-make/);
-    const again = await cardline(['qa', 'reject', serial!, '--reason', 'INSPECTOR_REJECT', '--by', 'Trần Thị B'], { env });
+    const again = await cardline(['qa', 'reject', serial!, '--reason', 'INSPECTOR_REJECT'], { env: inspector });
     expect(again.stderr).toMatch(/is spoiled: only a card in the stacker/);
 
     const afterReject = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
     expect(afterReject).toMatchObject({ status: 'ready', records: { produced: 5, pending: 1 }, spoiledByReason: { INSPECTOR_REJECT: 1 } });
-    const release = await cardline(['qa', 'release', batchId!, '--by', 'Trần Thị B'], { env });
+    const release = await cardline(['qa', 'release', batchId!], { env: inspector });
     expect(release.code).toBe(2);
     expect(release.stderr).toMatch(/only a reconciled batch can be released/);
 
@@ -83,7 +88,12 @@ describe('cardline run, batch, qa and stock', () => {
     expect(Number(balance![1])).toBe(6 + Number(balance![2]));
     expect(Number(balance![2])).toBeGreaterThanOrEqual(1);
 
-    const released = await cardline(['qa', 'release', batchId!, '--by', 'Trần Thị B'], { env });
+    // Two people: one asks for the release, a second approves it.
+    const asked = await cardline(['qa', 'release', batchId!], { env: inspector });
+    expect(asked.code, asked.stderr).toBe(0);
+    const request = /request (R-[0-9a-f]+)/.exec(asked.stdout)?.[1];
+    expect(request, asked.stdout).toBeDefined();
+    const released = await cardline(['approve', request!], { env: secondQa });
     expect(released.code, released.stderr).toBe(0);
     const status = jsonLine((await cardline(['batch', 'show', batchId!, '--json'], { env })).stdout);
     expect(status.status).toBe('released');

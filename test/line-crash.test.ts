@@ -15,7 +15,7 @@ import { freePort } from '../simulators/modbus/modbus-server.ts';
 import { openContext } from '../src/cli/context.ts';
 import { importBatch } from '../src/import/importer.ts';
 import { writeSample } from '../src/sample/generate.ts';
-import { CARDLINE_BIN, startPlcSim } from './helpers/cli.ts';
+import { CARDLINE_BIN, cliUsers, startPlcSim } from './helpers/cli.ts';
 import { checkInvariants } from './helpers/invariants.ts';
 
 const RECORDS = 24;
@@ -23,9 +23,11 @@ let dir: string;
 let dataDir: string;
 let lineFile: string;
 let sim: ChildProcess | undefined;
+/** The operator `cardline run` acts as. */
+let operator: NodeJS.ProcessEnv = {};
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', ...extra };
+  return { ...process.env, CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_USER: operator.CARDLINE_USER, CARDLINE_PASSWORD: operator.CARDLINE_PASSWORD, ...extra };
 }
 
 interface RunResult {
@@ -91,6 +93,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-crash-'));
   dataDir = path.join(dir, 'data');
   lineFile = path.join(dir, 'line.yaml');
+  operator = (await cliUsers({ CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '' }, { 'op-crash': 'operator' }))['op-crash'];
   const kinds = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
   const cycle = { feeder: 100, encoder: 900, laser: 300, qa: 200, output: 100 };
   await writeFile(

@@ -23,7 +23,7 @@ import { ServerTCP, type IServiceVector } from 'modbus-serial';
 import { commandName, PACKML_COMMANDS, type PackMLCommandName } from '../../src/plc/packml.ts';
 import { dataCrc32, type TagStore } from '../../src/plc/tag-store.ts';
 import { COMMAND_RESULTS, MODBUS_REGISTER_COUNT } from '../../src/plc/tags.ts';
-import { jobFilePath, jobsFolder, outboxFolder, resultFilePath, writeFileAtomicallySync } from '../../src/plc/modbus/job-folder.ts';
+import { JOB_FOLDER_MODE, jobFilePath, jobsFolder, outboxFolder, resultFilePath, writeFileAtomicallySync } from '../../src/plc/modbus/job-folder.ts';
 import { decodeHostWrite, describeRange, encodeImage, MAX_READ_QUANTITY, MODBUS_EXCEPTIONS, type HostRegisterTags } from '../../src/plc/modbus/register-map.ts';
 
 export interface ModbusUnitBinding {
@@ -78,8 +78,8 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<R
   for (const binding of options.units) {
     if (!Number.isInteger(binding.unitId) || binding.unitId < 1 || binding.unitId > 247) throw new RangeError(`unit id must be 1–247, got ${binding.unitId}`);
     if (units.has(binding.unitId)) throw new Error(`unit id ${binding.unitId} is bound twice`);
-    mkdirSync(jobsFolder(binding.jobDir), { recursive: true });
-    mkdirSync(outboxFolder(binding.jobDir), { recursive: true });
+    mkdirSync(jobsFolder(binding.jobDir), { recursive: true, mode: JOB_FOLDER_MODE });
+    mkdirSync(outboxFolder(binding.jobDir), { recursive: true, mode: JOB_FOLDER_MODE });
     units.set(binding.unitId, { ...binding, off: () => undefined });
   }
   for (const unit of units.values()) {

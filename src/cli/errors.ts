@@ -15,6 +15,8 @@ export const EXIT = {
   badInput: 2,
   /** An import (or `run FILE`) accepted no record at all: every record quarantined. */
   nothingAccepted: 3,
+  /** Not authenticated, or the user's role or the two-person rule does not allow it. */
+  notAllowed: 4,
   /** The data directory was written with another data key (or a key rotation is unfinished). */
   wrongKey: 5,
   /** What is around cardline failed: the database (CARDLINE_DB_URL) cannot be used, a port is in use, a file cannot be written. */

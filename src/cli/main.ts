@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.ts';
+import { registerApprove } from './commands/approve.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerCard } from './commands/card.ts';
 import { registerChip } from './commands/chip.ts';
@@ -19,6 +20,8 @@ import { registerRender } from './commands/render.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerStock } from './commands/stock.ts';
+
+import { registerUser } from './commands/user.ts';
 import { EXIT, explainError } from './errors.ts';
 import { writeError } from './io.ts';
 
@@ -48,6 +51,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerAudit(program, run);
   registerDb(program, run);
   registerKeys(program, run);
+  registerUser(program, run);
+  registerApprove(program, run);
   return program;
 }
 

@@ -113,7 +113,7 @@ describe.each(BACKENDS)('writeOffCard on $name', (backend) => {
     await refused('W0005', { by: 'x' }, /card W0005 is good: only a card the records hold in the line can be written off \(an inspector rejects a stacked card: cardline qa reject\)/);
     await refused('W0001', { by: 'x' }, /card W0001 is spoiled/);
     await refused('W0006', { by: 'x', reason: 'LOST' }, /--reason LOST is not a reason code/);
-    await refused('W0006', { by: '  ' }, /--by must name the supervisor/);
+    await refused('W0006', { by: '  ' }, /the supervisor is not named/);
     expect(await lines.card('W0006')).toMatchObject({ status: 'in-line' });
     expect(await record(5)).toMatchObject({ status: 'in-line', attempts: 1 });
     expect(await listAudit(fx.db, { subjectId: 'W0006' })).toStrictEqual([]);

@@ -1,7 +1,8 @@
 /**
  * What operators and inspectors do to a batch outside a run: close it (reconcile the blanks),
- * reject a stacked card (the record goes back to re-make), release it. Each action is audited with
- * who, what and when; none of them carries personal data.
+ * reject a stacked card (the record goes back to re-make), recall a card of a released batch (its
+ * record re-issued in a new batch). The release is the two-person rule's (src/auth/two-person.ts).
+ * Each action is audited with who, what and when; none of them carries personal data.
  */
 import { cardActorFrom, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
 import { appendAudit } from '../store/audit.ts';
@@ -49,10 +50,14 @@ export async function inspectorReject(
   input: { reason: string; by: string; note?: string; maxAttempts?: number },
 ): Promise<{ batchId: string; seq: number; record: string }> {
   if (!isReasonCode(input.reason)) throw new BatchActionError(`--reason ${input.reason} is not a reason code (docs/line-control.md lists them; an inspector's is INSPECTOR_REJECT)`);
-  if (input.by.trim() === '') throw new BatchActionError('--by must name the inspector');
+  if (input.by.trim() === '') throw new BatchActionError('the inspector is not named: every action needs a who');
   const card = await lines.card(cardSerial);
   if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
   if (card.status !== 'good') throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card in the stacker can be rejected by an inspector`);
+  const batch: { status: string } | undefined = await lines.db('batches').where({ id: card.batchId }).first('status');
+  if (batch?.status === 'released') {
+    throw new BatchActionError(`card ${cardSerial} belongs to batch ${card.batchId}, which is released: a released batch is final. A defective card is recalled and its record re-issued in a new batch: cardline qa recall ${cardSerial} --reason CODE`);
+  }
   const record = (await lines.records(card.batchId)).find((r) => r.seq === card.seq);
   if (!record || record.status !== 'produced' || record.cardSerial !== cardSerial) {
     throw new BatchActionError(`card ${cardSerial} is not the produced card of its record`);
@@ -84,29 +89,45 @@ export async function inspectorReject(
   return { batchId: card.batchId, seq: card.seq, record: status === 'failed' ? 'failed (attempts used up)' : 'queued for re-make' };
 }
 
-/** What to do before a batch of this status can be released. */
-const RELEASE_NEXT_STEP: Partial<Record<string, (id: string) => string>> = {
-  imported: (id) => `it has records to make: cardline run ${id}`,
-  ready: (id) => `it has records to make: cardline run ${id}`,
-  running: () => 'its run has not finished',
-  paused: () => 'its run is paused: resume it and let it finish',
-  aborted: (id) => `its run was aborted: cardline run ${id} --resume finishes it, or cardline batch close ${id} reconciles it`,
-  completed: (id) => `cardline batch close ${id} first`,
-  importing: () => 'its import has not finished',
-  failed: () => 'its import accepted no record: there is nothing to release',
-};
-
-/** QA releases a reconciled batch: its PIDs leave duplicate detection, its data the retention clock. */
-export async function releaseBatch(batches: BatchStore, lines: LineStore, batchId: string, by: string): Promise<void> {
-  if (by.trim() === '') throw new BatchActionError('--by must name the person releasing the batch');
-  const batch = await batches.getBatch(batchId);
-  if (!batch) throw new BatchActionError(`batch ${batchId} does not exist`);
-  if (batch.status === 'released') throw new BatchActionError(`batch ${batchId} is already released`);
-  if (batch.status !== 'reconciled') {
-    throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a reconciled batch can be released (${RELEASE_NEXT_STEP[batch.status]?.(batchId) ?? `cardline batch close ${batchId} first`})`);
+/**
+ * A card of a released batch found defective later (returned, failed in the field): the released
+ * batch is final and stays as it was; the card's record is re-issued as a new batch of one record,
+ * audited on the card with the new batch's id, and goes through the line, QA and the two-person
+ * release like any other. Refused once the batch is purged: the record is then re-imported from the
+ * bureau's source, as a renewal would be.
+ */
+export async function reissueRecord(
+  batches: BatchStore,
+  lines: LineStore,
+  cardSerial: string,
+  input: { reason: string; by: string; note?: string },
+): Promise<{ batchId: string; seq: number; newBatchId: string }> {
+  if (!isReasonCode(input.reason)) throw new BatchActionError(`--reason ${input.reason} is not a reason code (docs/line-control.md lists them)`);
+  const card = await lines.card(cardSerial);
+  if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
+  const batch = await batches.getBatch(card.batchId);
+  if (batch?.status !== 'released') throw new BatchActionError(`card ${cardSerial} belongs to batch ${card.batchId}, which is ${batch?.status ?? 'gone'}: only a card of a released batch is recalled (before the release, an inspector rejects it: cardline qa reject)`);
+  if (card.status !== 'good') throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card that left the line good is recalled`);
+  if (batch.purgedAt) throw new BatchActionError(`batch ${card.batchId} was purged on ${batch.purgedAt.toISOString().slice(0, 10)}: its personal data is gone; import the citizen's record again from the source`);
+  const row: { line_no: number | string; card_variant: string } | undefined = await lines.db('records').where({ batch_id: card.batchId, seq: card.seq }).first('line_no', 'card_variant');
+  if (!row) throw new BatchActionError(`card ${cardSerial} names record ${card.seq} of batch ${card.batchId}, which does not exist`);
+  const personal = await batches.recordPersonal(card.batchId, card.seq);
+  const portrait = await batches.recordPortrait(card.batchId, card.seq);
+  const created = await batches.createBatch({ name: `re-issue of card ${cardSerial} (batch ${card.batchId} record ${card.seq})`, sourceFile: `recall:${card.batchId}:${card.seq}`, actor: input.by, ...(batch.retentionDays !== undefined ? { retentionDays: batch.retentionDays } : {}) });
+  const added = await batches.addRecords(created.id, [{ seq: 1, lineNo: Number(row.line_no), pid: String(personal.pid), cardVariant: row.card_variant, personal, ...(portrait ? { portrait } : {}) }]);
+  if (added.accepted.length !== 1) {
+    await batches.failImport(created.id, `the record is in another open batch already: ${added.duplicates[0]?.reason ?? 'duplicate'}`, input.by);
+    throw new BatchActionError(`record ${card.seq} of batch ${card.batchId} is in another open batch already (${added.duplicates[0]?.reason ?? 'duplicate'}): no re-issue batch was made`);
   }
-  await lines.journal.append({ op: 'batch.status', batchId, status: 'released', actor: by });
-  await batches.releasePids(batchId);
+  await batches.finishImport(created.id, { accepted: 1, quarantined: 0, reportPath: '', actor: input.by });
+  await appendAudit(lines.db, {
+    actor: input.by,
+    action: 'card.recalled',
+    subjectType: 'card',
+    subjectId: cardSerial,
+    details: { batchId: card.batchId, seq: card.seq, reason: input.reason, note: input.note ?? null, reissueBatch: created.id },
+  });
+  return { batchId: card.batchId, seq: card.seq, newBatchId: created.id };
 }
 
 /**
@@ -125,7 +146,7 @@ export async function writeOffCard(
 ): Promise<{ batchId: string; seq: number; record: string }> {
   const reason = input.reason ?? 'WRITTEN_OFF';
   if (!isReasonCode(reason)) throw new BatchActionError(`--reason ${reason} is not a reason code (docs/line-control.md lists them; a write-off's own is WRITTEN_OFF)`);
-  if (input.by.trim() === '') throw new BatchActionError('--by must name the supervisor');
+  if (input.by.trim() === '') throw new BatchActionError('the supervisor is not named: every action needs a who');
   const card = await lines.card(cardSerial);
   if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
   if (card.status !== 'in-line') {

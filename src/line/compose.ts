@@ -232,7 +232,7 @@ export async function writeBatchReport(ctx: AppContext, result: LineRunResult, o
     byStation[s.unit ?? 'unknown'] = (byStation[s.unit ?? 'unknown'] ?? 0) + 1;
   }
   const dir = path.join(ctx.reportDir, result.batchId);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   // The proof sheet decrypts every produced record: an export of personal data, audited first.
   if (options.proof) {
     await appendAudit(ctx.db, { actor: ctx.actor, action: 'batch.exported', subjectType: 'batch', subjectId: result.batchId, details: { kind: 'proof', out: path.join(dir, 'proof.pdf') } });
@@ -264,7 +264,8 @@ async function writeProof(ctx: AppContext, store: LineStore, batchId: string, fi
   const produced = new Map((await store.records(batchId)).filter((r) => r.status === 'produced').map((r) => [r.seq, r.cardSerial]));
   if (produced.size === 0) return false;
   const renderer = new CardRenderer();
-  const sheet = new ProofSheet(`batch ${batchId} — proof of the produced cards`, createWriteStream(file));
+  // The proof sheet shows every citizen's card: 0600 (docs/security.md).
+  const sheet = new ProofSheet(`batch ${batchId} — proof of the produced cards`, createWriteStream(file, { mode: 0o600 }));
   for await (const r of ctx.batches.batchRecords(batchId)) {
     if (!produced.has(r.seq)) continue;
     const issue = parseCivilDate(String(r.personal.issueDate));

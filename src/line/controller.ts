@@ -850,7 +850,7 @@ export class LineController {
       `no card moved lately: line ${p.line}; ${this.queue.size} records queued, feeder card ${this.feederCard ?? 'none'}${this.feeding ? ' (feeding)' : ''}; ` +
         `${waiting.length} records not ended (${waiting.slice(0, 8).map(([seq, a]) => `${seq}:${String(a.getSnapshot().value)}`).join(', ')}); ` +
         `cards in line: ${cards.join(', ') || 'none'}; stations: ${states.join(' ')}` +
-        (cards.length > 0 ? '. A card no longer in the line keeps the run waiting: stop the run, write it off (cardline card write-off SERIAL --by NAME), run --resume' : ''),
+        (cards.length > 0 ? '. A card no longer in the line keeps the run waiting: stop the run, write it off (cardline card write-off SERIAL), run --resume' : ''),
     );
   }
 

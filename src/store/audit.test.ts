@@ -1,15 +1,6 @@
-import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, currentActor, listAudit } from './audit.ts';
+import { appendAudit, listAudit } from './audit.ts';
 import { BACKENDS, type StoreFixture } from '../../test/helpers/store-backends.ts';
-
-describe('currentActor', () => {
-  it('is CARDLINE_OPERATOR when set, else the OS user', () => {
-    expect(currentActor({ CARDLINE_OPERATOR: ' qa-lead-2 ' })).toBe('qa-lead-2');
-    expect(currentActor({ CARDLINE_OPERATOR: '' })).toBe(userInfo().username);
-    expect(currentActor({})).toBe(userInfo().username);
-  });
-});
 
 describe.each(BACKENDS)('audit log on $name', (backend) => {
   let fx: StoreFixture;

@@ -10,7 +10,6 @@
 // hash printed on paper (batch reports) anchors the log against a rollback of the whole file.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { userInfo } from 'node:os';
 import type { DataKeys } from './keys.ts';
 import { dialectOf, toDate } from './sql.ts';
 
@@ -270,16 +269,4 @@ export async function listAudit(
     subjectId: row.subject_id,
     details: row.details === null ? undefined : (JSON.parse(row.details) as Record<string, unknown>),
   }));
-}
-
-/** Who is acting: `CARDLINE_OPERATOR` (set by the login wrapper at a station), else the OS user. */
-export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
-  const operator = env.CARDLINE_OPERATOR?.trim();
-  if (operator) return operator;
-  try {
-    return userInfo().username;
-  } catch {
-    // Containers can run under a uid with no passwd entry; the uid still identifies the account.
-    return env.USER?.trim() || `uid:${process.getuid?.() ?? 'unknown'}`;
-  }
 }

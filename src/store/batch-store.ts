@@ -31,6 +31,9 @@ interface BatchRow {
   report_path: string | null;
   retention_days: number | string | null;
   failure_reason: string | null;
+  released_at?: Date | string | null;
+  purge_due_at?: Date | string | null;
+  purged_at?: Date | string | null;
 }
 
 interface PreparedRecord {
@@ -452,6 +455,10 @@ function rowToBatch(row: BatchRow): Batch {
     reportPath: row.report_path ?? undefined,
     retentionDays: row.retention_days === null ? undefined : Number(row.retention_days),
     failureReason: row.failure_reason ?? undefined,
+    // Only when set: a batch that was never released compares equal to one built before these existed.
+    ...(row.released_at ? { releasedAt: toDate(row.released_at, `batch ${row.id} released_at`) } : {}),
+    ...(row.purge_due_at ? { purgeDueAt: toDate(row.purge_due_at, `batch ${row.id} purge_due_at`) } : {}),
+    ...(row.purged_at ? { purgedAt: toDate(row.purged_at, `batch ${row.id} purged_at`) } : {}),
   };
 }
 

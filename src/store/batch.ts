@@ -25,6 +25,12 @@ export interface Batch {
   readonly retentionDays: number | undefined;
   /** Set when the import failed. */
   readonly failureReason: string | undefined;
+  /** When the second person approved the release. */
+  readonly releasedAt?: Date | undefined;
+  /** When its personal data falls due for `purge --due`: fixed by the release's approval. */
+  readonly purgeDueAt?: Date | undefined;
+  /** When its personal data was purged; its accounting and audit stay. */
+  readonly purgedAt?: Date | undefined;
 }
 
 export interface NewRecord {

@@ -107,3 +107,30 @@ export async function writeCliLine(
   );
 }
 
+
+export type CliRole = 'operator' | 'qa' | 'engineer' | 'manager' | 'admin';
+
+/**
+ * Adds users to the store of `env`'s data directory (created if needed) and returns, for each, the
+ * environment that makes `cardline` act as them (CARDLINE_USER, CARDLINE_PASSWORD). Done in
+ * process, through the same repository and hash as `cardline user add`; `cardline user bootstrap`
+ * itself is tested in test/users-cli.test.ts.
+ */
+export async function cliUsers<const N extends string>(env: NodeJS.ProcessEnv, users: Readonly<Record<N, CliRole>>): Promise<Record<N, NodeJS.ProcessEnv>> {
+  const { openContext } = await import('../../src/cli/context.ts');
+  const { UserStore } = await import('../../src/store/user-store.ts');
+  const { hashPassword } = await import('../../src/auth/password.ts');
+  const ctx = await openContext({ ...process.env, ...env });
+  const out = {} as Record<N, NodeJS.ProcessEnv>;
+  try {
+    const store = new UserStore(ctx.db);
+    for (const [name, role] of Object.entries(users) as [N, CliRole][]) {
+      const password = `pw-${name}-${Math.random().toString(36).slice(2)}`;
+      await store.add({ name, role, passwordHash: await hashPassword(password), by: 'test-setup' });
+      out[name] = { ...env, CARDLINE_USER: name, CARDLINE_PASSWORD: password };
+    }
+  } finally {
+    await ctx.close();
+  }
+  return out;
+}

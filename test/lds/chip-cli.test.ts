@@ -114,6 +114,9 @@ describe('cardline chip build', () => {
       ['EF.SOD', '011D'],
     ]);
     expect((await readdir(adultOut())).sort()).toStrictEqual(['DG1.bin', 'DG13.bin', 'DG2.bin', 'EF.COM', 'EF.SOD']);
+    // Chip images carry personal data: 0600 files in a 0700 folder (docs/security.md).
+    expect((await stat(adultOut())).mode & 0o777).toBe(0o700);
+    for (const f of await readdir(adultOut())) expect({ f, mode: (await stat(path.join(adultOut(), f))).mode & 0o777 }).toStrictEqual({ f, mode: 0o600 });
     // The portrait JPEG travels unchanged inside DG2.
     expect((await readFile(path.join(adultOut(), 'DG2.bin'))).includes(adult.portrait!)).toBe(true);
   });

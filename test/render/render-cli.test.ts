@@ -7,17 +7,20 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardline, jsonLine } from '../helpers/cli.ts';
+import { cardline, cliUsers, jsonLine } from '../helpers/cli.ts';
 import { FIXTURES, readPdf, readPng } from './helpers.ts';
 
 let work: string;
 let dataDir: string;
 const env = () => ({ CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '' });
+/** An operator imports; a QA user renders a batch (docs/security.md, role matrix). */
+let as: Record<'op' | 'qa', NodeJS.ProcessEnv>;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'cardline-render-'));
   dataDir = path.join(work, 'data');
+  as = await cliUsers(env(), { op: 'operator', qa: 'qa' });
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
@@ -87,7 +90,7 @@ describe('cardline render --record', () => {
     ['a missing record file', () => ['--record', path.join(work, 'missing.json'), '--out', out()], /cannot read .*missing\.json: ENOENT/],
     ['an unknown batch', () => ['--batch', '20990101-abcdef', '--out', out()], /batch 20990101-abcdef does not exist/],
   ])('exits 2 for %s, saying what is wrong', async (_what, args, message) => {
-    const r = await cardline(['render', ...args()], { env: env() });
+    const r = await cardline(['render', ...args()], { env: as.qa });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });
@@ -97,13 +100,13 @@ describe('cardline render --batch', () => {
   it('renders every record of an imported batch by seq, with a proof sheet of all of them', async () => {
     const sample = path.join(work, 'sample');
     expect((await cardline(['sample', '--count', '10', '--seed', 'render-cli', '--out', sample], { env: env() })).code).toBe(0);
-    const imported = await cardline(['import', path.join(sample, 'batch.jsonl'), '--json'], { env: env() });
+    const imported = await cardline(['import', path.join(sample, 'batch.jsonl'), '--json'], { env: as.op });
     expect(imported.code).toBe(0);
     const { batchId, accepted } = jsonLine(imported.stdout) as { batchId: string; accepted: number };
     expect(accepted).toBe(10);
 
     const out = path.join(work, 'batch');
-    const r = await cardline(['render', '--batch', batchId, '--out', out, '--proof', '--json'], { env: env() });
+    const r = await cardline(['render', '--batch', batchId, '--out', out, '--proof', '--json'], { env: as.qa });
     expect(r.code).toBe(0);
     const summary = jsonLine(r.stdout) as { rendered: number; failed: number };
     expect(summary).toMatchObject({ rendered: 10, failed: 0 });

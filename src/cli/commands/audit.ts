@@ -10,7 +10,7 @@ async function verify(options: { json?: boolean; anchor?: string }): Promise<num
   if (options.anchor !== undefined && !HASH.test(options.anchor.trim())) {
     throw new CliError(`--anchor must be a head hash of 64 hex characters as a batch report prints it, got ${options.anchor.trim().length} characters`);
   }
-  return withContext(async (ctx) => {
+  return withContext({ permissions: ['audit.verify'], what: 'verify the audit chain' }, async (ctx) => {
     const verdict = await verifyAuditChain(ctx.db, ctx.keys, options.anchor === undefined ? {} : { anchor: options.anchor });
     if (options.json) {
       writeLine(JSON.stringify(verdict));

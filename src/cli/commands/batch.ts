@@ -5,13 +5,15 @@ import { withContext } from '../context.ts';
 import { asCliError, CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
+const READ = { permissions: ['batch.read'], what: 'see batches' } as const;
+
 /** A failed import that accepted no record holds only its quarantine report: said so in listings. */
 function shownStatus(b: { status: string; acceptedCount: number; failureReason: string | undefined }): string {
   return b.status === 'failed' && b.acceptedCount === 0 && b.failureReason === 'no record was accepted' ? 'quarantine only' : b.status;
 }
 
 async function list(json: boolean | undefined): Promise<number> {
-  return withContext(async (ctx) => {
+  return withContext(READ, async (ctx) => {
     const batches = await ctx.batches.listBatches();
     if (json) {
       for (const b of batches) {
@@ -38,7 +40,7 @@ async function list(json: boolean | undefined): Promise<number> {
 }
 
 async function show(id: string, json: boolean | undefined): Promise<number> {
-  return withContext(async (ctx) => {
+  return withContext(READ, async (ctx) => {
     const batch = await ctx.batches.getBatch(id);
     if (!batch) throw new CliError(`batch ${id} does not exist (cardline batch list shows the batches)`);
     const lines = new LineStore(ctx.db, '');
@@ -63,10 +65,10 @@ async function show(id: string, json: boolean | undefined): Promise<number> {
   });
 }
 
-async function close(id: string, actor?: string): Promise<number> {
-  return withContext((ctx) =>
+async function close(id: string): Promise<number> {
+  return withContext({ permissions: ['batch.close'], what: 'close (reconcile) a batch' }, (ctx) =>
     asCliError(BatchActionError, async () => {
-      const result = await closeBatch(ctx.batches, new LineStore(ctx.db, ''), id, actor ?? ctx.actor);
+      const result = await closeBatch(ctx.batches, new LineStore(ctx.db, ''), id, ctx.actor);
       if (result.closed) {
         writeLine(`batch ${id} reconciled: ${result.blanksConsumed} blanks consumed = ${result.good} good + ${result.spoiled} spoiled`);
         return EXIT.ok;
@@ -74,7 +76,7 @@ async function close(id: string, actor?: string): Promise<number> {
       writeLine(`batch ${id} does not reconcile: ${result.blanksConsumed} blanks consumed, ${result.good} good + ${result.spoiled} spoiled`);
       writeLine(`unaccounted cards (${result.unaccounted.length}): ${result.unaccounted.join(' ')}`);
       if (result.unaccounted.length > 0) {
-        writeLine(`a card still in the line is accounted for when a run brings it out (cardline run ${id} --resume); one that is no longer there is written off: cardline card write-off SERIAL --by NAME`);
+        writeLine(`a card still in the line is accounted for when a run brings it out (cardline run ${id} --resume); one that is no longer there is written off: cardline card write-off SERIAL`);
       }
       return EXIT.invalid;
     }),

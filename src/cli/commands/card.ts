@@ -6,7 +6,7 @@ import { asCliError, CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
 async function show(serial: string, json: boolean | undefined): Promise<number> {
-  return withContext(async (ctx) => {
+  return withContext({ permissions: ['batch.read'], what: 'see cards' }, async (ctx) => {
     const lines = new LineStore(ctx.db, '');
     const card = await lines.card(serial);
     if (!card) throw new CliError(`card ${serial} is not known (cardline qa list BATCH shows the cards of a batch)`);
@@ -37,15 +37,14 @@ export function registerCard(program: Command, run: (action: () => Promise<numbe
         'spoil log, its record re-made at top priority, audited. With no run under way on the line: stop the run, write the card off, then run --resume',
     )
     .argument('<cardSerial>', 'the card serial (cardline batch close and the run’s stall message name the cards still in the line)')
-    .requiredOption('--by <name>', 'the supervisor')
     .option('--reason <code>', 'reason code (docs/line-control.md)', 'WRITTEN_OFF')
     .option('--note <text>', 'what happened to the card (no personal data)')
-    .action((serial: string, o: { by: string; reason: string; note?: string }) =>
+    .action((serial: string, o: { reason: string; note?: string }) =>
       run(() =>
-        withContext((ctx) =>
+        withContext({ permissions: ['card.write-off'], what: 'write off a card' }, (ctx) =>
           asCliError(BatchActionError, async () => {
-            const r = await writeOffCard(new LineStore(ctx.db, ''), serial, { reason: o.reason, by: o.by, ...(o.note ? { note: o.note } : {}) });
-            writeLine(`card ${serial} written off by ${o.by} (${o.reason}): record ${r.seq} of batch ${r.batchId} ${r.record}`);
+            const r = await writeOffCard(new LineStore(ctx.db, ''), serial, { reason: o.reason, by: ctx.actor, ...(o.note ? { note: o.note } : {}) });
+            writeLine(`card ${serial} written off by ${ctx.actor} (${o.reason}): record ${r.seq} of batch ${r.batchId} ${r.record}`);
             return EXIT.ok;
           }),
         ),

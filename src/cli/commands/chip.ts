@@ -73,7 +73,8 @@ export async function runChipBuild(options: ChipBuildOptions, env: NodeJS.Proces
   const image = await builder.build(data.input);
 
   const out = path.resolve(options.out);
-  await mkdir(out, { recursive: true });
+  // Chip images carry personal data: the folder 0700 and each file 0600 (docs/security.md).
+  await mkdir(out, { recursive: true, mode: 0o700 });
   // A DG2.bin left from an earlier card in the same folder would make the chip look altered.
   const written = new Set(image.files.map((f) => fileByFid(f.fid)!.fileName));
   for (const name of await readdir(out)) {
@@ -83,7 +84,7 @@ export async function runChipBuild(options: ChipBuildOptions, env: NodeJS.Proces
   for (const file of image.files) {
     const info = fileByFid(file.fid)!;
     const target = path.join(out, info.fileName);
-    await writeFile(target, file.data);
+    await writeFile(target, file.data, { mode: 0o600 });
     files.push({ fid: file.fid, name: info.name, path: target, bytes: file.data.length });
   }
   return { out, files };

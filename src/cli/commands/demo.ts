@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { demoOperatorEnv } from '../../auth/demo-users.ts';
 import { resolveDataDir } from '../../store/data-dir.ts';
+import { openContext } from '../context.ts';
 import { EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 import { loadLineConfig } from '../../config/line-config.ts';
@@ -28,14 +30,17 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
         const seed = newSeed();
         const outDir = path.join(resolveDataDir(), 'samples', seed);
         const count = Math.max(1, Number.parseInt(options.count, 10) || 200);
+        const ctx = await openContext();
+        const demo = await demoOperatorEnv(ctx.db, ctx.dataDir).finally(() => ctx.close());
+        if (demo.created) writeLine(`demo users created (admin, operator, qa, manager): their one-time passwords are in ${demo.file}`);
         const sample = await runSample({ count, seed, outDir });
         writeLine(`sample: ${sample.records} synthetic citizens (seed ${seed}) in ${sample.batchFile}`);
-        const summary = await runImport(sample.batchFile, { name: `demo ${seed}` });
+        const summary = await runImport(sample.batchFile, { name: `demo ${seed}` }, demo.env);
         await printImportSummary(summary, false);
         if (summary.accepted === 0) return EXIT.nothingAccepted;
         writeLine(`running batch ${summary.batchId} on ${path.relative(process.cwd(), options.line ?? DEFAULT_LINE) || options.line}`);
         // Blanks for every record and its likely re-makes; the stacker emptied when it could not take the batch.
-        return runCommand(summary.batchId, { proof: true, ensureBlanks: Math.ceil(summary.accepted * 1.25) + 20, ...(options.line ? { line: options.line } : {}) });
+        return runCommand(summary.batchId, { proof: true, ensureBlanks: Math.ceil(summary.accepted * 1.25) + 20, ...(options.line ? { line: options.line } : {}) }, undefined, demo.env);
       }),
     );
 }

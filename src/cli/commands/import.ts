@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { importBatch, ImportFileError, type ImportSummary } from '../../import/importer.ts';
 import { readFile } from 'node:fs/promises';
-import { withContext } from '../context.ts';
+import { withContext, type AppContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { requireFile, writeLine } from '../io.ts';
 import { progressLine } from '../progress.ts';
@@ -11,26 +11,29 @@ export interface ImportCommandOptions {
   json?: boolean;
 }
 
-export async function runImport(file: string, options: ImportCommandOptions): Promise<ImportSummary> {
+export async function runImport(file: string, options: ImportCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<ImportSummary> {
   requireFile(file);
-  return withContext(async (ctx) => {
-    const progress = progressLine('import');
-    try {
-      return await importBatch({
-        file,
-        store: ctx.batches,
-        reportDir: ctx.reportDir,
-        actor: ctx.actor,
-        ...(options.name ? { name: options.name } : {}),
-        onProgress: (p) => progress.update(`${p.read} read, ${p.accepted} accepted, ${p.quarantined} quarantined`),
-      });
-    } catch (error) {
-      if (error instanceof ImportFileError) throw new CliError(error.message);
-      throw error;
-    } finally {
-      progress.done();
-    }
-  });
+  return withContext({ permissions: ['import'], what: 'import a batch' }, (ctx) => importInto(ctx, file, options), env);
+}
+
+/** The import itself, in an open context whose user may import. */
+export async function importInto(ctx: AppContext, file: string, options: ImportCommandOptions): Promise<ImportSummary> {
+  const progress = progressLine('import');
+  try {
+    return await importBatch({
+      file,
+      store: ctx.batches,
+      reportDir: ctx.reportDir,
+      actor: ctx.actor,
+      ...(options.name ? { name: options.name } : {}),
+      onProgress: (p) => progress.update(`${p.read} read, ${p.accepted} accepted, ${p.quarantined} quarantined`),
+    });
+  } catch (error) {
+    if (error instanceof ImportFileError) throw new CliError(error.message);
+    throw error;
+  } finally {
+    progress.done();
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { bindAuditKeys, currentActor } from '../../store/audit.ts';
+import { authenticate, AuthError, authorize } from '../../auth/session.ts';
+import { bindAuditKeys } from '../../store/audit.ts';
 import { ensureDataDir, resolveDataDir } from '../../store/data-dir.ts';
 import { connectDatabase, dbUrlFromEnv } from '../../store/db.ts';
 import { beginRotation, finishRotation, reencryptAll, storeKeyRows } from '../../store/key-rotation.ts';
@@ -47,14 +48,22 @@ async function newKey(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ key: B
 async function rotate(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const dataDir = await ensureDataDir(resolveDataDir(env));
   const url = dbUrlFromEnv(dataDir, env);
-  const actor = currentActor(env);
   const loaded = await loadDataKeys(dataDir, env);
   const { key, nextFile } = await newKey(dataDir, env);
   const nextRaw = deriveDataKeys(key);
 
   const probe = await connectDatabase({ dataDir, url });
   let rows;
+  let actor: string;
   try {
+    // Who rotates: an admin, authenticated before anything else is read.
+    try {
+      const user = await authenticate(probe, dataDir, env);
+      authorize(user, 'keys.rotate', 'rotate the data key');
+      actor = user.name;
+    } catch (error) {
+      throw error instanceof AuthError ? new CliError(error.message, EXIT.notAllowed) : error;
+    }
     rows = (await probe.schema.hasTable('store_keys')) ? await storeKeyRows(probe) : { active: undefined, next: undefined };
   } finally {
     await probe.destroy();

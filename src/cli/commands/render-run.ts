@@ -14,6 +14,7 @@ import { MAX_DPI, MIN_DPI } from '../../render/raster.ts';
 import { DEFAULT_TEMPLATES_DIR } from '../../render/template/load.ts';
 import { appendAudit } from '../../store/audit.ts';
 import { DecryptError } from '../../store/keys.ts';
+import { PurgeStore } from '../../store/purge-store.ts';
 import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { writeError } from '../io.ts';
@@ -100,7 +101,8 @@ export async function runRender(options: RenderCommandOptions): Promise<RenderSu
     if (error instanceof TemplateError) throw new CliError(error.message);
     throw error;
   }
-  await mkdir(options.out, { recursive: true });
+  // Laser jobs and previews carry personal data: the folder 0700 and each file 0600 (docs/security.md).
+  await mkdir(options.out, { recursive: true, mode: 0o700 });
   const writer = new OutputWriter(renderer, options.out, dpi, options.proof ? (options.batch ?? path.basename(options.record!)) : undefined);
 
   if (options.record !== undefined) {
@@ -117,10 +119,11 @@ export async function runRender(options: RenderCommandOptions): Promise<RenderSu
   }
 
   const batchId = options.batch!;
-  return withContext(async (ctx) => {
+  return withContext({ permissions: ['batch.export'], what: 'render a batch (every citizen of it decrypted into files)' }, async (ctx) => {
     const batch = await ctx.batches.getBatch(batchId);
     if (!batch) throw new CliError(`batch ${batchId} does not exist (cardline batch list shows the batches)`);
     if (UNRENDERABLE_STATUSES.has(batch.status)) throw new CliError(`batch ${batchId} is ${batch.status}: it has no complete set of records to render`);
+    if (batch.purgedAt) throw new CliError(`batch ${batchId} was purged on ${batch.purgedAt.toISOString().slice(0, 10)}: its personal data is gone, there is nothing to render`);
     // Rendering a batch decrypts every citizen of it: an export of personal data, audited before it starts.
     await appendAudit(ctx.db, {
       actor: ctx.actor,
@@ -151,7 +154,10 @@ export async function runRender(options: RenderCommandOptions): Promise<RenderSu
       progress.done();
     }
     if (writer.rendered + writer.failed === 0) throw new CliError(`batch ${batchId} has no records`);
-    return writer.end();
+    const summary = await writer.end();
+    // So that the batch's purge finds these files again (src/retention/purge.ts).
+    await new PurgeStore(ctx.db).recordOutput(batchId, 'render', path.resolve(options.out), summary.files.map((f) => path.basename(f)));
+    return summary;
   });
 }
 
@@ -175,7 +181,7 @@ class OutputWriter {
     if (this.proofTitle === undefined) return undefined;
     if (!this.proof) {
       const file = path.join(this.out, 'proof.pdf');
-      const stream = createWriteStream(file);
+      const stream = createWriteStream(file, { mode: 0o600 });
       this.proof = { sheet: new ProofSheet(this.proofTitle, stream), done: finished(stream), file };
     }
     return this.proof.sheet;
@@ -185,11 +191,11 @@ class OutputWriter {
     const card: RenderedCard = await this.renderer.renderCard(job.input, job.template === undefined ? {} : { template: job.template });
     for (const side of ['front', 'back'] as const) {
       const pdf = path.join(this.out, `${job.name}-${side}.pdf`);
-      await writeFile(pdf, card[side]);
+      await writeFile(pdf, card[side], { mode: 0o600 });
       this.files.push(pdf);
       if (this.dpi !== undefined) {
         const png = path.join(this.out, `${job.name}-${side}.png`);
-        await writeFile(png, await pdfToPng(card[side], this.dpi));
+        await writeFile(png, await pdfToPng(card[side], this.dpi), { mode: 0o600 });
         this.files.push(png);
       }
     }

@@ -11,7 +11,7 @@ import { CliError, EXIT } from '../errors.ts';
 import { requireFile, writeError, writeLine, writeWarning } from '../io.ts';
 import { formatDuration, formatRate, ProgressView } from '../run-progress.ts';
 import { runFigures, writeRunReport, type RunFigures } from '../run-report.ts';
-import { printImportSummary, runImport } from './import.ts';
+import { importInto, printImportSummary } from './import.ts';
 
 /** Statuses a run refuses, with the next step to advise (a batch of another status goes to the line). */
 const NOT_RUNNABLE: Readonly<Record<string, (id: string) => string>> = {
@@ -91,7 +91,7 @@ async function checkDecryptable(ctx: AppContext, batchId: string): Promise<void>
 }
 
 /** Runs a batch (by id, or a record file imported first) on a line: the heart of `run` and `npm start`. */
-export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext): Promise<number> {
+export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const sim = options.sim ?? 'in-process';
   if (sim !== 'in-process' && sim !== 'external') throw new CliError(`--sim must be in-process or external, got '${sim}'`);
   const onAbort = options.onAbort ?? 'requeue';
@@ -101,15 +101,18 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
   const lineFile = path.resolve(options.line ?? DEFAULT_LINE);
   const line = await loadLineConfig(lineFile);
   let batchId = target;
-  if (exists(target) || looksLikeFile(target)) {
+  const fromFile = exists(target) || looksLikeFile(target);
+  if (fromFile) {
     requireFile(target);
     if (options.resume) throw new CliError('--resume continues a batch by its id, not a file');
-    const summary = await runImport(target, {});
-    await printImportSummary(summary, false);
-    if (summary.accepted === 0) return EXIT.nothingAccepted;
-    batchId = summary.batchId;
   }
   const go = async (ctx: AppContext): Promise<number> => {
+    if (fromFile) {
+      const summary = await importInto(ctx, target, {});
+      await printImportSummary(summary, false);
+      if (summary.accepted === 0) return EXIT.nothingAccepted;
+      batchId = summary.batchId;
+    }
     const batch = await ctx.batches.getBatch(batchId);
     if (!batch) throw new CliError(`batch ${batchId} does not exist, nor is there such a file (cardline batch list shows the batches)`);
     const refused = NOT_RUNNABLE[batch.status];
@@ -196,7 +199,8 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     if (report.proofRemoved) writeLine(`proof:  ${report.proofRemoved} removed: its cards are no longer the batch's produced ones (--proof writes a new one)`);
     return result.status === 'completed' ? EXIT.ok : EXIT.invalid;
   };
-  return ctxOverride ? go(ctxOverride) : withContext(go);
+  const access = fromFile ? ({ permissions: ['import', 'run'], what: 'import and run a batch' } as const) : ({ permissions: ['run'], what: 'run a batch' } as const);
+  return ctxOverride ? go(ctxOverride) : withContext(access, go, env);
 }
 
 export function registerRun(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {

@@ -56,7 +56,7 @@ async function load(options: { line: string; count: string; lot?: string }): Pro
   if (!Number.isInteger(count) || count < 1) throw new CliError(`--count must be a whole number ≥ 1, got '${options.count}'`);
   const line = await loadLineConfig(options.line);
   const lot = options.lot ?? `lot-${new Date().toISOString().replace(/[:.]/g, '')}`;
-  return withContext(async (ctx) => {
+  return withContext({ permissions: ['stock.load'], what: 'record blank stock' }, async (ctx) => {
     const store = new LineStore(ctx.db, line.id);
     const earlier = (await store.stockLoads()).find((l) => l.lot === lot);
     if (earlier && earlier.count !== count) {
@@ -89,7 +89,7 @@ async function load(options: { line: string; count: string; lot?: string }): Pro
 
 async function show(options: { line: string; json?: boolean }): Promise<number> {
   const line = await loadLineConfig(options.line);
-  return withContext(async (ctx) => {
+  return withContext({ permissions: ['batch.read'], what: 'see the blank stock' }, async (ctx) => {
     const store = new LineStore(ctx.db, line.id);
     const stock = await store.stock();
     const lots = await store.stockLoads();

@@ -14,6 +14,10 @@
  * taken the data by then) and a result file once it has acknowledged the result with DoneAck=1
  * (the controller persisted it first, so a crash in between can still re-read it). The station
  * never relies on a file still being there after it has read it.
+ *
+ * Permissions: job and result files carry personal data (chip images, laser jobs, BAC keys). The
+ * folders are created 0770 and the files 0640: the station's controller reads them through a
+ * station group that owns the folder (docs/security.md); nobody else may, whatever the umask.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -41,11 +45,14 @@ function temporaryPath(target: string): string {
 }
 
 /** Writes `data` to `target` through a temporary file and a rename (the host side). */
+export const JOB_FOLDER_MODE = 0o770;
+export const JOB_FILE_MODE = 0o640;
+
 export async function writeFileAtomically(target: string, data: Buffer): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
+  await mkdir(path.dirname(target), { recursive: true, mode: JOB_FOLDER_MODE });
   const temporary = temporaryPath(target);
   try {
-    await writeFile(temporary, data);
+    await writeFile(temporary, data, { mode: JOB_FILE_MODE });
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
@@ -58,10 +65,10 @@ export async function writeFileAtomically(target: string, data: Buffer): Promise
  * listener, so the file is complete before any poll can see Done.
  */
 export function writeFileAtomicallySync(target: string, data: Buffer): void {
-  mkdirSync(path.dirname(target), { recursive: true });
+  mkdirSync(path.dirname(target), { recursive: true, mode: JOB_FOLDER_MODE });
   const temporary = temporaryPath(target);
   try {
-    writeFileSync(temporary, data);
+    writeFileSync(temporary, data, { mode: JOB_FILE_MODE });
     renameSync(temporary, target);
   } catch (error) {
     rmSync(temporary, { force: true });

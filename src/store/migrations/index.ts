@@ -8,6 +8,7 @@ import * as lineWritePages from './20261127210000_line_write_pages.ts';
 import * as lineLeases from './20261127220000_line_leases.ts';
 import * as lineLeasePidStarted from './20261128000000_line_lease_pid_started.ts';
 import * as storeKeysAuditChain from './20261207120000_store_keys_audit_chain.ts';
+import * as users from './20261207130000_users.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261127220000_line_leases', migration: lineLeases },
   { name: '20261128000000_line_lease_pid_started', migration: lineLeasePidStarted },
   { name: '20261207120000_store_keys_audit_chain', migration: storeKeysAuditChain },
+  { name: '20261207130000_users', migration: users },
 ];

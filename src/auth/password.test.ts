@@ -1,0 +1,47 @@
+// Password hashing: scrypt with the parameters stored in the hash, salted, verified in constant time.
+import { describe, expect, it } from 'vitest';
+import { hashPassword, newOneTimePassword, verifyPassword } from './password.ts';
+
+describe('password hashes', () => {
+  it('verifies the password it hashed, and nothing else', async () => {
+    const hash = await hashPassword('Mật khẩu đúng 42');
+    expect(hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    expect(await verifyPassword('Mật khẩu đúng 42', hash)).toBe(true);
+    expect(await verifyPassword('Mật khẩu đúng 43', hash)).toBe(false);
+    expect(await verifyPassword('', hash)).toBe(false);
+    // The same text in decomposed Unicode (NFD, as some keyboards send it) is the same password.
+    expect(await verifyPassword('Mật khẩu đúng 42'.normalize('NFD'), hash)).toBe(true);
+  });
+
+  it('salts every hash', async () => {
+    const [a, b] = await Promise.all([hashPassword('same'), hashPassword('same')]);
+    expect(a).not.toBe(b);
+  });
+
+  it('refuses stored values it did not write, and parameters beyond its limits', async () => {
+    const hash = await hashPassword('pw');
+    const parts = hash.split('$');
+    for (const stored of [
+      '',
+      'plain-text-password',
+      `argon2id$${parts.slice(1).join('$')}`,
+      ['scrypt', '1048577', ...parts.slice(2)].join('$'),
+      ['scrypt', '0', ...parts.slice(2)].join('$'),
+      [...parts.slice(0, 5), Buffer.alloc(16).toString('base64')].join('$'),
+    ]) {
+      expect({ stored, ok: await verifyPassword('pw', stored) }).toStrictEqual({ stored, ok: false });
+    }
+    // Lower parameters still verify (they are read from the hash): the hash, not the code, decides.
+    expect(await verifyPassword('pw', hash.replace('$131072$', '$16384$'))).toBe(false);
+  });
+
+  it('one-time passwords: 20 characters without look-alikes, all different', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const p = newOneTimePassword();
+      expect(p).toMatch(/^[a-km-np-zA-HJ-NP-Z2-9]{20}$/);
+      seen.add(p);
+    }
+    expect(seen.size).toBe(200);
+  });
+});
