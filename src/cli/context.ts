@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { currentActor } from '../store/audit.ts';
 import { BatchStore } from '../store/batch-store.ts';
 import { ensureDataDir, resolveDataDir } from '../store/data-dir.ts';
-import { dbUrlFromEnv } from '../store/db.ts';
+import { dbUrlFromEnv, StoreOpenError } from '../store/db.ts';
 import { dataKeySource, loadDataKeys, type DataKeys } from '../store/keys.ts';
 import { openStore, StoreKeyError } from '../store/open-store.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -30,7 +30,10 @@ export async function openContext(env: NodeJS.ProcessEnv = process.env): Promise
     store = await openStore({ dataDir, url: dbUrlFromEnv(dataDir, env), keys: await loadDataKeys(dataDir, env), keySource: dataKeySource(env), actor });
   } catch (error) {
     // Exit 5: the store was written with another data key; nothing was read or written.
-    throw error instanceof StoreKeyError ? new CliError(error.message, EXIT.wrongKey) : error;
+    if (error instanceof StoreKeyError) throw new CliError(error.message, EXIT.wrongKey);
+    // The message names the database and what to check: no stack trace for the operator.
+    if (error instanceof StoreOpenError) throw new CliError(error.message, EXIT.invalid);
+    throw error;
   }
   const { db, keys } = store;
   return {

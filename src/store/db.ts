@@ -59,11 +59,16 @@ export async function connectDatabase(options: Pick<OpenDatabaseOptions, 'dataDi
   });
 }
 
+/** The database could not be opened or brought up to date; the message says which and what to check. */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+}
+
 /** An opening failure, naming the database (without a password) and what to check. */
 export function openError(options: Pick<OpenDatabaseOptions, 'dataDir' | 'url'>, err: unknown): Error {
   const url = options.url?.trim();
   const where = url ? describePgUrl(url) : path.join(options.dataDir, SQLITE_FILE);
-  return new Error(
+  return new StoreOpenError(
     `cannot open the cardline database ${where}: ${(err as Error).message}. ` +
       (url
         ? `Check ${DB_URL_ENV} and that the PostgreSQL server is running and reachable.`
