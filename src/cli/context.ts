@@ -49,7 +49,9 @@ export async function openContext(env: NodeJS.ProcessEnv = process.env, access?:
     store = await openStore({ dataDir, url, keys: await loadDataKeys(dataDir, env), keySource: dataKeySource(env), actor: `process:${osUser()}` });
   } catch (error) {
     // Exit 5: the store was written with another data key; nothing was read or written.
-    throw error instanceof StoreKeyError ? new CliError(error.message, EXIT.wrongKey) : error;
+    if (error instanceof StoreKeyError) throw new CliError(error.message, EXIT.wrongKey);
+    // A database that cannot be opened (DatabaseError) ends through the one error path: exit 6, no stack trace.
+    throw error;
   }
   const { db, keys } = store;
   let user: AuthUser | undefined;

@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dataKeyFile, deriveDataKeys, loadDataKeys } from './keys.ts';
+import { dataKeyFile, DecryptError, deriveDataKeys, loadDataKeys, openStoreSecrets, sealStoreSecrets, withStoreSecretsOf } from './keys.ts';
 import { TEST_KEY, tempDataDir } from '../../test/helpers/store-backends.ts';
 
 const HEX = TEST_KEY.toString('hex');
@@ -142,5 +142,32 @@ describe('DataKeys', () => {
     const shown = `${inspect(keys, { showHidden: true, depth: 5 })}${JSON.stringify(keys)}`;
     expect(shown).not.toContain(HEX);
     expect(shown).not.toMatch(/[0-9a-f]{64}/);
+  });
+});
+
+describe("the store's secrets: sealed under the data key, kept across a rotation", () => {
+  const a = deriveDataKeys(TEST_KEY);
+  const b = deriveDataKeys(randomBytes(32));
+
+  it('open only under the key they were sealed with and the same AAD', () => {
+    const sealed = sealStoreSecrets(a, 'store-secrets:v1');
+    const opened = openStoreSecrets(a, sealed, 'store-secrets:v1');
+    expect([opened.keyId, opened.pidHash('001099012345'), opened.auditMac('row')]).toStrictEqual([a.keyId, a.pidHash('001099012345'), a.auditMac('row')]);
+    expect(() => openStoreSecrets(b, sealed, 'store-secrets:v1')).toThrow(DecryptError);
+    expect(() => openStoreSecrets(a, sealed, 'store-secrets:v2')).toThrow(DecryptError);
+  });
+
+  it('a rotated key encrypts under the new key but hashes PIDs and audit rows as before', () => {
+    const rotated = withStoreSecretsOf(b, a);
+    expect(rotated.keyId).toBe(b.keyId);
+    expect(rotated.pidHash('001099012345')).toBe(a.pidHash('001099012345'));
+    expect(rotated.auditMac('row')).toBe(a.auditMac('row'));
+    expect(b.pidHash('001099012345')).not.toBe(a.pidHash('001099012345'));
+    const blob = rotated.encrypt(Buffer.from('x'), 'record:B:1');
+    expect(b.decrypt(blob, 'record:B:1').toString()).toBe('x');
+    expect(() => a.decrypt(blob, 'record:B:1')).toThrow(DecryptError);
+    // Re-sealed under the new key, the secrets open with it alone.
+    const resealed = sealStoreSecrets(rotated, 'store-secrets:v2');
+    expect(openStoreSecrets(b, resealed, 'store-secrets:v2').pidHash('001099012345')).toBe(a.pidHash('001099012345'));
   });
 });
