@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/main.ts';
-import { cardline, writeCliLine, type CliResult } from './helpers/cli.ts';
+import { cardline, cliUsers, writeCliLine, type CliResult } from './helpers/cli.ts';
 
 const README = path.resolve(import.meta.dirname, '../README.md');
 
@@ -63,6 +63,10 @@ let env: NodeJS.ProcessEnv;
 let lineFile: string;
 let busyLine: string;
 let busy: Server;
+/** Credentials of a QA user, an admin and an operator (the base environment acts as a manager). */
+let asQa: NodeJS.ProcessEnv;
+let asAdmin: NodeJS.ProcessEnv;
+let asOperator: NodeJS.ProcessEnv;
 
 interface Case {
   readonly args: readonly string[];
@@ -113,17 +117,38 @@ function cases(): Record<string, readonly Case[]> {
     'batch show': [{ args: ['batch', 'show', 'no-such-batch'], code: 2, says: /batch no-such-batch does not exist/ }],
     'batch close': [{ args: ['batch', 'close', 'no-such-batch'], code: 2, says: /batch no-such-batch does not exist/ }],
     'qa list': [{ args: ['qa', 'list', 'no-such-batch', '--json'], code: 2, says: /batch no-such-batch does not exist/ }],
-    'qa reject': [{ args: ['qa', 'reject', 'NOCARD', '--reason', 'INSPECTOR_REJECT', '--by', 'QA'], code: 2, says: /card NOCARD is not known/ }],
-    'qa release': [{ args: ['qa', 'release', 'no-such-batch', '--by', 'QA'], code: 2, says: /batch no-such-batch does not exist/ }],
+    'qa reject': [
+      { args: ['qa', 'reject', 'NOCARD', '--reason', 'INSPECTOR_REJECT'], env: asQa, code: 2, says: /card NOCARD is not known/ },
+      { args: ['qa', 'reject', 'NOCARD', '--reason', 'INSPECTOR_REJECT'], code: 4, says: /may not reject a card: it needs the role qa/ },
+    ],
+    'qa release': [{ args: ['qa', 'release', 'no-such-batch'], env: asQa, code: 2, says: /batch no-such-batch does not exist/ }],
+    'qa recall': [{ args: ['qa', 'recall', 'NOCARD', '--reason', 'INSPECTOR_REJECT'], env: asQa, code: 2, says: /card NOCARD is not known/ }],
     'card show': [{ args: ['card', 'show', 'NOCARD', '--json'], code: 2, says: /card NOCARD is not known/ }],
-    'card write-off': [{ args: ['card', 'write-off', 'NOCARD', '--by', 'Sup'], code: 2, says: /card NOCARD is not known/ }],
+    'card write-off': [{ args: ['card', 'write-off', 'NOCARD'], code: 2, says: /card NOCARD is not known/ }],
+    'user bootstrap': [{ args: ['user', 'bootstrap', 'ada'], code: 2, says: /this store already has users: bootstrap only creates the first one/ }],
+    'user add': [{ args: ['user', 'add', 'thu', '--role', 'boss'], env: asAdmin, code: 2, says: /--role must be one of operator, qa, engineer, manager, admin, got 'boss'/ }],
+    'user list': [{ args: ['user', 'list'], env: asOperator, code: 4, says: /may not/ }],
+    'user disable': [{ args: ['user', 'disable', 'nobody'], env: asAdmin, code: 2, says: /nobody/ }],
+    login: [{ args: ['login', 'nobody'], env: { CARDLINE_PASSWORD: 'wrong' }, code: 4, says: /./ }],
+    logout: [{ args: ['logout', '--bogus'], code: 2, says: /unknown option '--bogus'/ }],
+    approve: [{ args: ['approve', 'R-00000000'], env: asQa, code: 2, says: /R-00000000/ }],
+    purge: [{ args: ['purge'], code: 2, says: /give exactly one of --due and --batch ID/ }],
+    'audit verify': [{ args: ['audit', 'verify', '--anchor', 'xyz'], code: 2, says: /--anchor must be a head hash of 64 hex characters/ }],
+    'keys rotate': [{ args: ['keys', 'rotate'], env: { CARDLINE_DATA_KEY: '11'.repeat(32), CARDLINE_NEW_DATA_KEY: '22'.repeat(32) }, code: 5, says: /was written with key/ }],
+    'db migrate': [{ args: ['db', 'migrate', '--url', 'mysql://x@localhost/cardline'], code: 2, says: /--url must be a PostgreSQL URL/ }],
     render: [{ args: ['render', '--out', path.join(dir, 'r')], code: 2, says: /give exactly one of --record FILE and --batch ID/ }],
   };
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-contract-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  const base = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' };
+  const users = await cliUsers(base, { mgr: 'manager', inspector: 'qa', admin: 'admin', op: 'operator' });
+  env = users.mgr;
+  const credentials = (e: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ CARDLINE_USER: e.CARDLINE_USER, CARDLINE_PASSWORD: e.CARDLINE_PASSWORD });
+  asQa = credentials(users.inspector);
+  asAdmin = credentials(users.admin);
+  asOperator = credentials(users.op);
   await writeFile(path.join(dir, 'empty.jsonl'), '');
   await mkdir(path.join(dir, 'folder'));
   lineFile = path.join(dir, 'line.yaml');
@@ -174,12 +199,15 @@ describe('the CLI contract (README command tables and exit codes)', () => {
         )),
       );
     }
+    // Every mismatch at once: one run names them all.
+    const problems: string[] = [];
     for (const { name, c, r } of results) {
-      const what = `cardline ${c.args.join(' ')}\n${r.stdout}${r.stderr}`;
-      expect(documented.get(name), what).toContain(c.code);
-      expect(r.code, what).toBe(c.code);
-      expect(r.stdout + r.stderr, what).toMatch(c.says);
-      expect(r.stderr, what).not.toMatch(/^\s+at /m);
+      const what = `cardline ${c.args.join(' ')} → ${r.code}: ${(r.stdout + r.stderr).trim().slice(0, 300)}`;
+      if (!documented.get(name)?.includes(c.code)) problems.push(`${what}\n  code ${c.code} is not in the README row of ${name} (${documented.get(name)?.join(', ')})`);
+      if (r.code !== c.code) problems.push(`${what}\n  expected exit code ${c.code}`);
+      if (!c.says.test(r.stdout + r.stderr)) problems.push(`${what}\n  expected to match ${String(c.says)}`);
+      if (/^\s+at /m.test(r.stderr)) problems.push(`${what}\n  printed a stack trace`);
     }
+    expect(problems).toStrictEqual([]);
   }, 240_000);
 });

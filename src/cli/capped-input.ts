@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { CliError } from './errors.ts';
+import { unreadable } from './io.ts';
 
 /**
  * Reads FILE or '-' (standard input) as UTF-8, but never more than `limit` + 1 bytes: input beyond
@@ -31,7 +32,7 @@ async function readFileHead(file: string, max: number): Promise<Buffer> {
       await handle.close();
     }
   } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw unreadable(file, error);
   }
 }
 
