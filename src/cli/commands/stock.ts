@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { loadLineConfig, ConfigError } from '../../config/line-config.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
@@ -9,11 +11,18 @@ import { writeError, writeLine } from '../io.ts';
  * Blanks put into a simulated line's magazine through its simulator's control surface; false when
  * the simulator does not answer (it is not running).
  */
-export async function loadSimulatorBlanks(controlPort: number, count: number, lot: string): Promise<boolean> {
+export async function loadSimulatorBlanks(controlPort: number, dataDir: string, count: number, lot: string): Promise<boolean> {
+  // The simulator writes its control token into the data directory at start (simulators/control-http.ts).
+  let token: string;
+  try {
+    token = (await readFile(path.join(dataDir, 'sim', 'control-token'), 'utf8')).trim();
+  } catch {
+    return false; // no simulator has run with this data directory
+  }
   try {
     const response = await fetch(`http://127.0.0.1:${controlPort}/blanks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ count, lot }),
       signal: AbortSignal.timeout(3000),
     });
@@ -39,7 +48,7 @@ async function load(options: { line: string; count: string; lot?: string }): Pro
     writeLine(`line ${line.id}: ${count} blanks of lot ${lot} recorded; ${stock.available} available (${stock.loaded} loaded, ${stock.consumed} used)`);
     const port = line.simulation?.controlPort;
     if (line.simulation && port !== undefined) {
-      if (await loadSimulatorBlanks(port, count, lot)) writeLine(`simulator: ${count} blanks added to the feeder magazine`);
+      if (await loadSimulatorBlanks(port, ctx.dataDir, count, lot)) writeLine(`simulator: ${count} blanks added to the feeder magazine`);
       else writeError(`warning: the simulator of line ${line.id} does not answer on 127.0.0.1:${port}; the blanks are recorded, start cardline plc-sim --line ${options.line} and load them again into its magazine`);
     }
     return EXIT.ok;
