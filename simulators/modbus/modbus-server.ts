@@ -78,8 +78,9 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<R
   for (const binding of options.units) {
     if (!Number.isInteger(binding.unitId) || binding.unitId < 1 || binding.unitId > 247) throw new RangeError(`unit id must be 1–247, got ${binding.unitId}`);
     if (units.has(binding.unitId)) throw new Error(`unit id ${binding.unitId} is bound twice`);
-    mkdirSync(jobsFolder(binding.jobDir), { recursive: true });
-    mkdirSync(outboxFolder(binding.jobDir), { recursive: true });
+    // 0700: the job files carry BAC keys and card images (src/plc/modbus/job-folder-access.ts).
+    mkdirSync(jobsFolder(binding.jobDir), { recursive: true, mode: 0o700 });
+    mkdirSync(outboxFolder(binding.jobDir), { recursive: true, mode: 0o700 });
     units.set(binding.unitId, { ...binding, off: () => undefined });
   }
   for (const unit of units.values()) {
