@@ -15,7 +15,18 @@
  *   POST /failures          {station?, <mode>: p…}   set failure probabilities
  *
  * Errors answer {error} with 400 (bad request), 404 (no such unit or station) or 409.
+ *
+ * Every request must carry `Authorization: Bearer <token>`: the token is made at start, printed,
+ * and kept in `<data dir>/sim/control-token` (0600), so only whoever may read the data directory
+ * can drive the simulator (401 otherwise). A web page cannot reach the API either: a Host header
+ * that names a host other than localhost or an IP address (DNS rebinding: evil.example resolving
+ * to 127.0.0.1) is refused with 421, and any request with an Origin header (browsers send it,
+ * command-line clients do not) with 403.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ControlError, FAILURE_NAMES, type SimControl } from './control.ts';
@@ -48,8 +59,49 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, route: string): T {
   return parsed.data;
 }
 
-export function buildControlApp(control: SimControl): FastifyInstance {
+/** Where a simulator keeps its control token: `<data dir>/sim/control-token`. */
+export function controlTokenFile(dataDir: string): string {
+  return path.join(dataDir, 'sim', 'control-token');
+}
+
+/** A new random token, written to the data directory (0600 in a 0700 folder) for local clients. */
+export function writeControlToken(dataDir: string): string {
+  const token = randomBytes(32).toString('base64url');
+  const file = controlTokenFile(dataDir);
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return token;
+}
+
+/** A Host header a browser can only send for a page served by us: localhost or an IP literal. */
+function trustedHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  return name.toLowerCase() === 'localhost' || isIP(name) !== 0;
+}
+
+function sameToken(given: string, expected: Buffer): boolean {
+  const bytes = Buffer.from(given);
+  return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+}
+
+export function buildControlApp(control: SimControl, token: string): FastifyInstance {
   const app = Fastify({ logger: false });
+  const expected = Buffer.from(token);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!trustedHost(request.headers.host)) {
+      return reply.code(421).send({ error: `Host ${JSON.stringify(request.headers.host ?? '')} is not served here: use localhost or the IP address` });
+    }
+    if (request.headers.origin !== undefined) {
+      return reply.code(403).send({ error: 'requests from web pages (with an Origin header) are refused' });
+    }
+    const auth = request.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), expected)) {
+      return reply.code(401).send({ error: 'the control API needs Authorization: Bearer <token> (the token is in <data dir>/sim/control-token)' });
+    }
+    return undefined;
+  });
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof ControlError) return reply.code(error.status).send({ error: error.message });
     const status = (error as { statusCode?: number }).statusCode;
@@ -90,9 +142,9 @@ export function buildControlApp(control: SimControl): FastifyInstance {
   return app;
 }
 
-/** Serves the control surface on 127.0.0.1:`port` (0: a free port). */
-export async function startControlServer(control: SimControl, port: number): Promise<RunningControlServer> {
-  const app = buildControlApp(control);
+/** Serves the control surface on 127.0.0.1:`port` (0: a free port), for holders of `token`. */
+export async function startControlServer(control: SimControl, port: number, token: string): Promise<RunningControlServer> {
+  const app = buildControlApp(control, token);
   try {
     await app.listen({ host: '127.0.0.1', port });
   } catch (error) {

@@ -48,7 +48,8 @@ afterAll(async () => {
 async function http<T = Record<string, unknown>>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${simulator.controlUrl!}${route}`, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    headers: { authorization: `Bearer ${simulator.controlToken!}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as T };
 }

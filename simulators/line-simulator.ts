@@ -8,7 +8,7 @@ import path from 'node:path';
 import { unitAddress, type LineConfig, type StationKind, type UnitAddress } from '../src/config/line-config.ts';
 import type { TagStore } from '../src/plc/tag-store.ts';
 import { SimControl, type ServerFaults } from './control.ts';
-import { startControlServer, type RunningControlServer } from './control-http.ts';
+import { startControlServer, writeControlToken, type RunningControlServer } from './control-http.ts';
 import { startModbusServer, type RunningModbusServer } from './modbus/modbus-server.ts';
 import { startOpcuaServer, type RunningOpcuaServer } from './opcua/opcua-server.ts';
 import type { UnitPlcTiming } from './plc/unit-plc.ts';
@@ -31,6 +31,28 @@ export interface LineSimulatorOptions {
   readonly acceptUnknownCertificates?: boolean;
   /** What the servers refused or could not do; default: nothing. */
   readonly log?: (message: string) => void;
+  /**
+   * Serve addresses other than loopback (simulation.opcua.host, a Modbus station's host). Off by
+   * default: a simulator accepts every job and command, so it stays on this machine unless asked.
+   */
+  readonly allowRemote?: boolean;
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function checkBinds(line: LineConfig, hosts: readonly { what: string; host: string }[], allowRemote: boolean): void {
+  if (allowRemote) return;
+  const remote = hosts.filter((h) => !isLoopbackHost(h.host));
+  if (remote.length > 0) {
+    throw new Error(
+      `${remote.map((r) => `${r.what} ${r.host}`).join(', ')}: not a loopback address; a simulator serves only this machine (127.0.0.1) ` +
+        `unless started with --allow-remote (${line.source})`,
+    );
+  }
 }
 
 export interface SimEndpoint {
@@ -52,10 +74,20 @@ export class LineSimulator {
     private readonly opcua: RunningOpcuaServer | undefined,
     private readonly modbus: ReadonlyMap<string, RunningModbusServer>,
     private readonly http: RunningControlServer | undefined,
+    /** The control API's bearer token (also in <data dir>/sim/control-token), when it is served. */
+    readonly controlToken: string | undefined,
   ) {}
 
   static async start(options: LineSimulatorOptions): Promise<LineSimulator> {
     const { line, dataDir } = options;
+    checkBinds(
+      line,
+      [
+        ...(line.stations.some((s) => s.transport === 'opcua') ? [{ what: 'simulation.opcua.host', host: line.simulation?.opcua?.host ?? '127.0.0.1' }] : []),
+        ...line.stations.flatMap((s) => (s.transport === 'modbus' && s.modbus ? [{ what: `station ${s.id} modbus.host`, host: s.modbus.host }] : [])),
+      ],
+      options.allowRemote ?? false,
+    );
     const sim = SimLine.open({ line, dataDir, ...(options.timing ? { timing: options.timing } : {}) });
     let opcua: RunningOpcuaServer | undefined;
     const modbus = new Map<string, RunningModbusServer>();
@@ -133,11 +165,15 @@ export class LineSimulator {
 
       const control = new SimControl(sim, faults);
       const controlPort = options.ports?.control === undefined ? line.simulation?.controlPort : options.ports.control;
-      if (controlPort !== undefined && controlPort !== false) http = await startControlServer(control, controlPort);
+      let token: string | undefined;
+      if (controlPort !== undefined && controlPort !== false) {
+        token = writeControlToken(dataDir);
+        http = await startControlServer(control, controlPort, token);
+      }
 
       const order = new Map(sim.model.units.map((u, i) => [u.unitId, i]));
       endpoints.sort((a, b) => order.get(a.unit)! - order.get(b.unit)!);
-      return new LineSimulator(sim, control, endpoints, opcua, modbus, http);
+      return new LineSimulator(sim, control, endpoints, opcua, modbus, http, token);
     } catch (error) {
       sim.stop();
       await http?.close().catch(() => undefined);

@@ -140,7 +140,10 @@ describe('cardline plc-sim', () => {
       expect(lines).toContain(`laser        modbus  127.0.0.1:${laserPort} unit 1  jobs ${path.join(runDir, 'jobs', 'cli-line', 'laser', 'u1')}`);
       const control = /^control\s+(http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout)?.[1];
       expect(control).toBeDefined();
-      const status = (await (await fetch(`${control!}/status`)).json()) as { line: string; units: unknown[] };
+      const token = /^control token (\S+) \(Authorization: Bearer …; also in (.+), mode 0600\)$/m.exec(stdout);
+      expect(token?.[2]).toBe(path.join(runDir, 'sim', 'control-token'));
+      expect((await fetch(`${control!}/status`)).status).toBe(401);
+      const status = (await (await fetch(`${control!}/status`, { headers: { authorization: `Bearer ${token![1]!}` } })).json()) as { line: string; units: unknown[] };
       expect(status).toMatchObject({ line: 'cli-line' });
       expect(status.units).toHaveLength(6);
     } finally {

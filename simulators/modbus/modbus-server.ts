@@ -78,6 +78,7 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<R
   for (const binding of options.units) {
     if (!Number.isInteger(binding.unitId) || binding.unitId < 1 || binding.unitId > 247) throw new RangeError(`unit id must be 1–247, got ${binding.unitId}`);
     if (units.has(binding.unitId)) throw new Error(`unit id ${binding.unitId} is bound twice`);
+    // 0770 with the station's group at most: the job files carry BAC keys and card images (src/plc/modbus/job-folder-access.ts).
     mkdirSync(jobsFolder(binding.jobDir), { recursive: true, mode: JOB_FOLDER_MODE });
     mkdirSync(outboxFolder(binding.jobDir), { recursive: true, mode: JOB_FOLDER_MODE });
     units.set(binding.unitId, { ...binding, off: () => undefined });

@@ -151,6 +151,14 @@ export const LineConfigSchema = z
     /** The card template the laser jobs are rendered from: a folder under templates/. */
     template: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'must name a template folder (lower case letters, digits and hyphens)' }).default(DEFAULT_TEMPLATE),
     cardStock: CardStockSchema.default({ prePrinted: false }),
+    /**
+     * Modbus TCP has no authentication or encryption: a production line with Modbus stations must
+     * say, in its file, that this is accepted and why (the network that protects it).
+     */
+    modbusSecurity: z.strictObject({
+      insecureTransportAccepted: z.boolean(),
+      reason: z.string().trim().min(10, { error: 'must say why (at least 10 characters): the network that protects the Modbus traffic' }),
+    }).optional(),
     stations: z.array(StationSchema).min(1),
   })
   .superRefine((line, ctx) => {
@@ -182,6 +190,18 @@ export const LineConfigSchema = z
     }
     if (!line.simulation && !security.user) {
       ctx.addIssue({ code: 'custom', path: ['opcuaSecurity', 'user'], message: 'a production line must log in with a user, not anonymously' });
+    }
+    const modbusAt = line.stations.findIndex((s) => s.transport === 'modbus');
+    if (!line.simulation && modbusAt >= 0 && line.modbusSecurity?.insecureTransportAccepted !== true) {
+      const ids = line.stations.filter((s) => s.transport === 'modbus').map((s) => s.id).join(', ');
+      ctx.addIssue({
+        code: 'custom',
+        path: line.modbusSecurity ? ['modbusSecurity', 'insecureTransportAccepted'] : ['stations', modbusAt, 'transport'],
+        message:
+          `a production line with Modbus stations (${ids}) has no transport security (Modbus TCP has neither authentication nor ` +
+          'encryption, and the job folders carry BAC keys, chip images and card images): accept it explicitly with ' +
+          'modbusSecurity: { insecureTransportAccepted: true, reason: "…" }, naming the network that protects it',
+      });
     }
   });
 

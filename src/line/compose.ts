@@ -17,6 +17,7 @@ import { LdsBuilder } from '../domain/lds/build.ts';
 import type { Signer } from '../domain/lds/signer.ts';
 import { defaultPkiDir, ensureDemoPki, openFileSigner, PKI_FILES, readCertificates, resolvePassphrase } from '../pki/index.ts';
 import { createLineLinks } from '../plc/link-factory.ts';
+import { checkJobFolders, JobFolderAccessError } from '../plc/modbus/job-folder-access.ts';
 import type { StationLink } from '../plc/station-link.ts';
 import { ProofSheet } from '../render/proof.ts';
 import { CardRenderer } from '../render/renderer.ts';
@@ -136,6 +137,11 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
       simulator = await LineSimulator.start({ line, dataDir: ctx.dataDir, log: (m) => log(`simulator: ${m}`) });
     }
     if (line.simulation) await accountSimulatedStock(store, line, simulator, options.ensureBlanks, ctx.actor, log, warn);
+    try {
+      checkJobFolders(line, ctx.dataDir);
+    } catch (error) {
+      throw error instanceof JobFolderAccessError ? new RunError(error.message) : error;
+    }
     links = createLineLinks(line, { dataDir: ctx.dataDir });
     controller = new LineController(line, links, store, preparer, judge, {
       actor: ctx.actor,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadLineConfig } from '../../config/line-config.ts';
 import { ensureDataDir, resolveDataDir } from '../../store/data-dir.ts';
+import { controlTokenFile } from '../../../simulators/control-http.ts';
 import { ledgerFile, summarizeLedger, type LedgerSummary } from '../../../simulators/ledger.ts';
 import type { LineSimulator, SimEndpoint } from '../../../simulators/line-simulator.ts';
 import { CliError, EXIT, explainError } from '../errors.ts';
@@ -33,7 +34,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-async function runSimulator(options: { line?: string; controlPort?: string }): Promise<number> {
+async function runSimulator(options: { line?: string; controlPort?: string; allowRemote?: boolean }): Promise<number> {
   if (options.line === undefined) throw new CliError('plc-sim needs --line FILE: the line to simulate, e.g. --line config/lines/demo-opcua.yaml');
   const controlPort = parsePort(options.controlPort, '--control-port');
   const line = await loadLineConfig(options.line).catch((error: unknown) => {
@@ -49,6 +50,7 @@ async function runSimulator(options: { line?: string; controlPort?: string }): P
       line,
       dataDir,
       ...(controlPort === undefined ? {} : { ports: { control: controlPort } }),
+      allowRemote: options.allowRemote ?? false,
       log: (message) => writeError(`plc-sim: ${message}`),
     });
   } catch (error) {
@@ -60,6 +62,9 @@ async function runSimulator(options: { line?: string; controlPort?: string }): P
   writeLine(`plc-sim: line ${line.id} (${line.source}), time scale ${line.simulation.timeScale}, ${simulator.control.status().magazine.blanks} blanks in the magazine`);
   for (const e of simulator.endpoints()) writeLine(describeEndpoint(e));
   writeLine(`control      ${simulator.controlUrl ?? 'none (no simulation.controlPort and no --control-port)'}`);
+  if (simulator.controlToken !== undefined) {
+    writeLine(`control token ${simulator.controlToken} (Authorization: Bearer …; also in ${controlTokenFile(dataDir)}, mode 0600)`);
+  }
   writeLine(`ledger       ${ledgerFile(dataDir)}`);
   writeLine('plc-sim: running; Ctrl-C stops it');
   const signal = await stopped;
@@ -105,8 +110,13 @@ export function registerPlcSim(program: Command, run: (action: () => Promise<num
     .description('simulate a line\'s PLCs: real OPC UA and Modbus TCP servers over one physical model, until Ctrl-C (ledger in <data dir>/sim/)')
     .option('--line <file>', 'the line configuration to simulate (config/lines/*.yaml; needs a simulation block)')
     .option('--control-port <n>', 'HTTP port of the control API on 127.0.0.1 (default simulation.controlPort; 0: any free port)')
-    .addHelpText('after', '\nPrints one line per unit (id, transport, endpoint and object path, or host:port, unit and job folder) and the control URL.')
-    .action((options: { line?: string; controlPort?: string }) => run(() => runSimulator(options)));
+    .option('--allow-remote', 'serve OPC UA / Modbus on the non-loopback hosts the line file names (refused otherwise)')
+    .addHelpText(
+      'after',
+      '\nPrints one line per unit (id, transport, endpoint and object path, or host:port, unit and job folder), the control URL\n' +
+        'and its token (requests need Authorization: Bearer <token>; the token is also in <data dir>/sim/control-token, 0600).',
+    )
+    .action((options: { line?: string; controlPort?: string; allowRemote?: boolean }) => run(() => runSimulator(options)));
 
   plcSim
     .command('ledger')

@@ -1,17 +1,29 @@
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { loadLineConfig, type LineConfig } from '../../config/line-config.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { writeLine, writeWarning } from '../io.ts';
 
-/** What a simulated line's simulator says over its control surface; undefined when it does not answer. */
-async function simulator(controlPort: number, request: { method: 'GET' | 'POST'; path: string; body?: unknown }): Promise<unknown> {
+/**
+ * What a simulated line's simulator says over its control surface (with the token the simulator keeps
+ * in the data directory, simulators/control-http.ts); undefined when it does not answer.
+ */
+async function simulator(controlPort: number, dataDir: string, request: { method: 'GET' | 'POST'; path: string; body?: unknown }): Promise<unknown> {
+  let token: string;
+  try {
+    token = (await readFile(path.join(dataDir, 'sim', 'control-token'), 'utf8')).trim();
+  } catch {
+    return undefined; // no simulator has run with this data directory
+  }
   let response: Response;
   try {
     response = await fetch(`http://127.0.0.1:${controlPort}${request.path}`, {
       method: request.method,
-      ...(request.body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) } : {}),
+      headers: { authorization: `Bearer ${token}`, ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
       signal: AbortSignal.timeout(3000),
     });
   } catch {
@@ -29,15 +41,15 @@ interface MagazineStatus {
  * Blanks put into a simulated line's magazine through its simulator's control surface; false when
  * the simulator does not answer (it is not running).
  */
-export async function loadSimulatorBlanks(controlPort: number, count: number, lot: string): Promise<boolean> {
-  return (await simulator(controlPort, { method: 'POST', path: '/blanks', body: { count, lot } })) !== undefined;
+export async function loadSimulatorBlanks(controlPort: number, dataDir: string, count: number, lot: string): Promise<boolean> {
+  return (await simulator(controlPort, dataDir, { method: 'POST', path: '/blanks', body: { count, lot } })) !== undefined;
 }
 
 /** The magazine of a simulated line with a control port, or undefined (a real line, or its simulator is not running). */
-async function magazine(line: LineConfig): Promise<MagazineStatus['magazine'] | undefined> {
+async function magazine(line: LineConfig, dataDir: string): Promise<MagazineStatus['magazine'] | undefined> {
   const port = line.simulation?.controlPort;
   if (port === undefined) return undefined;
-  return ((await simulator(port, { method: 'GET', path: '/status' })) as MagazineStatus | undefined)?.magazine;
+  return ((await simulator(port, dataDir, { method: 'GET', path: '/status' })) as MagazineStatus | undefined)?.magazine;
 }
 
 /** Warns, and audits, when the store's count and the line's magazine differ. */
@@ -70,7 +82,7 @@ async function load(options: { line: string; count: string; lot?: string }): Pro
     if (line.simulation) {
       // A simulated line's blanks are the simulator's magazine: recorded only once they are in it.
       if (port === undefined) throw new CliError(`line ${line.id} is simulated without a control port (simulation.controlPort): its blanks cannot be loaded from here; nothing was recorded`);
-      if (!(await loadSimulatorBlanks(port, count, lot))) {
+      if (!(await loadSimulatorBlanks(port, ctx.dataDir, count, lot))) {
         throw new CliError(
           `the simulator of line ${line.id} does not answer on 127.0.0.1:${port}: nothing was recorded. Start it (cardline plc-sim --line ${options.line}) and run this command again`,
           EXIT.environment,
@@ -81,7 +93,7 @@ async function load(options: { line: string; count: string; lot?: string }): Pro
     await store.loadStock(count, lot, ctx.actor);
     const stock = await store.stock();
     writeLine(`line ${line.id}: ${count} blanks of lot ${lot} recorded; ${stock.available} available (${stock.loaded} loaded, ${stock.consumed} used)`);
-    const inMagazine = await magazine(line);
+    const inMagazine = await magazine(line, ctx.dataDir);
     if (inMagazine) await reconcile(store, line, inMagazine.blanks, ctx.actor, 'stock load');
     return EXIT.ok;
   });
@@ -93,7 +105,7 @@ async function show(options: { line: string; json?: boolean }): Promise<number> 
     const store = new LineStore(ctx.db, line.id);
     const stock = await store.stock();
     const lots = await store.stockLoads();
-    const inMagazine = await magazine(line);
+    const inMagazine = await magazine(line, ctx.dataDir);
     const agrees = inMagazine ? await reconcile(store, line, inMagazine.blanks, ctx.actor, 'stock show') : undefined;
     if (options.json) {
       writeLine(JSON.stringify({ line: line.id, ...stock, lots, magazine: inMagazine ? { blanks: inMagazine.blanks, agrees } : null }));
