@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { LineRunResult } from '../../line/compose.ts';
+import type { LineRunResult } from '../../app/run-line.ts';
 import { LineStore } from '../../store/line-store.ts';
 import type { AppContext } from '../context.ts';
 import { withContext } from '../context.ts';
@@ -108,9 +108,9 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     view.start();
     let result: LineRunResult;
     // Loaded here, not at the top: the line brings node-opcua, which other commands do not need.
-    const { runBatchOnLine, writeBatchReport } = await import('../../line/compose.ts');
+    const { runBatch, writeBatchReport } = await import('../../app/run-line.ts');
     try {
-      result = await runBatchOnLine(ctx, {
+      result = await runBatch(ctx, {
         lineFile,
         batchId,
         sim,
