@@ -3,6 +3,7 @@
  * reject a stacked card (the record goes back to re-make), release it. Each action is audited with
  * who, what and when; none of them carries personal data.
  */
+import type { Knex } from 'knex';
 import { cardActorFrom, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { BatchStore } from '../store/batch-store.ts';
@@ -20,6 +21,16 @@ export interface CloseResult {
   readonly blanksConsumed: number;
   readonly good: number;
   readonly spoiled: number;
+}
+
+/**
+ * The status a person sees: a batch stored as running or paused whose controller is gone (no live
+ * lease holds a line for it: the process quit or crashed) is `interrupted` — `run ID --resume`
+ * continues it.
+ */
+export async function shownStatus(db: Knex, batch: { readonly id: string; readonly status: string }): Promise<string> {
+  if (batch.status !== 'running' && batch.status !== 'paused') return batch.status;
+  return (await LineLease.holderOfBatch(db, batch.id)) ? batch.status : 'interrupted';
 }
 
 /** Reconciles a completed or aborted batch: blanks consumed = good + spoiled, nothing in the line. */

@@ -158,6 +158,7 @@ export async function runBatchOnLine(ctx: LineContext, options: LineRunOptions):
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       log,
       trace: process.env.CARDLINE_TRACE === '1',
+      ...(simulator ? { inventory: () => Promise.resolve(simulator!.inventory()) } : {}),
       connect: (unitId, link) =>
         link.connect().catch((error: unknown) => {
           const hint = line.simulation && options.sim === 'external' ? ` (is \`cardline plc-sim --line ${options.lineFile}\` running?)` : '';

@@ -15,7 +15,7 @@ import { decodeResult } from '../plc/job-data.ts';
 import { JOB_TAKING_STATES, PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
 import type { StationEvent, StationLink } from '../plc/station-link.ts';
 import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store.ts';
-import type { JobPreparer, PreparedRecord, QaJudge } from './ports.ts';
+import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from './ports.ts';
 import { reasonOfResult, type ReasonCode } from './reasons.ts';
 import { FeedQueue } from './scheduler.ts';
 import { feedJob, kindsWithRole, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
@@ -40,6 +40,8 @@ export interface ControllerOptions {
   readonly stallMs?: number;
   /** Log every station event (CARDLINE_TRACE=1): card serials and states, no personal data. */
   readonly trace?: boolean;
+  /** Where the line says its cards are (a simulated line); on resume, the cards held in the line are reconciled with it. */
+  readonly inventory?: () => Promise<LineInventory | undefined>;
 }
 
 export interface Progress {
@@ -152,6 +154,7 @@ export class LineController {
     this.batch = createActor(batchMachine, { input: { batchId } }).start();
     this.advanceBatchTo(options.status);
     await this.load(batchId, options.resume);
+    if (options.resume) await this.reconcileWithLine();
     if (this.relinquished) throw this.relinquished;
     this.line.start();
     for (const [unitId, link] of this.links) this.attach(unitId, link);
@@ -278,7 +281,7 @@ export class LineController {
     if (!resume) return;
     // Cards that were in the line when the previous controller stopped: their outcome is uncertain.
     for (const card of await this.store.cardsInLine()) {
-      const track: Track = { serial: card.cardSerial, batchId: card.batchId, seq: card.seq, attempt: card.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` }, qaPassed: false, ended: false };
+      const track: Track = { serial: card.cardSerial, batchId: card.batchId, seq: card.seq, attempt: card.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` }, qaPassed: false, ended: false, ...(card.unit ? { lastUnit: card.unit } : {}) };
       this.cards.set(card.cardSerial, track);
       const actor = card.batchId === batchId ? this.records.get(card.seq) : undefined;
       if (actor && actor.getSnapshot().value === 'queued') {
@@ -288,6 +291,32 @@ export class LineController {
       }
     }
     await this.store.journal.append(...[...this.cards.values()].map((t): JournalOp => ({ op: 'card.suspect', cardSerial: t.serial })));
+  }
+
+  /**
+   * After a stop, the cards the store holds in the line against what the line says it holds (when
+   * it can say: the in-process simulator, restarted with the controller, has nothing inside and
+   * knows where every card went). A card the line put in the reject bin is spoiled with that reason
+   * and its record re-made; a card it stacked is taken as the output's result; a card inside, or
+   * one the line cannot place, stays suspect and is checked when a station reports it.
+   */
+  private async reconcileWithLine(): Promise<void> {
+    const inventory = await this.options.inventory?.();
+    if (!inventory || this.cards.size === 0) return;
+    const sortUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'sort')?.[0] ?? 'line';
+    const ops: JournalOp[] = [];
+    for (const track of [...this.cards.values()]) {
+      const where = inventory.whereIs(track.serial);
+      if (where.at === 'reject') {
+        ops.push({ op: 'event', event: 'card.reconciled', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, unit: track.lastUnit ?? null, reason: 'LINE_PURGED', detail: { bin: 'reject', lineReason: where.reason } });
+        this.endCard(track, 'spoiled', track.lastUnit ?? 'line', 'LINE_PURGED', `the line put it in the reject bin (${where.reason})`, ops);
+      } else if (where.at === 'stacker') {
+        ops.push({ op: 'event', event: 'card.reconciled', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, unit: sortUnit, reason: null, detail: { bin: 'stacker', position: where.position } });
+        await this.adoptStackedCard(track, ops);
+        this.endCard(track, 'good', sortUnit, undefined, undefined, ops, where.position);
+      }
+    }
+    if (ops.length > 0) await this.store.journal.append(...ops);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -43,7 +43,21 @@ export interface InProcessSimulator {
     loadBlanks(count: number, lot: string): unknown;
     emptyStacker(stationId?: string): { station: string; cards: string[] }[];
   };
+  /** Where the simulated line's cards are now (its ledger). */
+  inventory(): LineInventory;
   stop(): Promise<void>;
+}
+
+/** Where a card is, as the line itself reports it. */
+export type CardWhereabouts =
+  | { readonly at: 'inside' }
+  | { readonly at: 'stacker'; readonly position: number }
+  | { readonly at: 'reject'; readonly reason: string }
+  | { readonly at: 'unknown' };
+
+/** What a line can say about its cards (a simulated line: its ledger; a real one may say nothing). */
+export interface LineInventory {
+  whereIs(cardSerial: string): CardWhereabouts;
 }
 
 export type StartSimulator = (options: { line: LineConfig; dataDir: string; log: (message: string) => void }) => Promise<InProcessSimulator>;

@@ -13,6 +13,9 @@ import { printImportSummary, runImport } from './import.ts';
 /** Errors whose message tells the operator what to fix: printed without a stack trace. */
 const OPERATOR_ERRORS = new Set(['RunError', 'ConfigError', 'PkiError', 'LinkConfigError', 'PreparationError']);
 
+/** How long an aborted run may take to empty the line before it quits anyway (SIGINT/SIGTERM). */
+const ABORT_GRACE_MS = 10_000;
+
 export const DEFAULT_LINE = path.resolve(import.meta.dirname, '../../../config/lines/demo-opcua.yaml');
 
 export interface RunCommandOptions {
@@ -77,6 +80,12 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
           `\ncardline: aborting — no more blanks are fed; the cards in the line go to the reject bin and their records ${onAbort === 'cancel' ? 'are cancelled' : 'back to the queue (`cardline run ID --resume` continues)'}; Ctrl-C again quits at once`,
         );
         control.abort(onAbort);
+        // The run ends when the line has emptied; it ends within seconds in any case (a card that
+        // never comes out must not keep it): the batch then shows interrupted, and --resume goes on.
+        setTimeout(() => {
+          writeError(`\ncardline: the line did not empty within ${ABORT_GRACE_MS / 1000} s; quitting — cardline run ${batchId} --resume continues the batch`);
+          process.exit(130);
+        }, ABORT_GRACE_MS).unref();
       } else {
         process.exit(130);
       }
