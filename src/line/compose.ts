@@ -10,7 +10,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { BatchStatus } from '../../machines/batch.machine.ts';
 import { loadLineConfig, type LineConfig } from '../config/line-config.ts';
 import { parseCivilDate } from '../domain/dates.ts';
 import { LdsBuilder } from '../domain/lds/build.ts';
@@ -24,6 +23,7 @@ import { LEASE_TTL_MS, LineBusyError, LineLease, describeHolder } from '../store
 import type { BatchStore } from '../store/batch-store.ts';
 import { LineStore } from '../store/line-store.ts';
 import { CrashPoint, LineController, type Progress, type RunOutcome } from './controller.ts';
+import { batchTakes, isBatchStatus } from './batch-status.ts';
 import type { InProcessSimulator, StartSimulator } from './ports.ts';
 import { LdsQaJudge, RecordPreparer } from './prepare.ts';
 
@@ -72,11 +72,6 @@ export interface LineRunResult extends RunOutcome {
   readonly pkiDir: string;
 }
 
-const RUNNABLE = ['imported', 'ready', 'running', 'paused', 'aborted'] as const satisfies readonly BatchStatus[];
-
-function isRunnable(status: string): status is (typeof RUNNABLE)[number] {
-  return (RUNNABLE as readonly string[]).includes(status);
-}
 
 /** The signer with the crash test's "during-signing" kill point in front of every signature. */
 function crashingSigner(signer: Signer, crash: CrashPoint): Signer {
@@ -113,7 +108,8 @@ export async function runBatchOnLine(ctx: LineContext, options: LineRunOptions):
   const batch = await ctx.batches.getBatch(options.batchId);
   if (!batch) throw new RunError(`batch ${options.batchId} does not exist (cardline batch list shows the batches)`);
   const status = batch.status;
-  if (!isRunnable(status)) throw new RunError(`batch ${batch.id} is ${batch.status}: only an imported, ready, paused or interrupted batch can run`);
+  // The batch machine says which batches a run may start (src/line/batch-status.ts).
+  if (!isBatchStatus(status) || !batchTakes(status, 'batch.start')) throw new RunError(`batch ${batch.id} is ${batch.status}: only an imported, ready, paused or interrupted batch can run`);
   if ((status === 'running' || status === 'paused') && !options.resume) {
     throw new RunError(`batch ${batch.id} is ${status}: a previous run did not finish; continue it with --resume`);
   }

@@ -6,7 +6,7 @@
  * never stacked: they are passed to the reject bin and their records re-made.
  */
 import { createActor, fromPromise, type Actor } from 'xstate';
-import { batchMachine, type BatchStatus } from '../../machines/batch.machine.ts';
+import type { BatchEvent, BatchStatus } from '../../machines/batch.machine.ts';
 import { cardActorFrom, CARD_MACHINE_VERSION, type cardMachine, type CardStation } from '../../machines/card.machine.ts';
 import { lineMachine, LINE_MACHINE_VERSION } from '../../machines/line.machine.ts';
 import { stationMachine } from '../../machines/station.machine.ts';
@@ -17,6 +17,7 @@ import type { StationEvent, StationLink } from '../plc/station-link.ts';
 import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store.ts';
 import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from './ports.ts';
 import { reasonOfResult, type ReasonCode } from './reasons.ts';
+import { BATCH_MACHINE_VERSION, stepBatch } from './batch-status.ts';
 import { FeedQueue } from './scheduler.ts';
 import { feedJob, kindsWithRole, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
 
@@ -113,7 +114,8 @@ export class LineController {
   private readonly feederUnit: string | undefined;
   private readonly stations = new Map<string, Actor<typeof stationMachine>>();
   private readonly line: Actor<typeof lineMachine>;
-  private batch: Actor<typeof batchMachine> | undefined;
+  /** The batch's status: the batch machine's state, stepped by setBatch. */
+  private batchStatus: BatchStatus = 'imported';
   private queue = new FeedQueue([]);
   private feederCard: string | undefined;
   private feeding = false;
@@ -151,8 +153,7 @@ export class LineController {
   async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
     this.batchId = batchId;
     this.startedAt = Date.now();
-    this.batch = createActor(batchMachine, { input: { batchId } }).start();
-    this.advanceBatchTo(options.status);
+    this.batchStatus = options.status;
     await this.load(batchId, options.resume);
     if (options.resume) await this.reconcileWithLine();
     if (this.relinquished) throw this.relinquished;
@@ -167,7 +168,7 @@ export class LineController {
     // is reported on the first read after connecting, and must reach us (and its failures, `done`).
     if (this.options.connect) await Promise.all([...this.links].map(([unitId, link]) => this.options.connect!(unitId, link)));
     this.line.send({ type: 'line.start', batchId });
-    await this.setBatch('running');
+    await this.setBatch({ type: 'batch.start' });
     for (const station of this.stations.values()) station.send({ type: 'line.produce' });
     // The PLCs may all be producing already (a simulator or line that outlived the last run): no
     // state change would tell us.
@@ -196,7 +197,7 @@ export class LineController {
     if (this.relinquished || !this.line.getSnapshot().matches('running')) return false;
     this.line.send({ type: 'line.pause' });
     for (const s of this.stations.values()) s.send({ type: 'line.pause' });
-    this.setBatch('paused').catch((error: unknown) => this.fail(error));
+    this.setBatch({ type: 'batch.pause' }).catch((error: unknown) => this.fail(error));
     this.report();
     return true;
   }
@@ -206,7 +207,7 @@ export class LineController {
     if (this.relinquished || !this.line.getSnapshot().matches('paused')) return false;
     this.line.send({ type: 'line.resume' });
     for (const s of this.stations.values()) s.send({ type: 'line.produce' });
-    this.setBatch('resumed').catch((error: unknown) => this.fail(error));
+    this.setBatch({ type: 'batch.resume' }).catch((error: unknown) => this.fail(error));
     this.report();
     // A feeder that ran out of blanks (or a stacker that filled) while the line was paused: the
     // line learns it now, as it would have while running.
@@ -768,13 +769,12 @@ export class LineController {
       const choice = this.line.getSnapshot().context.onAbort;
       if (choice === 'cancel') for (const seq of this.queue.drain()) this.cardEvent(seq, { type: 'batch.cancel' });
     }
-    await this.setBatch(status === 'completed' ? 'completed' : 'aborted');
+    await this.setBatch({ type: status === 'completed' ? 'batch.completed' : 'batch.abort' });
     // Reconciled when every record has ended and every blank is accounted for; a batch aborted with
     // its records back in the queue stays aborted, to be run again (`cardline run ID --resume`).
-    const pending = [...this.records.values()].some((a) => a.getSnapshot().value === 'queued');
+    const pending = [...this.records.values()].filter((a) => a.getSnapshot().value === 'queued').length;
     const unaccounted = await this.store.unaccountedCards(this.batchId);
-    this.batch?.send({ type: 'batch.reconcile', unaccounted });
-    if (unaccounted.length === 0 && !pending) await this.setBatch('reconciled');
+    await this.setBatch({ type: 'batch.reconcile', unaccounted, pending });
     this.finish?.(status);
   }
 
@@ -832,22 +832,21 @@ export class LineController {
       .catch((error: unknown) => this.options.log?.(`snapshot: ${(error as Error).message}`));
   }
 
-  /** The batch machine's step and the batch's stored status (audited). `resumed` is back to running after a pause. */
-  private async setBatch(status: 'running' | 'paused' | 'resumed' | 'completed' | 'aborted' | 'reconciled'): Promise<void> {
-    const event = { running: 'batch.start', paused: 'batch.pause', resumed: 'batch.resume', completed: 'batch.completed', aborted: 'batch.abort', reconciled: undefined }[status];
-    if (event) this.batch?.send({ type: event } as never);
-    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status: status === 'resumed' ? 'running' : status, actor: this.options.actor });
-  }
-
-  private advanceBatchTo(status: BatchStatus): void {
-    const path: Record<string, string[]> = {
-      imported: ['batch.prepared'],
-      ready: ['batch.prepared'],
-      running: ['batch.prepared', 'batch.start'],
-      paused: ['batch.prepared', 'batch.start', 'batch.pause', 'batch.resume'],
-      aborted: ['batch.prepared', 'batch.start'],
-    };
-    for (const type of path[status] ?? ['batch.prepared']) this.batch?.send({ type } as never);
+  /**
+   * The batch machine's step (src/line/batch-status.ts) and, when it moves, the batch's stored
+   * status (audited) and machine snapshot. A step the machine does not take is not written.
+   */
+  private async setBatch(event: BatchEvent): Promise<void> {
+    const step = stepBatch(this.batchId, this.batchStatus, event);
+    if (!step.ok) {
+      this.options.log?.(`${step.reason}; the batch status is left as it is`);
+      return;
+    }
+    this.batchStatus = step.status;
+    // A run's start is written even on a batch left running (the audit shows who resumed it).
+    if (!step.changed && event.type !== 'batch.start') return;
+    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status: step.status, actor: this.options.actor });
+    await this.store.putSnapshot(`batch:${this.batchId}`, BATCH_MACHINE_VERSION, step.snapshot);
   }
 
   private lastWatch = '';
