@@ -18,7 +18,12 @@ import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store
 import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from './ports.ts';
 import { reasonOfResult, type ReasonCode } from './reasons.ts';
 import { BATCH_MACHINE_VERSION, stepBatch } from './batch-status.ts';
+import { CrashPoint } from './crash-point.ts';
+import { JobIds } from './job-ids.ts';
+import { PreparedRecords } from './prepared-records.ts';
 import { FeedQueue } from './scheduler.ts';
+
+export { CRASH_POINTS, CrashPoint } from './crash-point.ts';
 import { feedJob, kindsWithRole, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
 
 export interface ControllerOptions {
@@ -82,32 +87,9 @@ interface Track {
 
 type CardActor = Actor<typeof cardMachine>;
 
-/** Where a crash test may kill the controller (CARDLINE_CRASH_AT=<point>[:<n>]). */
-export const CRASH_POINTS = ['after-persist-before-ack', 'after-done-before-persist', 'during-snapshot', 'during-signing'] as const;
-
-export class CrashPoint {
-  private readonly point: string | undefined;
-  private remaining: number;
-
-  /** `at`: `<point>` (the first time it is reached) or `<point>:<n>` (the n-th time). */
-  constructor(at: string | undefined) {
-    const [point, n] = (at ?? '').split(':');
-    if (at && !(CRASH_POINTS as readonly string[]).includes(point!)) throw new RangeError(`CARDLINE_CRASH_AT: unknown point '${point}'; points: ${CRASH_POINTS.join(', ')}`);
-    this.point = at ? point : undefined;
-    this.remaining = n === undefined ? 1 : Math.max(1, Number.parseInt(n, 10) || 1);
-  }
-
-  /** Kills the process right here (SIGKILL: no cleanup, as a power cut) when the crash test asks for this point. */
-  hit(name: (typeof CRASH_POINTS)[number]): void {
-    if (this.point !== name) return;
-    this.remaining -= 1;
-    if (this.remaining === 0) process.kill(process.pid, 'SIGKILL');
-  }
-}
-
 export class LineController {
   private readonly records = new Map<number, CardActor>();
-  private readonly prepared = new Map<number, Promise<PreparedRecord>>();
+  private readonly prepared: PreparedRecords;
   private readonly cards = new Map<string, Track>();
   private readonly units: Map<string, StationKind>;
   /** The feeder's unit id (looked up once: feed() runs on every feeder and output result). */
@@ -119,7 +101,7 @@ export class LineController {
   private queue = new FeedQueue([]);
   private feederCard: string | undefined;
   private feeding = false;
-  private jobIds = { next: 0, end: 0 };
+  private readonly jobIds: JobIds;
   private rejects: Record<string, number> = {};
   /** Records in each terminal state, kept as they change (no scan of the batch per card). */
   private readonly ended = { produced: 0, failed: 0, cancelled: 0 };
@@ -145,6 +127,8 @@ export class LineController {
     this.units = new Map(stationUnits(config).map((u) => [u.unitId, u.station.kind]));
     this.feederUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'feed')?.[0];
     this.crash = new CrashPoint(options.crashAt);
+    this.prepared = new PreparedRecords(preparer);
+    this.jobIds = new JobIds((n) => store.allocateJobIds(n));
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
     this.line.subscribe(() => this.saveLineSnapshot());
   }
@@ -670,7 +654,7 @@ export class LineController {
       this.countEnded(before, -1);
       this.countEnded(snap.value, 1);
       // A record that ended needs its prepared data no longer.
-      if (isEnded(snap.value)) this.prepared.delete(seq);
+      if (isEnded(snap.value)) this.prepared.forget(seq);
     }
     if (snap.value === before && event.type !== 'card.feeding') return;
     const status = recordStatus(snap.value);
@@ -786,40 +770,18 @@ export class LineController {
   // Data preparation, job ids, snapshots, batch status
 
   private prepare(seq: number): Promise<PreparedRecord> {
-    let p = this.prepared.get(seq);
-    if (!p) {
-      p = this.preparer.prepare(this.batchId, seq);
-      // A failed preparation is tried again next time rather than remembered.
-      p.catch(() => this.prepared.delete(seq));
-      this.prepared.set(seq, p);
-    }
-    return p;
+    return this.prepared.get(this.batchId, seq);
   }
 
   /** Prepares the jobs of the records the feeder will take next, so no handshake waits for them. */
   private prestage(): void {
-    for (const seq of this.queue.peek(this.options.prestage ?? 8)) void this.prepare(seq).catch(() => undefined);
+    this.prepared.prestage(this.batchId, this.queue.peek(this.options.prestage ?? 8));
   }
 
-  private async nextJobId(): Promise<number> {
-    while (this.jobIds.next >= this.jobIds.end) {
-      // The stations run out of ids together: they wait for one new block rather than each
-      // allocating (and all but the last one discarding) a block of its own.
-      this.allocatingJobIds ??= this.allocateJobIdBlock().finally(() => {
-        this.allocatingJobIds = undefined;
-      });
-      await this.allocatingJobIds;
-    }
-    return this.jobIds.next++;
+  private nextJobId(): Promise<number> {
+    return this.jobIds.next();
   }
 
-  private allocatingJobIds: Promise<void> | undefined;
-
-  private async allocateJobIdBlock(): Promise<void> {
-    const block = 1000;
-    const start = await this.store.allocateJobIds(block);
-    this.jobIds = { next: start, end: start + block };
-  }
 
   private stationEvent(unitId: string, event: string, detail: Record<string, unknown>): void {
     this.store.journal.append({ op: 'station', unit: unitId, event, detail }).catch((error: unknown) => this.fail(error));
