@@ -26,7 +26,8 @@ function inventoryOf(ledger: { stacker: readonly { cardSerial: string; position:
   for (const c of ledger.rejectBin) where.set(c.cardSerial, { at: 'reject', reason: c.reason });
   for (const c of ledger.stacker) where.set(c.cardSerial, { at: 'stacker', position: c.position });
   for (const c of ledger.inMachine) where.set(c.cardSerial, { at: 'inside' });
-  return { whereIs: (serial) => where.get(serial) ?? { at: 'unknown' } };
+  const purged = ledger.rejectBin.filter((c) => c.reason === 'simulator-restart').map((c) => c.cardSerial);
+  return { whereIs: (serial) => where.get(serial) ?? { at: 'unknown' }, purged: () => purged };
 }
 
 /** Runs (or resumes) a batch on a line to its end, a simulated line's simulator started here unless it runs outside. */

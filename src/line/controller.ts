@@ -287,9 +287,18 @@ export class LineController {
    */
   private async reconcileWithLine(): Promise<void> {
     const inventory = await this.options.inventory?.();
-    if (!inventory || this.cards.size === 0) return;
+    if (!inventory) return;
     const sortUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'sort')?.[0] ?? 'line';
     const ops: JournalOp[] = [];
+    // A blank fed just before the stop, whose feed the store never committed: the line purged it;
+    // it is accounted for as a card the controller did not know.
+    for (const serial of inventory.purged()) {
+      if (this.cards.has(serial) || (await this.store.card(serial))) continue;
+      const unit = this.feederUnit ?? 'line';
+      const track: Track = { serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: true, reject: { code: 'UNKNOWN_CARD', detail: 'fed as the controller stopped' }, qaPassed: false, ended: false };
+      ops.push({ op: 'card.fed', cardSerial: serial, batchId: this.batchId, seq: 0, attempt: 0, unit });
+      this.endCard(track, 'spoiled', unit, 'UNKNOWN_CARD', 'fed as the controller stopped; the line purged it', ops);
+    }
     for (const track of [...this.cards.values()]) {
       const where = inventory.whereIs(track.serial);
       if (where.at === 'reject') {

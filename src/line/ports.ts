@@ -58,6 +58,8 @@ export type CardWhereabouts =
 /** What a line can say about its cards (a simulated line: its ledger; a real one may say nothing). */
 export interface LineInventory {
   whereIs(cardSerial: string): CardWhereabouts;
+  /** Cards the line purged to its reject bin when it restarted (a blank fed just before a stop may be one the store never heard of). */
+  purged(): readonly string[];
 }
 
 export type StartSimulator = (options: { line: LineConfig; dataDir: string; log: (message: string) => void }) => Promise<InProcessSimulator>;
