@@ -71,8 +71,11 @@ describe('a run quit hard, then resumed', () => {
     expect(done).toMatchObject({ status: 'reconciled', records: { total: 24, pending: 0 }, cards: { inLine: 0 } });
     const cards = done.cards as { blanksConsumed: number; good: number; spoiled: number };
     expect(cards.blanksConsumed).toBe(cards.good + cards.spoiled);
-    // The cards the restarted simulator had purged are spoiled with the line's word for it.
-    expect((done.spoiledByReason as Record<string, number>).LINE_PURGED).toBe(inLineAtQuit);
+    // The cards the restarted simulator had purged are spoiled with the line's word for it (a card
+    // the output had stacked as the run quit is taken as produced instead).
+    const purged = (done.spoiledByReason as Record<string, number>).LINE_PURGED ?? 0;
+    expect(purged).toBeGreaterThan(0);
+    expect(purged).toBeLessThanOrEqual(inLineAtQuit);
 
     // Against the simulator's ledger: the stacker holds the good cards, the reject bin the spoiled ones.
     const ledger = await summarizeLedger(ledgerFile(path.join(dir, 'data')));
