@@ -20,7 +20,7 @@ import {
 } from '../domain/record.ts';
 import { addressReformNotes, issuedAfterReform } from '../domain/provinces-2025.ts';
 import type { BatchStore, NewRecord } from '../store/batch-store.ts';
-import { probeJpeg } from './jpeg.ts';
+import { probeJpeg } from '../domain/image/jpeg.ts';
 import { QuarantineReport, type ReportLimits } from './quarantine-report.ts';
 import { detectFormat, readRecordFile, type ReaderEvent, type RecordFormat } from './record-reader.ts';
 

@@ -6,18 +6,25 @@
  * never stacked: they are passed to the reject bin and their records re-made.
  */
 import { createActor, fromPromise, type Actor } from 'xstate';
-import { batchMachine, type BatchStatus } from '../../machines/batch.machine.ts';
+import type { BatchEvent, BatchStatus } from '../../machines/batch.machine.ts';
 import { cardActorFrom, CARD_MACHINE_VERSION, type cardMachine, type CardStation } from '../../machines/card.machine.ts';
 import { lineMachine, LINE_MACHINE_VERSION } from '../../machines/line.machine.ts';
 import { stationMachine } from '../../machines/station.machine.ts';
 import { stationUnits, type LineConfig, type StationKind } from '../config/line-config.ts';
-import { decodeResult, encodeJob } from '../plc/job-data.ts';
+import { decodeResult } from '../plc/job-data.ts';
 import { JOB_TAKING_STATES, PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
 import type { StationEvent, StationLink } from '../plc/station-link.ts';
 import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store.ts';
-import type { JobPreparer, PreparedRecord, QaJudge } from './ports.ts';
+import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from './ports.ts';
 import { reasonOfResult, type ReasonCode } from './reasons.ts';
+import { BATCH_MACHINE_VERSION, stepBatch } from './batch-status.ts';
+import { CrashPoint } from './crash-point.ts';
+import { JobIds } from './job-ids.ts';
+import { PreparedRecords } from './prepared-records.ts';
 import { FeedQueue } from './scheduler.ts';
+
+export { CRASH_POINTS, CrashPoint } from './crash-point.ts';
+import { feedJob, kindsWithRole, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
 
 export interface ControllerOptions {
   /** Cards allowed in the line at once (default: two a unit and two more, see defaultWip). */
@@ -39,6 +46,8 @@ export interface ControllerOptions {
   readonly stallMs?: number;
   /** Log every station event (CARDLINE_TRACE=1): card serials and states, no personal data. */
   readonly trace?: boolean;
+  /** Where the line says its cards are (a simulated line); on resume, the cards held in the line are reconciled with it. */
+  readonly inventory?: () => Promise<LineInventory | undefined>;
 }
 
 export interface Progress {
@@ -86,48 +95,21 @@ interface Track {
 
 type CardActor = Actor<typeof cardMachine>;
 
-const SKIP = encodeJob({ v: 1, kind: 'skip' });
-const INSPECT = encodeJob({ v: 1, kind: 'inspect' });
-const STACK = encodeJob({ v: 1, kind: 'output', destination: 'stacker' });
-const REJECT = encodeJob({ v: 1, kind: 'output', destination: 'reject' });
-
-/** Where a crash test may kill the controller (CARDLINE_CRASH_AT=<point>[:<n>]). */
-export const CRASH_POINTS = ['after-persist-before-ack', 'after-done-before-persist', 'during-snapshot', 'during-signing'] as const;
-
-export class CrashPoint {
-  private readonly point: string | undefined;
-  private remaining: number;
-
-  /** `at`: `<point>` (the first time it is reached) or `<point>:<n>` (the n-th time). */
-  constructor(at: string | undefined) {
-    const [point, n] = (at ?? '').split(':');
-    if (at && !(CRASH_POINTS as readonly string[]).includes(point!)) throw new RangeError(`CARDLINE_CRASH_AT: unknown point '${point}'; points: ${CRASH_POINTS.join(', ')}`);
-    this.point = at ? point : undefined;
-    this.remaining = n === undefined ? 1 : Math.max(1, Number.parseInt(n, 10) || 1);
-  }
-
-  /** Kills the process right here (SIGKILL: no cleanup, as a power cut) when the crash test asks for this point. */
-  hit(name: (typeof CRASH_POINTS)[number]): void {
-    if (this.point !== name) return;
-    this.remaining -= 1;
-    if (this.remaining === 0) process.kill(process.pid, 'SIGKILL');
-  }
-}
-
 export class LineController {
   private readonly records = new Map<number, CardActor>();
-  private readonly prepared = new Map<number, Promise<PreparedRecord>>();
+  private readonly prepared: PreparedRecords;
   private readonly cards = new Map<string, Track>();
   private readonly units: Map<string, StationKind>;
   /** The feeder's unit id (looked up once: feed() runs on every feeder and output result). */
   private readonly feederUnit: string | undefined;
   private readonly stations = new Map<string, Actor<typeof stationMachine>>();
   private readonly line: Actor<typeof lineMachine>;
-  private batch: Actor<typeof batchMachine> | undefined;
+  /** The batch's status: the batch machine's state, stepped by setBatch. */
+  private batchStatus: BatchStatus = 'imported';
   private queue = new FeedQueue([]);
   private feederCard: string | undefined;
   private feeding = false;
-  private jobIds = { next: 0, end: 0 };
+  private readonly jobIds: JobIds;
   private rejects: Record<string, number> = {};
   /** Records in each terminal state, kept as they change (no scan of the batch per card). */
   private readonly ended = { produced: 0, failed: 0, cancelled: 0 };
@@ -155,8 +137,10 @@ export class LineController {
     private readonly options: ControllerOptions,
   ) {
     this.units = new Map(stationUnits(config).map((u) => [u.unitId, u.station.kind]));
-    this.feederUnit = [...this.units].find(([, kind]) => kind === 'feeder')?.[0];
+    this.feederUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'feed')?.[0];
     this.crash = new CrashPoint(options.crashAt);
+    this.prepared = new PreparedRecords(preparer);
+    this.jobIds = new JobIds((n) => store.allocateJobIds(n));
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
     this.line.subscribe(() => this.saveLineSnapshot());
   }
@@ -165,9 +149,9 @@ export class LineController {
   async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
     this.batchId = batchId;
     this.startedAt = Date.now();
-    this.batch = createActor(batchMachine, { input: { batchId } }).start();
-    this.advanceBatchTo(options.status);
+    this.batchStatus = options.status;
     await this.load(batchId, options.resume);
+    if (options.resume) await this.reconcileWithLine();
     if (this.relinquished) throw this.relinquished;
     this.line.start();
     for (const [unitId, link] of this.links) this.attach(unitId, link);
@@ -180,7 +164,7 @@ export class LineController {
     // is reported on the first read after connecting, and must reach us (and its failures, `done`).
     if (this.options.connect) await Promise.all([...this.links].map(([unitId, link]) => this.options.connect!(unitId, link)));
     this.line.send({ type: 'line.start', batchId });
-    await this.setBatch('running');
+    await this.setBatch({ type: 'batch.start' });
     this.producingSince = Date.now();
     for (const station of this.stations.values()) station.send({ type: 'line.produce' });
     // The PLCs may all be producing already (a simulator or line that outlived the last run): no
@@ -210,7 +194,7 @@ export class LineController {
     if (this.relinquished || !this.line.getSnapshot().matches('running')) return false;
     this.line.send({ type: 'line.pause' });
     for (const s of this.stations.values()) s.send({ type: 'line.pause' });
-    this.setBatch('paused').catch((error: unknown) => this.fail(error));
+    this.setBatch({ type: 'batch.pause' }).catch((error: unknown) => this.fail(error));
     this.pausedSince = Date.now();
     this.report();
     return true;
@@ -221,7 +205,7 @@ export class LineController {
     if (this.relinquished || !this.line.getSnapshot().matches('paused')) return false;
     this.line.send({ type: 'line.resume' });
     for (const s of this.stations.values()) s.send({ type: 'line.produce' });
-    this.setBatch('resumed').catch((error: unknown) => this.fail(error));
+    this.setBatch({ type: 'batch.resume' }).catch((error: unknown) => this.fail(error));
     if (this.pausedSince !== undefined) this.pausedMs += Date.now() - this.pausedSince;
     this.pausedSince = undefined;
     this.report();
@@ -304,7 +288,7 @@ export class LineController {
     if (!resume) return;
     // Cards that were in the line when the previous controller stopped: their outcome is uncertain.
     for (const card of await this.store.cardsInLine()) {
-      const track: Track = { serial: card.cardSerial, batchId: card.batchId, seq: card.seq, attempt: card.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` }, qaPassed: false, ended: false };
+      const track: Track = { serial: card.cardSerial, batchId: card.batchId, seq: card.seq, attempt: card.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` }, qaPassed: false, ended: false, ...(card.unit ? { lastUnit: card.unit } : {}) };
       this.cards.set(card.cardSerial, track);
       const actor = card.batchId === batchId ? this.records.get(card.seq) : undefined;
       if (actor && actor.getSnapshot().value === 'queued') {
@@ -314,6 +298,41 @@ export class LineController {
       }
     }
     await this.store.journal.append(...[...this.cards.values()].map((t): JournalOp => ({ op: 'card.suspect', cardSerial: t.serial })));
+  }
+
+  /**
+   * After a stop, the cards the store holds in the line against what the line says it holds (when
+   * it can say: the in-process simulator, restarted with the controller, has nothing inside and
+   * knows where every card went). A card the line put in the reject bin is spoiled with that reason
+   * and its record re-made; a card it stacked is taken as the output's result; a card inside, or
+   * one the line cannot place, stays suspect and is checked when a station reports it.
+   */
+  private async reconcileWithLine(): Promise<void> {
+    const inventory = await this.options.inventory?.();
+    if (!inventory) return;
+    const sortUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'sort')?.[0] ?? 'line';
+    const ops: JournalOp[] = [];
+    // A blank fed just before the stop, whose feed the store never committed: the line purged it;
+    // it is accounted for as a card the controller did not know.
+    for (const serial of inventory.purged()) {
+      if (this.cards.has(serial) || (await this.store.card(serial))) continue;
+      const unit = this.feederUnit ?? 'line';
+      const track: Track = { serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: true, reject: { code: 'UNKNOWN_CARD', detail: 'fed as the controller stopped' }, qaPassed: false, ended: false };
+      ops.push({ op: 'card.fed', cardSerial: serial, batchId: this.batchId, seq: 0, attempt: 0, unit });
+      this.endCard(track, 'spoiled', unit, 'UNKNOWN_CARD', 'fed as the controller stopped; the line purged it', ops);
+    }
+    for (const track of [...this.cards.values()]) {
+      const where = inventory.whereIs(track.serial);
+      if (where.at === 'reject') {
+        ops.push({ op: 'event', event: 'card.reconciled', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, unit: track.lastUnit ?? null, reason: 'LINE_PURGED', detail: { bin: 'reject', lineReason: where.reason } });
+        this.endCard(track, 'spoiled', track.lastUnit ?? 'line', 'LINE_PURGED', `the line put it in the reject bin (${where.reason})`, ops);
+      } else if (where.at === 'stacker') {
+        ops.push({ op: 'event', event: 'card.reconciled', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, unit: sortUnit, reason: null, detail: { bin: 'stacker', position: where.position } });
+        await this.adoptStackedCard(track, ops);
+        this.endCard(track, 'good', sortUnit, undefined, undefined, ops, where.position);
+      }
+    }
+    if (ops.length > 0) await this.store.journal.append(...ops);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -353,7 +372,7 @@ export class LineController {
         this.checkSuspension(unitId, event.status.state, event.status.stopReason);
         // A card that waited at a stopped or aborted station's infeed gets its job once the station
         // takes jobs again (onCardPresent checks the state; the feeder feeds through checkReady).
-        if (link.cardPresent !== undefined && this.units.get(unitId) !== 'feeder') this.onCardPresent(unitId, link, link.cardPresent);
+        if (link.cardPresent !== undefined && !this.isFeeder(unitId)) this.onCardPresent(unitId, link, link.cardPresent);
         break;
       case 'plc.card.present':
         this.onCardPresent(unitId, link, event.cardSerial);
@@ -378,18 +397,17 @@ export class LineController {
     this.checkReady();
   }
 
-  /** A feeder starved or a stacker blocked (or back in Execute): the line machine's suspension. */
+  /** A feeder starved or a stacker blocked (or back in Execute): the line machine's suspension (the kind's `suspends`). */
   private noteSuspension(unitId: string, state: number, stopReason: number): void {
-    const kind = this.units.get(unitId);
-    const suspended = state === PACKML_STATES.Suspended;
-    if (kind === 'feeder') {
-      if (suspended && stopReason === STOP_REASONS.Starved) this.line.send({ type: 'line.starved' });
-      else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
-    }
-    if (kind === 'output') {
-      if (suspended && stopReason === STOP_REASONS.Blocked) this.line.send({ type: 'line.blocked' });
-      else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
-    }
+    const suspends = stationKind(this.units.get(unitId)!).suspends;
+    if (!suspends) return;
+    const reason = suspends === 'line.starved' ? STOP_REASONS.Starved : STOP_REASONS.Blocked;
+    if (state === PACKML_STATES.Suspended && stopReason === reason) this.line.send({ type: suspends });
+    else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
+  }
+
+  private isFeeder(unitId: string): boolean {
+    return stationKind(this.units.get(unitId)!).role === 'feed';
   }
 
   /** Every station producing (Execute, or Suspended starved/blocked): the line runs; a waiting blank is fed. */
@@ -405,7 +423,7 @@ export class LineController {
 
   private onCardPresent(unitId: string, link: StationLink, serial: string): void {
     const kind = this.units.get(unitId)!;
-    if (kind === 'feeder') {
+    if (this.isFeeder(unitId)) {
       this.feederCard = serial;
       this.feed(link);
       return;
@@ -430,12 +448,21 @@ export class LineController {
       track.reject = { code: 'LINE_ABORTED', detail: 'the batch was aborted with the card in the line' };
     }
     const trusted = track !== undefined && !track.suspect && !track.reject;
+    const def = stationKind(kind);
     let data: Buffer;
-    if (kind === 'output') data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? STACK : REJECT;
-    else if (!trusted) data = SKIP;
-    else if (kind === 'encoder') data = (await this.prepare(track.seq)).chipJob;
-    else if (kind === 'laser') data = (await this.prepare(track.seq)).laserJob;
-    else data = INSPECT;
+    switch (def.role) {
+      case 'sort':
+        // The card is here: its record moves to this station before the record is asked whether it awaits it.
+        if (trusted && track.qaPassed && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind });
+        data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? SORT_JOBS.stacker : SORT_JOBS.reject;
+        break;
+      case 'work':
+      case 'inspect':
+        data = trusted ? def.job!(await this.prepare(track.seq)) : SKIP_JOB;
+        break;
+      case 'feed':
+        throw new Error(`${unitId}: a feeding station's card is fed by feed(), not answered`);
+    }
     await this.sendJob(link, serial, data, unitId);
   }
 
@@ -470,7 +497,7 @@ export class LineController {
         await this.prepare(seq);
         const jobId = await this.nextJobId();
         if (this.relinquished) throw this.relinquished;
-        await feeder.sendJob({ jobId, cardSerial: serial, data: encodeJob({ v: 1, kind: 'feed', recordRef: `${this.batchId}:${seq}` }) });
+        await feeder.sendJob({ jobId, cardSerial: serial, data: feedJob(`${this.batchId}:${seq}`) });
         const attempt = this.records.get(seq)!.getSnapshot().context.attempt + 1;
         this.cards.set(serial, { serial, batchId: this.batchId, seq, attempt, suspect: false, reject: undefined, qaPassed: false, ended: false });
         // The record's row changes in the commit of the feeder's result: one commit a feed, not two.
@@ -514,7 +541,7 @@ export class LineController {
   private onAccepted(unitId: string, serial: string): void {
     const kind = this.units.get(unitId)!;
     const track = this.cards.get(serial);
-    if (!track || kind === 'feeder' || track.suspect || track.reject || !this.isCurrentCard(track)) return;
+    if (!track || this.isFeeder(unitId) || track.suspect || track.reject || !this.isCurrentCard(track)) return;
     this.cardEvent(track.seq, { type: 'card.at', station: kind });
   }
 
@@ -522,15 +549,18 @@ export class LineController {
     this.crash.hit('after-done-before-persist');
     await this.afterFeedOf(serial);
     const kind = this.units.get(unitId)!;
+    const def = stationKind(kind);
+    const feeds = def.role === 'feed';
+    const sorts = def.role === 'sort';
     const ops: JournalOp[] = this.takeDeferred(serial);
     let track = await this.trackOf(serial);
-    if (kind === 'feeder' && !this.cards.has(serial) && !track) {
+    if (feeds && !this.cards.has(serial) && !track) {
       // A blank fed for a job of an earlier controller process: accounted for, never trusted.
       track = { serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: true, reject: { code: 'UNKNOWN_CARD', detail: 'fed while the controller was down' }, qaPassed: false, ended: false };
       this.cards.set(serial, track);
     }
     ops.push({ op: 'event', event: `${kind}.done`, batchId: track?.batchId ?? null, seq: track?.seq ?? null, attempt: track?.attempt ?? null, cardSerial: serial || null, unit: unitId, reason: result === 0 ? null : reasonOfResult(result), detail: { jobId, result } });
-    if (kind === 'feeder' && track) {
+    if (feeds && track) {
       ops.push({ op: 'card.fed', cardSerial: serial, batchId: track.batchId, seq: track.seq, attempt: track.attempt, unit: unitId });
       if (track.suspect) ops.push({ op: 'card.suspect', cardSerial: serial });
       if (result === 0 && !track.suspect) this.cardEvent(track.seq, { type: 'card.fed' }, ops);
@@ -538,16 +568,16 @@ export class LineController {
       ops.push({ op: 'card.unit', cardSerial: serial, unit: unitId });
       track.lastUnit = unitId;
       // The card was at this station even if its acceptance went unseen.
-      if (kind !== 'feeder' && !track.suspect && !track.reject && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind }, ops);
+      if (!track.suspect && !track.reject && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind }, ops);
     }
 
     if (track && !track.ended) {
       if (result !== 0) {
         // The station's reject gate took the card.
         this.endCard(track, 'spoiled', unitId, reasonOfResult(result), `result ${result}`, ops);
-      } else if (kind === 'qa' && !track.suspect && !track.reject) {
-        await this.judgeInspection(track, data, ops);
-      } else if (kind === 'output') {
+      } else if (def.judge && !track.suspect && !track.reject) {
+        await this.judgeResult(track, kind, data, ops);
+      } else if (sorts) {
         const decoded = decodeResult(data);
         if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'stacker') {
           // A card stacked on the previous process's order (it crashed before persisting the
@@ -560,7 +590,7 @@ export class LineController {
           this.endCard(track, 'spoiled', unitId, reject.code, reject.detail, ops);
         }
       }
-    } else if (!track && kind === 'output') {
+    } else if (!track && sorts) {
       ops.push({ op: 'event', event: 'unknown.card', cardSerial: serial || null, unit: unitId, reason: 'UNKNOWN_CARD' });
     }
 
@@ -570,30 +600,32 @@ export class LineController {
     await link.acknowledgeDone(jobId).catch((error: unknown) => this.options.log?.(`${unitId}: acknowledgement of job ${jobId}: ${(error as Error).message}`));
     this.report();
     this.checkEnd();
-    if (kind === 'feeder' || kind === 'output' || result !== 0) this.feed();
+    if (feeds || sorts || result !== 0) this.feed();
   }
 
-  private async judgeInspection(track: Track, data: Buffer, ops: JournalOp[]): Promise<void> {
+  /** The kind's judge on a good Done of a trusted card; an inspecting kind's verdict is the card's QA verdict. */
+  private async judgeResult(track: Track, kind: StationKind, data: Buffer, ops: JournalOp[]): Promise<void> {
+    const def = stationKind(kind);
     const actor = this.records.get(track.seq);
     const current = actor?.getSnapshot().context;
     if (!current || current.cardSerial !== track.serial || current.attempt !== track.attempt) {
-      track.reject = { code: 'SERIAL_DISCONTINUITY', detail: 'QA saw another card than the record’s current one' };
+      track.reject = { code: 'SERIAL_DISCONTINUITY', detail: `${kind} saw another card than the record’s current one` };
       ops.push({ op: 'event', event: 'qa.verdict', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: 'SERIAL_DISCONTINUITY' });
       return;
     }
-    const decoded = decodeResult(data);
-    const prepared = await this.prepare(track.seq);
-    const verdict =
-      decoded.ok && decoded.value.kind === 'inspect'
-        ? await this.judge.judge(prepared, decoded.value)
-        : { ok: false as const, code: 'CHIP_UNREADABLE' as ReasonCode, detail: decoded.ok ? 'not an inspection result' : decoded.reason };
+    const verdict = await def.judge!({ prepared: await this.prepare(track.seq), data, qa: this.judge });
+    const inspects = def.role === 'inspect';
+    // The event names of the inspection are the QA verdict's (the store looks for qa.passed).
+    const [passed, failed] = inspects ? ['qa.passed', 'qa.failed'] : [`${kind}.passed`, `${kind}.failed`];
     if (verdict.ok) {
-      track.qaPassed = true;
-      this.cardEvent(track.seq, { type: 'qa.passed' }, ops);
-      ops.push({ op: 'event', event: 'qa.passed', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial });
+      if (inspects) {
+        track.qaPassed = true;
+        this.cardEvent(track.seq, { type: 'qa.passed' }, ops);
+      }
+      ops.push({ op: 'event', event: passed, batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial });
     } else {
       track.reject = { code: verdict.code, detail: verdict.detail };
-      ops.push({ op: 'event', event: 'qa.failed', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: verdict.code, detail: { detail: verdict.detail } });
+      ops.push({ op: 'event', event: failed, batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: verdict.code, detail: { detail: verdict.detail } });
     }
   }
 
@@ -653,7 +685,7 @@ export class LineController {
       this.countEnded(before, -1);
       this.countEnded(snap.value, 1);
       // A record that ended needs its prepared data no longer.
-      if (isEnded(snap.value)) this.prepared.delete(seq);
+      if (isEnded(snap.value)) this.prepared.forget(seq);
     }
     if (snap.value === before && event.type !== 'card.feeding') return;
     const status = recordStatus(snap.value);
@@ -703,7 +735,9 @@ export class LineController {
     track.suspect = false;
     track.reject = undefined;
     track.qaPassed = true;
-    for (const event of [{ type: 'card.at', station: 'qa' }, { type: 'qa.passed' }, { type: 'card.at', station: 'output' }] as const) this.cardEvent(track.seq, event, ops);
+    const [inspecting] = kindsWithRole('inspect');
+    const [sorting] = kindsWithRole('sort');
+    for (const event of [{ type: 'card.at', station: inspecting! }, { type: 'qa.passed' }, { type: 'card.at', station: sorting! }] as const) this.cardEvent(track.seq, event, ops);
   }
 
   /** The card is its record's current attempt (an old attempt's card may still be leaving the line). */
@@ -711,12 +745,11 @@ export class LineController {
     return this.records.get(track.seq)?.getSnapshot().context.cardSerial === track.serial;
   }
 
-  /** The record's machine will take this card as its produced card: current card, QA passed. */
+  /** The record's machine will take this card as its produced card: current card, QA passed, at the sorting station. */
   private recordAwaitsStacking(track: Track): boolean {
     const snap = this.records.get(track.seq)?.getSnapshot();
     if (!snap || snap.context.cardSerial !== track.serial || !snap.context.qaPassed) return false;
-    if (snap.value !== 'output') this.cardEvent(track.seq, { type: 'card.at', station: 'output' });
-    return this.records.get(track.seq)!.getSnapshot().value === 'output';
+    return snap.matches('inLine') && snap.context.at != null && stationKind(snap.context.at).role === 'sort';
   }
 
   private inLine(): number {
@@ -751,13 +784,12 @@ export class LineController {
       const choice = this.line.getSnapshot().context.onAbort;
       if (choice === 'cancel') for (const seq of this.queue.drain()) this.cardEvent(seq, { type: 'batch.cancel' });
     }
-    await this.setBatch(status === 'completed' ? 'completed' : 'aborted');
+    await this.setBatch({ type: status === 'completed' ? 'batch.completed' : 'batch.abort' });
     // Reconciled when every record has ended and every blank is accounted for; a batch aborted with
     // its records back in the queue stays aborted, to be run again (`cardline run ID --resume`).
-    const pending = [...this.records.values()].some((a) => a.getSnapshot().value === 'queued');
+    const pending = [...this.records.values()].filter((a) => a.getSnapshot().value === 'queued').length;
     const unaccounted = await this.store.unaccountedCards(this.batchId);
-    this.batch?.send({ type: 'batch.reconcile', unaccounted });
-    if (unaccounted.length === 0 && !pending) await this.setBatch('reconciled');
+    await this.setBatch({ type: 'batch.reconcile', unaccounted, pending });
     this.finish?.(status);
   }
 
@@ -769,40 +801,18 @@ export class LineController {
   // Data preparation, job ids, snapshots, batch status
 
   private prepare(seq: number): Promise<PreparedRecord> {
-    let p = this.prepared.get(seq);
-    if (!p) {
-      p = this.preparer.prepare(this.batchId, seq);
-      // A failed preparation is tried again next time rather than remembered.
-      p.catch(() => this.prepared.delete(seq));
-      this.prepared.set(seq, p);
-    }
-    return p;
+    return this.prepared.get(this.batchId, seq);
   }
 
   /** Prepares the jobs of the records the feeder will take next, so no handshake waits for them. */
   private prestage(): void {
-    for (const seq of this.queue.peek(this.options.prestage ?? 8)) void this.prepare(seq).catch(() => undefined);
+    this.prepared.prestage(this.batchId, this.queue.peek(this.options.prestage ?? 8));
   }
 
-  private async nextJobId(): Promise<number> {
-    while (this.jobIds.next >= this.jobIds.end) {
-      // The stations run out of ids together: they wait for one new block rather than each
-      // allocating (and all but the last one discarding) a block of its own.
-      this.allocatingJobIds ??= this.allocateJobIdBlock().finally(() => {
-        this.allocatingJobIds = undefined;
-      });
-      await this.allocatingJobIds;
-    }
-    return this.jobIds.next++;
+  private nextJobId(): Promise<number> {
+    return this.jobIds.next();
   }
 
-  private allocatingJobIds: Promise<void> | undefined;
-
-  private async allocateJobIdBlock(): Promise<void> {
-    const block = 1000;
-    const start = await this.store.allocateJobIds(block);
-    this.jobIds = { next: start, end: start + block };
-  }
 
   private stationEvent(unitId: string, event: string, detail: Record<string, unknown>): void {
     this.store.journal.append({ op: 'station', unit: unitId, event, detail }).catch((error: unknown) => this.fail(error));
@@ -815,22 +825,21 @@ export class LineController {
       .catch((error: unknown) => this.options.log?.(`snapshot: ${(error as Error).message}`));
   }
 
-  /** The batch machine's step and the batch's stored status (audited). `resumed` is back to running after a pause. */
-  private async setBatch(status: 'running' | 'paused' | 'resumed' | 'completed' | 'aborted' | 'reconciled'): Promise<void> {
-    const event = { running: 'batch.start', paused: 'batch.pause', resumed: 'batch.resume', completed: 'batch.completed', aborted: 'batch.abort', reconciled: undefined }[status];
-    if (event) this.batch?.send({ type: event } as never);
-    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status: status === 'resumed' ? 'running' : status, actor: this.options.actor });
-  }
-
-  private advanceBatchTo(status: BatchStatus): void {
-    const path: Record<string, string[]> = {
-      imported: ['batch.prepared'],
-      ready: ['batch.prepared'],
-      running: ['batch.prepared', 'batch.start'],
-      paused: ['batch.prepared', 'batch.start', 'batch.pause', 'batch.resume'],
-      aborted: ['batch.prepared', 'batch.start'],
-    };
-    for (const type of path[status] ?? ['batch.prepared']) this.batch?.send({ type } as never);
+  /**
+   * The batch machine's step (src/line/batch-status.ts) and, when it moves, the batch's stored
+   * status (audited) and machine snapshot. A step the machine does not take is not written.
+   */
+  private async setBatch(event: BatchEvent): Promise<void> {
+    const step = stepBatch(this.batchId, this.batchStatus, event);
+    if (!step.ok) {
+      this.options.log?.(`${step.reason}; the batch status is left as it is`);
+      return;
+    }
+    this.batchStatus = step.status;
+    // A run's start is written even on a batch left running (the audit shows who resumed it).
+    if (!step.changed && event.type !== 'batch.start') return;
+    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status: step.status, actor: this.options.actor });
+    await this.store.putSnapshot(`batch:${this.batchId}`, BATCH_MACHINE_VERSION, step.snapshot);
   }
 
   private lastWatch = '';
@@ -872,8 +881,8 @@ export function defaultWip(units: number): number {
   return 2 * units + 2;
 }
 
-function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): CardStation {
-  return (units.get(unitId) ?? 'output');
+function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): CardStation | 'line' {
+  return units.get(unitId) ?? 'line';
 }
 
 /** A record's terminal states. */

@@ -18,7 +18,7 @@ import { cardChipData, type LdsInput } from '../domain/lds/card-data.ts';
 import type { FaceImage } from '../domain/lds/dg2.ts';
 import { composeTd1 } from '../domain/mrz/compose.ts';
 import { parseTd1Input } from '../domain/mrz/td1-input.ts';
-import { probeJpeg } from '../import/jpeg.ts';
+import { probeJpeg } from '../domain/image/jpeg.ts';
 import type { LdsBuilder } from '../domain/lds/build.ts';
 import { verifyLds } from '../domain/lds/verify.ts';
 import { validateRecord } from '../domain/record.ts';

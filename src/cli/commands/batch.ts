@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { BatchActionError, closeBatch } from '../../line/batch-actions.ts';
+import { BatchActionError, closeBatch, shownStatus as liveStatus } from '../../line/batch-actions.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
 import { asCliError, CliError, EXIT } from '../errors.ts';
@@ -8,8 +8,13 @@ import { writeLine } from '../io.ts';
 const READ = { permissions: ['batch.read'], what: 'see batches' } as const;
 
 /** A failed import that accepted no record holds only its quarantine report: said so in listings. */
-function shownStatus(b: { status: string; acceptedCount: number; failureReason: string | undefined }): string {
-  return b.status === 'failed' && b.acceptedCount === 0 && b.failureReason === 'no record was accepted' ? 'quarantine only' : b.status;
+function quarantineOnly(b: { status: string; acceptedCount: number; failureReason: string | undefined }): boolean {
+  return b.status === 'failed' && b.acceptedCount === 0 && b.failureReason === 'no record was accepted';
+}
+
+/** The status a person reads: "quarantine only" for such an import, "interrupted" for a run whose controller is gone. */
+async function shownStatus(db: Parameters<typeof liveStatus>[0], b: Parameters<typeof liveStatus>[1] & { acceptedCount: number; failureReason: string | undefined }): Promise<string> {
+  return quarantineOnly(b) ? 'quarantine only' : liveStatus(db, b);
 }
 
 async function list(json: boolean | undefined): Promise<number> {
@@ -21,8 +26,8 @@ async function list(json: boolean | undefined): Promise<number> {
           JSON.stringify({
             id: b.id,
             name: b.name,
-            status: b.status,
-            quarantineOnly: shownStatus(b) === 'quarantine only',
+            status: await liveStatus(ctx.db, b),
+            quarantineOnly: quarantineOnly(b),
             accepted: b.acceptedCount,
             quarantined: b.quarantinedCount,
             createdAt: b.createdAt.toISOString(),
@@ -33,7 +38,7 @@ async function list(json: boolean | undefined): Promise<number> {
     }
     if (batches.length === 0) writeLine('no batches');
     for (const b of batches) {
-      writeLine(`${b.id}  ${shownStatus(b).padEnd(15)}  ${String(b.acceptedCount).padStart(7)} records  ${b.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${b.name}`);
+      writeLine(`${b.id}  ${(await shownStatus(ctx.db, b)).padEnd(15)}  ${String(b.acceptedCount).padStart(7)} records  ${b.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${b.name}`);
     }
     return EXIT.ok;
   });
@@ -50,13 +55,14 @@ async function show(id: string, json: boolean | undefined): Promise<number> {
     for (const s of spoils) byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
     // The audit chain's head: written down or printed, it anchors the log (cardline audit verify --anchor).
     const head = await ctx.batches.auditHead();
+    const status = await shownStatus(ctx.db, batch);
     if (json) {
-      writeLine(JSON.stringify({ id: batch.id, name: batch.name, status: batch.status, ...accounting, spoiledByReason: byReason, auditHead: head ?? null }));
+      writeLine(JSON.stringify({ id: batch.id, name: batch.name, status, ...accounting, spoiledByReason: byReason, auditHead: head ?? null }));
       return EXIT.ok;
     }
     const r = accounting.records;
     const c = accounting.cards;
-    writeLine(`batch ${batch.id} "${batch.name}": ${batch.status}`);
+    writeLine(`batch ${batch.id} "${batch.name}": ${status}${status === 'interrupted' ? ` (its run stopped without ending; cardline run ${batch.id} --resume continues it)` : ''}`);
     writeLine(`records: ${r.total} — ${r.produced} produced, ${r.failed} failed, ${r.cancelled} cancelled, ${r.pending} pending`);
     writeLine(`cards:   ${c.blanksConsumed} blanks consumed — ${c.good} good, ${c.spoiled} spoiled, ${c.inLine} still in the line`);
     for (const [reason, n] of Object.entries(byReason).sort((a, b) => b[1] - a[1])) writeLine(`  spoiled ${String(n).padStart(5)}  ${reason}`);
