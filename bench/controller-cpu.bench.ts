@@ -11,9 +11,11 @@
  *   written in one WriteRequest and JobReady in another, DoneAck up and down; no state machines,
  *   no persistence, no checks. The rate is printed beside it; `controller_cards_per_s` stays in controller.bench.ts.
  *
- * BENCH_CPU_RECORDS sets the batch size (default 300).
+ * BENCH_CPU_RECORDS sets the batch size (default 300); BENCH_PROFILE=FILE writes a V8 CPU profile of
+ * the controller's batch (open it in Chrome's DevTools).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -183,6 +185,21 @@ async function runRawClient(line: LineConfig, jobs: JobPreparer, batchId: string
   }
 }
 
+/** Starts the V8 profiler; the function returned stops it and writes FILE. */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async (file) => {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    session.disconnect();
+    await writeFile(file, JSON.stringify(profile));
+  };
+}
+
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-bench-cpu-'));
 const ctx = await openContext({ ...process.env, CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' });
 let sim: SimProcess | undefined;
@@ -208,11 +225,13 @@ try {
     if (e.type === 'plc.job.done') outTimes.push(performance.now());
   });
   const controller = new LineController(line, links, store, jobs, new LdsQaJudge({ csca: [pki.csca] }), { actor: 'bench' });
+  const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const outcome = await controller.run(imported.batchId, { resume: false, status: 'imported' });
   const controllerWallMs = performance.now() - t0;
   const controllerCpu = process.cpuUsage(cpu0);
+  if (profile) await profile(process.env.BENCH_PROFILE!);
   if (outcome.progress.good !== RECORDS) throw new Error(`the controller made ${outcome.progress.good} good cards of ${RECORDS}`);
   await Promise.allSettled([...links.values()].map((l) => l.close()));
   links = undefined;
