@@ -7,7 +7,7 @@
  * preparer hands them out; the QA judge is the light test judge (DG1, OCR'd MRZ, print grade).
  *
  * A warm-up batch runs first; the timed batch's rate is taken between its card STEADY_FROM and its
- * last card out of the output station. The baseline is a bare loop driving the same card machine
+ * last card out of the output station. For reference only (a `#` line, no BENCH figure: it measures nothing a user feels), a bare loop driving the same card machine
  * through the same events (feeding, fed, at encoder/laser/qa, qa.passed, at output, stacked), no
  * persistence and no links, in the same process.
  *
@@ -289,7 +289,6 @@ try {
   info(`bare host on the same simulated line (handshakes only: no machines, no persistence): cards ${STEADY_FROM}–${RECORDS}: ${bareHostRate.toFixed(0)} cards/s; main thread busy ${(bareHostElu.active / RECORDS * 1000).toFixed(0)} µs, idle ${(bareHostElu.idle / RECORDS * 1000).toFixed(0)} µs a card`);
 
   bench('controller_cards_per_s', cardsPerS, 'cards/s');
-  bench('controller_vs_bare_xstate_ratio', cardsPerS / bare, 'ratio');
   bench('controller_sim_bare_host_cards_per_s', bareHostRate, 'cards/s');
   bench('controller_vs_bare_host_ratio', cardsPerS / bareHostRate, 'ratio');
 } finally {

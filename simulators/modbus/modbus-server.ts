@@ -50,6 +50,8 @@ export interface RunningModbusServer {
   setAnswering(answering: boolean): void;
   /** Client connections open now (a test checks the heads of an encoder share one). */
   readonly clientCount: number;
+  /** Requests served so far, per unit id (a test counts an idle unit's polls). */
+  requestCount(unitId: number): number;
 }
 
 type Callback<T> = (err: Error | null, value?: T) => void;
@@ -133,8 +135,10 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<R
    * Runs a request as the vector's callback style wants it, or not at all while not answering.
    * `onError` is the value passed with an error: modbus-serial's input-register path indexes it.
    */
-  const serve = <T>(cb: Callback<T>, what: () => T, onError?: T): void => {
+  const requests = new Map<number, number>();
+  const serve = <T>(cb: Callback<T>, what: () => T, onError?: T, unitId?: number): void => {
     if (!answering || closed) return;
+    if (unitId !== undefined) requests.set(unitId, (requests.get(unitId) ?? 0) + 1);
     let value: T;
     try {
       value = what();
@@ -151,13 +155,13 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<R
 
   // Callback-style handlers (their arity tells modbus-serial so): not calling back = no answer.
   const vector: IServiceVector = {
-    getHoldingRegister: (addr: number, unitId: number, cb: Callback<number>) => serve(cb, () => readRegisters(unitId, addr, 1)[0]!),
-    getMultipleHoldingRegisters: (addr: number, length: number, unitId: number, cb: Callback<number[]>) => serve(cb, () => readRegisters(unitId, addr, length)),
-    setRegister: (addr: number, value: number, unitId: number, cb: Callback<void>) => serve(cb, () => writeRegisters(unitId, addr, [value])),
+    getHoldingRegister: (addr: number, unitId: number, cb: Callback<number>) => serve(cb, () => readRegisters(unitId, addr, 1)[0]!, undefined, unitId),
+    getMultipleHoldingRegisters: (addr: number, length: number, unitId: number, cb: Callback<number[]>) => serve(cb, () => readRegisters(unitId, addr, length), undefined, unitId),
+    setRegister: (addr: number, value: number, unitId: number, cb: Callback<void>) => serve(cb, () => writeRegisters(unitId, addr, [value]), undefined, unitId),
     setRegisterArray: (addr: number, value: number[], unitId: number, cb: Callback<void>) => {
       // Quantity 0: modbus-serial has already answered 02 itself; a second answer would garble the stream.
       if (value.length === 0) return;
-      serve(cb, () => writeRegisters(unitId, addr, value));
+      serve(cb, () => writeRegisters(unitId, addr, value), undefined, unitId);
     },
     getCoil: (_addr: number, _unitId: number, cb: Callback<boolean>) => serve(cb, () => { throw illegalFunction('coils'); }),
     getDiscreteInput: (_addr: number, _unitId: number, cb: Callback<boolean>) => serve(cb, () => { throw illegalFunction('discrete inputs'); }),
@@ -199,6 +203,7 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<R
     setAnswering: (value: boolean) => {
       answering = value;
     },
+    requestCount: (unitId: number) => requests.get(unitId) ?? 0,
     get clientCount() {
       return server.socks.size;
     },

@@ -103,6 +103,10 @@ export interface RunningOpcuaServer {
   dropConnections(): void;
   /** Fault injection: stop answering requests (sockets stay open, requests time out) / resume. */
   setAnswering(answering: boolean): void;
+  /** Sessions open now (a test checks that the units of one PLC share one). */
+  readonly sessionCount: number;
+  /** Subscriptions open now, over every session. */
+  readonly subscriptionCount: number;
 }
 
 export const DEFAULT_MIN_PUBLISHING_INTERVAL_MS = 10;
@@ -197,6 +201,12 @@ export async function startOpcuaServer(options: OpcuaServerOptions): Promise<Run
     },
     dropConnections() {
       for (const s of sockets) s.destroy();
+    },
+    get sessionCount() {
+      return server.currentSessionCount;
+    },
+    get subscriptionCount() {
+      return server.currentSubscriptionCount;
     },
     setAnswering(value: boolean) {
       if (value === answering) return;

@@ -90,6 +90,8 @@ const StationSchema = z.strictObject({
     /** The shared job folder; default `<data dir>/jobs/<line id>/<station id>`. */
     jobDir: z.string().optional(),
     pollMs: z.number().positive().default(20),
+    /** Poll period while the unit is idle (no handshake for a second): a slower poll costs the controller less. */
+    idlePollMs: z.number().positive().default(200),
     requestTimeoutMs: z.number().positive().default(1000),
   }).optional(),
   cycle: CycleSchema,
@@ -323,6 +325,7 @@ export type UnitAddress =
       readonly unitId: number;
       readonly jobDir: string;
       readonly pollMs: number;
+      readonly idlePollMs: number;
       readonly requestTimeoutMs: number;
     };
 
@@ -349,6 +352,7 @@ export function unitAddress(line: LineConfig, unit: StationUnit, dataDir: string
     unitId,
     jobDir: path.join(stationDir, `u${unitId}`),
     pollMs: m.pollMs,
+    idlePollMs: m.idlePollMs,
     requestTimeoutMs: m.requestTimeoutMs,
   };
 }

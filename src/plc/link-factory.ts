@@ -31,6 +31,7 @@ export function createTransport(line: LineConfig, unit: StationUnit, options: Li
       unitId: address.unitId,
       jobDir: address.jobDir,
       pollMs: address.pollMs,
+      idlePollMs: idlePollOf(line, address.pollMs, address.idlePollMs),
       requestTimeoutMs: address.requestTimeoutMs,
       commandTimeoutMs: unit.station.timeouts.commandMs,
       stationId: unit.unitId,
@@ -55,6 +56,17 @@ export function createTransport(line: LineConfig, unit: StationUnit, options: Li
     ...(options.publishingIntervalMs ? { publishingIntervalMs: options.publishingIntervalMs } : {}),
     unitId: unit.unitId,
   });
+}
+
+/**
+ * The idle poll period for a unit: as configured on a real line; on a simulated line running
+ * `timeScale` times faster, scaled down with it (never below pollMs), so the simulated PLC sees a
+ * card's arrival after the same simulated time as a real one would, and its no-job timeout (simulated
+ * time too) keeps its margin.
+ */
+export function idlePollOf(line: LineConfig, pollMs: number, idlePollMs: number): number {
+  const timeScale = line.simulation?.timeScale ?? 1;
+  return Math.min(idlePollMs, Math.max(pollMs, idlePollMs / timeScale));
 }
 
 /** One link per unit of the line, keyed by unit id (`feeder`, `encoder.3`, …). Not yet connected. */

@@ -48,7 +48,9 @@ export async function connectDatabase(options: Pick<OpenDatabaseOptions, 'dataDi
   if (url) {
     return knex({
       client: 'pg',
-      connection: { connectionString: url, application_name: 'cardline' },
+      // synchronous_commit=on on every connection, whatever the server's or the role's default: a
+      // commit returns only once its WAL record is flushed to disk (docs/line-control.md, "Durability").
+      connection: { connectionString: url, application_name: 'cardline', options: `-c synchronous_commit=${PG_SYNCHRONOUS_COMMIT}` },
       pool: { min: 0, max: 10 },
     });
   }
@@ -155,6 +157,14 @@ interface SqliteConnection {
 // outgrow the cache every insert reads pages back (a 200,000-record import ran 10% faster).
 const SQLITE_CACHE_KIB = 32 * 1024;
 
+/**
+ * SQLite's synchronous level on every connection: FULL syncs the WAL at each commit, before COMMIT
+ * returns, so an acknowledged result survives a power cut (NORMAL syncs only at checkpoints).
+ */
+export const SQLITE_SYNCHRONOUS = 'FULL';
+/** PostgreSQL's synchronous_commit on every connection: the commit's WAL record is flushed before it returns. */
+export const PG_SYNCHRONOUS_COMMIT = 'on';
+
 /** How often the WAL is checkpointed from a connection of its own (see WalCheckpointer). */
 const CHECKPOINT_PERIOD_MS = 50;
 
@@ -162,13 +172,14 @@ const CHECKPOINT_PERIOD_MS = 50;
 // page_size only takes effect on a new, empty database (afterwards it is a no-op): 16 KiB pages hold
 // two ~6 KiB encrypted portraits each instead of spilling every portrait into overflow pages, which
 // made bulk import about 20% faster in measurements. WAL lets readers (dashboard) run while the line
-// writes; synchronous=NORMAL is durable across process crashes in WAL mode and only risks the last
-// commits on power loss, which the line's resume logic treats like a crash; foreign keys are off by
+// writes; synchronous=FULL makes each commit sync the WAL before it returns, so what the line
+// acknowledged survives a power cut, not only a process crash (NORMAL would lose the commits since
+// the last checkpoint, and with them results the PLCs were told were safe); foreign keys are off by
 // default in SQLite. Each pooled connection gets a WalCheckpointer, closed with it.
 function sqliteConnectionSetup(filename: string) {
   return (connection: SqliteConnection, done: (err: Error | null, connection: SqliteConnection) => void): void => {
     connection.exec(
-      'PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; ' +
+      `PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = ${SQLITE_SYNCHRONOUS}; PRAGMA foreign_keys = ON; ` +
         `PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}; PRAGMA cache_size = -${SQLITE_CACHE_KIB};`,
       (err) => {
         if (err) return done(err, connection);
@@ -182,6 +193,8 @@ function sqliteConnectionSetup(filename: string) {
     );
   };
 }
+
+const LIVE_CHECKPOINTERS = new Set<WalCheckpointer>();
 
 /**
  * Checkpoints a WAL database every `periodMs` from a connection of its own. Left to itself, SQLite
@@ -202,8 +215,24 @@ export class WalCheckpointer {
     this.db = new sqlite3.Database(filename, sqlite3.OPEN_READWRITE);
     // A failed open shows as failed checkpoints, which are harmless: nothing to report here.
     this.db.on('error', () => undefined);
+    this.db.serialize();
+    // Its checkpoints write the database file: synced like every other connection's writes.
+    this.db.exec(`PRAGMA synchronous = ${SQLITE_SYNCHRONOUS}`, () => undefined);
     this.timer = setInterval(() => void this.checkpoint(), periodMs);
     this.timer.unref();
+    LIVE_CHECKPOINTERS.add(this);
+  }
+
+  /** The checkpointers open now (one per pooled SQLite connection), for the durability tests. */
+  static live(): readonly WalCheckpointer[] {
+    return [...LIVE_CHECKPOINTERS];
+  }
+
+  /** This connection's `PRAGMA synchronous` (2 = FULL, 3 = EXTRA), for the durability tests. */
+  synchronous(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.db.get('PRAGMA synchronous', (err: Error | null, row: { synchronous: number } | undefined) => (err ? reject(err) : resolve(Number(row?.synchronous))));
+    });
   }
 
   /** Checkpoints now, unless a checkpoint is still running. */
@@ -221,6 +250,7 @@ export class WalCheckpointer {
   /** Stops checkpointing and closes its connection, after a checkpoint under way. */
   close(): Promise<void> {
     clearInterval(this.timer);
+    LIVE_CHECKPOINTERS.delete(this);
     const running = this.running;
     this.closing ??= (async () => {
       await running;

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { appendAudit, type AuditInput } from './audit.ts';
-import { dialectOf, insertSql, runScript, updateSql, type Dialect, type PoolClient, type PooledConnection } from './sql.ts';
+import { dialectOf, insertSql, runStatements, updateSql, type Dialect } from './sql.ts';
 
 export type CardStatus = 'in-line' | 'good' | 'spoiled';
 export type RecordLineStatus = 'queued' | 'in-line' | 'produced' | 'failed' | 'cancelled';
@@ -104,25 +104,33 @@ const EVENT_COLUMNS = ['at', 'line_id', 'batch_id', 'seq', 'attempt', 'card_seri
 const STATION_COLUMNS = ['at', 'line_id', 'unit', 'event', 'detail'] as const;
 const SPOIL_COLUMNS = ['at', 'line_id', 'batch_id', 'card_serial', 'reason', 'unit'] as const;
 
-/** A commit's changes: the data statements as one script, and the audit entries they carry. */
+/** A commit's changes: the data statements, and the audit entries they carry. */
 interface CommitPlan {
-  /** Statements, each ended by `;\n`; empty when the group changes nothing. */
-  readonly script: string;
+  /** Parameterless statements (values as literals); empty when the group changes nothing. */
+  readonly statements: readonly string[];
   readonly audits: readonly AuditInput[];
 }
 
 /**
- * Group commit: everything appended while a commit is running goes into the next one. A commit is
- * one SQL script (BEGIN; inserts; updates; COMMIT) sent on knex's pooled connection in one call, not
- * a round trip per statement: the line waits for every commit, so its latency sets the line's rate.
- * Taking the connection from knex's pool also keeps the commit apart from any knex transaction (on
- * SQLite the pool has one connection: the commit waits for a transaction that holds it).
+ * Group commit: everything appended while a commit is running goes into the next one, so the units
+ * of a line share each commit and its sync. The database syncs every commit before it reports it
+ * done (db.ts: SQLite synchronous=FULL in WAL mode, PostgreSQL synchronous_commit=on), so a caller
+ * whose append() resolved may tell the PLC its result is safe: it survives a power cut.
+ * On PostgreSQL a plain commit is one query string in one round trip (runStatements: an implicit
+ * transaction); on SQLite it is a knex transaction with its statements one by one. Both go through
+ * knex's pool, so on SQLite (one pooled connection) the commit waits for a knex transaction that
+ * holds the connection.
  */
 export class Journal {
   private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
   /** Called inside the transaction, after its changes are written and before it commits (crash-test kill point). */
   beforeCommit: (() => void) | undefined;
+  /**
+   * Called when a commit is done (synced), with its operations, before the appenders it holds
+   * learn it: a trace of what was durable when (the durability test orders acknowledgements by it).
+   */
+  onCommitted: ((ops: readonly JournalOp[]) => void) | undefined;
   private readonly dialect: Dialect;
 
   constructor(
@@ -162,42 +170,28 @@ export class Journal {
 
   private async commit(ops: readonly JournalOp[]): Promise<void> {
     const plan = this.plan(ops, new Date().toISOString());
-    if (plan.audits.length > 0) {
-      // A batch's status change is audited by appendAudit, which writes through a knex transaction.
-      // Rare (a few times a batch): the group commits through one, its data statements still one script.
+    if (plan.statements.length === 0 && plan.audits.length === 0 && !this.beforeCommit) {
+      // Nothing to write, nothing to sync.
+    } else if (this.dialect === 'postgres' && plan.audits.length === 0 && !this.beforeCommit) {
+      await runStatements(this.db, this.dialect, plan.statements);
+    } else {
+      // A batch's status change is audited by appendAudit, which writes through the transaction.
       await this.db.transaction(async (trx) => {
-        const client = trx.client as PoolClient;
-        if (plan.script) await runScript(this.dialect, client, await client.acquireConnection(), plan.script);
+        await runStatements(trx, this.dialect, plan.statements);
         for (const entry of plan.audits) await appendAudit(trx, entry);
         this.beforeCommit?.();
       });
-      return;
     }
-    const client = this.db.client as PoolClient;
-    const connection = await client.acquireConnection();
-    try {
-      if (this.beforeCommit) {
-        await runScript(this.dialect, client, connection, `begin;\n${plan.script}`);
-        this.beforeCommit();
-        await runScript(this.dialect, client, connection, 'commit;');
-      } else {
-        await runScript(this.dialect, client, connection, `begin;\n${plan.script}commit;`);
-      }
-    } catch (error) {
-      await this.rollback(client, connection);
-      throw error;
-    } finally {
-      await client.releaseConnection(connection);
-    }
+    this.onCommitted?.(ops);
   }
 
   /** The group's changes as SQL statements, in the order the knex version of this journal ran them. */
   private plan(ops: readonly JournalOp[], at: string): CommitPlan {
     const d = this.dialect;
     const line = this.lineId;
-    let script = '';
+    const statements: string[] = [];
     const add = (statement: string): void => {
-      script += `${statement};\n`;
+      statements.push(statement);
     };
     const events: unknown[][] = [];
     const stations: unknown[][] = [];
@@ -261,18 +255,7 @@ export class Journal {
     if (events.length > 0) add(insertSql(d, 'card_events', EVENT_COLUMNS, events));
     if (stations.length > 0) add(insertSql(d, 'station_events', STATION_COLUMNS, stations));
     if (spoils.length > 0) add(insertSql(d, 'spoil_log', SPOIL_COLUMNS, spoils));
-    return { script, audits };
-  }
-
-  /** After a failed script: nothing of it may stay, and the connection must go back to the pool clean. */
-  private async rollback(client: PoolClient, connection: PooledConnection): Promise<void> {
-    try {
-      await runScript(this.dialect, client, connection, 'rollback;');
-    } catch (error) {
-      // SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR, ...); anything
-      // else leaves the connection in an unknown state: the pool replaces it.
-      if (!/no transaction is active/i.test((error as Error).message)) connection.__knex__disposed = error;
-    }
+    return { statements, audits };
   }
 }
 

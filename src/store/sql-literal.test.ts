@@ -2,7 +2,7 @@
 // back unchanged on a real SQLite and a real PostgreSQL (the journal's commits are such scripts).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialectOf, insertSql, runScript, sqlLiteral, updateSql, type PoolClient, type PooledConnection } from './sql.ts';
+import { dialectOf, insertSql, runStatements, sqlLiteral, updateSql } from './sql.ts';
 import { BACKENDS, type StoreFixture } from '../../test/helpers/store-backends.ts';
 
 describe('sqlLiteral', () => {
@@ -12,6 +12,12 @@ describe('sqlLiteral', () => {
     expect(sqlLiteral('a\\b', 'sqlite')).toBe("'a\\b'");
     expect(sqlLiteral("a\\'b", 'postgres')).toBe("E'a\\\\''b'");
     expect(sqlLiteral('', 'postgres')).toBe("''");
+  });
+
+  it('writes no bare "?" on PostgreSQL (knex would take it for a parameter): an E string with \\x3f', () => {
+    expect(sqlLiteral('a?b', 'sqlite')).toBe("'a?b'");
+    expect(sqlLiteral('a?b', 'postgres')).toBe("E'a\\x3fb'");
+    expect(sqlLiteral('\\?', 'postgres')).toBe("E'\\\\\\x3f'");
   });
 
   it('writes numbers, booleans and null per dialect', () => {
@@ -52,12 +58,10 @@ const nastyString = fc.oneof(
   fc.string({ unit: fc.constantFrom("'", '\\', '"', '?', '$1', ';', '\n', '\r', '\t', '--', '/*', '*/', '$$', 'E', 'é', 'Ư', '😀', '\u2028', '\uFEFF', ' ', 'x'), maxLength: 40 }),
 ).filter((s) => !s.includes('\0'));
 
-describe.each(BACKENDS)('literals through a script on $name', (backend) => {
+describe.each(BACKENDS)('literals through runStatements on $name', (backend) => {
   let fx: StoreFixture;
-  let client: PoolClient;
   beforeAll(async () => {
     fx = await backend.setup();
-    client = fx.db.client as PoolClient;
     await fx.db.schema.createTable('literal_probe', (t) => {
       t.integer('id').primary();
       t.text('s').nullable();
@@ -69,18 +73,12 @@ describe.each(BACKENDS)('literals through a script on $name', (backend) => {
     await fx?.cleanup();
   });
 
-  /** `setup` runs first as a script of its own on the same connection (PostgreSQL lexes a whole query string before running it). */
-  async function script(sql: string, setup?: string): Promise<void> {
-    const connection: PooledConnection = await client.acquireConnection();
-    try {
-      if (setup) await runScript(dialectOf(fx.db), client, connection, setup);
-      await runScript(dialectOf(fx.db), client, connection, sql);
-    } catch (error) {
-      await runScript(dialectOf(fx.db), client, connection, 'rollback;').catch(() => undefined);
-      throw error;
-    } finally {
-      await client.releaseConnection(connection);
-    }
+  /** The statements in one knex transaction; on PostgreSQL `nonStandard` turns standard_conforming_strings off in it first. */
+  async function inTransaction(statements: readonly string[], nonStandard = false): Promise<void> {
+    await fx.db.transaction(async (trx) => {
+      if (nonStandard) await trx.raw('set local standard_conforming_strings = off');
+      await runStatements(trx, dialectOf(fx.db), statements);
+    });
   }
 
   // PostgreSQL also with standard_conforming_strings off (backslashes escape in plain '' strings):
@@ -92,10 +90,8 @@ describe.each(BACKENDS)('literals through a script on $name', (backend) => {
       fc.asyncProperty(fc.array(nastyString, { minLength: 1, maxLength: 5 }), async (strings) => {
         const first = id + 1;
         const rows = strings.map((s) => [++id, s]);
-        // Two statements in one script: a literal must not end its statement early either.
-        const data = `${insertSql(d, 'literal_probe', ['id', 's'], rows)};\n${updateSql(d, 'literal_probe', [['s', strings[0]!]], [['id', first]])};\ncommit;`;
-        if (nonStandard) await script(data, 'begin; set local standard_conforming_strings = off;');
-        else await script(`begin;\n${data}`);
+        // Two statements (one query string on PostgreSQL): a literal must not end its statement early either.
+        await inTransaction([insertSql(d, 'literal_probe', ['id', 's'], rows), updateSql(d, 'literal_probe', [['s', strings[0]!]], [['id', first]])], nonStandard);
         const read: { id: number; s: string }[] = await fx.db('literal_probe').whereBetween('id', [first, id]).orderBy('id').select('id', 's');
         expect(read.map((r) => r.s)).toStrictEqual(strings);
         // And the literal compares equal to the same string bound as a parameter.
@@ -108,12 +104,12 @@ describe.each(BACKENDS)('literals through a script on $name', (backend) => {
 
   it('numbers, booleans and null read back as knex bindings of the same values would store them', async () => {
     const d = dialectOf(fx.db);
-    await script(
-      `begin;\n${insertSql(d, 'literal_probe', ['id', 's', 'n', 'b'], [
+    await inTransaction([
+      insertSql(d, 'literal_probe', ['id', 's', 'n', 'b'], [
         [100_001, null, -2_147_483_648, true],
         [100_002, 'x', 2_147_483_647, false],
-      ])};\ncommit;`,
-    );
+      ]),
+    ]);
     await fx.db('literal_probe').insert([
       { id: 100_003, s: null, n: -2_147_483_648, b: true },
       { id: 100_004, s: 'x', n: 2_147_483_647, b: false },
@@ -122,11 +118,24 @@ describe.each(BACKENDS)('literals through a script on $name', (backend) => {
     expect(read.slice(0, 2).map(({ id: _, ...rest }) => rest)).toStrictEqual(read.slice(2).map(({ id: _, ...rest }) => rest));
   });
 
-  it('a failing statement stops the script: nothing after it runs', async () => {
+  it('a failing statement stops the statements: nothing after it runs, and the transaction keeps nothing', async () => {
     const d = dialectOf(fx.db);
-    await expect(script(`${insertSql(d, 'literal_probe', ['id'], [[200_001]])};\n${insertSql(d, 'literal_probe', ['id'], [[200_001]])};\n${insertSql(d, 'literal_probe', ['id'], [[200_002]])};`)).rejects.toThrow(
-      /UNIQUE|duplicate key/,
-    );
-    expect(await fx.db('literal_probe').where('id', 200_002).first()).toBeUndefined();
+    const insert = (id: number): string => insertSql(d, 'literal_probe', ['id'], [[id]]);
+    await expect(inTransaction([insert(200_001), insert(200_001), insert(200_002)])).rejects.toThrow(/UNIQUE|duplicate key/);
+    expect(await fx.db('literal_probe').whereIn('id', [200_001, 200_002]).first()).toBeUndefined();
+  });
+
+  if (backend.name === 'postgres') it('outside a transaction the statements are one implicit transaction: a failure keeps none of them', async () => {
+    const d = dialectOf(fx.db);
+    const insert = (id: number): string => insertSql(d, 'literal_probe', ['id'], [[id]]);
+    await expect(runStatements(fx.db, d, [insert(300_001), insert(300_001)])).rejects.toThrow(/duplicate key/);
+    expect(await fx.db('literal_probe').where('id', 300_001).first()).toBeUndefined();
+    // And the connection went back to the pool clean: the next statements commit.
+    await runStatements(fx.db, d, [insert(300_002)]);
+    expect(await fx.db('literal_probe').where('id', 300_002).first()).toBeDefined();
+  });
+
+  it('refuses a PostgreSQL statement holding a bare "?" (knex would bind it)', async () => {
+    await expect(runStatements(fx.db, 'postgres', ["select '?'"])).rejects.toThrow(/holds a "\?"/);
   });
 });

@@ -86,7 +86,8 @@ export function toDate(value: unknown, where: string): Date {
  * A value as an SQL literal of `dialect`, for scripts sent without bound parameters (the journal's
  * one-round-trip commits). Strings are single-quoted with quotes doubled; on PostgreSQL a string
  * holding a backslash becomes an E'' string with backslashes doubled, so it reads the same whatever
- * standard_conforming_strings says. A NUL cannot be stored as text on PostgreSQL and would cut a
+ * standard_conforming_strings says; a `?` makes one too, written `\x3f`, since knex would take a bare `?`
+ * for a parameter (runStatements). A NUL cannot be stored as text on PostgreSQL and would cut a
  * SQLite script short: it is refused, as are numbers that are not finite (NaN, Infinity) and values
  * of any other type (undefined, objects: JSON goes in as its JSON.stringify text).
  */
@@ -95,7 +96,8 @@ export function sqlLiteral(value: unknown, dialect: Dialect): string {
     case 'string': {
       if (value.includes('\0')) throw new Error(`an SQL string literal cannot hold a NUL character (${JSON.stringify(value.slice(0, 40))})`);
       const quoted = `'${value.includes("'") ? value.replaceAll("'", "''") : value}'`;
-      return dialect === 'postgres' && value.includes('\\') ? `E${quoted.replaceAll('\\', '\\\\')}` : quoted;
+      if (dialect !== 'postgres' || !(value.includes('\\') || value.includes('?'))) return quoted;
+      return `E${quoted.replaceAll('\\', '\\\\').replaceAll('?', '\\x3f')}`;
     }
     case 'number':
       if (!Number.isFinite(value)) throw new Error(`an SQL numeric literal must be finite, not ${value}`);
@@ -133,45 +135,24 @@ export function updateSql(dialect: Dialect, table: string, set: readonly (readon
 }
 
 /**
- * A connection as knex's pool hands it out: node-sqlite3's Database or pg's Client. The pool's
- * validation throws away a connection marked `__knex__disposed` instead of giving it out again.
+ * Runs parameterless statements (built with sqlLiteral) through knex's public `raw`, on `db` or on a
+ * transaction. PostgreSQL gets them as one query string in one round trip: a query without bindings
+ * goes out on pg's simple protocol, which runs every statement of the string, and as one implicit
+ * transaction when no transaction is open — a failing statement undoes the others and leaves the
+ * connection clean. node-sqlite3 runs one statement a call, so on SQLite they go one by one (in
+ * process, no round trip: what a commit costs there is its sync). Statements after a failing one do
+ * not run. knex turns every `?` of a PostgreSQL query into a parameter, even inside a string literal:
+ * sqlLiteral writes none (it escapes `?` as `\x3f`), and a statement holding one is refused here.
  */
-export interface PooledConnection {
-  exec?(sql: string, callback: (err: Error | null) => void): void;
-  query?(sql: string): Promise<unknown>;
-  __knexUid?: string;
-  __knex__disposed?: unknown;
-}
-
-/** The part of knex's client (`db.client`, `trx.client`) that lends connections and reports queries. */
-export interface PoolClient {
-  acquireConnection(): Promise<PooledConnection>;
-  releaseConnection(connection: PooledConnection): Promise<void>;
-  listenerCount(event: string): number;
-  emit(event: string, ...args: unknown[]): boolean;
-}
-
-let scriptSeq = 0;
-
-/**
- * Runs a script of statements, without parameters, in one call on a connection taken from knex's
- * pool: node-sqlite3's exec, or a simple query with pg (which runs every statement of a
- * parameterless query). Statements after a failing one do not run. Not through knex.raw: knex would
- * send one statement only on SQLite, and on PostgreSQL rewrite every `?` (even inside a string
- * literal) into a parameter. Listeners of knex's query events (the benches) see the script as one query.
- */
-export async function runScript(dialect: Dialect, client: PoolClient, connection: PooledConnection, script: string): Promise<void> {
-  const observed = client.listenerCount('query') > 0 || client.listenerCount('query-response') > 0;
-  const query = observed ? { method: 'raw', sql: script, bindings: [], __knexUid: connection.__knexUid, __knexTxId: `script${++scriptSeq}` } : undefined;
-  if (query) client.emit('query', query);
-  if (dialect === 'sqlite') {
-    if (!connection.exec) throw new Error('runScript: the SQLite connection has no exec (not node-sqlite3?)');
-    await new Promise<void>((resolve, reject) => connection.exec!(script, (err) => (err ? reject(err) : resolve())));
-  } else {
-    if (!connection.query) throw new Error('runScript: the PostgreSQL connection has no query (not pg?)');
-    await connection.query(script);
+export async function runStatements(db: Knex | Knex.Transaction, dialect: Dialect, statements: readonly string[]): Promise<void> {
+  if (statements.length === 0) return;
+  if (dialect === 'postgres') {
+    const script = statements.join(';\n');
+    if (script.includes('?')) throw new Error('runStatements: a PostgreSQL statement holds a "?", which knex would turn into a parameter: write values with sqlLiteral');
+    await db.raw(script);
+    return;
   }
-  if (query) client.emit('query-response', undefined, query);
+  for (const statement of statements) await db.raw(statement);
 }
 
 function quote(identifier: string): string {

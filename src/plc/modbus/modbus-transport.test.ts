@@ -253,3 +253,35 @@ describe('Modbus transport', () => {
     expect(server.clientCount).toBe(1);
   });
 });
+
+describe('Modbus polling: fast while a handshake is in flight, slow while idle', () => {
+  it('polls an idle unit every idlePollMs, a unit with a result waiting every pollMs, and slows down again idleAfterMs after', async () => {
+    const store = new TagStore('idle-probe');
+    const own = await startModbusServer({ host: HOST, port: await freePort(), units: [{ unitId: 1, store, jobDir: tempJobDir('idle') }] });
+    const t = createModbusTransport({ host: HOST, port: own.port, unitId: 1, jobDir: tempJobDir('idle-client'), pollMs: 5, idlePollMs: 200, idleAfterMs: 300, requestTimeoutMs: 1_000 });
+    const requestsOver = async (ms: number): Promise<number> => {
+      const before = own.requestCount(1);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return own.requestCount(1) - before;
+    };
+    try {
+      await t.connect();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Idle: one poll each 200 ms, so 5 (±1 at the edges) in a second; at 5 ms it would be ~200.
+      const idle = await requestsOver(1_000);
+      expect(idle).toBeGreaterThanOrEqual(3);
+      expect(idle).toBeLessThanOrEqual(7);
+      // A result waiting for its DoneAck: the handshake is in flight, poll at pollMs.
+      store.setPlc({ ResultJobId: 9, Done: true });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await requestsOver(500)).toBeGreaterThanOrEqual(25);
+      // Done cleared and nothing else going on: back to idlePollMs once idleAfterMs has passed.
+      store.setPlc({ Done: false });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(await requestsOver(1_000)).toBeLessThanOrEqual(7);
+    } finally {
+      await t.close();
+      await own.close();
+    }
+  }, 20_000);
+});

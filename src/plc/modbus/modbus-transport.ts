@@ -1,7 +1,8 @@
 /**
  * TagTransport over Modbus TCP (docs/plc-interface.md, "Modbus TCP"): the unit’s 72 holding
- * registers are polled in one function 3 request every `pollMs`, and only PLC tags that changed
- * are delivered; host tags go out in the fewest write requests (one per contiguous run); bulk data
+ * registers are polled in one function 3 request every `pollMs` while a handshake is in flight (and
+ * for `idleAfterMs` after the last one), every `idlePollMs` while the unit is idle, and only PLC tags
+ * that changed are delivered; the PLC's heartbeat rides the same poll; host tags go out in the fewest write requests (one per contiguous run); bulk data
  * goes through the job folder (job-folder.ts). Units behind one server share one connection
  * (modbus-connection.ts).
  *
@@ -27,7 +28,12 @@ export interface ModbusTransportOptions {
   readonly unitId?: number;
   /** The unit's job folder, shared with the station (job-folder.ts). */
   readonly jobDir: string;
+  /** Poll period while a handshake is in flight, ms (default 20). */
   readonly pollMs?: number;
+  /** Poll period while the unit is idle, ms (default: pollMs, i.e. no slowing down). */
+  readonly idlePollMs?: number;
+  /** How long after the last handshake activity the unit counts as idle, ms (default 1000). */
+  readonly idleAfterMs?: number;
   readonly requestTimeoutMs?: number;
   /** How long a command may wait for the PLC to reset CmdChangeRequest (LinkTimeouts.commandMs). */
   readonly commandTimeoutMs?: number;
@@ -48,6 +54,11 @@ class ModbusTransport implements TagTransport {
   private readonly unitId: number;
   private readonly jobDir: string;
   private readonly pollMs: number;
+  private readonly idlePollMs: number;
+  private readonly idleAfterMs: number;
+  /** When the unit last showed or was sent handshake activity (Date.now()). */
+  private lastActivity = 0;
+  private cardWasPresent = false;
   private readonly requestTimeoutMs: number;
   private readonly commandTimeoutMs: number;
   private readonly stationId: string;
@@ -82,11 +93,15 @@ class ModbusTransport implements TagTransport {
     this.unitId = options.unitId ?? 1;
     this.jobDir = options.jobDir;
     this.pollMs = options.pollMs ?? 20;
+    this.idlePollMs = options.idlePollMs ?? this.pollMs;
+    this.idleAfterMs = options.idleAfterMs ?? 1000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 1000;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) throw new RangeError(`modbus port must be 1–65535, got ${this.port}`);
     if (!Number.isInteger(this.unitId) || this.unitId < 1 || this.unitId > 247) throw new RangeError(`modbus unit id must be 1–247, got ${this.unitId}`);
-    if (!(this.pollMs > 0) || !(this.requestTimeoutMs > 0) || !(this.commandTimeoutMs > 0)) throw new RangeError('pollMs, requestTimeoutMs and commandTimeoutMs must be positive');
+    if (!(this.pollMs > 0) || !(this.idlePollMs > 0) || !(this.idleAfterMs >= 0) || !(this.requestTimeoutMs > 0) || !(this.commandTimeoutMs > 0)) {
+      throw new RangeError('pollMs, idlePollMs, requestTimeoutMs and commandTimeoutMs must be positive, idleAfterMs not negative');
+    }
     this.endpoint = `modbus ${this.host}:${this.port} unit ${this.unitId}`;
     this.stationId = options.stationId ?? this.endpoint;
     this.closedSignal = new Promise((resolve) => {
@@ -138,6 +153,8 @@ class ModbusTransport implements TagTransport {
       for (const w of writes) await io.writeRegisters(this.unitId, w.address, w.values, `write of ${describeRange(w.address, w.values.length)}`);
     });
     if (values.DoneAck === true) this.forgetResults();
+    // A heartbeat alone is no handshake: it leaves an idle unit idle.
+    if (Object.keys(values).some((k) => k !== 'HostHeartbeat')) this.lastActivity = Date.now();
     // The PLC answers writes (JobReady → JobAck, DoneAck → Done cleared): poll now rather than at
     // the end of the current pollMs pause. A PLC slower than that is seen at the next regular poll.
     this.wakeUp();
@@ -227,9 +244,9 @@ class ModbusTransport implements TagTransport {
         up.catch(() => undefined); // when close() wins the race below
         await Promise.race([up, this.closedSignal]);
         if (this.closed) return;
-        await this.pollOnce('poll');
+        const image = await this.pollOnce('poll');
         this.unitBackoffMs = BACKOFF_INITIAL_MS;
-        await this.sleep(this.pollMs);
+        await this.sleep(this.busy(image) ? this.pollMs : this.idlePollMs);
       } catch (error) {
         if (this.closed) return;
         const link = this.toLinkError(error);
@@ -243,6 +260,21 @@ class ModbusTransport implements TagTransport {
         }
       }
     }
+  }
+
+  /**
+   * Whether to poll fast: a handshake is in flight (a card arrived for its job, a job is ready, taken
+   * and not yet done, a result waits for its DoneAck or its clearing, a command is pending), or one
+   * ended less than idleAfterMs ago — on a producing line the next card is due, and a slow poll
+   * would make every card wait for it.
+   */
+  private busy(image: RegisterTags): boolean {
+    // A card's arrival starts a handshake; a card left waiting (the controller holds it back) does not keep it going.
+    const arrived = image.CardPresent && !this.cardWasPresent;
+    this.cardWasPresent = image.CardPresent;
+    const inFlight = arrived || image.JobReady || image.Done || image.DoneAck || image.CmdChangeRequest || (image.JobAck !== 0 && image.JobAck !== image.ResultJobId);
+    if (inFlight) this.lastActivity = Date.now();
+    return inFlight || Date.now() - this.lastActivity < this.idleAfterMs;
   }
 
   /** Reads the unit's registers, delivers what changed, and returns the whole image. */
@@ -273,7 +305,7 @@ class ModbusTransport implements TagTransport {
     if (changes.JobAck !== undefined && this.pendingJobs.has(image.JobAck)) this.removeJobFile(image.JobAck);
     if (full && !this.up) {
       this.up = true;
-      this.emitConnection(true, `polling ${this.endpoint} every ${this.pollMs} ms`);
+      this.emitConnection(true, `polling ${this.endpoint} every ${this.pollMs} ms${this.idlePollMs !== this.pollMs ? ` (every ${this.idlePollMs} ms while idle)` : ''}`);
       this.firstUp?.resolve();
       this.firstUp = undefined;
     }

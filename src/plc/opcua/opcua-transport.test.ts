@@ -13,7 +13,7 @@ import { dataCrc32, TagStore } from '../tag-store.ts';
 import { PLC_TAGS, type PlcTags } from '../tags.ts';
 import type { TagTransport } from '../transport.ts';
 import { MAX_DATA_BYTES } from './address-space.ts';
-import { createOpcuaTransport } from './opcua-transport.ts';
+import { createOpcuaTransport, openOpcuaEndpointCount } from './opcua-transport.ts';
 import { runJob, tempDir, TransportRecorder } from './testing.ts';
 
 const OBJECT_PATH = ['demo-opcua', 'encoder', 'Head1'] as const;
@@ -21,6 +21,7 @@ const KIB = 1024;
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let store: TagStore;
+let feederStore: TagStore;
 let server: RunningOpcuaServer;
 let transport: TagTransport;
 let recorder: TransportRecorder;
@@ -47,13 +48,13 @@ beforeAll(async () => {
   detach.push(attachPackMLLogic(store));
   // Values before anyone connects: the snapshot must carry them.
   store.setPlc({ StateCurrent: PACKML_STATES.Stopped, UnitModeCurrent: 1, Heartbeat: 41, CardSerial: 'CL00000007', CardPresent: true, StopReason: 5, ProdProcessedCount: 12 });
-  const feeder = new TagStore('feeder');
+  feederStore = new TagStore('feeder');
   server = await startOpcuaServer({
     host: '127.0.0.1',
     port: 0,
     units: [
       { unitId: 'encoder.1', objectPath: OBJECT_PATH, store },
-      { unitId: 'feeder', objectPath: ['demo-opcua', 'feeder'], store: feeder },
+      { unitId: 'feeder', objectPath: ['demo-opcua', 'feeder'], store: feederStore },
     ],
     pkiDir: path.join(work.dir, 'server-pki'),
     security: { mode: 'None', policy: 'None', allowAnonymous: true, users: [] },
@@ -172,6 +173,33 @@ describe('OPC UA transport', () => {
     // Reset from Complete goes through ExecuteState's Reset.
     await expect(transport.command('Reset')).resolves.toStrictEqual({ accepted: true });
     await recorder.until(() => recorder.plc.StateCurrent === PACKML_STATES.Idle, 2000, 'Idle after Reset from Complete');
+  });
+});
+
+describe('OPC UA transport: one session and one subscription per PLC endpoint', () => {
+  it('serves the units of one server over one session and one subscription, each unit getting only its own tags', async () => {
+    const feeder = createOpcuaTransport({ endpointUrl: server.endpointUrl, objectPath: ['demo-opcua', 'feeder'], pkiDir: path.join(work.dir, 'client-pki'), security: { mode: 'None', policy: 'None' }, resultDataTimeoutMs: 500 });
+    const feederRecorder = new TransportRecorder(feeder);
+    try {
+      await feeder.connect();
+      // The file's transport (encoder.1) and this one: two units, one session, one subscription.
+      expect(server.sessionCount).toBe(1);
+      expect(server.subscriptionCount).toBe(1);
+      expect(openOpcuaEndpointCount()).toBe(1);
+      // Each unit's snapshot and changes are its own: a change on the feeder reaches only the feeder's transport.
+      expect(feederRecorder.deliveries[0]?.full).toBe(true);
+      const before = recorder.deliveries.length;
+      feederStore.setPlc({ CardSerial: 'FEED0001', CardPresent: true });
+      await feederRecorder.delivery((d) => d.changes.CardSerial === 'FEED0001', { from: 0 });
+      expect(recorder.deliveries.slice(before).some((d) => d.changes.CardSerial === 'FEED0001')).toBe(false);
+      // And a job on the encoder still runs beside it.
+      expect((await runJob(transport, recorder, 9_001, Buffer.from('shared'))).toString()).toBe('derahs');
+    } finally {
+      feederRecorder.detach();
+      await feeder.close();
+    }
+    // The last unit of the endpoint keeps the session; closing one unit closes nothing else.
+    expect(server.sessionCount).toBe(1);
   });
 });
 

@@ -2,12 +2,14 @@
  * The controller's OPC UA client for one station unit: the TagTransport port over node-opcua
  * (address space: address-space.ts; contract: docs/plc-interface.md, "OPC UA").
  *
- * At each connection it resolves the unit's nodes with TranslateBrowsePathsToNodeIds from Objects
- * (so it works against any server that implements the browse paths, not only our simulator), then
- * opens ONE subscription with an exception-based monitored item per PLC-written tag (plus
- * ResultData). The initial notifications of those items are the full snapshot; after that, each
- * DataChangeNotification is one onTags call (split only where a tag changed twice). There are no
- * Read calls in steady state.
+ * The units served by one PLC endpoint (same URL, security and user: a six-head encoder is one PLC)
+ * share ONE connection: one client, one session, one subscription (SharedEndpoint). At each
+ * connection every unit resolves its nodes with TranslateBrowsePathsToNodeIds from Objects (so it
+ * works against any server that implements the browse paths, not only our simulator), then adds an
+ * exception-based monitored item per PLC-written tag (plus ResultData) to the shared subscription.
+ * The initial notifications of a unit's items are its full snapshot; after that, the unit's part of
+ * each DataChangeNotification is one onTags call (split only where a tag changed twice). The PLC's
+ * Heartbeat is one of those items. There are no Read calls in steady state.
  *
  * The connection is this module's own: a link (client, session, subscription) is opened, used, and
  * thrown away whole when anything about it fails (the channel closes, the subscription's keep-alives
@@ -15,8 +17,10 @@
  * a new full snapshot. node-opcua's built-in reconnection is off, because a repaired session may keep
  * its subscription and then no snapshot follows.
  */
+import { createHash } from 'node:crypto';
 import {
   AttributeIds,
+  type ClientMonitoredItemGroup,
   type ClientSession,
   type ClientSubscription,
   coerceNodeId,
@@ -141,11 +145,10 @@ class Link {
   /** Settles once createSubscription2 has (see dispose). */
   creatingSubscription: Promise<void> | undefined;
   subscription: ClientSubscription | undefined;
-  readonly nodes = new Map<TagName, NodeId>();
-  readonly methods = new Map<string, MethodTarget>();
-  /** clientHandle → tag, known once the monitored items exist. */
-  handles: Map<number, TagName> | undefined;
-  readonly early: MonitoredItemNotification[][] = [];
+  /** clientHandle → the unit whose monitored item it is, known once the unit's items exist. */
+  readonly routes = new Map<number, OpcuaTransport>();
+  /** Notifications for items not yet routed (they come before monitorItems answers), in order. */
+  early: MonitoredItemNotification[] = [];
   lastHeard = Date.now();
   revisedPublishingIntervalMs = 0;
   silenceLimitMs = 0;
@@ -201,9 +204,290 @@ class Link {
   }
 }
 
+/** A unit's view of one link: its nodes, methods and monitored items on the shared session. */
+interface Binding {
+  readonly link: Link;
+  readonly nodes: Map<TagName, NodeId>;
+  readonly methods: Map<string, MethodTarget>;
+  /** clientHandle → tag, known once the monitored items exist. */
+  handles: Map<number, TagName> | undefined;
+  group: ClientMonitoredItemGroup | undefined;
+}
+
+/** The endpoints with a connection, by what a connection is made of (URL, security, user, PKI, timing). */
+const ENDPOINTS = new Map<string, SharedEndpoint>();
+
+function endpointKey(options: OpcuaTransportOptions, publishingIntervalMs: number, requestTimeoutMs: number): string {
+  const { security } = options;
+  // The password only as a digest: the key lives as long as the connection.
+  const user = security.user ? `${security.user.username}:${createHash('sha256').update(security.user.password).digest('hex')}` : '';
+  return JSON.stringify([options.endpointUrl, security.mode, security.policy, user, options.pkiDir, publishingIntervalMs, requestTimeoutMs]);
+}
+
+/** Sessions and subscriptions this process holds open now, one per PLC endpoint (for the tests). */
+export function openOpcuaEndpointCount(): number {
+  return ENDPOINTS.size;
+}
+
+/**
+ * One PLC endpoint's connection, shared by the units it serves: a supervisor opens a link (client,
+ * session, one subscription), attaches every unit to it, and on failure reports the link down to
+ * all of them, throws it away and opens a new one with backoff. It closes when its last unit leaves.
+ */
+class SharedEndpoint {
+  readonly units = new Set<OpcuaTransport>();
+  private closed = false;
+  private running: Promise<void> | undefined;
+  private link: Link | undefined;
+  private opening: Link | undefined;
+  private certificateManager: OPCUACertificateManager | undefined;
+  private wake: (() => void) | undefined;
+  private readonly endpoint: string;
+
+  constructor(
+    private readonly key: string,
+    private readonly options: OpcuaTransportOptions,
+    private readonly publishingIntervalMs: number,
+    private readonly requestTimeoutMs: number,
+  ) {
+    this.endpoint = options.endpointUrl;
+  }
+
+  static for(options: OpcuaTransportOptions, publishingIntervalMs: number, requestTimeoutMs: number): SharedEndpoint {
+    const key = endpointKey(options, publishingIntervalMs, requestTimeoutMs);
+    let endpoint = ENDPOINTS.get(key);
+    if (!endpoint) {
+      endpoint = new SharedEndpoint(key, options, publishingIntervalMs, requestTimeoutMs);
+      ENDPOINTS.set(key, endpoint);
+    }
+    return endpoint;
+  }
+
+  join(unit: OpcuaTransport): void {
+    this.units.add(unit);
+    if (!this.running) {
+      this.running = this.supervise().finally(() => {
+        this.running = undefined;
+      });
+    } else if (this.link && !this.link.isBroken) {
+      void this.attach(this.link, unit);
+    }
+  }
+
+  /** A unit leaves (closed, or refused at its first connection); the last one closes the connection. */
+  async leave(unit: OpcuaTransport, binding: Binding | undefined): Promise<void> {
+    if (!this.units.delete(unit)) return;
+    if (binding && !binding.link.isBroken) {
+      for (const handle of binding.handles?.keys() ?? []) binding.link.routes.delete(handle);
+      if (this.units.size > 0) await withTimeout(binding.group?.terminate() ?? Promise.resolve(), this.requestTimeoutMs, 'removing the monitored items').catch(() => undefined);
+    }
+    if (this.units.size > 0) return;
+    this.closed = true;
+    if (ENDPOINTS.get(this.key) === this) ENDPOINTS.delete(this.key);
+    this.wake?.();
+    this.link?.fail('closed');
+    this.opening?.fail('closed');
+    await this.running;
+    if (this.certificateManager) {
+      const manager = this.certificateManager;
+      this.certificateManager = undefined;
+      await releaseCertificateManager(manager);
+    }
+  }
+
+  private async supervise(): Promise<void> {
+    let failures = 0;
+    try {
+      // Kept across attempts: given back when the last unit leaves.
+      this.certificateManager ??= await acquireCertificateManager(this.options.pkiDir);
+    } catch (err) {
+      const error = new ConfigurationError(this.endpoint, `${this.endpoint}: ${(err as Error).message}`, { cause: err });
+      for (const unit of [...this.units]) unit.refused(error);
+      return;
+    }
+    while (!this.closed) {
+      let link: Link | undefined;
+      try {
+        link = await this.open();
+        failures = 0;
+        this.link = link;
+        await Promise.all([...this.units].map((unit) => this.attach(link!, unit)));
+        const reason = await link.broken.promise;
+        this.link = undefined;
+        if (!this.closed) for (const unit of this.units) unit.linkDown(reason);
+        await link.dispose(Math.min(this.requestTimeoutMs, 2000));
+        if (this.closed) break;
+      } catch (err) {
+        if (this.closed) break;
+        const error = explain(err, this.endpoint, this.endpoint, this.options);
+        for (const unit of [...this.units]) {
+          // A first connection refused for configuration rejects connect(); after one, everything is retried.
+          if (error instanceof ConfigurationError && !unit.everConnected) unit.refused(error);
+          else unit.linkDown(error.message);
+        }
+        failures += 1;
+      }
+      if (this.units.size === 0) break;
+      await this.sleep(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]!);
+    }
+  }
+
+  /** Attaches a unit to the link; a unit refused for configuration before it ever connected leaves, anything else breaks the link. */
+  private async attach(link: Link, unit: OpcuaTransport): Promise<void> {
+    const attemptMs = Math.max(10_000, 3 * this.requestTimeoutMs);
+    const broken = link.broken.promise.then((reason) => {
+      throw new LinkDownError(unit.unitId, `${unit.endpoint}: ${reason}`);
+    });
+    broken.catch(() => undefined);
+    try {
+      await withTimeout(Promise.race([unit.attach(link), broken]), attemptMs, 'connecting');
+    } catch (err) {
+      if (link.isBroken || this.closed || !this.units.has(unit)) return;
+      const error = explain(err, unit.unitId, unit.endpoint, this.options);
+      if (error instanceof ConfigurationError && !unit.everConnected) unit.refused(error);
+      else link.fail(error.message);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms * (0.8 + 0.4 * Math.random()));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
+  /** Opens a link up to its subscription. Cleans up whatever it opened on failure. */
+  private async open(): Promise<Link> {
+    const { security } = this.options;
+    const client = OPCUAClient.create({
+      applicationName: OPCUA_CLIENT_APPLICATION_NAME,
+      clientName: `cardline ${this.endpoint}`,
+      clientCertificateManager: this.certificateManager!,
+      securityMode: MessageSecurityMode[security.mode],
+      securityPolicy: SecurityPolicy[security.policy],
+      endpointMustExist: false,
+      // Reconnection is the supervisor's (see the file comment).
+      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 1000 },
+      keepSessionAlive: false,
+      requestedSessionTimeout: Math.max(10_000, 4 * this.requestTimeoutMs),
+      defaultTransactionTimeout: this.requestTimeoutMs,
+      // The socket's own inactivity limit, behind the watchdog (which names the cause).
+      transportTimeout: 2 * this.requestTimeoutMs,
+      transportSettings: { maxMessageSize: MAX_MESSAGE_BYTES, maxChunkCount: MAX_CHUNK_COUNT },
+    });
+    const link = new Link(client, this.requestTimeoutMs);
+    this.opening = link;
+    // 'close' follows 'connection_lost' at once and carries the cause: let it speak first.
+    client.on('connection_lost', () => setImmediate(() => link.fail('the connection to the server was lost', false)));
+    client.on('close', (err?: Error | null) => link.fail(`the connection closed${err ? ` (${err.message})` : ''}`, false));
+    client.on('timed_out_request', () => link.fail(`a request got no answer within ${this.requestTimeoutMs} ms`, false));
+    client.on('receive_response', () => link.heard());
+    const attemptMs = Math.max(10_000, 3 * this.requestTimeoutMs);
+    try {
+      const brokenWhileOpening = link.broken.promise.then((reason) => {
+        throw new LinkDownError(this.endpoint, `${this.endpoint}: ${reason}`);
+      });
+      // It settles after the attempt too (when the link later breaks): handled here, not an unhandled rejection.
+      brokenWhileOpening.catch(() => undefined);
+      await withTimeout(Promise.race([this.establish(link), brokenWhileOpening]), attemptMs, 'connecting');
+      this.opening = undefined;
+      if (this.closed) throw new StationLinkError('closed', this.endpoint, `${this.endpoint}: closed while connecting`);
+      return link;
+    } catch (err) {
+      this.opening = undefined;
+      await link.dispose(Math.min(this.requestTimeoutMs, 2000));
+      throw err;
+    }
+  }
+
+  private async establish(link: Link): Promise<void> {
+    const { client } = link;
+    const { security, endpointUrl } = this.options;
+    await client.connect(endpointUrl);
+    const user: UserIdentityInfo = security.user
+      ? { type: UserTokenType.UserName, userName: security.user.username, password: security.user.password }
+      : { type: UserTokenType.Anonymous };
+    const session = await client.createSession(user);
+    link.session = session;
+    session.on('session_closed', () => link.fail('the server closed the session'));
+
+    const interval = this.publishingIntervalMs;
+    const keepAliveMs = this.requestTimeoutMs / 4;
+    const creating = session.createSubscription2({
+      requestedPublishingInterval: interval,
+      requestedMaxKeepAliveCount: Math.max(1, Math.ceil(keepAliveMs / interval)),
+      requestedLifetimeCount: Math.max(3 * Math.ceil(keepAliveMs / interval), Math.ceil(30_000 / interval)),
+      maxNotificationsPerPublish: 0,
+      publishingEnabled: true,
+      priority: 100,
+    });
+    link.creatingSubscription = creating.then(
+      () => undefined,
+      () => undefined,
+    );
+    const subscription = await creating;
+    link.subscription = subscription;
+    link.revisedPublishingIntervalMs = subscription.publishingInterval;
+    subscription.on('keepalive', () => link.heard());
+    subscription.on('terminated', () => link.fail('the subscription ended'));
+    subscription.on('status_changed', (status: StatusCode) => link.fail(`the subscription ended: ${describeStatus(status)}`));
+    subscription.on('raw_notification', (message: NotificationMessage) => {
+      link.heard();
+      this.onNotification(link, message);
+    });
+    // The server may grant a slower publishing interval, and with it a slower keep-alive.
+    link.watch(Math.max(this.requestTimeoutMs, 3 * subscription.publishingInterval * subscription.maxKeepAliveCount));
+  }
+
+  private onNotification(link: Link, message: NotificationMessage): void {
+    for (const data of message.notificationData ?? []) {
+      if (!data) continue;
+      const kind = data.schema.name;
+      if (kind === 'DataChangeNotification') {
+        const items = (data as unknown as { monitoredItems?: MonitoredItemNotification[] | null }).monitoredItems ?? [];
+        this.route(link, items);
+      } else if (kind === 'StatusChangeNotification') {
+        const status = (data as unknown as { status: StatusCode }).status;
+        link.fail(`the server ended the subscription: ${describeStatus(status)}`);
+      }
+    }
+  }
+
+  /** Hands each unit its items of a notification, in order; items of units not yet routed wait in `early`. */
+  route(link: Link, items: readonly MonitoredItemNotification[]): void {
+    if (link.isBroken) return;
+    let byUnit: Map<OpcuaTransport, MonitoredItemNotification[]> | undefined;
+    for (const item of items) {
+      const unit = link.routes.get(item.clientHandle);
+      if (!unit) {
+        link.early.push(item);
+        continue;
+      }
+      byUnit ??= new Map();
+      let list = byUnit.get(unit);
+      if (!list) byUnit.set(unit, (list = []));
+      list.push(item);
+    }
+    if (byUnit) for (const [unit, list] of byUnit) unit.onDataChange(link, list);
+  }
+
+  /** After a unit's items got their routes: the notifications that came before, handed over now. */
+  replayEarly(link: Link): void {
+    const early = link.early;
+    link.early = [];
+    this.route(link, early);
+  }
+}
+
 class OpcuaTransport implements TagTransport {
   readonly endpoint: string;
-  private readonly unitId: string;
+  readonly unitId: string;
   private readonly requestTimeoutMs: number;
   private readonly publishingIntervalMs: number;
   private readonly resultDataTimeoutMs: number;
@@ -211,18 +495,17 @@ class OpcuaTransport implements TagTransport {
   private readonly resultWaiters = new Set<() => void>();
 
   private closed = false;
-  private running: Promise<void> | undefined;
+  /** The endpoint this unit has joined, from connect() until close() (or a refused first connection). */
+  private shared: SharedEndpoint | undefined;
   private first: Deferred<void> | undefined;
-  private link: Link | undefined;
-  /** The link being opened: cached so close() can tear it down; dropped when the attempt ends. */
-  private opening: Link | undefined;
-  private certificateManager: OPCUACertificateManager | undefined;
-  private wake: (() => void) | undefined;
+  everConnected = false;
+  /** The link this unit is attached to, once its snapshot was delivered. */
+  private bound: Binding | undefined;
   private reported: { connected: boolean; reason: string } | undefined;
   private resultData: Buffer = Buffer.alloc(0);
   private lastState: number | undefined;
   /** The full snapshot being collected from a new link's initial notifications. */
-  private snapshot: { link: Link; values: Partial<PlcTags> & { ResultData?: Buffer }; seen: Set<TagName>; delivered: Deferred<void> } | undefined;
+  private snapshot: { binding: Binding; values: Partial<PlcTags> & { ResultData?: Buffer }; seen: Set<TagName>; delivered: Deferred<void> } | undefined;
 
   constructor(private readonly options: OpcuaTransportOptions) {
     this.endpoint = `${options.endpointUrl} ${options.objectPath.join('/')}`;
@@ -236,40 +519,53 @@ class OpcuaTransport implements TagTransport {
   }
 
   /**
-   * Starts the supervisor and resolves once the first link is up and its full snapshot delivered.
-   * Transient failures (nothing listening, timeouts) are retried with backoff for as long as it
-   * takes. A first attempt refused for configuration (certificate not trusted by either side, user
-   * refused, security policy not offered, nodes missing) rejects instead, with what to do; call
-   * connect() again once it is fixed. After the first connection everything is retried.
+   * Joins the endpoint's shared connection and resolves once this unit is attached and its full
+   * snapshot delivered. Transient failures (nothing listening, timeouts) are retried with backoff
+   * for as long as it takes. A first attempt refused for configuration (certificate not trusted by
+   * either side, user refused, security policy not offered, nodes missing) rejects instead, with
+   * what to do; call connect() again once it is fixed. After the first connection everything is retried.
    */
   connect(): Promise<void> {
     if (this.closed) return Promise.reject(new StationLinkError('closed', this.unitId, `${this.endpoint}: the transport is closed`));
-    if (!this.running) {
-      const first = deferred<void>();
-      this.first = first;
-      this.running = this.supervise(first).finally(() => {
-        this.running = undefined;
-      });
+    if (!this.shared) {
+      this.first = deferred<void>();
+      this.first.promise.catch(() => undefined);
+      this.shared = SharedEndpoint.for(this.options, this.publishingIntervalMs, this.requestTimeoutMs);
+      this.shared.join(this);
     }
     return this.first!.promise;
   }
 
   async close(): Promise<void> {
-    if (this.closed) {
-      await this.running;
-      return;
-    }
+    if (this.closed) return;
     this.closed = true;
-    this.wake?.();
-    this.link?.fail('closed');
-    this.opening?.fail('closed');
-    await this.running;
+    const shared = this.shared;
+    this.shared = undefined;
+    const bound = this.bound ?? this.snapshot?.binding;
+    this.bound = undefined;
+    this.snapshot?.delivered.reject(new StationLinkError('closed', this.unitId, `${this.endpoint}: closed while connecting`));
+    this.snapshot = undefined;
+    if (shared) await shared.leave(this, bound);
+    this.first?.reject(new StationLinkError('closed', this.unitId, `${this.endpoint}: closed before the first connection`));
     for (const waiter of this.resultWaiters) waiter();
-    if (this.certificateManager) {
-      const manager = this.certificateManager;
-      this.certificateManager = undefined;
-      await releaseCertificateManager(manager);
-    }
+  }
+
+  /** The endpoint refused this unit's first connection for configuration: connect() rejects, and it leaves. */
+  refused(error: StationLinkError): void {
+    const shared = this.shared;
+    this.shared = undefined;
+    const binding = this.snapshot?.binding;
+    this.snapshot = undefined;
+    this.report(false, error.message);
+    this.first?.reject(error);
+    void shared?.leave(this, binding);
+  }
+
+  /** The shared link went down: so is this unit, until it is attached to the next one. */
+  linkDown(reason: string): void {
+    this.bound = undefined;
+    this.snapshot = undefined;
+    if (!this.closed) this.report(false, reason);
   }
 
   onTags(listener: TagListener): () => void {
@@ -332,14 +628,14 @@ class OpcuaTransport implements TagTransport {
   }
 
   async command(command: PackMLCommandName): Promise<CommandOutcome> {
-    const link = this.requireLink(`command ${command}`);
+    const binding = this.requireLink(`command ${command}`);
     const placement = commandMethod(command, this.lastState);
     const key = `${placement.on}.${placement.method}`;
-    const target = link.methods.get(key);
+    const target = binding.methods.get(key);
     const where = `${this.endpoint}: command ${command} (method ${[...STATE_MACHINES[placement.on], placement.method].join('/')})`;
     if (!target) throw new ProtocolError(this.unitId, `${where}: the station has no such method`);
     if (typeof target.inputArguments === 'string') throw new ProtocolError(this.unitId, `${where}: ${target.inputArguments}`);
-    const result = await this.request(link, where, (session) =>
+    const result = await this.request(binding, where, (session) =>
       session.call({ objectId: target.objectId, methodId: target.methodId, inputArguments: target.inputArguments as Variant[] }),
     );
     if (result.statusCode.isGood()) return { accepted: true };
@@ -353,34 +649,35 @@ class OpcuaTransport implements TagTransport {
   // ---- writes and requests ---------------------------------------------------------------------
 
   private async writeTags(entries: readonly (readonly [TagName, unknown])[], what: string): Promise<void> {
-    const link = this.requireLink(what);
+    const binding = this.requireLink(what);
     const nodesToWrite = entries.map(([tag, value]) => {
       const spec = tagSpec(tag);
       checkValueType(spec, value, this.endpoint);
       return {
-        nodeId: link.nodes.get(tag)!,
+        nodeId: binding.nodes.get(tag)!,
         attributeId: AttributeIds.Value,
         value: { value: new Variant(tagVariant(tag, value as never)) },
       };
     });
-    const statuses = await this.request(link, `${this.endpoint}: ${what}`, (session) => session.write(nodesToWrite));
+    const statuses = await this.request(binding, `${this.endpoint}: ${what}`, (session) => session.write(nodesToWrite));
     const refused = entries.flatMap(([tag], i) => {
       const status = statuses[i];
-      return status?.isGood() ? [] : [`${tag} (${link.nodes.get(tag)!.toString()}): ${status ? describeStatus(status) : 'no status returned'}`];
+      return status?.isGood() ? [] : [`${tag} (${binding.nodes.get(tag)!.toString()}): ${status ? describeStatus(status) : 'no status returned'}`];
     });
     if (refused.length > 0) throw new ProtocolError(this.unitId, `${this.endpoint}: ${what}: the server refused the write of ${refused.join('; ')}`);
   }
 
-  private requireLink(what: string): Link {
-    const link = this.link;
-    if (!link || link.isBroken) {
+  private requireLink(what: string): Binding {
+    const binding = this.bound;
+    if (!binding || binding.link.isBroken) {
       throw new LinkDownError(this.unitId, `${this.endpoint}: cannot ${what}: ${this.reported?.connected === false ? this.reported.reason : 'not connected'}`);
     }
-    return link;
+    return binding;
   }
 
   /** A service call on the link's session; transport failures become LinkDownError with context. */
-  private async request<T>(link: Link, where: string, call: (session: ClientSession) => Promise<T>): Promise<T> {
+  private async request<T>(binding: Binding, where: string, call: (session: ClientSession) => Promise<T>): Promise<T> {
+    const link = binding.link;
     const session = link.session!;
     try {
       // node-opcua times requests out itself; this bound is for a request caught in a session
@@ -393,155 +690,17 @@ class OpcuaTransport implements TagTransport {
     }
   }
 
-  // ---- connection supervision ------------------------------------------------------------------
+  // ---- attaching to a shared link --------------------------------------------------------------
 
-  private async supervise(first: Deferred<void>): Promise<void> {
-    let failures = 0;
-    let everConnected = false;
-    try {
-      // Kept across connect() calls (a refused first connection may be retried): given back by close().
-      this.certificateManager ??= await acquireCertificateManager(this.options.pkiDir);
-    } catch (err) {
-      first.reject(new ConfigurationError(this.unitId, `${this.endpoint}: ${(err as Error).message}`, { cause: err }));
-      return;
-    }
-    while (!this.closed) {
-      let link: Link | undefined;
-      try {
-        link = await this.open(first);
-        everConnected = true;
-        failures = 0;
-        const reason = await link.broken.promise;
-        this.link = undefined;
-        if (!this.closed) this.report(false, reason);
-        await link.dispose(Math.min(this.requestTimeoutMs, 2000));
-        if (this.closed) break;
-      } catch (err) {
-        if (this.closed) break;
-        const error = err instanceof StationLinkError ? err : new LinkDownError(this.unitId, String(err));
-        this.report(false, error.message);
-        if (!everConnected && error instanceof ConfigurationError) {
-          first.reject(error);
-          return;
-        }
-        failures += 1;
-      }
-      await this.sleep(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]!);
-    }
-    first.reject(new StationLinkError('closed', this.unitId, `${this.endpoint}: closed before the first connection`));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms * (0.8 + 0.4 * Math.random()));
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).finally(() => {
-      this.wake = undefined;
-    });
-  }
-
-  /** Tells the listeners about a change of state (and the first failure before any connection). */
-  private report(connected: boolean, reason: string): void {
-    const previous = this.reported;
-    this.reported = { connected, reason };
-    if (previous?.connected === connected) return;
-    this.listeners.emitConnection(connected, reason);
-  }
-
-  /** Opens a link; resolves once its snapshot has been delivered. Cleans up whatever it opened on failure. */
-  private async open(first: Deferred<void>): Promise<Link> {
-    const { security } = this.options;
-    const client = OPCUAClient.create({
-      applicationName: OPCUA_CLIENT_APPLICATION_NAME,
-      clientName: `cardline ${this.unitId}`,
-      clientCertificateManager: this.certificateManager!,
-      securityMode: MessageSecurityMode[security.mode],
-      securityPolicy: SecurityPolicy[security.policy],
-      endpointMustExist: false,
-      // Reconnection is the supervisor's (see the file comment).
-      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 1000 },
-      keepSessionAlive: false,
-      requestedSessionTimeout: Math.max(10_000, 4 * this.requestTimeoutMs),
-      defaultTransactionTimeout: this.requestTimeoutMs,
-      // The socket's own inactivity limit, behind the watchdog (which names the cause).
-      transportTimeout: 2 * this.requestTimeoutMs,
-      transportSettings: { maxMessageSize: MAX_MESSAGE_BYTES, maxChunkCount: MAX_CHUNK_COUNT },
-    });
-    const link = new Link(client, this.requestTimeoutMs);
-    this.opening = link;
-    // 'close' follows 'connection_lost' at once and carries the cause: let it speak first.
-    client.on('connection_lost', () => setImmediate(() => link.fail('the connection to the server was lost', false)));
-    client.on('close', (err?: Error | null) => link.fail(`the connection closed${err ? ` (${err.message})` : ''}`, false));
-    client.on('timed_out_request', () => link.fail(`a request got no answer within ${this.requestTimeoutMs} ms`, false));
-    client.on('receive_response', () => link.heard());
-    const attemptMs = Math.max(10_000, 3 * this.requestTimeoutMs);
-    try {
-      const snapshot = deferred<void>();
-      const brokenWhileOpening = link.broken.promise.then((reason) => {
-        throw new LinkDownError(this.unitId, `${this.endpoint}: ${reason}`);
-      });
-      // It settles after the attempt too (when the link later breaks): handled here, not an unhandled rejection.
-      brokenWhileOpening.catch(() => undefined);
-      snapshot.promise.catch(() => undefined);
-      await withTimeout(Promise.race([this.establish(link, snapshot), brokenWhileOpening]), attemptMs, 'connecting');
-      this.opening = undefined;
-      if (this.closed) throw new StationLinkError('closed', this.unitId, `${this.endpoint}: closed while connecting`);
-      first.resolve();
-      return link;
-    } catch (err) {
-      this.opening = undefined;
-      if (this.link === link) this.link = undefined;
-      await link.dispose(Math.min(this.requestTimeoutMs, 2000));
-      throw this.explain(err);
-    }
-  }
-
-  private async establish(link: Link, snapshotDelivered: Deferred<void>): Promise<void> {
-    const { client } = link;
-    const { security, endpointUrl } = this.options;
-    await client.connect(endpointUrl);
-    const user: UserIdentityInfo = security.user
-      ? { type: UserTokenType.UserName, userName: security.user.username, password: security.user.password }
-      : { type: UserTokenType.Anonymous };
-    const session = await client.createSession(user);
-    link.session = session;
-    session.on('session_closed', () => link.fail('the server closed the session'));
-    await this.resolveNodes(link, session);
-
-    const interval = this.publishingIntervalMs;
-    const keepAliveMs = this.requestTimeoutMs / 4;
-    const creating = session.createSubscription2({
-      requestedPublishingInterval: interval,
-      requestedMaxKeepAliveCount: Math.max(1, Math.ceil(keepAliveMs / interval)),
-      requestedLifetimeCount: Math.max(3 * Math.ceil(keepAliveMs / interval), Math.ceil(30_000 / interval)),
-      maxNotificationsPerPublish: 0,
-      publishingEnabled: true,
-      priority: 100,
-    });
-    link.creatingSubscription = creating.then(
-      () => undefined,
-      () => undefined,
-    );
-    const subscription = await creating;
-    link.subscription = subscription;
-    link.revisedPublishingIntervalMs = subscription.publishingInterval;
-    subscription.on('keepalive', () => link.heard());
-    subscription.on('terminated', () => link.fail('the subscription ended'));
-    subscription.on('status_changed', (status: StatusCode) => link.fail(`the subscription ended: ${describeStatus(status)}`));
-    subscription.on('raw_notification', (message: NotificationMessage) => {
-      link.heard();
-      this.onNotification(link, message, snapshotDelivered);
-    });
-    // The server may grant a slower publishing interval, and with it a slower keep-alive.
-    link.watch(Math.max(this.requestTimeoutMs, 3 * subscription.publishingInterval * subscription.maxKeepAliveCount));
-
+  /** Resolves this unit's nodes on the link's session, adds its monitored items to the shared subscription, and waits for its snapshot. */
+  async attach(link: Link): Promise<void> {
+    if (this.closed) return;
+    const binding: Binding = { link, nodes: new Map(), methods: new Map(), handles: undefined, group: undefined };
+    const session = link.session!;
+    await this.resolveNodes(binding, session);
     const tags = MONITORED_TAGS;
-    const group = await subscription.monitorItems(
-      tags.map((tag) => ({ nodeId: link.nodes.get(tag)!, attributeId: AttributeIds.Value })),
+    const group = await link.subscription!.monitorItems(
+      tags.map((tag) => ({ nodeId: binding.nodes.get(tag)!, attributeId: AttributeIds.Value })),
       {
         samplingInterval: 0,
         queueSize: 16,
@@ -551,16 +710,22 @@ class OpcuaTransport implements TagTransport {
       },
       TimestampsToReturn.Source,
     );
+    binding.group = group;
     const refused = group.monitoredItems.flatMap((item, i) => (item.statusCode.isGood() ? [] : [`${tags[i]}: ${describeStatus(item.statusCode)}`]));
     if (refused.length > 0) throw new ConfigurationError(this.unitId, `${this.endpoint}: the server refused to monitor ${refused.join('; ')}`);
-    link.handles = new Map(group.monitoredItems.map((item, i) => [item.monitoringParameters.clientHandle, tags[i]!]));
-
-    this.snapshot = { link, values: {}, seen: new Set(), delivered: snapshotDelivered };
-    for (const items of link.early.splice(0)) this.onDataChange(link, items);
-    await snapshotDelivered.promise;
+    if (this.closed || link.isBroken) {
+      if (!link.isBroken) await withTimeout(group.terminate(), this.requestTimeoutMs, 'removing the monitored items').catch(() => undefined);
+      return;
+    }
+    binding.handles = new Map(group.monitoredItems.map((item, i) => [item.monitoringParameters.clientHandle, tags[i]!]));
+    const delivered = deferred<void>();
+    this.snapshot = { binding, values: {}, seen: new Set(), delivered };
+    for (const handle of binding.handles.keys()) link.routes.set(handle, this);
+    this.shared?.replayEarly(link);
+    await delivered.promise;
   }
 
-  private async resolveNodes(link: Link, session: ClientSession): Promise<void> {
+  private async resolveNodes(binding: Binding, session: ClientSession): Promise<void> {
     const namespaces = await session.readNamespaceArray();
     const ns = namespaces.indexOf(CARDLINE_NAMESPACE_URI);
     const nsPackML = namespaces.indexOf(PACKML_NAMESPACE_URI);
@@ -572,7 +737,7 @@ class OpcuaTransport implements TagTransport {
         label: spec.name,
         elements: [...unitPath, ...tagRelativePath(spec.name).map((name) => ({ namespaceIndex: ns, name }))],
         required: true,
-        use: (id) => link.nodes.set(spec.name, id),
+        use: (id) => binding.nodes.set(spec.name, id),
       });
     }
     const methods = new Map<string, { objectId?: NodeId; methodId?: NodeId; argumentsId?: NodeId }>();
@@ -615,38 +780,25 @@ class OpcuaTransport implements TagTransport {
     const declaredByKey = new Map(withArguments.map(([key], i) => [key, declared[i]]));
     for (const [key, m] of methods) {
       if (!m.objectId || !m.methodId) continue;
-      link.methods.set(key, { objectId: m.objectId, methodId: m.methodId, inputArguments: defaultArguments(declaredByKey.get(key)) });
+      binding.methods.set(key, { objectId: m.objectId, methodId: m.methodId, inputArguments: defaultArguments(declaredByKey.get(key)) });
     }
   }
 
   // ---- notifications ---------------------------------------------------------------------------
 
-  private onNotification(link: Link, message: NotificationMessage, snapshotDelivered: Deferred<void>): void {
-    for (const data of message.notificationData ?? []) {
-      if (!data) continue;
-      const kind = data.schema.name;
-      if (kind === 'DataChangeNotification') {
-        const items = (data as unknown as { monitoredItems?: MonitoredItemNotification[] | null }).monitoredItems ?? [];
-        if (!link.handles) link.early.push(items);
-        else this.onDataChange(link, items);
-      } else if (kind === 'StatusChangeNotification') {
-        const status = (data as unknown as { status: StatusCode }).status;
-        link.fail(`the server ended the subscription: ${describeStatus(status)}`);
-        snapshotDelivered.reject(new LinkDownError(this.unitId, `${this.endpoint}: the server ended the subscription: ${describeStatus(status)}`));
-      }
-    }
-  }
-
-  private onDataChange(link: Link, items: readonly MonitoredItemNotification[]): void {
-    if (link.isBroken || !link.handles) return;
-    const snapshot = this.snapshot?.link === link ? this.snapshot : undefined;
+  /** This unit's items of a notification on `link` (SharedEndpoint.route). */
+  onDataChange(link: Link, items: readonly MonitoredItemNotification[]): void {
+    if (link.isBroken || this.closed) return;
+    const snapshot = this.snapshot?.binding.link === link ? this.snapshot : undefined;
+    const binding = snapshot?.binding ?? (this.bound?.link === link ? this.bound : undefined);
+    if (!binding?.handles) return;
     let batch: Partial<PlcTags> & { ResultData?: Buffer } = {};
     const flush = (): void => {
       if (Object.keys(batch).length > 0) this.deliver(batch, false);
       batch = {};
     };
     for (const item of items) {
-      const tag = link.handles.get(item.clientHandle);
+      const tag = binding.handles.get(item.clientHandle);
       if (!tag) continue;
       const value = this.decode(tag, item.value);
       if (value === undefined) continue;
@@ -661,10 +813,12 @@ class OpcuaTransport implements TagTransport {
     if (snapshot) {
       if (snapshot.seen.size < MONITORED_TAGS.length) return;
       this.snapshot = undefined;
-      this.link = link;
-      this.report(true, `connected to ${this.endpoint} (${this.options.security.mode}, publishing interval ${link.revisedPublishingIntervalMs} ms)`);
+      this.bound = binding;
+      this.everConnected = true;
+      this.report(true, `connected to ${this.endpoint} (${this.options.security.mode}, publishing interval ${link.revisedPublishingIntervalMs} ms, session shared by ${this.shared?.units.size ?? 1} unit(s))`);
       this.deliver(snapshot.values, true);
       snapshot.delivered.resolve();
+      this.first?.resolve();
       return;
     }
     flush();
@@ -689,39 +843,47 @@ class OpcuaTransport implements TagTransport {
     this.listeners.emitTags(tags, full);
   }
 
-  /** Turns node-opcua's errors into ones that say what to do. */
-  private explain(err: unknown): StationLinkError {
-    if (err instanceof StationLinkError) return err;
-    const message = err instanceof Error ? err.message : String(err);
-    const own = pkiLayout(this.options.pkiDir, 'client');
-    const where = this.endpoint;
-    if (/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid/.test(message)) {
-      return new ConfigurationError(this.unitId, `${where}: the server refused user '${this.options.security.user?.username ?? '(anonymous)'}' (${firstStatus(message)}): check the username and password`, { cause: err });
-    }
-    if (/ANONYMOUS user token policy/i.test(message)) {
-      return new ConfigurationError(this.unitId, `${where}: the server does not accept anonymous sessions: configure a user (opcuaSecurity.user)`, { cause: err });
-    }
-    if (/server Certificate verification failed/i.test(message)) {
-      return new ConfigurationError(
-        this.unitId,
-        `${where}: this controller does not trust the server's certificate (${firstStatus(message)}). It was saved in ${own.rejected}: ` +
-          `check it is the PLC's, then move it to ${own.trusted} (or copy the PLC's exported certificate there) and connect again`,
-        { cause: err },
-      );
-    }
-    if (/BadSecurityChecksFailed|BadCertificate/.test(message)) {
-      return new ConfigurationError(
-        this.unitId,
-        `${where}: the server refused this controller's certificate (${firstStatus(message)}). Trust ${own.ownCertificate} on the server ` +
-          `(the simulator: move it from its pki rejected/ folder to trusted/certs/; a PLC: import it in its engineering tool) and connect again`,
-        { cause: err },
-      );
-    }
-    if (/cannot find endpoint|Cannot find an Endpoint/i.test(message)) {
-      return new ConfigurationError(this.unitId, `${where}: the server offers no endpoint with security ${this.options.security.mode}/${this.options.security.policy}: ${message}`, { cause: err });
-    }
-    return new LinkDownError(this.unitId, `${where}: ${message}`, { cause: err });
+  /** Tells the listeners about a change of state (and the first failure before any connection). */
+  private report(connected: boolean, reason: string): void {
+    const previous = this.reported;
+    this.reported = { connected, reason };
+    if (previous?.connected === connected) return;
+    this.listeners.emitConnection(connected, reason);
   }
+
+}
+
+/** Turns node-opcua's errors into ones that say what to do. */
+function explain(err: unknown, unitId: string, where: string, options: OpcuaTransportOptions): StationLinkError {
+  if (err instanceof StationLinkError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const own = pkiLayout(options.pkiDir, 'client');
+  if (/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid/.test(message)) {
+    return new ConfigurationError(unitId, `${where}: the server refused user '${options.security.user?.username ?? '(anonymous)'}' (${firstStatus(message)}): check the username and password`, { cause: err });
+  }
+  if (/ANONYMOUS user token policy/i.test(message)) {
+    return new ConfigurationError(unitId, `${where}: the server does not accept anonymous sessions: configure a user (opcuaSecurity.user)`, { cause: err });
+  }
+  if (/server Certificate verification failed/i.test(message)) {
+    return new ConfigurationError(
+      unitId,
+      `${where}: this controller does not trust the server's certificate (${firstStatus(message)}). It was saved in ${own.rejected}: ` +
+        `check it is the PLC's, then move it to ${own.trusted} (or copy the PLC's exported certificate there) and connect again`,
+      { cause: err },
+    );
+  }
+  if (/BadSecurityChecksFailed|BadCertificate/.test(message)) {
+    return new ConfigurationError(
+      unitId,
+      `${where}: the server refused this controller's certificate (${firstStatus(message)}). Trust ${own.ownCertificate} on the server ` +
+        `(the simulator: move it from its pki rejected/ folder to trusted/certs/; a PLC: import it in its engineering tool) and connect again`,
+      { cause: err },
+    );
+  }
+  if (/cannot find endpoint|Cannot find an Endpoint/i.test(message)) {
+    return new ConfigurationError(unitId, `${where}: the server offers no endpoint with security ${options.security.mode}/${options.security.policy}: ${message}`, { cause: err });
+  }
+  return new LinkDownError(unitId, `${where}: ${message}`, { cause: err });
 }
 
 function defaultArguments(declared: DataValue | undefined): Variant[] | string {
