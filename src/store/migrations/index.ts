@@ -7,6 +7,7 @@ import * as lineControl from './20261127160000_line_control.ts';
 import * as lineWritePages from './20261127210000_line_write_pages.ts';
 import * as lineLeases from './20261127220000_line_leases.ts';
 import * as lineLeasePidStarted from './20261128000000_line_lease_pid_started.ts';
+import * as deliveryPacks from './20261207170000_delivery_packs.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261127210000_line_write_pages', migration: lineWritePages },
   { name: '20261127220000_line_leases', migration: lineLeases },
   { name: '20261128000000_line_lease_pid_started', migration: lineLeasePidStarted },
+  { name: '20261207170000_delivery_packs', migration: deliveryPacks },
 ];
