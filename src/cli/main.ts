@@ -9,6 +9,7 @@ import { registerChip } from './commands/chip.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMrz } from './commands/mrz.ts';
+import { registerPack } from './commands/pack.ts';
 import { registerPki } from './commands/pki.ts';
 import { registerPlcSim } from './commands/plc-sim.ts';
 import { registerQa } from './commands/qa.ts';
@@ -41,6 +42,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerQa(program, run);
   registerCard(program, run);
   registerRender(program, run);
+  registerPack(program, run);
   return program;
 }
 
