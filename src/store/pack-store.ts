@@ -27,6 +27,7 @@ interface PackRow {
 interface PackCardRow {
   pack_id: string;
   card_serial: string;
+  batch_id: string;
   seq: number | string;
   slot: number | string;
   removed_at: Date | string | null;
