@@ -7,17 +7,11 @@
  * plans the packs (src/packing/planner.ts); what the simulator adds is the physical truth, written to
  * the ledger, against which tests hold `cardline pack list`.
  */
+import type { PackInstruction } from '../../src/packing/pack.ts';
 import type { Ledger, LedgerState } from '../ledger.ts';
 import type { Card } from './card.ts';
 import { chipContentSha256, DG1_FID, parseDg1Mrz } from './chip.ts';
 
-/** What a pack job asks of the packer (the job data of kind `pack`). */
-export interface PackInstruction {
-  readonly packId: string;
-  readonly office: string;
-  readonly pocket: number;
-  readonly closesPack: boolean;
-}
 
 /** A pack in a pocket, as the ledger restores it. */
 export interface PocketPack {

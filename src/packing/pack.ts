@@ -45,6 +45,16 @@ export type PackChange =
   | { readonly kind: 'closed'; readonly packId: string; readonly remainder: boolean; readonly manifestVersion: number }
   | { readonly kind: 'removed'; readonly packId: string; readonly cardSerial: string; readonly reason: string; readonly reopened: boolean };
 
+/** What the packer is told for a card (the job data of kind `pack`). */
+export interface PackInstruction {
+  readonly packId: string;
+  readonly office: string;
+  /** 0-based. */
+  readonly pocket: number;
+  /** The pack is complete with this card: the packer ejects it. */
+  readonly closesPack: boolean;
+}
+
 /** `<batch id>-P<4 digits>`: printable ASCII, so Code 128 carries it as it is. */
 export function packIdOf(batchId: string, packNo: number): string {
   return `${batchId}-P${String(packNo).padStart(4, '0')}`;
