@@ -6,6 +6,8 @@
  */
 import type { Knex } from 'knex';
 import { appendAudit, type AuditInput } from './audit.ts';
+import type { PackChange } from '../packing/pack.ts';
+import { packChangeStatements } from './pack-store.ts';
 import { dialectOf, insertSql, runScript, updateSql, type Dialect, type PoolClient, type PooledConnection } from './sql.ts';
 
 export type CardStatus = 'in-line' | 'good' | 'spoiled';
@@ -48,7 +50,9 @@ export type JournalOp =
       /** The card machine's persisted snapshot, at stable states. */
       readonly machine?: unknown;
     }
-  | { readonly op: 'batch.status'; readonly batchId: string; readonly status: string; readonly actor: string; readonly detail?: Record<string, unknown> };
+  | { readonly op: 'batch.status'; readonly batchId: string; readonly status: string; readonly actor: string; readonly detail?: Record<string, unknown> }
+  /** A packer's plan changed (src/packing/planner.ts): packs opened, cards packed, packs closed. */
+  | { readonly op: 'packs'; readonly batchId: string; readonly changes: readonly PackChange[] };
 
 export interface RecordProgress {
   readonly seq: number;
@@ -238,6 +242,9 @@ export class Journal {
           add(updateSql(d, 'records', set, [['batch_id', o.batchId], ['seq', o.seq]]));
           break;
         }
+        case 'packs':
+          for (const statement of packChangeStatements(d, line, o.batchId, o.changes, at)) add(statement);
+          break;
         case 'batch.status':
           add(updateSql(d, 'batches', [['status', o.status], ['updated_at', at]], [['id', o.batchId]]));
           audits.push({ actor: o.actor, action: `batch.${o.status}`, subjectType: 'batch', subjectId: o.batchId, details: o.detail ?? {} });

@@ -11,6 +11,7 @@ import { importBatch } from '../import/importer.ts';
 import { PackPlanner } from '../packing/planner.ts';
 import { listAudit } from './audit.ts';
 import { BatchStore } from './batch-store.ts';
+import { LineStore } from './line-store.ts';
 import { PackStore } from './pack-store.ts';
 
 const today = { year: 2026, month: 11, day: 27 };
@@ -83,6 +84,22 @@ describe.each(BACKENDS)('PackStore on $name', (backend) => {
     expect(stored.filter((p) => p.remainder).length).toBeGreaterThan(0);
     // Restored from the store, a planner sees what the first one saw.
     expect(new PackPlanner(batchId, { pockets: 2, packSize: 2 }, stored).state()).toStrictEqual(planner.state());
+  });
+
+  it('commits the planner’s changes through the line journal, with the card’s result, as the controller does', async () => {
+    const batch = await batches.createBatch({ name: 'journal', sourceFile: 'j.jsonl', actor: 'tester' });
+    await batches.addRecords(batch.id, [1, 2, 3].map((seq) => ({ seq, lineNo: seq, pid: `079322${String(seq + 50).padStart(6, '0')}`, cardVariant: 'without-portrait', personal: {}, deliveryOffice: "O'Brien" })));
+    const planner = new PackPlanner(batch.id, { pockets: 8, packSize: 2 }, [], [["O'Brien", 3]]);
+    const journal = new LineStore(fx.db, 'line-a').journal;
+    for (const seq of [1, 2, 3]) {
+      const serial = `VNB${String(seq).padStart(8, '0')}`;
+      await journal.append(
+        { op: 'packs', batchId: batch.id, changes: planner.place({ cardSerial: serial, seq, office: "O'Brien" }).changes },
+        { op: 'event', event: 'packer.done', batchId: batch.id, seq, cardSerial: serial },
+      );
+    }
+    expect(await new PackStore(fx.db, 'line-a').packs(batch.id)).toStrictEqual(planner.state());
+    expect(planner.state().map((p) => [p.cards.length, p.closed])).toStrictEqual([[2, true], [1, true]]);
   });
 
   it('takes a card out: its pack reopens, the removal is kept for the manifest, audited with the change', async () => {
