@@ -25,9 +25,9 @@ describe('card machine', () => {
     expect(s.context).toMatchObject({ attempt: 1, cardSerial: 'C1', position: 12, reasons: [], remake: false });
   });
 
-  it.each(['feeding', 'fed', 'encoding', 'engraving', 'inspecting', 'output'] as const)('a card rejected while %s is re-made at top priority', (state) => {
+  it.each(['feeding', 'fed', 'encoder', 'laser', 'qa', 'output'] as const)('a card rejected while at %s is re-made at top priority', (state) => {
     const steps = through('C1');
-    const upTo = { feeding: 1, fed: 2, encoding: 3, engraving: 4, inspecting: 5, output: 7 }[state];
+    const upTo = { feeding: 1, fed: 2, encoder: 3, laser: 4, qa: 5, output: 7 }[state];
     const s = run([...steps.slice(0, upTo), { type: 'card.rejected', station: 'laser', code: 'LASER_FAULT' }]);
     expect(s.value).toBe('queued');
     expect(s.context).toMatchObject({ remake: true, attempt: 1, cardSerial: null, reasons: [{ attempt: 1, cardSerial: 'C1', station: 'laser', code: 'LASER_FAULT' }] });
@@ -61,7 +61,7 @@ describe('card machine', () => {
   it('never stacks a card QA did not pass', () => {
     const steps = through('C1').filter((e) => e.type !== 'qa.passed');
     const s = run([...steps, { type: 'card.stacked', position: 3 }]);
-    expect(s.value).toBe('output');
+    expect([s.value, s.context.at]).toStrictEqual(['inLine', 'output']);
   });
 
   it('sends a produced record back to re-make when an inspector rejects its card', () => {
@@ -81,12 +81,24 @@ describe('card machine', () => {
     expect(s.value).toBe('feeding');
   });
 
+  it('moves only forward along the route of the station-kind table', () => {
+    const s = run([...through('C1').slice(0, 4), { type: 'card.at', station: 'encoder' }]);
+    expect(s.context.at).toBe('laser');
+    const skipped = run([{ type: 'card.feeding', cardSerial: 'C1' }, { type: 'card.fed' }, { type: 'card.at', station: 'qa' }, { type: 'card.at', station: 'laser' }]);
+    expect(skipped.context.at).toBe('qa');
+  });
+
+  it('takes the QA verdict only at the inspecting station', () => {
+    const s = run([...through('C1').slice(0, 4), { type: 'qa.passed' }, { type: 'card.at', station: 'output' }, { type: 'card.stacked', position: 1 }]);
+    expect([s.value, s.context.qaPassed]).toStrictEqual(['inLine', false]);
+  });
+
   it('restores from a persisted snapshot', () => {
     const actor = createActor(cardMachine, { input: { batchId: 'b', seq: 1 } }).start();
     for (const e of through('C9').slice(0, 3)) actor.send(e);
     const saved = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as ReturnType<typeof actor.getPersistedSnapshot>;
     const restored = createActor(cardMachine, { input: { batchId: 'b', seq: 1 }, snapshot: saved }).start();
-    expect(restored.getSnapshot().value).toBe('encoding');
+    expect([restored.getSnapshot().value, restored.getSnapshot().context.at]).toStrictEqual(['inLine', 'encoder']);
     restored.send({ type: 'card.rejected', station: 'line', code: 'SUSPECT_AFTER_RESTART' });
     expect(restored.getSnapshot().value).toBe('queued');
   });

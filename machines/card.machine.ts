@@ -1,6 +1,7 @@
 /**
  * The life of one personalization record on the line, across its physical cards: queued → fed →
- * encoding → engraving → inspecting → output → produced, or rejected → a re-make of the same
+ * in the line, station by station along the route of the station-kind table (encoder, laser, QA,
+ * output …) → produced, or rejected → a re-make of the same
  * record at top priority, up to `maxAttempts` cards → failed with the reasons of every attempt.
  * A card an inspector rejects after output sends its record back to re-make too. A card scrapped
  * because the operator aborted the line is not the record's fault: that attempt does not count.
@@ -9,10 +10,13 @@
  * of this machine is what `run --resume` restores.
  */
 import { assign, createActor, setup } from 'xstate';
+import { stationKind, type StationKind } from '../src/stations/kinds.ts';
 
+/** Snapshots are kept at stable states only (queued, produced, failed, cancelled), which did not change with the route as data. */
 export const CARD_MACHINE_VERSION = 1;
 
-export type CardStation = 'feeder' | 'encoder' | 'laser' | 'qa' | 'output';
+/** A station a card passes: a kind of the station-kind table (src/stations/kinds.ts). */
+export type CardStation = StationKind;
 
 export interface AttemptReason {
   readonly attempt: number;
@@ -40,6 +44,8 @@ export interface CardContext {
   readonly position: number | null;
   /** The controller's QA verdict on the current card was good: only then may it be stacked. */
   readonly qaPassed: boolean;
+  /** The last station the current card reached (in `inLine`); its route is the station-kind table. */
+  readonly at?: CardStation | null;
 }
 
 export interface CardInput {
@@ -53,8 +59,8 @@ export type CardEvent =
   | { readonly type: 'card.feeding'; readonly cardSerial: string }
   /** The feeder fed it (its Done, good). */
   | { readonly type: 'card.fed' }
-  /** A station took the card's job. */
-  | { readonly type: 'card.at'; readonly station: 'encoder' | 'laser' | 'qa' | 'output' }
+  /** A station took the card's job (or reported its Done): the card is there, further along its route. */
+  | { readonly type: 'card.at'; readonly station: CardStation }
   /** The controller's QA verdict: the chip, the MRZ and the print are right. */
   | { readonly type: 'qa.passed' }
   /** The card is going to the reject bin (any station's result, the QA verdict, a lost job). */
@@ -73,30 +79,15 @@ export type CardEvent =
   /** The batch was aborted and the operator chose to cancel the records in the line. */
   | { readonly type: 'batch.cancel' };
 
-const IN_LINE = ['fed', 'encoding', 'engraving', 'inspecting', 'output'] as const;
-
-/** The stations a card passes, in order, and the state it is in at each. */
-const ROUTE = [
-  ['encoder', 'encoding'],
-  ['laser', 'engraving'],
-  ['qa', 'inspecting'],
-  ['output', 'output'],
-] as const;
-
-/**
- * `card.at` moves a card forward to any later station: a station's acceptance can go unseen (a
- * Modbus poll that finds the job already done), and the next station's news must not be lost.
- * Skipping QA never stacks a card: only `qa.passed` in `inspecting` allows stacking.
- */
-function forwardFrom(index: number) {
-  return ROUTE.slice(index + 1).map(([station, target]) => ({ guard: ({ event }: { event: CardEvent }) => event.type === 'card.at' && event.station === station, target }));
-}
-
 /** A card in the line leaves it through the reject bin, or is cancelled with its batch. */
 const leaveLine = {
   'card.rejected': { target: 'rejected', actions: 'recordRejection' },
   'batch.cancel': 'cancelled',
 } as const;
+
+function placeOf(station: CardStation | null | undefined): number {
+  return station ? stationKind(station).place : Number.NEGATIVE_INFINITY;
+}
 
 export const cardMachine = setup({
   types: {
@@ -106,14 +97,24 @@ export const cardMachine = setup({
   },
   guards: {
     canRemake: ({ context }) => context.attempt - (context.aborted ?? 0) < context.maxAttempts,
-    qaPassed: ({ context }) => context.qaPassed,
+    /**
+     * `card.at` moves a card forward to any later station of the route: a station's acceptance can
+     * go unseen (a Modbus poll that finds the job already done), and the next station's news must
+     * not be lost. Skipping the inspection never stacks a card: only `qa.passed` allows stacking.
+     */
+    movesForward: ({ context, event }) => event.type === 'card.at' && placeOf(event.station) > placeOf(context.at),
+    atInspection: ({ context }) => context.at != null && stationKind(context.at).role === 'inspect',
+    /** At the sorting station with the QA verdict good: the card may be stacked. */
+    stackable: ({ context }) => context.qaPassed && context.at != null && stationKind(context.at).role === 'sort',
   },
   actions: {
     startAttempt: assign({
       attempt: ({ context }) => context.attempt + 1,
       cardSerial: ({ event }) => (event.type === 'card.feeding' ? event.cardSerial : null),
       qaPassed: () => false,
+      at: () => null,
     }),
+    moveTo: assign({ at: ({ event }) => (event.type === 'card.at' ? event.station : null) }),
     markQaPassed: assign({ qaPassed: () => true }),
     recordRejection: assign({
       reasons: ({ context, event }) => {
@@ -127,7 +128,7 @@ export const cardMachine = setup({
       position: () => null,
       aborted: ({ context, event }) => (context.aborted ?? 0) + (event.type === 'card.rejected' && event.lineAborted ? 1 : 0),
     }),
-    markRemake: assign({ remake: () => true, cardSerial: () => null, qaPassed: () => false }),
+    markRemake: assign({ remake: () => true, cardSerial: () => null, qaPassed: () => false, at: () => null }),
     recordPosition: assign({ position: ({ event }) => (event.type === 'card.stacked' ? event.position : null) }),
   },
 }).createMachine({
@@ -144,6 +145,7 @@ export const cardMachine = setup({
     reasons: [],
     position: null,
     qaPassed: false,
+    at: null,
   }),
   states: {
     queued: {
@@ -158,28 +160,18 @@ export const cardMachine = setup({
       on: { 'card.fed': 'fed', ...leaveLine },
     },
     fed: {
-      description: 'On its way to a chip-encoding head.',
-      on: { 'card.at': forwardFrom(-1), ...leaveLine },
+      description: 'Fed; on its way to the first station after the feeder.',
+      on: { 'card.at': { guard: 'movesForward', target: 'inLine', actions: 'moveTo' }, ...leaveLine },
     },
-    encoding: {
-      description: 'A head writes the chip.',
-      on: { 'card.at': forwardFrom(0), ...leaveLine },
-    },
-    engraving: {
-      description: 'The laser engraves both sides.',
-      on: { 'card.at': forwardFrom(1), ...leaveLine },
-    },
-    inspecting: {
-      description: 'QA reads the chip through BAC, the MRZ and the print; the controller judges.',
+    inLine: {
+      description:
+        'At a station of the route (context.at), moving forward only; at the inspecting station QA may pass it; at the sorting station it is stacked only when the QA verdict passed it, otherwise sent to the reject bin.',
       on: {
-        'qa.passed': { actions: 'markQaPassed' },
-        'card.at': forwardFrom(2),
+        'card.at': { guard: 'movesForward', actions: 'moveTo' },
+        'qa.passed': { guard: 'atInspection', actions: 'markQaPassed' },
+        'card.stacked': { guard: 'stackable', target: 'produced', actions: 'recordPosition' },
         ...leaveLine,
       },
-    },
-    output: {
-      description: 'At the output station: stacked only when the QA verdict passed it, otherwise sent to the reject bin.',
-      on: { 'card.stacked': { guard: 'qaPassed', target: 'produced', actions: 'recordPosition' }, ...leaveLine },
     },
     produced: {
       description: 'One good card in the stacker. An inspector may still reject it.',
@@ -195,7 +187,7 @@ export const cardMachine = setup({
 });
 
 /** States in which the record has a physical card somewhere in the line. */
-export const CARD_IN_LINE_STATES: readonly string[] = ['feeding', ...IN_LINE];
+export const CARD_IN_LINE_STATES: readonly string[] = ['feeding', 'fed', 'inLine'];
 
 /**
  * A record's card machine from what the store keeps of it (`{ version, snapshot }`, saved at stable

@@ -8,7 +8,8 @@
  * own card through the Workcell this model gives it; the model routes finished cards and keeps the
  * ledger of the physical truth.
  */
-import { FLOW, stationUnits, type LineConfig, type StationConfig, type StationKind, type StationUnit } from '../../src/config/line-config.ts';
+import { stationUnits, type LineConfig, type StationConfig, type StationKind, type StationUnit } from '../../src/config/line-config.ts';
+import { routeOf, stationKind, stationKinds } from '../../src/stations/kinds.ts';
 import { Rng, seedWords } from '../../src/sample/rng.ts';
 import type { Ledger } from '../ledger.ts';
 import type { WorkSession, Workcell } from '../plc/workcell.ts';
@@ -61,7 +62,8 @@ export class LineModel {
     this.simulation = line.simulation;
     this.seed = seedWords(this.simulation.seed);
     this.units = stationUnits(line);
-    this.stages = FLOW.map((kind) => ({ kind, units: this.units.filter((u) => u.station.kind === kind), flow: [] as FlowUnit[] }));
+    // The line's route: the kinds of its stations, in the order of the station-kind table.
+    this.stages = routeOf(line.stations.map((s) => s.kind)).map((kind) => ({ kind, units: this.units.filter((u) => u.station.kind === kind), flow: [] as FlowUnit[] }));
     for (const s of line.stations) this.failures.set(s.id, { ...s.failures });
 
     // Restore from the ledger: what the previous simulator process left behind.
@@ -71,7 +73,7 @@ export class LineModel {
     this.magazine = new Magazine(restored.lots);
     this.nextSeq = restored.lastSeq + 1;
     for (const s of line.stations) {
-      if (s.kind !== 'output') continue;
+      if (!stationKind(s.kind).stacker) continue;
       this.stackers.set(s.id, new Stacker(s.id, s.stackerCapacity ?? Number.POSITIVE_INFINITY, restored.stackers.get(s.id) ?? []));
     }
     this.rejectCount = restored.rejectBin.length;
@@ -97,7 +99,8 @@ export class LineModel {
   /** The Workcell of one unit: what its PLC can do physically. */
   workcell(unit: StationUnit): Workcell {
     const station = unit.station;
-    const stageIndex = FLOW.indexOf(station.kind);
+    // The card's random stream at this kind: its index in the whole table, whatever the line has.
+    const stageIndex = stationKinds().indexOf(station.kind);
     const bins = this.outputBins(unit);
     return {
       unitId: unit.unitId,
@@ -117,8 +120,9 @@ export class LineModel {
         this.ledger.append({ ev: 'purged', card: card.serial, unit: unit.unitId, reason });
       },
       blockage: () => {
-        if (station.kind === 'feeder' && this.magazine.count === 0) return 'Starved';
-        if (station.kind === 'output' && this.stackers.get(station.id)?.full) return 'Blocked';
+        const def = stationKind(station.kind);
+        if (def.role === 'feed' && this.magazine.count === 0) return 'Starved';
+        if (def.stacker && this.stackers.get(station.id)?.full) return 'Blocked';
         return undefined;
       },
       changed: () => this.schedulePump(),

@@ -6,8 +6,8 @@
  */
 import { readEmrtd } from '../../src/domain/bac/reader.ts';
 import type { Rng } from '../../src/sample/rng.ts';
-import type { StationKind } from '../../src/config/line-config.ts';
 import type { Job, JobResult } from '../../src/plc/job-data.ts';
+import { stationKind, type StationKind } from '../../src/stations/kinds.ts';
 import { RESULT_CODES } from '../../src/plc/result-codes.ts';
 import type { Card } from './card.ts';
 import { MISREGISTRATION_MM } from './surface.ts';
@@ -40,15 +40,6 @@ export interface OutputBins {
   reject(card: Card, reason: string, hostReason?: number): void;
 }
 
-/** The job kind each station kind takes (besides `skip`). */
-export const JOB_KIND_OF: Readonly<Record<StationKind, Job['kind']>> = {
-  feeder: 'feed',
-  encoder: 'chip',
-  laser: 'laser',
-  qa: 'inspect',
-  output: 'output',
-};
-
 const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
 
 /** Print grade (ISO/IEC 15415 style, one decimal): 3.5–4.0 when registered, 0.5–1.9 when not, 0 without print. */
@@ -75,98 +66,133 @@ function misread(mrz: readonly string[], posDraw: number, charDraw: number): str
   return lines;
 }
 
+/**
+ * What a station kind physically does to a card for its job (the kind's own job kind; `skip` and
+ * jams are handled before). Draws come from `rng` in a fixed number per step.
+ */
+export type StationPhysics = (card: Card, job: Job, rng: Rng, failures: StationFailures, bins: OutputBins) => WorkOutcome;
+
+function wrongJob(kind: string, job: Job): never {
+  throw new Error(`${kind}: a ${job.kind} job reached its physics (the unit refuses a job of another kind)`);
+}
+
+const feed: StationPhysics = (_card, job, rng, failures) => {
+  if (job.kind !== 'feed') wrongJob('feeder', job);
+  if (rng.chance(failures.blankDefect)) return { result: RESULT_CODES.BlankDefect, data: null, left: false };
+  return { result: RESULT_CODES.Good, data: { v: 1, kind: 'feed' }, left: false };
+};
+
+const encode: StationPhysics = (card, job, rng, failures) => {
+  if (job.kind !== 'chip') wrongJob('encoder', job);
+  const u = rng.next();
+  const extra = rng.next();
+  const fids = job.files.map((f) => f.fid);
+  const { chipWriteFailure, emptyChipWrite, partialChipWrite } = failures;
+  if (u < chipWriteFailure) {
+    // Some files went in before the chip stopped answering; the encoder knows and says so.
+    const written = job.files.slice(0, Math.floor(extra * job.files.length));
+    card.chip.write(written);
+    return { result: RESULT_CODES.ChipWriteFailed, data: { v: 1, kind: 'chip', written: written.map((f) => f.fid) }, left: false };
+  }
+  if (u < chipWriteFailure + emptyChipWrite) {
+    // The German eID failure: the encoder believes it wrote everything; the chip holds nothing.
+    card.chip.lock();
+    return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
+  }
+  if (u < chipWriteFailure + emptyChipWrite + partialChipWrite) {
+    // The key objects went in with the application; some file writes did not.
+    if (job.bac) card.chip.setBacKeys(job.bac);
+    if (job.files.length >= 2) {
+      card.chip.write(job.files.slice(0, 1 + Math.floor(extra * (job.files.length - 1))));
+    } else {
+      const only = job.files[0]!;
+      card.chip.write([{ fid: only.fid, data: only.data.subarray(0, Math.floor(only.data.length / 2)) }]);
+    }
+    card.chip.lock();
+    return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
+  }
+  card.chip.write(job.files);
+  if (job.bac) card.chip.setBacKeys(job.bac);
+  card.chip.lock();
+  return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
+};
+
+const engrave: StationPhysics = (card, job, rng, failures) => {
+  if (job.kind !== 'laser') wrongJob('laser', job);
+  const misregistered = rng.chance(failures.misregistration);
+  const offsetDraw = rng.next();
+  card.surface.engrave(job.sides, job.mrz ?? null);
+  card.surface.registrationOffsetMm = misregistered ? MISREGISTRATION_MM + 0.1 + offsetDraw * 1.1 : offsetDraw * 0.1;
+  return { result: RESULT_CODES.Good, data: { v: 1, kind: 'laser', engravedSha256: engravedSha256OfSides(job.sides) }, left: false };
+};
+
+const inspect: StationPhysics = (card, job, rng, failures) => {
+  if (job.kind !== 'inspect') wrongJob('qa', job);
+  const mismatch = rng.chance(failures.ocrMismatch);
+  const gradeDraw = rng.next();
+  const posDraw = rng.next();
+  const charDraw = rng.next();
+  const surfaceMrz = card.surface.mrz;
+  const ocrMrz = surfaceMrz === null ? null : mismatch ? misread(surfaceMrz, posDraw, charDraw) : [...surfaceMrz];
+  // The reader in the QA station: BAC with keys from the MRZ it just read, as in the field.
+  card.chip.reset();
+  const read = readEmrtd((apdu) => card.chip.transceive(apdu), { mrz: ocrMrz });
+  return {
+    result: RESULT_CODES.Good,
+    data: {
+      v: 1,
+      kind: 'inspect',
+      chip: read.kind === 'read' ? { files: read.files.map((f) => ({ fid: f.fid, data: Buffer.from(f.data) })) } : null,
+      ocrMrz: ocrMrz === null ? null : [ocrMrz[0] ?? '', ocrMrz[1] ?? '', ocrMrz[2] ?? ''],
+      printGrade: printGrade(card, gradeDraw),
+    },
+    left: false,
+  };
+};
+
+const sort: StationPhysics = (card, job, _rng, _failures, bins) => {
+  if (job.kind !== 'output') wrongJob('output', job);
+  if (job.destination === 'reject') {
+    bins.reject(card, 'host-reject', job.reason);
+    return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'reject', position: 0 }, left: true };
+  }
+  if (bins.stackerFull()) {
+    bins.reject(card, 'stacker-full');
+    return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'reject', position: 0 }, left: true };
+  }
+  const position = bins.stack(card);
+  return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'stacker', position }, left: true };
+};
+
+/** The simulator's physics of every kind of the station-kind table: a kind without physics is a type error here. */
+const PHYSICS: Readonly<Record<StationKind, StationPhysics>> = { feeder: feed, encoder: encode, laser: engrave, qa: inspect, output: sort };
+
+const extraPhysics = new Map<string, StationPhysics>();
+
+/** The physics of a kind added with extendStationKinds (tests; a kind under development). */
+export function extendStationPhysics(kind: StationKind, physics: StationPhysics): void {
+  if (Object.hasOwn(PHYSICS, kind) || extraPhysics.has(kind)) throw new RangeError(`station kind '${kind}' has physics already`);
+  extraPhysics.set(kind, physics);
+}
+
+export function physicsOf(kind: StationKind): StationPhysics {
+  const physics = Object.hasOwn(PHYSICS, kind) ? PHYSICS[kind] : extraPhysics.get(kind);
+  if (!physics) throw new RangeError(`station kind '${kind}' has no simulator physics (simulators/model/physics.ts)`);
+  return physics;
+}
+
 /** The station's work on `card` for `job` (whose kind is the station's or `skip`). */
 export function doWork(kind: StationKind, card: Card, job: Job, rng: Rng, failures: StationFailures, bins: OutputBins): WorkOutcome {
   // Jam first: it can strike any card at any station, even one passed on untouched.
   if (rng.chance(failures.jam)) return { result: RESULT_CODES.CardJam, data: null, left: false };
 
   if (job.kind === 'skip') {
-    if (kind === 'output') {
+    if (stationKind(kind).role === 'sort') {
       // The end of the line for a card bound for the reject bin.
       bins.reject(card, 'skipped');
       return { result: RESULT_CODES.Good, data: { v: 1, kind: 'skip' }, left: true };
     }
     return { result: RESULT_CODES.Good, data: { v: 1, kind: 'skip' }, left: false };
   }
-
-  switch (job.kind) {
-    case 'feed': {
-      if (rng.chance(failures.blankDefect)) return { result: RESULT_CODES.BlankDefect, data: null, left: false };
-      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'feed' }, left: false };
-    }
-    case 'chip': {
-      const u = rng.next();
-      const extra = rng.next();
-      const fids = job.files.map((f) => f.fid);
-      const { chipWriteFailure, emptyChipWrite, partialChipWrite } = failures;
-      if (u < chipWriteFailure) {
-        // Some files went in before the chip stopped answering; the encoder knows and says so.
-        const written = job.files.slice(0, Math.floor(extra * job.files.length));
-        card.chip.write(written);
-        return { result: RESULT_CODES.ChipWriteFailed, data: { v: 1, kind: 'chip', written: written.map((f) => f.fid) }, left: false };
-      }
-      if (u < chipWriteFailure + emptyChipWrite) {
-        // The German eID failure: the encoder believes it wrote everything; the chip holds nothing.
-        card.chip.lock();
-        return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
-      }
-      if (u < chipWriteFailure + emptyChipWrite + partialChipWrite) {
-        // The key objects went in with the application; some file writes did not.
-        if (job.bac) card.chip.setBacKeys(job.bac);
-        if (job.files.length >= 2) {
-          card.chip.write(job.files.slice(0, 1 + Math.floor(extra * (job.files.length - 1))));
-        } else {
-          const only = job.files[0]!;
-          card.chip.write([{ fid: only.fid, data: only.data.subarray(0, Math.floor(only.data.length / 2)) }]);
-        }
-        card.chip.lock();
-        return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
-      }
-      card.chip.write(job.files);
-      if (job.bac) card.chip.setBacKeys(job.bac);
-      card.chip.lock();
-      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
-    }
-    case 'laser': {
-      const misregistered = rng.chance(failures.misregistration);
-      const offsetDraw = rng.next();
-      card.surface.engrave(job.sides, job.mrz ?? null);
-      card.surface.registrationOffsetMm = misregistered ? MISREGISTRATION_MM + 0.1 + offsetDraw * 1.1 : offsetDraw * 0.1;
-      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'laser', engravedSha256: engravedSha256OfSides(job.sides) }, left: false };
-    }
-    case 'inspect': {
-      const mismatch = rng.chance(failures.ocrMismatch);
-      const gradeDraw = rng.next();
-      const posDraw = rng.next();
-      const charDraw = rng.next();
-      const surfaceMrz = card.surface.mrz;
-      const ocrMrz = surfaceMrz === null ? null : mismatch ? misread(surfaceMrz, posDraw, charDraw) : [...surfaceMrz];
-      // The reader in the QA station: BAC with keys from the MRZ it just read, as in the field.
-      card.chip.reset();
-      const read = readEmrtd((apdu) => card.chip.transceive(apdu), { mrz: ocrMrz });
-      return {
-        result: RESULT_CODES.Good,
-        data: {
-          v: 1,
-          kind: 'inspect',
-          chip: read.kind === 'read' ? { files: read.files.map((f) => ({ fid: f.fid, data: Buffer.from(f.data) })) } : null,
-          ocrMrz: ocrMrz === null ? null : [ocrMrz[0] ?? '', ocrMrz[1] ?? '', ocrMrz[2] ?? ''],
-          printGrade: printGrade(card, gradeDraw),
-        },
-        left: false,
-      };
-    }
-    case 'output': {
-      if (job.destination === 'reject') {
-        bins.reject(card, 'host-reject', job.reason);
-        return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'reject', position: 0 }, left: true };
-      }
-      if (bins.stackerFull()) {
-        bins.reject(card, 'stacker-full');
-        return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'reject', position: 0 }, left: true };
-      }
-      const position = bins.stack(card);
-      return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'stacker', position }, left: true };
-    }
-  }
+  return physicsOf(kind)(card, job, rng, failures, bins);
 }

@@ -20,7 +20,7 @@
  * A report with ResultJobId 0 is about a card, not a job (ResultCardSerial names it): NoJobInTime, or
  * a card purged after an abort whose job had already been reported (or never given).
  */
-import type { StationKind } from '../../src/config/line-config.ts';
+import { stationKind, type StationKind } from '../../src/stations/kinds.ts';
 import { decodeJob, encodeResult, type Job } from '../../src/plc/job-data.ts';
 import {
   COMMAND_TRANSITIONS,
@@ -41,7 +41,6 @@ import type { StationTags } from '../../src/plc/tags.ts';
 import type { CommandOutcome } from '../../src/plc/transport.ts';
 import type { Card } from '../model/card.ts';
 import type { Cancel, SimClock } from '../model/clock.ts';
-import { JOB_KIND_OF } from '../model/physics.ts';
 import type { WorkSession, Workcell } from './workcell.ts';
 
 export interface UnitPlcTiming {
@@ -203,6 +202,11 @@ export class UnitPlc {
     return this.cell.kind;
   }
 
+  /** A feeding unit (the station-kind table's `feed` role): it takes blanks from the magazine. */
+  private get feeds(): boolean {
+    return stationKind(this.cell.kind).role === 'feed';
+  }
+
   get packmlState(): PackMLState {
     return this.state;
   }
@@ -270,7 +274,7 @@ export class UnitPlc {
   tick(): void {
     if (this.stopped) return;
     const execute = this.state === PACKML_STATES.Execute;
-    if (this.kind === 'feeder' && execute && this.infeed === undefined) {
+    if (this.feeds && execute && this.infeed === undefined) {
       const serial = this.cell.nextBlank();
       if (serial !== undefined) {
         this.infeed = { serial, card: undefined, state: 'present', jobId: 0, job: undefined, problem: undefined };
@@ -280,7 +284,7 @@ export class UnitPlc {
     }
     // Starved or blocked once nothing is in work: a card may wait at the infeed (a blocked output
     // holds its next card there until the stacker is emptied).
-    if (execute && !this.work && !this.outfeed && (this.kind !== 'feeder' || !this.infeed) && this.handshakeIdle()) {
+    if (execute && !this.work && !this.outfeed && (!this.feeds || !this.infeed) && this.handshakeIdle()) {
       const cause = this.cell.blockage();
       if (cause) {
         this.autoSuspended = true;
@@ -393,7 +397,7 @@ export class UnitPlc {
     // A JobId already there belongs to a card that left (or was never taken): never this card's job.
     this.staleJobId = this.store.get('JobId');
     this.store.setPlc({ CardSerial: infeed.serial, CardPresent: true });
-    if (this.kind !== 'feeder') this.armNoJobTimer();
+    if (!this.feeds) this.armNoJobTimer();
     this.queueEvaluate();
   }
 
@@ -445,7 +449,7 @@ export class UnitPlc {
   }
 
   private tryTakeJob(infeed: Infeed): void {
-    if (this.kind === 'feeder' ? this.state !== PACKML_STATES.Execute : !JOB_TAKING_STATES.includes(this.state)) return;
+    if (this.feeds ? this.state !== PACKML_STATES.Execute : !JOB_TAKING_STATES.includes(this.state)) return;
     const t = this.store.tags;
     const jobId = t.JobId;
     if (!t.JobReady || jobId === 0 || jobId === this.lastAckedJobId || jobId === this.staleJobId) return;
@@ -473,11 +477,11 @@ export class UnitPlc {
     } else {
       const decoded = decodeJob(data);
       if (!decoded.ok) infeed.problem = RESULT_CODES.JobDataInvalid;
-      else if (decoded.value.kind !== 'skip' && decoded.value.kind !== JOB_KIND_OF[this.kind]) infeed.problem = RESULT_CODES.JobRejected;
+      else if (decoded.value.kind !== 'skip' && decoded.value.kind !== stationKind(this.kind).jobKind) infeed.problem = RESULT_CODES.JobRejected;
       else infeed.job = decoded.value;
     }
     // The feeder picks the blank out of the magazine with its job.
-    if (this.kind === 'feeder') infeed.card = this.cell.feed(infeed.serial);
+    if (this.feeds) infeed.card = this.cell.feed(infeed.serial);
     infeed.jobId = jobId;
     infeed.state = 'staged';
     this.lastAckedJobId = jobId;

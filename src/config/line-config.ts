@@ -9,11 +9,9 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_TIMEOUTS, type LinkTimeouts } from '../plc/station-link.ts';
+import { isStationKind, stationKind, stationKinds, type StationKind } from '../stations/kinds.ts';
 
-export const STATION_KINDS = ['feeder', 'encoder', 'laser', 'qa', 'output'] as const;
-export type StationKind = (typeof STATION_KINDS)[number];
-/** The order cards travel through a line. */
-export const FLOW: readonly StationKind[] = STATION_KINDS;
+export type { StationKind } from '../stations/kinds.ts';
 
 const probability = z.number().min(0).max(1);
 const ms = z.number().nonnegative();
@@ -70,7 +68,10 @@ const OpcuaSecuritySchema = z.strictObject({
 
 const StationSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'must be lower case letters, digits and hyphens, starting with a letter' }),
-  kind: z.enum(STATION_KINDS),
+  /** A kind of the station-kind table (src/stations/kinds.ts). */
+  kind: z.custom<StationKind>((v) => typeof v === 'string' && isStationKind(v), {
+    error: (issue) => `unknown station kind ${JSON.stringify(issue.input)}; kinds: ${stationKinds().join(', ')}`,
+  }),
   transport: z.enum(['opcua', 'modbus']),
   /** Encoder heads; each is a unit with its own handshake. */
   heads: z.number().int().min(1).max(32).optional(),
@@ -126,8 +127,13 @@ export const LineConfigSchema = z
     line.stations.forEach((s, i) => {
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stations', i, 'id'], message: `station id '${s.id}' is used twice` });
       seen.add(s.id);
-      if (s.heads !== undefined && s.kind !== 'encoder') {
-        ctx.addIssue({ code: 'custom', path: ['stations', i, 'heads'], message: 'only an encoder has heads' });
+      if (!isStationKind(s.kind)) return;
+      const def = stationKind(s.kind);
+      if (s.heads !== undefined && !def.heads) {
+        ctx.addIssue({ code: 'custom', path: ['stations', i, 'heads'], message: `a ${s.kind} has no heads; kinds with heads: ${stationKinds().filter((k) => stationKind(k).heads).join(', ')}` });
+      }
+      if (s.stackerCapacity !== undefined && !def.stacker) {
+        ctx.addIssue({ code: 'custom', path: ['stations', i, 'stackerCapacity'], message: `a ${s.kind} has no stacker; kinds with a stacker: ${stationKinds().filter((k) => stationKind(k).stacker).join(', ')}` });
       }
       if (s.transport === 'modbus' && !s.modbus) {
         ctx.addIssue({ code: 'custom', path: ['stations', i, 'modbus'], message: 'a Modbus station needs modbus.port' });
@@ -136,9 +142,10 @@ export const LineConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['stations', i, 'opcua', 'endpoint'], message: 'needed unless simulation.opcua gives the simulator server' });
       }
     });
-    for (const kind of STATION_KINDS) {
+    const required = stationKinds().filter((k) => stationKind(k).required);
+    for (const kind of required) {
       if (!line.stations.some((s) => s.kind === kind)) {
-        ctx.addIssue({ code: 'custom', path: ['stations'], message: `the line has no ${kind} station; a line needs ${STATION_KINDS.join(', ')}` });
+        ctx.addIssue({ code: 'custom', path: ['stations'], message: `the line has no ${kind} station; a line needs ${required.join(', ')}` });
       }
     }
     const security = line.opcuaSecurity;
@@ -172,7 +179,7 @@ export interface StationUnit {
 
 export function stationUnits(line: LineConfig): StationUnit[] {
   return line.stations.flatMap((station): StationUnit[] =>
-    station.kind === 'encoder'
+    stationKind(station.kind).heads
       ? Array.from({ length: station.heads ?? 1 }, (_, i) => ({ unitId: `${station.id}.${i + 1}`, station, head: i + 1 }))
       : [{ unitId: station.id, station, head: undefined }],
   );

@@ -11,13 +11,14 @@ import { cardActorFrom, CARD_MACHINE_VERSION, type cardMachine, type CardStation
 import { lineMachine, LINE_MACHINE_VERSION } from '../../machines/line.machine.ts';
 import { stationMachine } from '../../machines/station.machine.ts';
 import { stationUnits, type LineConfig, type StationKind } from '../config/line-config.ts';
-import { decodeResult, encodeJob } from '../plc/job-data.ts';
+import { decodeResult } from '../plc/job-data.ts';
 import { JOB_TAKING_STATES, PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
 import type { StationEvent, StationLink } from '../plc/station-link.ts';
 import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store.ts';
 import type { JobPreparer, PreparedRecord, QaJudge } from './ports.ts';
 import { reasonOfResult, type ReasonCode } from './reasons.ts';
 import { FeedQueue } from './scheduler.ts';
+import { feedJob, kindsWithRole, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
 
 export interface ControllerOptions {
   /** Cards allowed in the line at once (default: two a unit and two more, see defaultWip). */
@@ -77,11 +78,6 @@ interface Track {
 }
 
 type CardActor = Actor<typeof cardMachine>;
-
-const SKIP = encodeJob({ v: 1, kind: 'skip' });
-const INSPECT = encodeJob({ v: 1, kind: 'inspect' });
-const STACK = encodeJob({ v: 1, kind: 'output', destination: 'stacker' });
-const REJECT = encodeJob({ v: 1, kind: 'output', destination: 'reject' });
 
 /** Where a crash test may kill the controller (CARDLINE_CRASH_AT=<point>[:<n>]). */
 export const CRASH_POINTS = ['after-persist-before-ack', 'after-done-before-persist', 'during-snapshot', 'during-signing'] as const;
@@ -143,7 +139,7 @@ export class LineController {
     private readonly options: ControllerOptions,
   ) {
     this.units = new Map(stationUnits(config).map((u) => [u.unitId, u.station.kind]));
-    this.feederUnit = [...this.units].find(([, kind]) => kind === 'feeder')?.[0];
+    this.feederUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'feed')?.[0];
     this.crash = new CrashPoint(options.crashAt);
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
     this.line.subscribe(() => this.saveLineSnapshot());
@@ -331,7 +327,7 @@ export class LineController {
         this.checkSuspension(unitId, event.status.state, event.status.stopReason);
         // A card that waited at a stopped or aborted station's infeed gets its job once the station
         // takes jobs again (onCardPresent checks the state; the feeder feeds through checkReady).
-        if (link.cardPresent !== undefined && this.units.get(unitId) !== 'feeder') this.onCardPresent(unitId, link, link.cardPresent);
+        if (link.cardPresent !== undefined && !this.isFeeder(unitId)) this.onCardPresent(unitId, link, link.cardPresent);
         break;
       case 'plc.card.present':
         this.onCardPresent(unitId, link, event.cardSerial);
@@ -356,18 +352,17 @@ export class LineController {
     this.checkReady();
   }
 
-  /** A feeder starved or a stacker blocked (or back in Execute): the line machine's suspension. */
+  /** A feeder starved or a stacker blocked (or back in Execute): the line machine's suspension (the kind's `suspends`). */
   private noteSuspension(unitId: string, state: number, stopReason: number): void {
-    const kind = this.units.get(unitId);
-    const suspended = state === PACKML_STATES.Suspended;
-    if (kind === 'feeder') {
-      if (suspended && stopReason === STOP_REASONS.Starved) this.line.send({ type: 'line.starved' });
-      else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
-    }
-    if (kind === 'output') {
-      if (suspended && stopReason === STOP_REASONS.Blocked) this.line.send({ type: 'line.blocked' });
-      else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
-    }
+    const suspends = stationKind(this.units.get(unitId)!).suspends;
+    if (!suspends) return;
+    const reason = suspends === 'line.starved' ? STOP_REASONS.Starved : STOP_REASONS.Blocked;
+    if (state === PACKML_STATES.Suspended && stopReason === reason) this.line.send({ type: suspends });
+    else if (state === PACKML_STATES.Execute) this.line.send({ type: 'line.unsuspended' });
+  }
+
+  private isFeeder(unitId: string): boolean {
+    return stationKind(this.units.get(unitId)!).role === 'feed';
   }
 
   /** Every station producing (Execute, or Suspended starved/blocked): the line runs; a waiting blank is fed. */
@@ -383,7 +378,7 @@ export class LineController {
 
   private onCardPresent(unitId: string, link: StationLink, serial: string): void {
     const kind = this.units.get(unitId)!;
-    if (kind === 'feeder') {
+    if (this.isFeeder(unitId)) {
       this.feederCard = serial;
       this.feed(link);
       return;
@@ -408,12 +403,21 @@ export class LineController {
       track.reject = { code: 'LINE_ABORTED', detail: 'the batch was aborted with the card in the line' };
     }
     const trusted = track !== undefined && !track.suspect && !track.reject;
+    const def = stationKind(kind);
     let data: Buffer;
-    if (kind === 'output') data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? STACK : REJECT;
-    else if (!trusted) data = SKIP;
-    else if (kind === 'encoder') data = (await this.prepare(track.seq)).chipJob;
-    else if (kind === 'laser') data = (await this.prepare(track.seq)).laserJob;
-    else data = INSPECT;
+    switch (def.role) {
+      case 'sort':
+        // The card is here: its record moves to this station before the record is asked whether it awaits it.
+        if (trusted && track.qaPassed && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind });
+        data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? SORT_JOBS.stacker : SORT_JOBS.reject;
+        break;
+      case 'work':
+      case 'inspect':
+        data = trusted ? def.job!(await this.prepare(track.seq)) : SKIP_JOB;
+        break;
+      case 'feed':
+        throw new Error(`${unitId}: a feeding station's card is fed by feed(), not answered`);
+    }
     await this.sendJob(link, serial, data, unitId);
   }
 
@@ -448,7 +452,7 @@ export class LineController {
         await this.prepare(seq);
         const jobId = await this.nextJobId();
         if (this.relinquished) throw this.relinquished;
-        await feeder.sendJob({ jobId, cardSerial: serial, data: encodeJob({ v: 1, kind: 'feed', recordRef: `${this.batchId}:${seq}` }) });
+        await feeder.sendJob({ jobId, cardSerial: serial, data: feedJob(`${this.batchId}:${seq}`) });
         const attempt = this.records.get(seq)!.getSnapshot().context.attempt + 1;
         this.cards.set(serial, { serial, batchId: this.batchId, seq, attempt, suspect: false, reject: undefined, qaPassed: false, ended: false });
         // The record's row changes in the commit of the feeder's result: one commit a feed, not two.
@@ -492,7 +496,7 @@ export class LineController {
   private onAccepted(unitId: string, serial: string): void {
     const kind = this.units.get(unitId)!;
     const track = this.cards.get(serial);
-    if (!track || kind === 'feeder' || track.suspect || track.reject || !this.isCurrentCard(track)) return;
+    if (!track || this.isFeeder(unitId) || track.suspect || track.reject || !this.isCurrentCard(track)) return;
     this.cardEvent(track.seq, { type: 'card.at', station: kind });
   }
 
@@ -500,15 +504,18 @@ export class LineController {
     this.crash.hit('after-done-before-persist');
     await this.afterFeedOf(serial);
     const kind = this.units.get(unitId)!;
+    const def = stationKind(kind);
+    const feeds = def.role === 'feed';
+    const sorts = def.role === 'sort';
     const ops: JournalOp[] = this.takeDeferred(serial);
     let track = await this.trackOf(serial);
-    if (kind === 'feeder' && !this.cards.has(serial) && !track) {
+    if (feeds && !this.cards.has(serial) && !track) {
       // A blank fed for a job of an earlier controller process: accounted for, never trusted.
       track = { serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: true, reject: { code: 'UNKNOWN_CARD', detail: 'fed while the controller was down' }, qaPassed: false, ended: false };
       this.cards.set(serial, track);
     }
     ops.push({ op: 'event', event: `${kind}.done`, batchId: track?.batchId ?? null, seq: track?.seq ?? null, attempt: track?.attempt ?? null, cardSerial: serial || null, unit: unitId, reason: result === 0 ? null : reasonOfResult(result), detail: { jobId, result } });
-    if (kind === 'feeder' && track) {
+    if (feeds && track) {
       ops.push({ op: 'card.fed', cardSerial: serial, batchId: track.batchId, seq: track.seq, attempt: track.attempt, unit: unitId });
       if (track.suspect) ops.push({ op: 'card.suspect', cardSerial: serial });
       if (result === 0 && !track.suspect) this.cardEvent(track.seq, { type: 'card.fed' }, ops);
@@ -516,16 +523,16 @@ export class LineController {
       ops.push({ op: 'card.unit', cardSerial: serial, unit: unitId });
       track.lastUnit = unitId;
       // The card was at this station even if its acceptance went unseen.
-      if (kind !== 'feeder' && !track.suspect && !track.reject && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind }, ops);
+      if (!track.suspect && !track.reject && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind }, ops);
     }
 
     if (track && !track.ended) {
       if (result !== 0) {
         // The station's reject gate took the card.
         this.endCard(track, 'spoiled', unitId, reasonOfResult(result), `result ${result}`, ops);
-      } else if (kind === 'qa' && !track.suspect && !track.reject) {
-        await this.judgeInspection(track, data, ops);
-      } else if (kind === 'output') {
+      } else if (def.judge && !track.suspect && !track.reject) {
+        await this.judgeResult(track, kind, data, ops);
+      } else if (sorts) {
         const decoded = decodeResult(data);
         if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'stacker') {
           // A card stacked on the previous process's order (it crashed before persisting the
@@ -538,7 +545,7 @@ export class LineController {
           this.endCard(track, 'spoiled', unitId, reject.code, reject.detail, ops);
         }
       }
-    } else if (!track && kind === 'output') {
+    } else if (!track && sorts) {
       ops.push({ op: 'event', event: 'unknown.card', cardSerial: serial || null, unit: unitId, reason: 'UNKNOWN_CARD' });
     }
 
@@ -548,30 +555,32 @@ export class LineController {
     await link.acknowledgeDone(jobId).catch((error: unknown) => this.options.log?.(`${unitId}: acknowledgement of job ${jobId}: ${(error as Error).message}`));
     this.report();
     this.checkEnd();
-    if (kind === 'feeder' || kind === 'output' || result !== 0) this.feed();
+    if (feeds || sorts || result !== 0) this.feed();
   }
 
-  private async judgeInspection(track: Track, data: Buffer, ops: JournalOp[]): Promise<void> {
+  /** The kind's judge on a good Done of a trusted card; an inspecting kind's verdict is the card's QA verdict. */
+  private async judgeResult(track: Track, kind: StationKind, data: Buffer, ops: JournalOp[]): Promise<void> {
+    const def = stationKind(kind);
     const actor = this.records.get(track.seq);
     const current = actor?.getSnapshot().context;
     if (!current || current.cardSerial !== track.serial || current.attempt !== track.attempt) {
-      track.reject = { code: 'SERIAL_DISCONTINUITY', detail: 'QA saw another card than the record’s current one' };
+      track.reject = { code: 'SERIAL_DISCONTINUITY', detail: `${kind} saw another card than the record’s current one` };
       ops.push({ op: 'event', event: 'qa.verdict', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: 'SERIAL_DISCONTINUITY' });
       return;
     }
-    const decoded = decodeResult(data);
-    const prepared = await this.prepare(track.seq);
-    const verdict =
-      decoded.ok && decoded.value.kind === 'inspect'
-        ? await this.judge.judge(prepared, decoded.value)
-        : { ok: false as const, code: 'CHIP_UNREADABLE' as ReasonCode, detail: decoded.ok ? 'not an inspection result' : decoded.reason };
+    const verdict = await def.judge!({ prepared: await this.prepare(track.seq), data, qa: this.judge });
+    const inspects = def.role === 'inspect';
+    // The event names of the inspection are the QA verdict's (the store looks for qa.passed).
+    const [passed, failed] = inspects ? ['qa.passed', 'qa.failed'] : [`${kind}.passed`, `${kind}.failed`];
     if (verdict.ok) {
-      track.qaPassed = true;
-      this.cardEvent(track.seq, { type: 'qa.passed' }, ops);
-      ops.push({ op: 'event', event: 'qa.passed', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial });
+      if (inspects) {
+        track.qaPassed = true;
+        this.cardEvent(track.seq, { type: 'qa.passed' }, ops);
+      }
+      ops.push({ op: 'event', event: passed, batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial });
     } else {
       track.reject = { code: verdict.code, detail: verdict.detail };
-      ops.push({ op: 'event', event: 'qa.failed', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: verdict.code, detail: { detail: verdict.detail } });
+      ops.push({ op: 'event', event: failed, batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: verdict.code, detail: { detail: verdict.detail } });
     }
   }
 
@@ -681,7 +690,9 @@ export class LineController {
     track.suspect = false;
     track.reject = undefined;
     track.qaPassed = true;
-    for (const event of [{ type: 'card.at', station: 'qa' }, { type: 'qa.passed' }, { type: 'card.at', station: 'output' }] as const) this.cardEvent(track.seq, event, ops);
+    const [inspecting] = kindsWithRole('inspect');
+    const [sorting] = kindsWithRole('sort');
+    for (const event of [{ type: 'card.at', station: inspecting! }, { type: 'qa.passed' }, { type: 'card.at', station: sorting! }] as const) this.cardEvent(track.seq, event, ops);
   }
 
   /** The card is its record's current attempt (an old attempt's card may still be leaving the line). */
@@ -689,12 +700,11 @@ export class LineController {
     return this.records.get(track.seq)?.getSnapshot().context.cardSerial === track.serial;
   }
 
-  /** The record's machine will take this card as its produced card: current card, QA passed. */
+  /** The record's machine will take this card as its produced card: current card, QA passed, at the sorting station. */
   private recordAwaitsStacking(track: Track): boolean {
     const snap = this.records.get(track.seq)?.getSnapshot();
     if (!snap || snap.context.cardSerial !== track.serial || !snap.context.qaPassed) return false;
-    if (snap.value !== 'output') this.cardEvent(track.seq, { type: 'card.at', station: 'output' });
-    return this.records.get(track.seq)!.getSnapshot().value === 'output';
+    return snap.matches('inLine') && snap.context.at != null && stationKind(snap.context.at).role === 'sort';
   }
 
   private inLine(): number {
@@ -850,8 +860,8 @@ export function defaultWip(units: number): number {
   return 2 * units + 2;
 }
 
-function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): CardStation {
-  return (units.get(unitId) ?? 'output');
+function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): CardStation | 'line' {
+  return units.get(unitId) ?? 'line';
 }
 
 /** A record's terminal states. */

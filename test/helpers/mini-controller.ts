@@ -6,7 +6,9 @@
  */
 import { encodeDg1 } from '../../simulators/model/chip.ts';
 import { stationUnits, type LineConfig, type StationKind } from '../../src/config/line-config.ts';
+import type { PreparedRecord } from '../../src/line/ports.ts';
 import { decodeResult, encodeJob, type Job } from '../../src/plc/job-data.ts';
+import { feedJob, SKIP_JOB, SORT_JOBS, stationKind } from '../../src/stations/kinds.ts';
 import type { StationEvent, StationLink } from '../../src/plc/station-link.ts';
 
 export interface MiniRecord {
@@ -93,9 +95,9 @@ export class MiniController {
       const seen = this.seenAt.get(kind) ?? [];
       seen.push(event.cardSerial);
       this.seenAt.set(kind, seen);
-      if (kind === 'feeder') {
+      if (stationKind(kind).role === 'feed') {
         this.waitingFeeder = event.cardSerial;
-        this.feed();
+        this.feed(link);
       } else {
         this.send(link, event.cardSerial, this.jobFor(kind, event.cardSerial));
       }
@@ -110,7 +112,10 @@ export class MiniController {
     }
   }
 
-  private feed(): void {
+  private feeder: StationLink | undefined;
+
+  private feed(link?: StationLink): void {
+    if (link) this.feeder = link;
     const serial = this.waitingFeeder;
     if (serial === undefined || this.queue.length === 0 || this.inLine >= (this.options.wip ?? 12)) return;
     const record = this.queue.shift()!;
@@ -118,37 +123,42 @@ export class MiniController {
     this.inLine += 1;
     this.cards.set(serial, { serial, record, bad: false, qaOk: false });
     this.attempts.set(record.ref, (this.attempts.get(record.ref) ?? 0) + 1);
-    this.send(this.links.get('feeder')!, serial, { v: 1, kind: 'feed', recordRef: record.ref });
+    this.send(this.feeder!, serial, feedJob(record.ref));
   }
 
-  private jobFor(kind: StationKind, serial: string): Job {
+  /** The job the station-kind table gives the card at this kind (built from the mini record's own prepared data). */
+  private jobFor(kind: StationKind, serial: string): Buffer {
     const card = this.cards.get(serial);
-    if (!card || card.bad) return kind === 'output' ? { v: 1, kind: 'output', destination: 'reject', reason: 1 } : { v: 1, kind: 'skip' };
-    switch (kind) {
-      case 'encoder':
-        return { v: 1, kind: 'chip', files: [{ fid: '011E', data: Buffer.from([0x60, 0x00]) }, { fid: '0101', data: encodeDg1(card.record.mrz) }] };
-      case 'laser':
-        return {
-          v: 1,
-          kind: 'laser',
-          sides: [
-            { side: 'front', mediaType: 'application/pdf', data: Buffer.from(serial.repeat(Math.ceil((this.options.laserBytes ?? 4096) / serial.length))) },
-            { side: 'back', mediaType: 'application/pdf', data: Buffer.from(card.record.mrz.join('\n')) },
-          ],
-          mrz: [...card.record.mrz],
-        };
-      case 'qa':
-        return { v: 1, kind: 'inspect' };
-      case 'output':
-        return card.qaOk ? { v: 1, kind: 'output', destination: 'stacker' } : { v: 1, kind: 'output', destination: 'reject', reason: 2 };
-      case 'feeder':
+    const def = stationKind(kind);
+    switch (def.role) {
+      case 'sort':
+        return card?.qaOk && !card.bad ? SORT_JOBS.stacker : SORT_JOBS.reject;
+      case 'work':
+      case 'inspect':
+        return !card || card.bad ? SKIP_JOB : def.job!(this.prepared(card.record, serial));
+      case 'feed':
         throw new Error('the feeder is fed by feed()');
     }
   }
 
-  private send(link: StationLink, serial: string, job: Job): void {
+  /** A record prepared the light way: a two-file chip and a laser job of `laserBytes`. */
+  private prepared(record: MiniRecord, serial: string): PreparedRecord {
+    const chip: Job = { v: 1, kind: 'chip', files: [{ fid: '011E', data: Buffer.from([0x60, 0x00]) }, { fid: '0101', data: encodeDg1(record.mrz) }] };
+    const laser: Job = {
+      v: 1,
+      kind: 'laser',
+      sides: [
+        { side: 'front', mediaType: 'application/pdf', data: Buffer.from(serial.repeat(Math.ceil((this.options.laserBytes ?? 4096) / serial.length))) },
+        { side: 'back', mediaType: 'application/pdf', data: Buffer.from(record.mrz.join('\n')) },
+      ],
+      mrz: [...record.mrz],
+    };
+    return { batchId: 'mini', seq: 0, mrz: record.mrz, chipJob: encodeJob(chip), laserJob: encodeJob(laser) };
+  }
+
+  private send(link: StationLink, serial: string, data: Buffer): void {
     const jobId = this.nextJobId++;
-    link.sendJob({ jobId, cardSerial: serial, data: encodeJob(job) }).catch(() => {
+    link.sendJob({ jobId, cardSerial: serial, data }).catch(() => {
       // The failure also comes as plc.job.failed, which marks the card.
     });
   }
@@ -157,7 +167,7 @@ export class MiniController {
     const card = this.cards.get(serial);
     if (!card) return;
     if (result !== 0) return this.cardGone(card, `${kind} result ${result}`);
-    if (kind === 'qa') {
+    if (stationKind(kind).role === 'inspect') {
       const decoded = decodeResult(data);
       if (decoded.ok && decoded.value.kind === 'inspect') {
         const dg1 = decoded.value.chip?.files.find((f) => f.fid === '0101')?.data;
@@ -165,7 +175,7 @@ export class MiniController {
         card.qaOk = dg1 !== undefined && dg1.equals(expected) && decoded.value.ocrMrz?.join('') === card.record.mrz.join('') && decoded.value.printGrade >= 2;
       }
     }
-    if (kind === 'output') {
+    if (stationKind(kind).role === 'sort') {
       const decoded = decodeResult(data);
       if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'stacker') {
         if (this.produced.has(card.record.ref)) this.failure?.(new Error(`record ${card.record.ref} produced twice`));
