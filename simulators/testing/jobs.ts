@@ -47,5 +47,7 @@ export function jobFor(kind: StationKind, n: number): Job {
       return { v: 1, kind: 'inspect' };
     case 'output':
       return { v: 1, kind: 'output', destination: 'stacker' };
+    case 'packer':
+      return { v: 1, kind: 'pack', packId: `PACK-${n}`, office: 'Hà Nội', pocket: 0, closesPack: false };
   }
 }

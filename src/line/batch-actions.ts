@@ -4,10 +4,13 @@
  * who, what and when; none of them carries personal data.
  */
 import { cardActorFrom, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
+import type { PackChange } from '../packing/pack.ts';
+import { PackPlanner } from '../packing/planner.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import { describeHolder, LineLease } from '../store/line-lease.ts';
 import type { LineStore } from '../store/line-store.ts';
+import { writePackChanges } from '../store/pack-store.ts';
 import { isReasonCode } from './reasons.ts';
 
 export class BatchActionError extends Error {
@@ -41,7 +44,8 @@ export async function closeBatch(batches: BatchStore, lines: LineStore, batchId:
 
 /**
  * An inspector rejects a card the vision system passed: it goes to the spoil log and its record
- * back to re-make at top priority (or fails when its attempts are used up).
+ * back to re-make at top priority (or fails when its attempts are used up). A card in a delivery pack
+ * is taken out of it; the pack reopens.
  */
 export async function inspectorReject(
   lines: LineStore,
@@ -61,7 +65,10 @@ export async function inspectorReject(
   machine.send({ type: 'qa.reject', code: input.reason, ...(input.note ? { detail: input.note } : {}) });
   const snap = machine.getSnapshot();
   const status = snap.value === 'failed' ? 'failed' : 'queued';
+  const packChanges = await takeOutOfPack(lines, card.batchId, cardSerial, input.reason, status === 'queued');
   await lines.db.transaction(async (trx) => {
+    // A packed card comes out of its pack, which reopens (its manifest is reissued when it closes again).
+    await writePackChanges(trx, card.lineId, card.batchId, packChanges);
     await trx('cards').where({ card_serial: cardSerial }).update({ status: 'spoiled', reason: input.reason, ended_at: new Date().toISOString() });
     await trx('spoil_log').insert({ at: new Date().toISOString(), line_id: card.lineId, batch_id: card.batchId, card_serial: cardSerial, reason: input.reason, unit: 'inspector' });
     await trx('records').where({ batch_id: card.batchId, seq: card.seq }).update({
@@ -82,6 +89,19 @@ export async function inspectorReject(
     });
   });
   return { batchId: card.batchId, seq: card.seq, record: status === 'failed' ? 'failed (attempts used up)' : 'queued for re-make' };
+}
+
+/** The changes that take a packed card out of its pack (none for a card in no pack). */
+async function takeOutOfPack(lines: LineStore, batchId: string, cardSerial: string, reason: string, remade: boolean): Promise<PackChange[]> {
+  const packId = await lines.packs.packOfCard(cardSerial);
+  if (packId === undefined) return [];
+  const packs = await lines.packs.packs(batchId);
+  const office = packs.find((p) => p.packId === packId)!.office;
+  const pending = await lines.packs.pendingOfOffice(batchId, office);
+  // Removing a card needs no pocket or pack size: the planner is given room for the packs as stored.
+  const pockets = Math.max(1, ...packs.map((p) => (p.pocket ?? 0) + 1));
+  const planner = new PackPlanner(batchId, { pockets, packSize: Number.MAX_SAFE_INTEGER }, packs, [[office, pending]]);
+  return planner.remove(cardSerial, reason, remade);
 }
 
 /** QA releases a reconciled batch: its PIDs leave duplicate detection, its data the retention clock. */

@@ -7,16 +7,23 @@
  * the job is sent: a pack opened, evicted or closed for that card is then on record whatever the
  * PLC does next, and a card whose packing fails is taken out again (`remove`), never forgotten.
  */
+import type { LineConfig } from '../config/line-config.ts';
 import { UNSORTED } from '../domain/delivery-office.ts';
-import type { PackChange, PackInstruction, PackingConfig, PackState } from '../packing/pack.ts';
+import { PACKING_DEFAULTS, type PackChange, type PackInstruction, type PackingConfig, type PackState } from '../packing/pack.ts';
+import { stationKind } from '../stations/kinds.ts';
 import { PackPlanner, type Placement } from '../packing/planner.ts';
 
 export interface PackingRecord {
   readonly seq: number;
   /** The record's state on the line. */
   readonly status: 'queued' | 'in-line' | 'produced' | 'failed' | 'cancelled';
-  /** Its current card (in the line, or its produced one). */
-  readonly cardSerial: string | null;
+}
+
+/** A record produced: its card lies, packed, in a closed pack (`position`: the card's place in the pack). */
+export interface ProducedRecord {
+  readonly seq: number;
+  readonly cardSerial: string;
+  readonly position: number;
 }
 
 export interface PlannedPacking {
@@ -24,19 +31,26 @@ export interface PlannedPacking {
   /** To be committed before the job is sent. */
   readonly changes: readonly PackChange[];
   /** Records produced by what the plan closed (their cards were packed before). */
-  readonly produced: readonly number[];
+  readonly produced: readonly ProducedRecord[];
 }
 
 export interface PackingUpdate {
   readonly changes: readonly PackChange[];
-  readonly produced: readonly number[];
+  readonly produced: readonly ProducedRecord[];
 }
 
-export type PackResultCheck = { readonly ok: true; readonly packId: string; readonly produced: readonly number[] } | { readonly ok: false; readonly detail: string };
+export type PackResultCheck = { readonly ok: true; readonly packId: string; readonly produced: readonly ProducedRecord[] } | { readonly ok: false; readonly detail: string };
+
+/** The packing station of a line and its pockets and pack size, or undefined for a line without one. */
+export function packingOf(line: LineConfig): { readonly stationId: string; readonly config: PackingConfig } | undefined {
+  const station = line.stations.find((s) => stationKind(s.kind).role === 'pack');
+  if (!station) return undefined;
+  return { stationId: station.id, config: { pockets: station.packPockets ?? PACKING_DEFAULTS.pockets, packSize: station.packSize ?? PACKING_DEFAULTS.packSize } };
+}
 
 export class PackingRun {
-  /** Cards the packer reported done (packed), by serial, with their record. */
-  private readonly packedDone = new Map<string, number>();
+  /** Cards the packer reported done (packed), by serial, with their record and place in the pack. */
+  private readonly packedDone = new Map<string, { seq: number; position: number }>();
   /** Records whose produced state was reported (each once). */
   private readonly reported = new Set<number>();
 
@@ -50,16 +64,17 @@ export class PackingRun {
    * states, and the packed cards whose packer result was committed (`doneCards`, e.g. cards `good`).
    */
   static open(batchId: string, config: PackingConfig, packs: readonly PackState[], offices: ReadonlyMap<number, string>, records: readonly PackingRecord[], doneCards: ReadonlySet<string>): PackingRun {
-    const inPack = new Set(packs.flatMap((p) => p.cards.map((c) => c.cardSerial)));
+    // A record with a card in a pack brings no more (the store keeps a record's card serial only once produced).
+    const packedRecords = new Set(packs.flatMap((p) => p.cards.map((c) => c.seq)));
     const pending = new Map<string, number>();
     for (const r of records) {
       if (r.status === 'produced' || r.status === 'failed' || r.status === 'cancelled') continue;
-      if (r.cardSerial !== null && inPack.has(r.cardSerial)) continue;
+      if (packedRecords.has(r.seq)) continue;
       const office = offices.get(r.seq) ?? UNSORTED;
       pending.set(office, (pending.get(office) ?? 0) + 1);
     }
     const run = new PackingRun(new PackPlanner(batchId, config, packs, pending), offices);
-    for (const p of packs) for (const c of p.cards) if (doneCards.has(c.cardSerial)) run.packedDone.set(c.cardSerial, c.seq);
+    for (const p of packs) p.cards.forEach((c, i) => doneCards.has(c.cardSerial) && run.packedDone.set(c.cardSerial, { seq: c.seq, position: i + 1 }));
     for (const r of records) if (r.status === 'produced') run.reported.add(r.seq);
     return run;
   }
@@ -79,12 +94,12 @@ export class PackingRun {
   }
 
   /** The packer's good Done for a card: it must lie where the plan put it. */
-  done(cardSerial: string, result: { packId: string; pocket: number }): PackResultCheck {
+  done(cardSerial: string, result: { packId: string; pocket: number; count: number }): PackResultCheck {
     const packId = this.planner.packOf(cardSerial);
     if (packId === undefined) return { ok: false, detail: `the packer packed ${cardSerial}, which no pack plan holds` };
     if (result.packId !== packId) return { ok: false, detail: `the packer put the card into pack ${result.packId}, the plan says ${packId}` };
     const seq = this.planner.pack(packId)!.cards.find((c) => c.cardSerial === cardSerial)!.seq;
-    this.packedDone.set(cardSerial, seq);
+    this.packedDone.set(cardSerial, { seq, position: result.count });
     return { ok: true, packId, produced: this.newlyProduced([packId]) };
   }
 
@@ -94,9 +109,9 @@ export class PackingRun {
    */
   remove(cardSerial: string, reason: string, remade: boolean): PackingUpdate {
     const changes = this.planner.remove(cardSerial, reason, remade);
-    const seq = this.packedDone.get(cardSerial);
+    const done = this.packedDone.get(cardSerial);
     this.packedDone.delete(cardSerial);
-    if (seq !== undefined) this.reported.delete(seq);
+    if (done !== undefined) this.reported.delete(done.seq);
     return { changes, produced: this.newlyProduced(closedIn(changes)) };
   }
 
@@ -115,16 +130,23 @@ export class PackingRun {
     return this.planner.state();
   }
 
+  /** Closes every open pack (the run aborted): the packed cards in them are produced. */
+  closeAll(): PackingUpdate {
+    const changes = this.planner.closeAll();
+    return { changes, produced: this.newlyProduced(closedIn(changes)) };
+  }
+
   /** Records whose card is packed (done) in one of these packs, closed, not reported before. */
-  private newlyProduced(packIds: Iterable<string>): number[] {
-    const out: number[] = [];
+  private newlyProduced(packIds: Iterable<string>): ProducedRecord[] {
+    const out: ProducedRecord[] = [];
     for (const id of packIds) {
       const p = this.planner.pack(id);
       if (!p?.closed) continue;
       for (const c of p.cards) {
-        if (this.packedDone.has(c.cardSerial) && !this.reported.has(c.seq)) {
+        const done = this.packedDone.get(c.cardSerial);
+        if (done && !this.reported.has(c.seq)) {
           this.reported.add(c.seq);
-          out.push(c.seq);
+          out.push({ seq: c.seq, cardSerial: c.cardSerial, position: done.position });
         }
       }
     }

@@ -43,7 +43,9 @@ export type PackChange =
   | { readonly kind: 'loaded'; readonly packId: string; readonly pocket: number }
   | { readonly kind: 'packed'; readonly packId: string; readonly card: PackCard; readonly slot: number }
   | { readonly kind: 'closed'; readonly packId: string; readonly remainder: boolean; readonly manifestVersion: number }
-  | { readonly kind: 'removed'; readonly packId: string; readonly cardSerial: string; readonly reason: string; readonly reopened: boolean };
+  | { readonly kind: 'removed'; readonly packId: string; readonly cardSerial: string; readonly reason: string; readonly reopened: boolean }
+  /** A pack that never held a card (its only card did not get there): it does not exist. */
+  | { readonly kind: 'dropped'; readonly packId: string };
 
 /** What the packer is told for a card (the job data of kind `pack`). */
 export interface PackInstruction {

@@ -125,6 +125,17 @@ describe('PackPlanner rules', () => {
     ]);
   });
 
+  it('drops a pack whose only card never got there (a jam at the packer): the pack never existed', () => {
+    const planner = new PackPlanner(B, { pockets: 2, packSize: 5 }, [], [['A', 2]]);
+    planner.place(card(1, 'A'));
+    expect(planner.remove('VNA00000001', 'CARD_JAM', true)).toStrictEqual<PackChange[]>([
+      { kind: 'removed', packId: id(1), cardSerial: 'VNA00000001', reason: 'CARD_JAM', reopened: false },
+      { kind: 'dropped', packId: id(1) },
+    ]);
+    expect(planner.state()).toStrictEqual([]);
+    expect(planner.place(card(2, 'A'))).toMatchObject({ packId: id(2), pocket: 0 });
+  });
+
   it('restores from stored packs: pockets held, numbering continued', () => {
     const stored: PackState[] = [
       { packId: id(1), batchId: B, office: 'A', packNo: 1, cards: [{ cardSerial: 'VNA00000001', seq: 1 }], pocket: 3, closed: false, remainder: false, manifestVersion: 0 },

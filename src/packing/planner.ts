@@ -150,6 +150,12 @@ export class PackPlanner {
     // A reopened remainder is filled like any other pack: it is a remainder again only if evicted again.
     if (reopened) pack.remainder = false;
     changes.push({ kind: 'removed', packId, cardSerial, reason, reopened });
+    if (pack.cards.length === 0 && pack.manifestVersion === 0 && !reopened) {
+      // Its only card never got there (a jam, a lost job): the pack never physically existed.
+      if (pack.pocket !== null) this.pockets[pack.pocket] = null;
+      this.packs.delete(packId);
+      changes.push({ kind: 'dropped', packId });
+    }
     if (remade) this.pending.set(pack.office, this.pendingOf(pack.office) + 1);
     else if (this.pendingOf(pack.office) === 0) this.closeOffice(pack.office, changes);
     return changes;

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { appendAudit, type AuditInput } from './audit.ts';
 import type { PackChange } from '../packing/pack.ts';
-import { packChangeStatements } from './pack-store.ts';
+import { packChangeStatements, PackStore } from './pack-store.ts';
 import { dialectOf, insertSql, runScript, updateSql, type Dialect, type PoolClient, type PooledConnection } from './sql.ts';
 
 export type CardStatus = 'in-line' | 'good' | 'spoiled';
@@ -271,12 +271,15 @@ export class Journal {
 
 export class LineStore {
   readonly journal: Journal;
+  /** The delivery packs a packer of this line makes. */
+  readonly packs: PackStore;
 
   constructor(
     readonly db: Knex,
     readonly lineId: string,
   ) {
     this.journal = new Journal(db, lineId);
+    this.packs = new PackStore(db, lineId);
   }
 
   /** Reserves `count` job ids, never given out before on this line. */

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { UNSORTED } from '../domain/delivery-office.ts';
 import type { PackCard, PackChange, PackState } from '../packing/pack.ts';
 import { appendAudit, type AuditInput } from './audit.ts';
-import { dialectOf, insertSql, runScript, updateSql, type Dialect, type PoolClient } from './sql.ts';
+import { dialectOf, insertSql, runScript, sqlLiteral, updateSql, type Dialect, type PoolClient } from './sql.ts';
 
 interface PackRow {
   pack_id: string;
@@ -64,6 +64,10 @@ export function packChangeStatements(dialect: Dialect, lineId: string, batchId: 
         out.push(updateSql(dialect, 'pack_cards', [['removed_at', at], ['removed_reason', c.reason]], [['pack_id', c.packId], ['card_serial', c.cardSerial]]));
         if (c.reopened) out.push(updateSql(dialect, 'packs', [['closed', false], ['remainder', false], ['closed_at', null]], [['pack_id', c.packId]]));
         break;
+      case 'dropped':
+        out.push(`delete from "pack_cards" where "pack_id" = ${sqlLiteral(c.packId, dialect)}`);
+        out.push(`delete from "packs" where "pack_id" = ${sqlLiteral(c.packId, dialect)}`);
+        break;
     }
   }
   return out;
@@ -82,14 +86,21 @@ export class PackStore {
 
   /** Writes the planner's changes in one transaction, with the audit entry of the action that caused them. */
   async apply(batchId: string, changes: readonly PackChange[], audit?: AuditInput): Promise<void> {
-    const statements = packChangeStatements(this.dialect, this.lineId, batchId, changes, new Date().toISOString());
     await this.db.transaction(async (trx) => {
-      // One script on the transaction's connection, as the line journal writes it (knex.raw would
-      // read a `?` inside a literal as a placeholder, and run one statement only on SQLite).
-      const client = trx.client as PoolClient;
-      if (statements.length > 0) await runScript(this.dialect, client, await client.acquireConnection(), statements.map((s) => `${s};\n`).join(''));
+      await writePackChanges(trx, this.lineId, batchId, changes);
       if (audit) await appendAudit(trx, audit);
     });
+  }
+
+  /**
+   * Records of `office` in a batch that will still bring a card to the packer: not ended, and with
+   * no card in a pack now (what the planner calls pending).
+   */
+  async pendingOfOffice(batchId: string, office: string): Promise<number> {
+    const offices = await this.recordOffices(batchId);
+    const open: { seq: number | string }[] = await this.db('records').where({ batch_id: batchId }).whereIn('status', ['queued', 'in-line']).select('seq');
+    const packed = new Set((await this.db<PackCardRow>('pack_cards').where({ batch_id: batchId }).whereNull('removed_at').select('seq')).map((r) => Number(r.seq)));
+    return open.filter((r) => offices.get(Number(r.seq)) === office && !packed.has(Number(r.seq))).length;
   }
 
   /** The packs of a batch in the order they were opened, with the cards in them now. */
@@ -143,4 +154,15 @@ function rowToPack(r: PackRow, cards: PackCard[]): PackState {
     remainder: Boolean(r.remainder),
     manifestVersion: Number(r.manifest_version),
   };
+}
+
+/** Writes the planner's changes inside a transaction the caller holds (with the change that caused them). */
+export async function writePackChanges(trx: Knex.Transaction, lineId: string, batchId: string, changes: readonly PackChange[]): Promise<void> {
+  const dialect = dialectOf(trx);
+  const statements = packChangeStatements(dialect, lineId, batchId, changes, new Date().toISOString());
+  if (statements.length === 0) return;
+  // One script on the transaction's connection, as the line journal writes it (knex.raw would read a
+  // `?` inside a literal as a placeholder, and run one statement only on SQLite).
+  const client = trx.client as PoolClient;
+  await runScript(dialect, client, await client.acquireConnection(), statements.map((s) => `${s};\n`).join(''));
 }
