@@ -49,6 +49,16 @@ function printSummary(result: LineRunResult, accounting: { records: Record<strin
   }
 }
 
+/** On a line with a packer: the delivery packs made (none are listed for a line without one). */
+async function printPacks(store: LineStore, batchId: string): Promise<void> {
+  const packs = await store.packs.packs(batchId);
+  if (packs.length === 0) return;
+  const closed = packs.filter((p) => p.closed);
+  const offices = new Set(packs.map((p) => p.office)).size;
+  const remainders = closed.filter((p) => p.remainder).length;
+  writeLine(`packs:   ${closed.length} delivery packs made for ${offices} offices (${remainders} remainder packs${closed.length < packs.length ? `, ${packs.length - closed.length} still open` : ''}); cardline pack list ${batchId}`);
+}
+
 /** Runs a batch (by id, or a record file imported first) on a line: the heart of `run` and `npm start`. */
 export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext): Promise<number> {
   const sim = options.sim ?? 'in-process';
@@ -145,7 +155,9 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     }
     const report = await writeBatchReport(ctx, result, { proof: options.proof ?? false });
     const batch = await ctx.batches.getBatch(result.batchId);
-    printSummary(result, await new LineStore(ctx.db, result.line.id).accounting(result.batchId), batch?.status ?? '?');
+    const lineStore = new LineStore(ctx.db, result.line.id);
+    printSummary(result, await lineStore.accounting(result.batchId), batch?.status ?? '?');
+    await printPacks(lineStore, result.batchId);
     writeLine(`report: ${report.file}${report.proof ? `\nproof:  ${report.proof}` : ''}`);
     return result.status === 'completed' ? EXIT.ok : EXIT.invalid;
   };
