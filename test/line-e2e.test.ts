@@ -14,7 +14,7 @@ import { freePort } from '../simulators/modbus/modbus-server.ts';
 import { testLine } from '../simulators/testing/test-line.ts';
 import { openContext, type AppContext } from '../src/cli/context.ts';
 import { importBatch } from '../src/import/importer.ts';
-import { runBatchOnLine } from '../src/line/compose.ts';
+import { runBatch } from '../src/app/run-line.ts';
 import { writeSample } from '../src/sample/generate.ts';
 import { checkInvariants } from './helpers/invariants.ts';
 
@@ -59,7 +59,7 @@ describe('a 1,000-record batch on a mixed OPC UA / Modbus line', () => {
     cleanups.push(() => sim.stop());
 
     const faults: string[] = [];
-    const result = await runBatchOnLine(ctx, {
+    const result = await runBatch(ctx, {
       lineFile: 'e2e (test)',
       line,
       batchId: imported.batchId,

@@ -2,9 +2,10 @@
  * Jobs a scripted host sends in simulator tests and the demo: a synthetic record per card serial
  * (an MRZ in the Vietnamese TD1 shape, a DG1 with it, two small "page images").
  */
-import type { StationKind } from '../../src/config/line-config.ts';
 import { documentKeysFromTd1 } from '../../src/domain/bac/keys.ts';
-import type { Job } from '../../src/plc/job-data.ts';
+import type { PreparedRecord } from '../../src/line/ports.ts';
+import { decodeJob, encodeJob, type Job } from '../../src/plc/job-data.ts';
+import { feedJob, packJob, SORT_JOBS, stationKind, type StationKind } from '../../src/stations/kinds.ts';
 import { encodeDg1 } from '../model/chip.ts';
 
 /** Three 30-character TD1 lines for record `n` (shape only; check digits are not the point here). */
@@ -25,29 +26,36 @@ export function chipFiles(mrz: readonly string[]): { fid: string; data: Buffer<A
   ];
 }
 
-export function jobFor(kind: StationKind, n: number): Job {
+/** Record `n` prepared the light way: its chip job (with BAC keys from its MRZ) and two small page images. */
+export function syntheticPrepared(n: number): PreparedRecord {
   const mrz = syntheticMrz(n);
-  switch (kind) {
-    case 'feeder':
-      return { v: 1, kind: 'feed', recordRef: `rec-${n}` };
-    case 'encoder':
-      // The BAC keys derive from the MRZ the laser engraves, so QA's reader gets in (docs/bac.md).
-      return { v: 1, kind: 'chip', files: chipFiles(mrz), bac: documentKeysFromTd1(mrz)! };
-    case 'laser':
-      return {
-        v: 1,
-        kind: 'laser',
-        sides: [
-          { side: 'front', mediaType: 'image/png', data: Buffer.from(`front ${n}`) },
-          { side: 'back', mediaType: 'image/png', data: Buffer.from(`back ${n}`) },
-        ],
-        mrz,
-      };
-    case 'qa':
-      return { v: 1, kind: 'inspect' };
-    case 'output':
-      return { v: 1, kind: 'output', destination: 'stacker' };
-    case 'packer':
-      return { v: 1, kind: 'pack', packId: `PACK-${n}`, office: 'Hà Nội', pocket: 0, closesPack: false };
-  }
+  return {
+    batchId: 'synthetic',
+    seq: n,
+    mrz,
+    // The BAC keys derive from the MRZ the laser engraves, so QA's reader gets in (docs/bac.md).
+    chipJob: encodeJob({ v: 1, kind: 'chip', files: chipFiles(mrz), bac: documentKeysFromTd1(mrz)! }),
+    laserJob: encodeJob({
+      v: 1,
+      kind: 'laser',
+      sides: [
+        { side: 'front', mediaType: 'image/png', data: Buffer.from(`front ${n}`) },
+        { side: 'back', mediaType: 'image/png', data: Buffer.from(`back ${n}`) },
+      ],
+      mrz,
+    }),
+  };
+}
+
+/** The job the station-kind table gives record `n`'s card at `kind` (the output stacks it). */
+export function jobFor(kind: StationKind, n: number): Job {
+  const def = stationKind(kind);
+  const data =
+    def.role === 'feed' ? feedJob(`rec-${n}`)
+    : def.role === 'sort' ? SORT_JOBS.stacker
+    : def.role === 'pack' ? packJob({ packId: `PACK-${n}`, office: 'Hà Nội', pocket: 0, closesPack: false })
+    : def.job!(syntheticPrepared(n));
+  const decoded = decodeJob(data);
+  if (!decoded.ok) throw new Error(`${kind}: ${decoded.reason}`);
+  return decoded.value;
 }

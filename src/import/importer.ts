@@ -20,7 +20,7 @@ import {
   type ValidatedRecord,
 } from '../domain/record.ts';
 import type { BatchStore, NewRecord } from '../store/batch-store.ts';
-import { probeJpeg } from './jpeg.ts';
+import { probeJpeg } from '../domain/image/jpeg.ts';
 import { QuarantineReport } from './quarantine-report.ts';
 import { detectFormat, readRecordFile, type ReaderEvent, type RecordFormat } from './record-reader.ts';
 

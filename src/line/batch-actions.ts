@@ -3,14 +3,14 @@
  * reject a stacked card (the record goes back to re-make), release it. Each action is audited with
  * who, what and when; none of them carries personal data.
  */
+import type { Knex } from 'knex';
 import { cardActorFrom, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
 import type { PackChange } from '../packing/pack.ts';
 import { PackPlanner } from '../packing/planner.ts';
-import { appendAudit } from '../store/audit.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import { describeHolder, LineLease } from '../store/line-lease.ts';
-import type { LineStore } from '../store/line-store.ts';
-import { writePackChanges } from '../store/pack-store.ts';
+import { CardLeftTheLine, type LineStore, type RecordOutcome } from '../store/line-store.ts';
+import { BATCH_MACHINE_VERSION, batchActorAt, isClosed, statusesTaking, stepBatch } from './batch-status.ts';
 import { isReasonCode } from './reasons.ts';
 
 export class BatchActionError extends Error {
@@ -25,6 +25,21 @@ export interface CloseResult {
   readonly spoiled: number;
 }
 
+/**
+ * The status a person sees: a batch stored as running or paused whose controller is gone (no live
+ * lease holds a line for it: the process quit or crashed) is `interrupted` — `run ID --resume`
+ * continues it.
+ */
+export async function shownStatus(db: Knex, batch: { readonly id: string; readonly status: string }): Promise<string> {
+  if (batch.status !== 'running' && batch.status !== 'paused') return batch.status;
+  return (await LineLease.holderOfBatch(db, batch.id)) ? batch.status : 'interrupted';
+}
+
+/** The batch machine's snapshot after a reopen the store made (compare-and-set in its transaction). */
+async function saveReopened(lines: LineStore, batchId: string): Promise<void> {
+  await lines.putSnapshot(`batch:${batchId}`, BATCH_MACHINE_VERSION, batchActorAt(batchId, 'ready').getPersistedSnapshot());
+}
+
 /** Reconciles a completed or aborted batch: blanks consumed = good + spoiled, nothing in the line. */
 export async function closeBatch(batches: BatchStore, lines: LineStore, batchId: string, actor: string): Promise<CloseResult> {
   const batch = await batches.getBatch(batchId);
@@ -33,12 +48,13 @@ export async function closeBatch(batches: BatchStore, lines: LineStore, batchId:
   const unaccounted = await lines.unaccountedCards(batchId);
   const balances = unaccounted.length === 0 && accounting.cards.blanksConsumed === accounting.cards.good + accounting.cards.spoiled;
   const result = { closed: false, unaccounted, blanksConsumed: accounting.cards.blanksConsumed, good: accounting.cards.good, spoiled: accounting.cards.spoiled };
-  if (batch.status === 'reconciled' || batch.status === 'released') return { ...result, closed: true };
-  if (batch.status !== 'completed' && batch.status !== 'aborted') {
-    throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a completed or aborted batch can be closed`);
-  }
-  if (!balances) return result;
-  await lines.journal.append({ op: 'batch.status', batchId, status: 'reconciled', actor, detail: { blanksConsumed: result.blanksConsumed, good: result.good, spoiled: result.spoiled } });
+  if (isClosed(batch.status)) return { ...result, closed: true };
+  // The batch machine decides: it reconciles a completed or aborted batch whose cards balance.
+  const step = stepBatch(batchId, batch.status, { type: 'batch.reconcile', unaccounted: balances ? [] : unaccounted.length > 0 ? unaccounted : ['(blanks consumed ≠ good + spoiled)'] });
+  if (!step.ok) throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a completed or aborted batch can be closed (${step.reason})`);
+  if (!step.changed) return result;
+  await lines.journal.append({ op: 'batch.status', batchId, status: step.status, actor, detail: { blanksConsumed: result.blanksConsumed, good: result.good, spoiled: result.spoiled } });
+  await lines.putSnapshot(`batch:${batchId}`, BATCH_MACHINE_VERSION, step.snapshot);
   return { ...result, closed: true };
 }
 
@@ -65,29 +81,17 @@ export async function inspectorReject(
   machine.send({ type: 'qa.reject', code: input.reason, ...(input.note ? { detail: input.note } : {}) });
   const snap = machine.getSnapshot();
   const status = snap.value === 'failed' ? 'failed' : 'queued';
+  // A completed or reconciled batch has work again: the batch machine's reopen, where it takes it.
   const packChanges = await takeOutOfPack(lines, card.batchId, cardSerial, input.reason, status === 'queued');
-  await lines.db.transaction(async (trx) => {
-    // A packed card comes out of its pack, which reopens (its manifest is reissued when it closes again).
-    await writePackChanges(trx, card.lineId, card.batchId, packChanges);
-    await trx('cards').where({ card_serial: cardSerial }).update({ status: 'spoiled', reason: input.reason, ended_at: new Date().toISOString() });
-    await trx('spoil_log').insert({ at: new Date().toISOString(), line_id: card.lineId, batch_id: card.batchId, card_serial: cardSerial, reason: input.reason, unit: 'inspector' });
-    await trx('records').where({ batch_id: card.batchId, seq: card.seq }).update({
-      status,
-      card_serial: null,
-      position: null,
-      reasons: JSON.stringify(snap.context.reasons),
-      machine: JSON.stringify({ version: CARD_MACHINE_VERSION, snapshot: machine.getPersistedSnapshot() }),
-    });
-    // A completed or reconciled batch has work again.
-    await trx('batches').where({ id: card.batchId }).whereIn('status', ['completed', 'reconciled']).update({ status: 'ready', updated_at: new Date().toISOString() });
-    await appendAudit(trx, {
-      actor: input.by,
-      action: 'qa.reject',
-      subjectType: 'card',
-      subjectId: cardSerial,
-      details: { batchId: card.batchId, seq: card.seq, reason: input.reason, note: input.note ?? null, record: status },
-    });
+  const reopened = await lines.rejectStackedCard({
+    card,
+    packChanges,
+    reason: input.reason,
+    record: { status, reasons: snap.context.reasons, machine: { version: CARD_MACHINE_VERSION, snapshot: machine.getPersistedSnapshot() } },
+    reopenFrom: statusesTaking('batch.reopen'),
+    audit: { actor: input.by, action: 'qa.reject', subjectType: 'card', subjectId: cardSerial, details: { batchId: card.batchId, seq: card.seq, reason: input.reason, note: input.note ?? null, record: status } },
   });
+  if (reopened) await saveReopened(lines, card.batchId);
   return { batchId: card.batchId, seq: card.seq, record: status === 'failed' ? 'failed (attempts used up)' : 'queued for re-make' };
 }
 
@@ -109,10 +113,10 @@ export async function releaseBatch(batches: BatchStore, lines: LineStore, batchI
   if (by.trim() === '') throw new BatchActionError('--by must name the person releasing the batch');
   const batch = await batches.getBatch(batchId);
   if (!batch) throw new BatchActionError(`batch ${batchId} does not exist`);
-  if (batch.status !== 'reconciled') {
-    throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a reconciled batch can be released (cardline batch close ${batchId} first)`);
-  }
-  await lines.journal.append({ op: 'batch.status', batchId, status: 'released', actor: by });
+  const step = stepBatch(batchId, batch.status, { type: 'batch.release', by });
+  if (!step.ok) throw new BatchActionError(`batch ${batchId} is ${batch.status}: only a reconciled batch can be released (cardline batch close ${batchId} first)`);
+  await lines.journal.append({ op: 'batch.status', batchId, status: step.status, actor: by });
+  await lines.putSnapshot(`batch:${batchId}`, BATCH_MACHINE_VERSION, step.snapshot);
   await batches.releasePids(batchId);
 }
 
@@ -142,16 +146,16 @@ export async function writeOffCard(
   if (holder) {
     throw new BatchActionError(`a run is under way on line ${card.lineId}: ${describeHolder(holder)}. Stop it first (a run waits for the cards it knows), then write the card off and run --resume`);
   }
-  const record = (await lines.records(card.batchId)).find((r) => r.seq === card.seq);
-  if (!record) throw new BatchActionError(`card ${cardSerial} names record ${card.seq} of batch ${card.batchId}, which does not exist`);
+  const record_ = (await lines.records(card.batchId)).find((r) => r.seq === card.seq);
+  if (!record_) throw new BatchActionError(`card ${cardSerial} names record ${card.seq} of batch ${card.batchId}, which does not exist`);
   // The record's current card: the record is in the line on this attempt. A card of an earlier
   // attempt (its record since re-made or produced) only leaves the accounting.
-  const current = record.status === 'in-line' && record.attempts === card.attempt;
-  let recordUpdate: Record<string, unknown> | undefined;
+  const current = record_.status === 'in-line' && record_.attempts === card.attempt;
+  let record: RecordOutcome | undefined;
   let outcome = 'unchanged (the card was an earlier attempt)';
   if (current) {
     // The stored snapshot is the record's last stable state, before this card was fed.
-    const machine = cardActorFrom(record.machine, { batchId: card.batchId, seq: card.seq, maxAttempts: input.maxAttempts ?? 3 }).start();
+    const machine = cardActorFrom(record_.machine, { batchId: card.batchId, seq: card.seq, maxAttempts: input.maxAttempts ?? 3 }).start();
     machine.send({ type: 'card.feeding', cardSerial });
     machine.send({ type: 'card.fed' });
     if (machine.getSnapshot().context.attempt !== card.attempt) {
@@ -160,36 +164,26 @@ export async function writeOffCard(
     machine.send({ type: 'card.rejected', station: 'line', code: reason, ...(input.note ? { detail: input.note } : {}) });
     const snap = machine.getSnapshot();
     const status = snap.value === 'failed' ? 'failed' : 'queued';
-    recordUpdate = {
-      status,
-      attempts: snap.context.attempt,
-      card_serial: null,
-      position: null,
-      reasons: JSON.stringify(snap.context.reasons),
-      machine: JSON.stringify({ version: CARD_MACHINE_VERSION, snapshot: machine.getPersistedSnapshot() }),
-      ended_at: status === 'failed' ? new Date().toISOString() : null,
-    };
+    record = { status, attempts: snap.context.attempt, reasons: snap.context.reasons, machine: { version: CARD_MACHINE_VERSION, snapshot: machine.getPersistedSnapshot() } };
     outcome = status === 'failed' ? 'failed (attempts used up)' : 'queued for re-make';
   }
-  await lines.db.transaction(async (trx) => {
-    const at = new Date().toISOString();
-    // Only while it is still in the line: a run that ended it meanwhile wins.
-    const changed = await trx('cards').where({ card_serial: cardSerial, status: 'in-line' }).update({ status: 'spoiled', reason, ended_at: at });
-    if (changed !== 1) throw new BatchActionError(`card ${cardSerial} left the line meanwhile; nothing was changed`);
-    await trx('spoil_log').insert({ at, line_id: card.lineId, batch_id: card.batchId, card_serial: cardSerial, reason, unit: card.unit });
-    await trx('card_events').insert({ at, line_id: card.lineId, batch_id: card.batchId, seq: card.seq, attempt: card.attempt, card_serial: cardSerial, unit: card.unit, event: 'card.written-off', reason, detail: null });
-    if (recordUpdate) {
-      await trx('records').where({ batch_id: card.batchId, seq: card.seq, status: 'in-line', attempts: card.attempt }).update(recordUpdate);
-      // A completed batch has work again.
-      if (recordUpdate.status === 'queued') await trx('batches').where({ id: card.batchId }).where({ status: 'completed' }).update({ status: 'ready', updated_at: at });
-    }
-    await appendAudit(trx, {
-      actor: input.by,
-      action: 'card.write-off',
-      subjectType: 'card',
-      subjectId: cardSerial,
-      details: { batchId: card.batchId, seq: card.seq, attempt: card.attempt, lastUnit: card.unit, reason, note: input.note ?? null, record: current ? String(recordUpdate!.status) : 'unchanged' },
+  const reopened = await lines
+    .writeOffCard({
+      card,
+      reason,
+      record,
+      reopenFrom: statusesTaking('batch.reopen'),
+      audit: {
+        actor: input.by,
+        action: 'card.write-off',
+        subjectType: 'card',
+        subjectId: cardSerial,
+        details: { batchId: card.batchId, seq: card.seq, attempt: card.attempt, lastUnit: card.unit, reason, note: input.note ?? null, record: record ? record.status : 'unchanged' },
+      },
+    })
+    .catch((error: unknown) => {
+      throw error instanceof CardLeftTheLine ? new BatchActionError(error.message) : error;
     });
-  });
+  if (reopened) await saveReopened(lines, card.batchId);
   return { batchId: card.batchId, seq: card.seq, record: outcome };
 }

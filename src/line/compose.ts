@@ -2,15 +2,14 @@
  * The composition root of a production run: from a line file and a batch to a LineController with
  * everything it needs — the station links (OPC UA / Modbus TCP from the line file), the data
  * preparation (renderer, LDS builder with the Document Signer), the QA judge (the CSCA as trust
- * anchor), the store — and, for a simulated line, the simulator started in this process unless
- * told to connect to one already running (`cardline plc-sim`).
+ * anchor), the store — and, for a simulated line, the simulator started in this process (through
+ * the `startSimulator` the application's composition root gives, src/app/run-line.ts) unless told
+ * to connect to one already running (`cardline plc-sim`). It knows neither the CLI nor simulators/.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LineSimulator } from '../../simulators/line-simulator.ts';
-import type { BatchStatus } from '../../machines/batch.machine.ts';
-import type { AppContext } from '../cli/context.ts';
+import type { Knex } from 'knex';
 import { loadLineConfig, type LineConfig } from '../config/line-config.ts';
 import { parseCivilDate } from '../domain/dates.ts';
 import { LdsBuilder } from '../domain/lds/build.ts';
@@ -21,9 +20,21 @@ import type { StationLink } from '../plc/station-link.ts';
 import { ProofSheet } from '../render/proof.ts';
 import { CardRenderer } from '../render/renderer.ts';
 import { LEASE_TTL_MS, LineBusyError, LineLease, describeHolder } from '../store/line-lease.ts';
+import type { BatchStore } from '../store/batch-store.ts';
 import { LineStore } from '../store/line-store.ts';
 import { CrashPoint, LineController, type Progress, type RunOutcome } from './controller.ts';
+import { batchTakes, isBatchStatus } from './batch-status.ts';
+import type { InProcessSimulator, StartSimulator } from './ports.ts';
 import { LdsQaJudge, RecordPreparer } from './prepare.ts';
+
+/** What a run needs of the application: its data directory, database, batches and the acting user. */
+export interface LineContext {
+  readonly dataDir: string;
+  readonly reportDir: string;
+  readonly db: Knex;
+  readonly batches: BatchStore;
+  readonly actor: string;
+}
 
 export class RunError extends Error {
   override name = 'RunError';
@@ -38,6 +49,8 @@ export interface LineRunOptions {
   readonly batchId: string;
   /** A simulated line's simulator: started here (default) or already running (`cardline plc-sim`). */
   readonly sim?: 'in-process' | 'external';
+  /** Starts the in-process simulator of a simulated line (the composition root gives it; needed for `sim: 'in-process'`). */
+  readonly startSimulator?: StartSimulator;
   readonly resume?: boolean;
   /** Crash-test kill point (CARDLINE_CRASH_AT). */
   readonly crashAt?: string;
@@ -59,11 +72,6 @@ export interface LineRunResult extends RunOutcome {
   readonly pkiDir: string;
 }
 
-const RUNNABLE = ['imported', 'ready', 'running', 'paused', 'aborted'] as const satisfies readonly BatchStatus[];
-
-function isRunnable(status: string): status is (typeof RUNNABLE)[number] {
-  return (RUNNABLE as readonly string[]).includes(status);
-}
 
 /** The signer with the crash test's "during-signing" kill point in front of every signature. */
 function crashingSigner(signer: Signer, crash: CrashPoint): Signer {
@@ -77,7 +85,7 @@ function crashingSigner(signer: Signer, crash: CrashPoint): Signer {
   };
 }
 
-async function openPki(ctx: AppContext, line: LineConfig, warn: (m: string) => void): Promise<{ dir: string; signer: Signer; csca: Buffer }> {
+async function openPki(ctx: LineContext, line: LineConfig, warn: (m: string) => void): Promise<{ dir: string; signer: Signer; csca: Buffer }> {
   if (line.simulation) {
     // A simulated line: a TEST PKI is created on first use, with a warning (no manual step).
     const pki = await ensureDemoPki(ctx.dataDir, { warn });
@@ -92,7 +100,7 @@ async function openPki(ctx: AppContext, line: LineConfig, warn: (m: string) => v
 }
 
 /** Runs (or resumes) a batch on a line to its end. */
-export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): Promise<LineRunResult> {
+export async function runBatchOnLine(ctx: LineContext, options: LineRunOptions): Promise<LineRunResult> {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
   const warn = options.warn ?? log;
@@ -100,7 +108,8 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
   const batch = await ctx.batches.getBatch(options.batchId);
   if (!batch) throw new RunError(`batch ${options.batchId} does not exist (cardline batch list shows the batches)`);
   const status = batch.status;
-  if (!isRunnable(status)) throw new RunError(`batch ${batch.id} is ${batch.status}: only an imported, ready, paused or interrupted batch can run`);
+  // The batch machine says which batches a run may start (src/line/batch-status.ts).
+  if (!isBatchStatus(status) || !batchTakes(status, 'batch.start')) throw new RunError(`batch ${batch.id} is ${batch.status}: only an imported, ready, paused or interrupted batch can run`);
   if ((status === 'running' || status === 'paused') && !options.resume) {
     throw new RunError(`batch ${batch.id} is ${status}: a previous run did not finish; continue it with --resume`);
   }
@@ -122,7 +131,7 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
   }).catch((error: unknown) => {
     throw error instanceof LineBusyError ? new RunError(error.message) : error;
   });
-  let simulator: LineSimulator | undefined;
+  let simulator: InProcessSimulator | undefined;
   let links: Map<string, StationLink> | undefined;
   try {
     const crash = new CrashPoint(options.crashAt);
@@ -130,9 +139,8 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
     const preparer = new RecordPreparer(ctx.batches, await LdsBuilder.create(crashingSigner(pki.signer, crash)), new CardRenderer());
     const judge = new LdsQaJudge({ csca: [pki.csca] });
     if (line.simulation && (options.sim ?? 'in-process') === 'in-process') {
-      // Loaded here: node-opcua takes a second to load, and production runs do not need it.
-      const { LineSimulator } = await import('../../simulators/line-simulator.ts');
-      simulator = await LineSimulator.start({ line, dataDir: ctx.dataDir, log: (m) => log(`simulator: ${m}`) });
+      if (!options.startSimulator) throw new RunError(`line ${line.id} is simulated in process, but this run was given no simulator (run it through src/app/run-line.ts, or with --sim external)`);
+      simulator = await options.startSimulator({ line, dataDir: ctx.dataDir, log: (m) => log(`simulator: ${m}`) });
     }
     if (line.simulation) await accountSimulatedStock(store, line, simulator, options.ensureBlanks, ctx.actor, log);
     links = createLineLinks(line, { dataDir: ctx.dataDir });
@@ -146,6 +154,7 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       log,
       trace: process.env.CARDLINE_TRACE === '1',
+      ...(simulator ? { inventory: () => Promise.resolve(simulator!.inventory()) } : {}),
       connect: (unitId, link) =>
         link.connect().catch((error: unknown) => {
           const hint = line.simulation && options.sim === 'external' ? ` (is \`cardline plc-sim --line ${options.lineFile}\` running?)` : '';
@@ -169,7 +178,7 @@ export async function runBatchOnLine(ctx: AppContext, options: LineRunOptions): 
  * line is used, so demos need no manual step; with `ensureBlanks` (the demo), blanks are topped up
  * and a full stacker unloaded, as the operator would before a batch.
  */
-async function accountSimulatedStock(store: LineStore, line: LineConfig, simulator: LineSimulator | undefined, ensureBlanks: number | undefined, actor: string, log: (m: string) => void): Promise<void> {
+async function accountSimulatedStock(store: LineStore, line: LineConfig, simulator: InProcessSimulator | undefined, ensureBlanks: number | undefined, actor: string, log: (m: string) => void): Promise<void> {
   const stock = await store.stock();
   if (stock.loaded === 0 && (line.simulation?.initialBlanks ?? 0) > 0) {
     await store.loadStock(line.simulation!.initialBlanks, 'initial', actor);
@@ -201,7 +210,7 @@ export interface BatchReport {
  * records with their reasons (record numbers and reason codes, never personal data); with `proof`,
  * an A4 proof PDF of the produced cards (8 a page, labelled by record number and card serial).
  */
-export async function writeBatchReport(ctx: AppContext, result: LineRunResult, options: { proof?: boolean } = {}): Promise<BatchReport> {
+export async function writeBatchReport(ctx: LineContext, result: LineRunResult, options: { proof?: boolean } = {}): Promise<BatchReport> {
   const store = new LineStore(ctx.db, result.line.id);
   const accounting = await store.accounting(result.batchId);
   const spoils = await store.spoilLog(result.batchId);
@@ -235,7 +244,7 @@ export async function writeBatchReport(ctx: AppContext, result: LineRunResult, o
   return { file, proof };
 }
 
-async function writeProof(ctx: AppContext, store: LineStore, batchId: string, file: string): Promise<boolean> {
+async function writeProof(ctx: LineContext, store: LineStore, batchId: string, file: string): Promise<boolean> {
   const produced = new Map((await store.records(batchId)).filter((r) => r.status === 'produced').map((r) => [r.seq, r.cardSerial]));
   if (produced.size === 0) return false;
   const renderer = new CardRenderer();

@@ -6,7 +6,7 @@
  * never stacked: they are passed to the reject bin and their records re-made.
  */
 import { createActor, fromPromise, type Actor } from 'xstate';
-import { batchMachine, type BatchStatus } from '../../machines/batch.machine.ts';
+import type { BatchEvent, BatchStatus } from '../../machines/batch.machine.ts';
 import { cardActorFrom, CARD_MACHINE_VERSION, type cardMachine, type CardStation } from '../../machines/card.machine.ts';
 import { lineMachine, LINE_MACHINE_VERSION } from '../../machines/line.machine.ts';
 import { stationMachine } from '../../machines/station.machine.ts';
@@ -15,11 +15,17 @@ import { decodeResult } from '../plc/job-data.ts';
 import { JOB_TAKING_STATES, PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
 import type { StationEvent, StationLink } from '../plc/station-link.ts';
 import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store.ts';
-import type { JobPreparer, PreparedRecord, QaJudge } from './ports.ts';
+import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from './ports.ts';
 import { reasonOfResult, type ReasonCode } from './reasons.ts';
+import { BATCH_MACHINE_VERSION, stepBatch } from './batch-status.ts';
+import { CrashPoint } from './crash-point.ts';
+import { JobIds } from './job-ids.ts';
+import { PreparedRecords } from './prepared-records.ts';
 import { FeedQueue } from './scheduler.ts';
-import { feedJob, kindsWithRole, packJob, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
 import { packingOf, PackingRun, type PackingUpdate, type ProducedRecord } from './packing.ts';
+
+export { CRASH_POINTS, CrashPoint } from './crash-point.ts';
+import { feedJob, kindsWithRole, packJob, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
 
 export interface ControllerOptions {
   /** Cards allowed in the line at once (default: two a unit and two more, see defaultWip). */
@@ -41,6 +47,8 @@ export interface ControllerOptions {
   readonly stallMs?: number;
   /** Log every station event (CARDLINE_TRACE=1): card serials and states, no personal data. */
   readonly trace?: boolean;
+  /** Where the line says its cards are (a simulated line); on resume, the cards held in the line are reconciled with it. */
+  readonly inventory?: () => Promise<LineInventory | undefined>;
 }
 
 export interface Progress {
@@ -82,32 +90,9 @@ interface Track {
 
 type CardActor = Actor<typeof cardMachine>;
 
-/** Where a crash test may kill the controller (CARDLINE_CRASH_AT=<point>[:<n>]). */
-export const CRASH_POINTS = ['after-persist-before-ack', 'after-done-before-persist', 'during-snapshot', 'during-signing'] as const;
-
-export class CrashPoint {
-  private readonly point: string | undefined;
-  private remaining: number;
-
-  /** `at`: `<point>` (the first time it is reached) or `<point>:<n>` (the n-th time). */
-  constructor(at: string | undefined) {
-    const [point, n] = (at ?? '').split(':');
-    if (at && !(CRASH_POINTS as readonly string[]).includes(point!)) throw new RangeError(`CARDLINE_CRASH_AT: unknown point '${point}'; points: ${CRASH_POINTS.join(', ')}`);
-    this.point = at ? point : undefined;
-    this.remaining = n === undefined ? 1 : Math.max(1, Number.parseInt(n, 10) || 1);
-  }
-
-  /** Kills the process right here (SIGKILL: no cleanup, as a power cut) when the crash test asks for this point. */
-  hit(name: (typeof CRASH_POINTS)[number]): void {
-    if (this.point !== name) return;
-    this.remaining -= 1;
-    if (this.remaining === 0) process.kill(process.pid, 'SIGKILL');
-  }
-}
-
 export class LineController {
   private readonly records = new Map<number, CardActor>();
-  private readonly prepared = new Map<number, Promise<PreparedRecord>>();
+  private readonly prepared: PreparedRecords;
   private readonly cards = new Map<string, Track>();
   /** The line's packing station, if it has one (the station-kind table's `pack` role). */
   private readonly packer: ReturnType<typeof packingOf>;
@@ -118,11 +103,12 @@ export class LineController {
   private readonly feederUnit: string | undefined;
   private readonly stations = new Map<string, Actor<typeof stationMachine>>();
   private readonly line: Actor<typeof lineMachine>;
-  private batch: Actor<typeof batchMachine> | undefined;
+  /** The batch's status: the batch machine's state, stepped by setBatch. */
+  private batchStatus: BatchStatus = 'imported';
   private queue = new FeedQueue([]);
   private feederCard: string | undefined;
   private feeding = false;
-  private jobIds = { next: 0, end: 0 };
+  private readonly jobIds: JobIds;
   private rejects: Record<string, number> = {};
   /** Records in each terminal state, kept as they change (no scan of the batch per card). */
   private readonly ended = { produced: 0, failed: 0, cancelled: 0 };
@@ -149,6 +135,8 @@ export class LineController {
     this.feederUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'feed')?.[0];
     this.crash = new CrashPoint(options.crashAt);
     this.packer = packingOf(config);
+    this.prepared = new PreparedRecords(preparer);
+    this.jobIds = new JobIds((n) => store.allocateJobIds(n));
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
     this.line.subscribe(() => this.saveLineSnapshot());
   }
@@ -157,9 +145,9 @@ export class LineController {
   async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
     this.batchId = batchId;
     this.startedAt = Date.now();
-    this.batch = createActor(batchMachine, { input: { batchId } }).start();
-    this.advanceBatchTo(options.status);
+    this.batchStatus = options.status;
     await this.load(batchId, options.resume);
+    if (options.resume) await this.reconcileWithLine();
     if (this.relinquished) throw this.relinquished;
     this.line.start();
     for (const [unitId, link] of this.links) this.attach(unitId, link);
@@ -172,7 +160,7 @@ export class LineController {
     // is reported on the first read after connecting, and must reach us (and its failures, `done`).
     if (this.options.connect) await Promise.all([...this.links].map(([unitId, link]) => this.options.connect!(unitId, link)));
     this.line.send({ type: 'line.start', batchId });
-    await this.setBatch('running');
+    await this.setBatch({ type: 'batch.start' });
     for (const station of this.stations.values()) station.send({ type: 'line.produce' });
     // The PLCs may all be producing already (a simulator or line that outlived the last run): no
     // state change would tell us.
@@ -201,7 +189,7 @@ export class LineController {
     if (this.relinquished || !this.line.getSnapshot().matches('running')) return false;
     this.line.send({ type: 'line.pause' });
     for (const s of this.stations.values()) s.send({ type: 'line.pause' });
-    this.setBatch('paused').catch((error: unknown) => this.fail(error));
+    this.setBatch({ type: 'batch.pause' }).catch((error: unknown) => this.fail(error));
     this.report();
     return true;
   }
@@ -211,7 +199,7 @@ export class LineController {
     if (this.relinquished || !this.line.getSnapshot().matches('paused')) return false;
     this.line.send({ type: 'line.resume' });
     for (const s of this.stations.values()) s.send({ type: 'line.produce' });
-    this.setBatch('resumed').catch((error: unknown) => this.fail(error));
+    this.setBatch({ type: 'batch.resume' }).catch((error: unknown) => this.fail(error));
     this.report();
     // A feeder that ran out of blanks (or a stacker that filled) while the line was paused: the
     // line learns it now, as it would have while running.
@@ -292,7 +280,7 @@ export class LineController {
     if (!resume) return;
     // Cards that were in the line when the previous controller stopped: their outcome is uncertain.
     for (const card of await this.store.cardsInLine()) {
-      const track: Track = { serial: card.cardSerial, batchId: card.batchId, seq: card.seq, attempt: card.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` }, qaPassed: false, ended: false };
+      const track: Track = { serial: card.cardSerial, batchId: card.batchId, seq: card.seq, attempt: card.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` }, qaPassed: false, ended: false, ...(card.unit ? { lastUnit: card.unit } : {}) };
       this.cards.set(card.cardSerial, track);
       const actor = card.batchId === batchId ? this.records.get(card.seq) : undefined;
       if (actor && actor.getSnapshot().value === 'queued') {
@@ -302,6 +290,41 @@ export class LineController {
       }
     }
     await this.store.journal.append(...[...this.cards.values()].map((t): JournalOp => ({ op: 'card.suspect', cardSerial: t.serial })));
+  }
+
+  /**
+   * After a stop, the cards the store holds in the line against what the line says it holds (when
+   * it can say: the in-process simulator, restarted with the controller, has nothing inside and
+   * knows where every card went). A card the line put in the reject bin is spoiled with that reason
+   * and its record re-made; a card it stacked is taken as the output's result; a card inside, or
+   * one the line cannot place, stays suspect and is checked when a station reports it.
+   */
+  private async reconcileWithLine(): Promise<void> {
+    const inventory = await this.options.inventory?.();
+    if (!inventory) return;
+    const sortUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'sort')?.[0] ?? 'line';
+    const ops: JournalOp[] = [];
+    // A blank fed just before the stop, whose feed the store never committed: the line purged it;
+    // it is accounted for as a card the controller did not know.
+    for (const serial of inventory.purged()) {
+      if (this.cards.has(serial) || (await this.store.card(serial))) continue;
+      const unit = this.feederUnit ?? 'line';
+      const track: Track = { serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: true, reject: { code: 'UNKNOWN_CARD', detail: 'fed as the controller stopped' }, qaPassed: false, ended: false };
+      ops.push({ op: 'card.fed', cardSerial: serial, batchId: this.batchId, seq: 0, attempt: 0, unit });
+      this.endCard(track, 'spoiled', unit, 'UNKNOWN_CARD', 'fed as the controller stopped; the line purged it', ops);
+    }
+    for (const track of [...this.cards.values()]) {
+      const where = inventory.whereIs(track.serial);
+      if (where.at === 'reject') {
+        ops.push({ op: 'event', event: 'card.reconciled', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, unit: track.lastUnit ?? null, reason: 'LINE_PURGED', detail: { bin: 'reject', lineReason: where.reason } });
+        this.endCard(track, 'spoiled', track.lastUnit ?? 'line', 'LINE_PURGED', `the line put it in the reject bin (${where.reason})`, ops);
+      } else if (where.at === 'stacker') {
+        ops.push({ op: 'event', event: 'card.reconciled', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, unit: sortUnit, reason: null, detail: { bin: 'stacker', position: where.position } });
+        await this.adoptStackedCard(track, ops);
+        this.endCard(track, 'good', sortUnit, undefined, undefined, ops, where.position);
+      }
+    }
+    if (ops.length > 0) await this.store.journal.append(...ops);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -723,7 +746,7 @@ export class LineController {
       this.countEnded(before, -1);
       this.countEnded(snap.value, 1);
       // A record that ended needs its prepared data no longer.
-      if (isEnded(snap.value)) this.prepared.delete(seq);
+      if (isEnded(snap.value)) this.prepared.forget(seq);
     }
     // A record that ended without a packed card: its office has one card fewer to wait for.
     const endedUnpacked = this.packing && snap.value !== before && (snap.value === 'failed' || snap.value === 'cancelled');
@@ -826,13 +849,12 @@ export class LineController {
       const choice = this.line.getSnapshot().context.onAbort;
       if (choice === 'cancel') for (const seq of this.queue.drain()) this.cardEvent(seq, { type: 'batch.cancel' });
     }
-    await this.setBatch(status === 'completed' ? 'completed' : 'aborted');
+    await this.setBatch({ type: status === 'completed' ? 'batch.completed' : 'batch.abort' });
     // Reconciled when every record has ended and every blank is accounted for; a batch aborted with
     // its records back in the queue stays aborted, to be run again (`cardline run ID --resume`).
-    const pending = [...this.records.values()].some((a) => a.getSnapshot().value === 'queued');
+    const pending = [...this.records.values()].filter((a) => a.getSnapshot().value === 'queued').length;
     const unaccounted = await this.store.unaccountedCards(this.batchId);
-    this.batch?.send({ type: 'batch.reconcile', unaccounted });
-    if (unaccounted.length === 0 && !pending) await this.setBatch('reconciled');
+    await this.setBatch({ type: 'batch.reconcile', unaccounted, pending });
     this.finish?.(status);
   }
 
@@ -844,40 +866,18 @@ export class LineController {
   // Data preparation, job ids, snapshots, batch status
 
   private prepare(seq: number): Promise<PreparedRecord> {
-    let p = this.prepared.get(seq);
-    if (!p) {
-      p = this.preparer.prepare(this.batchId, seq);
-      // A failed preparation is tried again next time rather than remembered.
-      p.catch(() => this.prepared.delete(seq));
-      this.prepared.set(seq, p);
-    }
-    return p;
+    return this.prepared.get(this.batchId, seq);
   }
 
   /** Prepares the jobs of the records the feeder will take next, so no handshake waits for them. */
   private prestage(): void {
-    for (const seq of this.queue.peek(this.options.prestage ?? 8)) void this.prepare(seq).catch(() => undefined);
+    this.prepared.prestage(this.batchId, this.queue.peek(this.options.prestage ?? 8));
   }
 
-  private async nextJobId(): Promise<number> {
-    while (this.jobIds.next >= this.jobIds.end) {
-      // The stations run out of ids together: they wait for one new block rather than each
-      // allocating (and all but the last one discarding) a block of its own.
-      this.allocatingJobIds ??= this.allocateJobIdBlock().finally(() => {
-        this.allocatingJobIds = undefined;
-      });
-      await this.allocatingJobIds;
-    }
-    return this.jobIds.next++;
+  private nextJobId(): Promise<number> {
+    return this.jobIds.next();
   }
 
-  private allocatingJobIds: Promise<void> | undefined;
-
-  private async allocateJobIdBlock(): Promise<void> {
-    const block = 1000;
-    const start = await this.store.allocateJobIds(block);
-    this.jobIds = { next: start, end: start + block };
-  }
 
   private stationEvent(unitId: string, event: string, detail: Record<string, unknown>): void {
     this.store.journal.append({ op: 'station', unit: unitId, event, detail }).catch((error: unknown) => this.fail(error));
@@ -890,22 +890,21 @@ export class LineController {
       .catch((error: unknown) => this.options.log?.(`snapshot: ${(error as Error).message}`));
   }
 
-  /** The batch machine's step and the batch's stored status (audited). `resumed` is back to running after a pause. */
-  private async setBatch(status: 'running' | 'paused' | 'resumed' | 'completed' | 'aborted' | 'reconciled'): Promise<void> {
-    const event = { running: 'batch.start', paused: 'batch.pause', resumed: 'batch.resume', completed: 'batch.completed', aborted: 'batch.abort', reconciled: undefined }[status];
-    if (event) this.batch?.send({ type: event } as never);
-    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status: status === 'resumed' ? 'running' : status, actor: this.options.actor });
-  }
-
-  private advanceBatchTo(status: BatchStatus): void {
-    const path: Record<string, string[]> = {
-      imported: ['batch.prepared'],
-      ready: ['batch.prepared'],
-      running: ['batch.prepared', 'batch.start'],
-      paused: ['batch.prepared', 'batch.start', 'batch.pause', 'batch.resume'],
-      aborted: ['batch.prepared', 'batch.start'],
-    };
-    for (const type of path[status] ?? ['batch.prepared']) this.batch?.send({ type } as never);
+  /**
+   * The batch machine's step (src/line/batch-status.ts) and, when it moves, the batch's stored
+   * status (audited) and machine snapshot. A step the machine does not take is not written.
+   */
+  private async setBatch(event: BatchEvent): Promise<void> {
+    const step = stepBatch(this.batchId, this.batchStatus, event);
+    if (!step.ok) {
+      this.options.log?.(`${step.reason}; the batch status is left as it is`);
+      return;
+    }
+    this.batchStatus = step.status;
+    // A run's start is written even on a batch left running (the audit shows who resumed it).
+    if (!step.changed && event.type !== 'batch.start') return;
+    await this.store.journal.append({ op: 'batch.status', batchId: this.batchId, status: step.status, actor: this.options.actor });
+    await this.store.putSnapshot(`batch:${this.batchId}`, BATCH_MACHINE_VERSION, step.snapshot);
   }
 
   private lastWatch = '';

@@ -3,6 +3,7 @@
  * root (src/line/compose.ts) provides the real ones — the renderer, the LDS builder and signer,
  * the LDS verifier — and tests can provide lighter ones.
  */
+import type { LineConfig } from '../config/line-config.ts';
 import type { JobResult } from '../plc/job-data.ts';
 import type { ReasonCode } from './reasons.ts';
 
@@ -30,3 +31,35 @@ export interface QaJudge {
   /** The controller's verdict on what QA read from a card (the chip through BAC, the MRZ, the print). */
   judge(prepared: PreparedRecord, inspection: Extract<JobResult, { kind: 'inspect' }>): Promise<QaVerdict>;
 }
+
+/**
+ * A simulated line's simulator running in this process, as much of it as a run uses: its stock
+ * (the demo tops up blanks, unloads a full stacker) and its end. The composition root starts it
+ * (src/app/run-line.ts, with simulators/line-simulator.ts): src/line never imports simulators/.
+ */
+export interface InProcessSimulator {
+  readonly control: {
+    status(): { readonly magazine: { readonly blanks: number }; readonly stackers: readonly { station: string; count: number; capacity: number | null }[] };
+    loadBlanks(count: number, lot: string): unknown;
+    emptyStacker(stationId?: string): { station: string; cards: string[] }[];
+  };
+  /** Where the simulated line's cards are now (its ledger). */
+  inventory(): LineInventory;
+  stop(): Promise<void>;
+}
+
+/** Where a card is, as the line itself reports it. */
+export type CardWhereabouts =
+  | { readonly at: 'inside' }
+  | { readonly at: 'stacker'; readonly position: number }
+  | { readonly at: 'reject'; readonly reason: string }
+  | { readonly at: 'unknown' };
+
+/** What a line can say about its cards (a simulated line: its ledger; a real one may say nothing). */
+export interface LineInventory {
+  whereIs(cardSerial: string): CardWhereabouts;
+  /** Cards the line purged to its reject bin when it restarted (a blank fed just before a stop may be one the store never heard of). */
+  purged(): readonly string[];
+}
+
+export type StartSimulator = (options: { line: LineConfig; dataDir: string; log: (message: string) => void }) => Promise<InProcessSimulator>;

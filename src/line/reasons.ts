@@ -30,6 +30,7 @@ export const REASONS = {
   JOB_LOST: 'a job’s outcome is unknown (link lost or station restarted): the card is not trusted',
   JOB_TIMEOUT: 'a station did not answer a job in time: the card is not trusted',
   SUSPECT_AFTER_RESTART: 'the card was in the line when the controller stopped: re-made, never shipped unchecked',
+  LINE_PURGED: 'the card was in the line when the controller stopped, and the line reports it in the reject bin (a restarted PLC purged it)',
   UNKNOWN_CARD: 'a card the controller has no record for (fed while it was down)',
   LINE_ABORTED: 'the batch was aborted with the card in the line',
   INSPECTOR_REJECT: 'an inspector rejected the card after output',

@@ -8,7 +8,7 @@ import type { FieldIssue } from '../domain/issues.ts';
 import { composeTd1, composeVietnameseMrz } from '../domain/mrz/compose.ts';
 import { parseTd1Input } from '../domain/mrz/td1-input.ts';
 import { validateRecord } from '../domain/record.ts';
-import { probeJpeg } from '../import/jpeg.ts';
+import { probeJpeg } from '../domain/image/jpeg.ts';
 import { encodeQrPayload, vnQrFields } from './qr-payload.ts';
 import type { InputKind, Variant } from './template/schema.ts';
 

@@ -1,6 +1,6 @@
 import { loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { probeJpeg } from '../import/jpeg.ts';
+import { probeJpeg } from '../domain/image/jpeg.ts';
 import { drawPortrait } from './portrait.ts';
 
 describe('drawPortrait', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ageOn, earliestDate, parseCivilDate, parsePartialDate } from '../domain/dates.ts';
 import { validateRecord } from '../domain/record.ts';
 import { sampleRecords, writeSample } from './generate.ts';
-import { probeJpeg } from '../import/jpeg.ts';
+import { probeJpeg } from '../domain/image/jpeg.ts';
 
 let root: string;
 beforeAll(async () => {

@@ -117,6 +117,13 @@ export class LineLease {
     return isStale(holder, options.identity ?? THIS_PROCESS, options.ttlMs ?? LEASE_TTL_MS) ? undefined : holder;
   }
 
+  /** The holder of a lease taken for this batch, if one holds it now (the batch's run is alive). */
+  static async holderOfBatch(db: Knex, batchId: string, options: { ttlMs?: number; identity?: LeaseIdentity } = {}): Promise<LeaseHolder | undefined> {
+    const rows = await db<LeaseRow>('line_leases').where({ batch_id: batchId });
+    const me = options.identity ?? THIS_PROCESS;
+    return rows.map(toHolder).find((h) => !isStale(h, me, options.ttlMs ?? LEASE_TTL_MS));
+  }
+
   /** Renews the lease; false when it is no longer ours. */
   async renew(): Promise<boolean> {
     if (this.released) return false;

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { appendAudit, type AuditInput } from './audit.ts';
 import type { PackChange } from '../packing/pack.ts';
-import { packChangeStatements, PackStore } from './pack-store.ts';
+import { packChangeStatements, PackStore, writePackChanges } from './pack-store.ts';
 import { dialectOf, insertSql, runScript, updateSql, type Dialect, type PoolClient, type PooledConnection } from './sql.ts';
 
 export type CardStatus = 'in-line' | 'good' | 'spoiled';
@@ -269,6 +269,24 @@ export class Journal {
   }
 }
 
+/** A record's new state after a card of it was rejected or written off outside a run. */
+export interface RecordOutcome {
+  readonly status: 'queued' | 'failed';
+  readonly attempts?: number;
+  readonly reasons: readonly unknown[];
+  /** The card machine's `{ version, snapshot }`. */
+  readonly machine: unknown;
+}
+
+function recordColumns(r: RecordOutcome): Record<string, unknown> {
+  return { status: r.status, ...(r.attempts !== undefined ? { attempts: r.attempts } : {}), card_serial: null, position: null, reasons: JSON.stringify(r.reasons), machine: JSON.stringify(r.machine) };
+}
+
+/** A write-off found the card gone from the line (a run ended it meanwhile). */
+export class CardLeftTheLine extends Error {
+  override name = 'CardLeftTheLine';
+}
+
 export class LineStore {
   readonly journal: Journal;
   /** The delivery packs a packer of this line makes. */
@@ -377,6 +395,50 @@ export class LineStore {
       const updated = await trx('snapshots').where({ key }).update({ version, state: text, at });
       if (updated === 0) await trx('snapshots').insert({ key, version, state: text, at });
       during?.();
+    });
+  }
+
+  /**
+   * An inspector's reject of a stacked card, in one transaction: the card spoiled, the spoil log,
+   * its record back to re-make (or failed), the batch reopened when it is at one of `reopenFrom`
+   * (compare-and-set), the audit entry. Returns whether the batch was reopened.
+   */
+  async rejectStackedCard(input: { card: CardRow; reason: string; record: RecordOutcome; reopenFrom: readonly string[]; audit: AuditInput; packChanges?: readonly PackChange[] }): Promise<boolean> {
+    const { card } = input;
+    return this.db.transaction(async (trx) => {
+      const at = new Date().toISOString();
+      // A packed card comes out of its pack, which reopens (its manifest is reissued when it closes again).
+      if (input.packChanges) await writePackChanges(trx, card.lineId, card.batchId, input.packChanges);
+      await trx('cards').where({ card_serial: card.cardSerial }).update({ status: 'spoiled', reason: input.reason, ended_at: at });
+      await trx('spoil_log').insert({ at, line_id: card.lineId, batch_id: card.batchId, card_serial: card.cardSerial, reason: input.reason, unit: 'inspector' });
+      await trx('records').where({ batch_id: card.batchId, seq: card.seq }).update(recordColumns(input.record));
+      const reopened = await trx('batches').where({ id: card.batchId }).whereIn('status', [...input.reopenFrom]).update({ status: 'ready', updated_at: at });
+      await appendAudit(trx, input.audit);
+      return reopened === 1;
+    });
+  }
+
+  /**
+   * A supervisor's write-off of a card the records hold in the line, in one transaction, only while
+   * the card is still in the line (a run that ended it meanwhile wins: CardLeftTheLine): the card
+   * spoiled, the spoil log, a card event, its record (when it was the record's current card) back to
+   * re-make or failed, the batch reopened when it is at one of `reopenFrom`, the audit entry.
+   */
+  async writeOffCard(input: { card: CardRow; reason: string; record: RecordOutcome | undefined; reopenFrom: readonly string[]; audit: AuditInput }): Promise<boolean> {
+    const { card } = input;
+    return this.db.transaction(async (trx) => {
+      const at = new Date().toISOString();
+      const changed = await trx('cards').where({ card_serial: card.cardSerial, status: 'in-line' }).update({ status: 'spoiled', reason: input.reason, ended_at: at });
+      if (changed !== 1) throw new CardLeftTheLine(`card ${card.cardSerial} left the line meanwhile; nothing was changed`);
+      await trx('spoil_log').insert({ at, line_id: card.lineId, batch_id: card.batchId, card_serial: card.cardSerial, reason: input.reason, unit: card.unit });
+      await trx('card_events').insert({ at, line_id: card.lineId, batch_id: card.batchId, seq: card.seq, attempt: card.attempt, card_serial: card.cardSerial, unit: card.unit, event: 'card.written-off', reason: input.reason, detail: null });
+      let reopened = 0;
+      if (input.record) {
+        await trx('records').where({ batch_id: card.batchId, seq: card.seq, status: 'in-line', attempts: card.attempt }).update({ ...recordColumns(input.record), ended_at: input.record.status === 'failed' ? at : null });
+        if (input.record.status === 'queued') reopened = await trx('batches').where({ id: card.batchId }).whereIn('status', [...input.reopenFrom]).update({ status: 'ready', updated_at: at });
+      }
+      await appendAudit(trx, input.audit);
+      return reopened === 1;
     });
   }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { BatchActionError, closeBatch } from '../../line/batch-actions.ts';
+import { BatchActionError, closeBatch, shownStatus } from '../../line/batch-actions.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
 import { asCliError, CliError, EXIT } from '../errors.ts';
@@ -10,7 +10,7 @@ async function list(): Promise<number> {
     const batches = await ctx.batches.listBatches();
     if (batches.length === 0) writeLine('no batches');
     for (const b of batches) {
-      writeLine(`${b.id}  ${b.status.padEnd(10)}  ${String(b.acceptedCount).padStart(7)} records  ${b.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${b.name}`);
+      writeLine(`${b.id}  ${(await shownStatus(ctx.db, b)).padEnd(11)}  ${String(b.acceptedCount).padStart(7)} records  ${b.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${b.name}`);
     }
     return EXIT.ok;
   });
@@ -25,13 +25,14 @@ async function show(id: string, json: boolean | undefined): Promise<number> {
     const spoils = await lines.spoilLog(id);
     const byReason: Record<string, number> = {};
     for (const s of spoils) byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
+    const status = await shownStatus(ctx.db, batch);
     if (json) {
-      writeLine(JSON.stringify({ id: batch.id, name: batch.name, status: batch.status, ...accounting, spoiledByReason: byReason }));
+      writeLine(JSON.stringify({ id: batch.id, name: batch.name, status, ...accounting, spoiledByReason: byReason }));
       return EXIT.ok;
     }
     const r = accounting.records;
     const c = accounting.cards;
-    writeLine(`batch ${batch.id} "${batch.name}": ${batch.status}`);
+    writeLine(`batch ${batch.id} "${batch.name}": ${status}${status === 'interrupted' ? ` (its run stopped without ending; cardline run ${batch.id} --resume continues it)` : ''}`);
     writeLine(`records: ${r.total} — ${r.produced} produced, ${r.failed} failed, ${r.cancelled} cancelled, ${r.pending} pending`);
     writeLine(`cards:   ${c.blanksConsumed} blanks consumed — ${c.good} good, ${c.spoiled} spoiled, ${c.inLine} still in the line`);
     for (const [reason, n] of Object.entries(byReason).sort((a, b) => b[1] - a[1])) writeLine(`  spoiled ${String(n).padStart(5)}  ${reason}`);

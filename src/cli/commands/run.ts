@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { LineRunResult } from '../../line/compose.ts';
+import type { LineRunResult } from '../../app/run-line.ts';
 import { LineStore } from '../../store/line-store.ts';
 import type { AppContext } from '../context.ts';
 import { withContext } from '../context.ts';
@@ -12,6 +12,9 @@ import { printImportSummary, runImport } from './import.ts';
 
 /** Errors whose message tells the operator what to fix: printed without a stack trace. */
 const OPERATOR_ERRORS = new Set(['RunError', 'ConfigError', 'PkiError', 'LinkConfigError', 'PreparationError']);
+
+/** How long an aborted run may take to empty the line before it quits anyway (SIGINT/SIGTERM). */
+const ABORT_GRACE_MS = 10_000;
 
 export const DEFAULT_LINE = path.resolve(import.meta.dirname, '../../../config/lines/demo-opcua.yaml');
 
@@ -87,6 +90,12 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
           `\ncardline: aborting — no more blanks are fed; the cards in the line go to the reject bin and their records ${onAbort === 'cancel' ? 'are cancelled' : 'back to the queue (`cardline run ID --resume` continues)'}; Ctrl-C again quits at once`,
         );
         control.abort(onAbort);
+        // The run ends when the line has emptied; it ends within seconds in any case (a card that
+        // never comes out must not keep it): the batch then shows interrupted, and --resume goes on.
+        setTimeout(() => {
+          writeError(`\ncardline: the line did not empty within ${ABORT_GRACE_MS / 1000} s; quitting — cardline run ${batchId} --resume continues the batch`);
+          process.exit(130);
+        }, ABORT_GRACE_MS).unref();
       } else {
         process.exit(130);
       }
@@ -118,9 +127,9 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     view.start();
     let result: LineRunResult;
     // Loaded here, not at the top: the line brings node-opcua, which other commands do not need.
-    const { runBatchOnLine, writeBatchReport } = await import('../../line/compose.ts');
+    const { runBatch, writeBatchReport } = await import('../../app/run-line.ts');
     try {
-      result = await runBatchOnLine(ctx, {
+      result = await runBatch(ctx, {
         lineFile,
         batchId,
         sim,

@@ -7,7 +7,7 @@ import { formatCivilDate, parseCivilDate, parsePartialDate, type CivilDate, type
 import { composeVietnameseMrz, type Td1Lines } from '../mrz/compose.ts';
 import type { PersonalizationRecord } from '../record.ts';
 import { cardVariant, type Validity } from '../validity.ts';
-import { probeJpeg } from '../../import/jpeg.ts';
+import { probeJpeg } from '../image/jpeg.ts';
 import type { Dg13Fields } from './dg13.ts';
 import type { FaceImage } from './dg2.ts';
 

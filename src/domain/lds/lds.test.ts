@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import vectors from '../../../test/vectors/mrz-td1-vectors.json' with { type: 'json' };
 import { fileOf, testCards, testSigner, type TestCard, type TestSigner } from '../../../test/lds/fixtures.ts';
-import { probeJpeg } from '../../import/jpeg.ts';
+import { probeJpeg } from '../image/jpeg.ts';
 import { encodeDg13Tree } from './dg13.ts';
 import {
   cardChipData,
