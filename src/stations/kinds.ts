@@ -192,9 +192,3 @@ export function packJob(instruction: PackInstruction): Buffer {
   return encodeJob({ v: 1, kind: 'pack', ...instruction });
 }
 
-/** Where a good card leaves the line: the packing station when the route has one, else the sorting one. */
-export function leavesLineGood(kind: string, route: readonly string[]): boolean {
-  const role = stationKind(kind).role;
-  const packs = route.some((k) => stationKind(k).role === 'pack');
-  return packs ? role === 'pack' : role === 'sort';
-}

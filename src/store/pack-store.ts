@@ -74,15 +74,11 @@ export function packChangeStatements(dialect: Dialect, lineId: string, batchId: 
 }
 
 export class PackStore {
-  private readonly dialect: Dialect;
-
   /** `db` must have the latest schema (openDatabase migrates it). */
   constructor(
     readonly db: Knex,
     readonly lineId: string,
-  ) {
-    this.dialect = dialectOf(db);
-  }
+  ) {}
 
   /** Writes the planner's changes in one transaction, with the audit entry of the action that caused them. */
   async apply(batchId: string, changes: readonly PackChange[], audit?: AuditInput): Promise<void> {
