@@ -72,7 +72,7 @@ export type CardEvent =
       /** The card was scrapped because the line was aborted, not for a fault of its own. */
       readonly lineAborted?: boolean;
     }
-  /** The output stacked the card. */
+  /** The output stacked the card (or, on a line with a packer, its pack closed with it inside: position in the pack). */
   | { readonly type: 'card.stacked'; readonly position: number }
   /** An inspector rejects a card the vision system passed. */
   | { readonly type: 'qa.reject'; readonly code: string; readonly detail?: string }
@@ -104,8 +104,11 @@ export const cardMachine = setup({
      */
     movesForward: ({ context, event }) => event.type === 'card.at' && placeOf(event.station) > placeOf(context.at),
     atInspection: ({ context }) => context.at != null && stationKind(context.at).role === 'inspect',
-    /** At the sorting station with the QA verdict good: the card may be stacked. */
-    stackable: ({ context }) => context.qaPassed && context.at != null && stationKind(context.at).role === 'sort',
+    /**
+     * Where a good card leaves the line (the sorting station, or the packing station of a line with
+     * a packer) with the QA verdict good: the card may be stacked, or packed in a closed pack.
+     */
+    stackable: ({ context }) => context.qaPassed && context.at != null && ['sort', 'pack'].includes(stationKind(context.at).role),
   },
   actions: {
     startAttempt: assign({
@@ -174,7 +177,7 @@ export const cardMachine = setup({
       },
     },
     produced: {
-      description: 'One good card in the stacker. An inspector may still reject it.',
+      description: 'One good card in the stacker, or in a closed delivery pack. An inspector may still reject it.',
       on: { 'qa.reject': { target: 'rejected', actions: 'recordRejection' } },
     },
     rejected: {

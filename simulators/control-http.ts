@@ -6,6 +6,7 @@
  *   GET  /ledger                                     the ledger summary
  *   POST /blanks            {count, lot?}            load blanks into the feeder magazine
  *   POST /stacker/empty     {station?}               unload the stacker(s)
+ *   POST /packs/unload      {}                       take every delivery pack out of the packers' pockets
  *   POST /connections/drop  {target?}                cut client connections
  *   POST /answering         {answering, target?}     stop / resume answering requests
  *   POST /heartbeat         {target, frozen}         freeze / unfreeze the PLC heartbeat
@@ -116,6 +117,7 @@ export function buildControlApp(control: SimControl, token: string): FastifyInst
     return control.loadBlanks(b.count, b.lot);
   });
   app.post('/stacker/empty', (req) => ({ emptied: control.emptyStacker(parse(Bodies.stacker, req.body, 'POST /stacker/empty').station) }));
+  app.post('/packs/unload', () => control.unloadPacks());
   app.post('/connections/drop', (req) => control.dropConnections(parse(Bodies.drop, req.body, 'POST /connections/drop').target));
   app.post('/answering', (req) => {
     const b = parse(Bodies.answering, req.body, 'POST /answering');

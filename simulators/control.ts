@@ -90,6 +90,11 @@ export class SimControl {
     return this.sim.model.emptyStacker(stationId);
   }
 
+  /** The operator takes every delivery pack out of the packers' pockets (the end of a batch). */
+  unloadPacks(): { packs: string[] } {
+    return { packs: this.sim.model.unloadPacks() };
+  }
+
   /** Cuts the client connections of the servers that carry the target's units. */
   dropConnections(target?: string): { servers: string[]; units: string[] } {
     const hit = this.serversOf(target);

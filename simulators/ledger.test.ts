@@ -39,6 +39,7 @@ describe('summarizeLedger', () => {
       rejectBin: [{ cardSerial: 'C3', reason: 'BlankDefect' }],
       inMachine: [{ cardSerial: 'C4', station: 'feeder' }],
       unloaded: [{ cardSerial: 'C1', position: 1, dg1Digest: dg1Digest('X'.repeat(90)) }],
+      packs: [],
       blanksLoaded: 5,
       magazine: 1,
       fed: 4,

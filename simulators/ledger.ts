@@ -1,7 +1,7 @@
 /**
  * The simulator's ledger: the physical truth of a simulated line, one JSON object a line in
  * `<data dir>/sim/ledger.jsonl` — blanks loaded, cards fed, cards entering units, stacked,
- * rejected, purged, the stacker emptied. Tests read it to check the controller from outside; the
+ * rejected, purged, the stacker emptied, cards put into delivery packs and packs ejected. Tests read it to check the controller from outside; the
  * simulator replays it on start to restore the magazine, the next serial and the stacker, and to
  * purge what a dead simulator left inside the machine.
  *
@@ -39,7 +39,26 @@ export type LedgerEvent =
     }
   | { readonly ev: 'rejected'; readonly card: string; readonly unit: string; readonly reason: string; readonly hostReason?: number }
   | { readonly ev: 'purged'; readonly card: string; readonly unit: string; readonly reason: string }
-  | { readonly ev: 'stackerEmptied'; readonly station: string; readonly cards: readonly string[] };
+  | { readonly ev: 'stackerEmptied'; readonly station: string; readonly cards: readonly string[] }
+  /** Packer: a pack put into a pocket (a new one, or one reopened outside the packer with its cards). */
+  | { readonly ev: 'packLoaded'; readonly station: string; readonly packId: string; readonly pocket: number }
+  /** Packer: the card went into a pack; it has left the machine, as a stacked card has. */
+  | {
+      readonly ev: 'packed';
+      readonly card: string;
+      readonly station: string;
+      readonly packId: string;
+      readonly office: string;
+      readonly pocket: number;
+      readonly chipSha256: string | null;
+      readonly surfaceSha256: string | null;
+      /** SHA-256 hex of the chip's DG1 MRZ (dg1Digest), never the MRZ itself. */
+      readonly dg1Digest: string | null;
+    }
+  /** Packer: a pack left its pocket (closed by its last card, its pocket needed, or unloaded by the operator). */
+  | { readonly ev: 'packEjected'; readonly station: string; readonly packId: string; readonly pocket: number; readonly reason: string }
+  /** A person took a card out of its pack (an inspector rejected it after packing). */
+  | { readonly ev: 'packCardRemoved'; readonly card: string; readonly packId: string; readonly reason: string };
 
 /** A ledger line: the event plus wall-clock time and simulated time. */
 export type LedgerEntry = LedgerEvent & { readonly t: string; readonly sim: number };
@@ -66,6 +85,17 @@ function withoutClearMrz(entry: Record<string, unknown>): Record<string, unknown
   return { ...rest, dg1Digest: typeof dg1Mrz === 'string' ? dg1Digest(dg1Mrz) : null };
 }
 
+/** A delivery pack as the packer physically made it. */
+export interface LedgerPack {
+  readonly packId: string;
+  readonly station: string;
+  readonly office: string;
+  /** Its cards, in the order they went in. */
+  readonly cards: StackedCard[];
+  /** The pocket it lies in, or null once ejected. */
+  readonly pocket: number | null;
+}
+
 export interface LedgerSummary {
   /** Cards lying in the output stacker(s) now. */
   readonly stacker: StackedCard[];
@@ -75,6 +105,8 @@ export interface LedgerSummary {
   readonly inMachine: { cardSerial: string; station: string }[];
   /** Cards taken out of the stacker by emptying it, in the order they were stacked. */
   readonly unloaded: StackedCard[];
+  /** Delivery packs a packer made (in the order they were first loaded), with their cards. */
+  readonly packs: LedgerPack[];
   readonly blanksLoaded: number;
   /** Blanks left in the feeder magazine. */
   readonly magazine: number;
@@ -98,6 +130,7 @@ export class LedgerState {
   readonly rejectBin: { cardSerial: string; reason: string }[] = [];
   readonly inMachine = new Map<string, string>();
   readonly unloaded: StackedCard[] = [];
+  readonly packs = new Map<string, { station: string; office: string; cards: StackedCard[]; pocket: number | null }>();
   blanksLoaded = 0;
   fed = 0;
   stacked = 0;
@@ -149,6 +182,30 @@ export class LedgerState {
         this.inMachine.delete(e.card);
         this.rejectBin.push({ cardSerial: e.card, reason: e.reason });
         break;
+      case 'packLoaded': {
+        const pack = this.packs.get(e.packId);
+        if (pack) pack.pocket = e.pocket;
+        else this.packs.set(e.packId, { station: e.station, office: '', cards: [], pocket: e.pocket });
+        break;
+      }
+      case 'packed': {
+        this.inMachine.delete(e.card);
+        const pack = this.packs.get(e.packId) ?? { station: e.station, office: e.office, cards: [], pocket: e.pocket };
+        pack.office = e.office;
+        pack.cards.push({ cardSerial: e.card, position: pack.cards.length + 1, dg1Digest: e.dg1Digest });
+        this.packs.set(e.packId, pack);
+        break;
+      }
+      case 'packCardRemoved': {
+        const pack = this.packs.get(e.packId);
+        if (pack) pack.cards = pack.cards.filter((c) => c.cardSerial !== e.card);
+        break;
+      }
+      case 'packEjected': {
+        const pack = this.packs.get(e.packId);
+        if (pack) pack.pocket = null;
+        break;
+      }
       case 'stackerEmptied': {
         const list = this.stackers.get(e.station) ?? [];
         this.unloaded.push(...list);
@@ -164,6 +221,7 @@ export class LedgerState {
       rejectBin: this.rejectBin.map((c) => ({ ...c })),
       inMachine: [...this.inMachine.entries()].map(([cardSerial, station]) => ({ cardSerial, station })),
       unloaded: this.unloaded.map((c) => ({ ...c })),
+      packs: [...this.packs.entries()].map(([packId, p]) => ({ packId, station: p.station, office: p.office, cards: p.cards.map((c) => ({ ...c })), pocket: p.pocket })),
       blanksLoaded: this.blanksLoaded,
       magazine: this.magazine,
       fed: this.fed,

@@ -136,6 +136,9 @@ function cases(): Record<string, readonly Case[]> {
     'audit verify': [{ args: ['audit', 'verify', '--anchor', 'xyz'], code: 2, says: /--anchor must be a head hash of 64 hex characters/ }],
     'keys rotate': [{ args: ['keys', 'rotate'], env: { CARDLINE_DATA_KEY: '11'.repeat(32), CARDLINE_NEW_DATA_KEY: '22'.repeat(32) }, code: 5, says: /was written with key/ }],
     'db migrate': [{ args: ['db', 'migrate', '--url', 'mysql://x@localhost/cardline'], code: 2, says: /--url must be a PostgreSQL URL/ }],
+    'pack list': [{ args: ['pack', 'list', 'no-such-batch'], code: 2, says: /batch no-such-batch does not exist/ }],
+    'pack manifest': [{ args: ['pack', 'manifest', 'NO-PACK', '--out', path.join(dir, 'm.txt')], code: 2, says: /give a file name ending in \.pdf/ }],
+    'pack label': [{ args: ['pack', 'label', 'NO-PACK', '--out', path.join(dir, 'l.pdf')], code: 2, says: /NO-PACK/ }],
     render: [{ args: ['render', '--out', path.join(dir, 'r')], code: 2, says: /give exactly one of --record FILE and --batch ID/ }],
   };
 }

@@ -71,8 +71,8 @@ async function tempDir(): Promise<string> {
 }
 
 describe('a station kind added from a table entry', () => {
-  it('takes its place in the route between QA and the output', () => {
-    expect(stationKinds()).toStrictEqual(['feeder', 'encoder', 'laser', 'qa', 'labeler', 'output']);
+  it('takes its place in the route between QA and the output (the packer, a built-in kind, comes after the output)', () => {
+    expect(stationKinds()).toStrictEqual(['feeder', 'encoder', 'laser', 'qa', 'labeler', 'output', 'packer']);
   });
 
   it('runs every card through the label printer; a misprinted label sends the card to the reject bin and its record is re-made', async () => {

@@ -8,6 +8,7 @@ export type CardLocation =
   | { readonly at: 'unit'; readonly unitId: string }
   | { readonly at: 'transfer'; readonly from: string; readonly to: string }
   | { readonly at: 'stacker'; readonly station: string; readonly position: number }
+  | { readonly at: 'pack'; readonly station: string; readonly packId: string; readonly pocket: number }
   | { readonly at: 'reject'; readonly reason: string };
 
 export class Card {

@@ -13,11 +13,13 @@ import { routeOf, stationKind, stationKinds } from '../../src/stations/kinds.ts'
 import { Rng, seedWords } from '../../src/sample/rng.ts';
 import { dg1Digest, type Ledger } from '../ledger.ts';
 import type { WorkSession, Workcell } from '../plc/workcell.ts';
+import { PACKING_DEFAULTS } from '../../src/packing/pack.ts';
 import { Magazine, Stacker } from './bins.ts';
 import { Card, cardSerial } from './card.ts';
 import { DG1_FID, chipContentSha256, parseDg1Mrz } from './chip.ts';
 import type { SimClock } from './clock.ts';
 import { drawCycleMs } from './cycle-time.ts';
+import { packerFromLedger, type PackerPockets } from './packer.ts';
 import { doWork, type OutputBins, type StationFailures } from './physics.ts';
 
 /** What the model needs of a unit's PLC to route cards (UnitPlc implements it). */
@@ -40,6 +42,8 @@ export class LineModel {
   readonly simulation: Simulation;
   readonly magazine: Magazine;
   readonly stackers = new Map<string, Stacker>();
+  /** Each packer's pockets, by station id. */
+  readonly packers = new Map<string, PackerPockets>();
   /** Failure probabilities per station id; fault injection changes them at run time. */
   readonly failures = new Map<string, StationFailures>();
   readonly units: readonly StationUnit[];
@@ -75,6 +79,9 @@ export class LineModel {
     for (const s of line.stations) {
       if (!stationKind(s.kind).stacker) continue;
       this.stackers.set(s.id, new Stacker(s.id, s.stackerCapacity ?? Number.POSITIVE_INFINITY, restored.stackers.get(s.id) ?? []));
+    }
+    for (const s of line.stations) {
+      if (stationKind(s.kind).pockets) this.packers.set(s.id, packerFromLedger(s.id, s.packPockets ?? PACKING_DEFAULTS.pockets, ledger));
     }
     this.rejectCount = restored.rejectBin.length;
     // A PLC power cycle: whatever was inside the machine is purged to the reject bin.
@@ -148,6 +155,20 @@ export class LineModel {
     return out;
   }
 
+  /** The operator takes every pack out of the packers' pockets (the end of a batch). Returns the pack ids. */
+  unloadPacks(): string[] {
+    const out = [...this.packers.values()].flatMap((p) => p.unload());
+    this.schedulePump();
+    return out;
+  }
+
+  /** A person takes a card out of its delivery pack (an inspector rejected it). False when no pack holds it. */
+  removeFromPack(cardSerial: string, reason: string): boolean {
+    const packId = [...this.ledger.state.packs].find(([, p]) => p.cards.some((c) => c.cardSerial === cardSerial))?.[0];
+    if (packId === undefined) return false;
+    return [...this.packers.values()].some((p) => p.removeCard(cardSerial, packId, reason));
+  }
+
   get rejectBinCount(): number {
     return this.rejectCount;
   }
@@ -200,6 +221,11 @@ export class LineModel {
         return position;
       },
       reject: (card, reason, hostReason) => this.toRejectBin(card, unit.unitId, reason, hostReason),
+      pack: (card, job) => {
+        const packer = this.packers.get(stationId);
+        if (!packer) throw new Error(`station ${stationId} has no pack pockets`);
+        return packer.put(card, job);
+      },
     };
   }
 

@@ -9,7 +9,9 @@ import type { Rng } from '../../src/sample/rng.ts';
 import type { Job, JobResult } from '../../src/plc/job-data.ts';
 import { stationKind, type StationKind } from '../../src/stations/kinds.ts';
 import { RESULT_CODES } from '../../src/plc/result-codes.ts';
+import type { PackInstruction } from '../../src/packing/pack.ts';
 import type { Card } from './card.ts';
+import type { PackOutcome } from './packer.ts';
 import { MISREGISTRATION_MM } from './surface.ts';
 import { engravedSha256OfSides } from './surface.ts';
 
@@ -38,6 +40,8 @@ export interface OutputBins {
   /** Puts the card in the stacker; returns its position. */
   stack(card: Card): number;
   reject(card: Card, reason: string, hostReason?: number): void;
+  /** A packer's pockets: puts the card into the pack its job names (simulators/model/packer.ts). */
+  pack(card: Card, job: PackInstruction): PackOutcome;
 }
 
 const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
@@ -152,6 +156,8 @@ const inspect: StationPhysics = (card, job, rng, failures) => {
 
 const sort: StationPhysics = (card, job, _rng, _failures, bins) => {
   if (job.kind !== 'output') wrongJob('output', job);
+  // On to the station after the output (a packer): the card stays in the machine.
+  if (job.destination === 'pass') return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'pass', position: 0 }, left: false };
   if (job.destination === 'reject') {
     bins.reject(card, 'host-reject', job.reason);
     return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'reject', position: 0 }, left: true };
@@ -164,8 +170,16 @@ const sort: StationPhysics = (card, job, _rng, _failures, bins) => {
   return { result: RESULT_CODES.Good, data: { v: 1, kind: 'output', bin: 'stacker', position }, left: true };
 };
 
+const pack: StationPhysics = (card, job, _rng, _failures, bins) => {
+  if (job.kind !== 'pack') wrongJob('packer', job);
+  const outcome = bins.pack(card, job);
+  // A job the packer cannot do (a pocket it does not have): the card goes out through its reject gate.
+  if (!outcome.ok) return { result: RESULT_CODES.JobRejected, data: null, left: false };
+  return { result: RESULT_CODES.Good, data: { v: 1, kind: 'pack', packId: job.packId, pocket: job.pocket, count: outcome.count }, left: true };
+};
+
 /** The simulator's physics of every kind of the station-kind table: a kind without physics is a type error here. */
-const PHYSICS: Readonly<Record<StationKind, StationPhysics>> = { feeder: feed, encoder: encode, laser: engrave, qa: inspect, output: sort };
+const PHYSICS: Readonly<Record<StationKind, StationPhysics>> = { feeder: feed, encoder: encode, laser: engrave, qa: inspect, output: sort, packer: pack };
 
 const extraPhysics = new Map<string, StationPhysics>();
 
@@ -187,7 +201,8 @@ export function doWork(kind: StationKind, card: Card, job: Job, rng: Rng, failur
   if (rng.chance(failures.jam)) return { result: RESULT_CODES.CardJam, data: null, left: false };
 
   if (job.kind === 'skip') {
-    if (stationKind(kind).role === 'sort') {
+    const role = stationKind(kind).role;
+    if (role === 'sort' || role === 'pack') {
       // The end of the line for a card bound for the reject bin.
       bins.reject(card, 'skipped');
       return { result: RESULT_CODES.Good, data: { v: 1, kind: 'skip' }, left: true };

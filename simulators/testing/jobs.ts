@@ -5,7 +5,7 @@
 import { documentKeysFromTd1 } from '../../src/domain/bac/keys.ts';
 import type { PreparedRecord } from '../../src/line/ports.ts';
 import { decodeJob, encodeJob, type Job } from '../../src/plc/job-data.ts';
-import { feedJob, SORT_JOBS, stationKind, type StationKind } from '../../src/stations/kinds.ts';
+import { feedJob, packJob, SORT_JOBS, stationKind, type StationKind } from '../../src/stations/kinds.ts';
 import { encodeDg1 } from '../model/chip.ts';
 
 /** Three 30-character TD1 lines for record `n` (shape only; check digits are not the point here). */
@@ -50,7 +50,11 @@ export function syntheticPrepared(n: number): PreparedRecord {
 /** The job the station-kind table gives record `n`'s card at `kind` (the output stacks it). */
 export function jobFor(kind: StationKind, n: number): Job {
   const def = stationKind(kind);
-  const data = def.role === 'feed' ? feedJob(`rec-${n}`) : def.role === 'sort' ? SORT_JOBS.stacker : def.job!(syntheticPrepared(n));
+  const data =
+    def.role === 'feed' ? feedJob(`rec-${n}`)
+    : def.role === 'sort' ? SORT_JOBS.stacker
+    : def.role === 'pack' ? packJob({ packId: `PACK-${n}`, office: 'Hà Nội', pocket: 0, closesPack: false })
+    : def.job!(syntheticPrepared(n));
   const decoded = decodeJob(data);
   if (!decoded.ok) throw new Error(`${kind}: ${decoded.reason}`);
   return decoded.value;

@@ -11,7 +11,7 @@ export function isRole(value: string): value is Role {
 }
 
 export const PERMISSIONS = {
-  /** batch list/show, qa list, card show, stock show: accounting without personal data. */
+  /** batch list/show, qa list, card show, stock show, pack list/label: accounting without personal data. */
   'batch.read': ['operator', 'qa', 'engineer', 'manager', 'admin'],
   /** import a batch file. */
   import: ['operator', 'manager'],
@@ -37,6 +37,8 @@ export const PERMISSIONS = {
   'purge.request': ['manager'],
   /** purge --due: carry out the purges approved releases scheduled. */
   'purge.due': ['manager', 'admin'],
+  /** pack manifest: a delivery pack's manifest with names and PID last digits. */
+  'pack.manifest': ['operator', 'qa', 'manager'],
   /** audit verify: walk the audit chain (no personal data in it). */
   'audit.verify': ['qa', 'manager', 'admin'],
   /** keys rotate: re-encrypt every record under a new data key. */

@@ -13,6 +13,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMrz } from './commands/mrz.ts';
+import { registerPack } from './commands/pack.ts';
 import { registerPki } from './commands/pki.ts';
 import { registerPlcSim } from './commands/plc-sim.ts';
 import { registerQa } from './commands/qa.ts';
@@ -53,6 +54,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerKeys(program, run);
   registerUser(program, run);
   registerApprove(program, run);
+  registerPack(program, run);
   return program;
 }
 

@@ -99,6 +99,10 @@ const StationSchema = z.strictObject({
   timeouts: TimeoutsSchema.default({}),
   /** Output: stacker positions before it is full (blocked). */
   stackerCapacity: z.number().int().positive().optional(),
+  /** Packer: delivery packs open at once, one a pocket (default 8). */
+  packPockets: z.number().int().min(1).max(64).optional(),
+  /** Packer: cards in a full delivery pack (default 50). */
+  packSize: z.number().int().min(1).max(1000).optional(),
 });
 
 const SimulationSchema = z.strictObject({
@@ -177,6 +181,11 @@ export const LineConfigSchema = z
       if (s.stackerCapacity !== undefined && !def.stacker) {
         ctx.addIssue({ code: 'custom', path: ['stations', i, 'stackerCapacity'], message: `a ${s.kind} has no stacker; kinds with a stacker: ${stationKinds().filter((k) => stationKind(k).stacker).join(', ')}` });
       }
+      for (const key of ['packPockets', 'packSize'] as const) {
+        if (s[key] !== undefined && !def.pockets) {
+          ctx.addIssue({ code: 'custom', path: ['stations', i, key], message: `a ${s.kind} has no pack pockets; kinds with pockets: ${stationKinds().filter((k) => stationKind(k).pockets).join(', ')}` });
+        }
+      }
       if (s.transport === 'modbus' && !s.modbus) {
         ctx.addIssue({ code: 'custom', path: ['stations', i, 'modbus'], message: 'a Modbus station needs modbus.port' });
       }
@@ -184,6 +193,8 @@ export const LineConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['stations', i, 'opcua', 'endpoint'], message: 'needed unless simulation.opcua gives the simulator server' });
       }
     });
+    const packers = line.stations.filter((s) => isStationKind(s.kind) && stationKind(s.kind).role === 'pack');
+    if (packers.length > 1) ctx.addIssue({ code: 'custom', path: ['stations'], message: `a line packs cards at one station; this one has ${packers.map((s) => s.id).join(', ')}` });
     const required = stationKinds().filter((k) => stationKind(k).required);
     for (const kind of required) {
       if (!line.stations.some((s) => s.kind === kind)) {

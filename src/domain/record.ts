@@ -15,6 +15,7 @@ import {
   type CivilDate,
   type PartialDate,
 } from './dates.ts';
+import { OFFICE_PATTERN } from './delivery-office.ts';
 import { fromZodIssues, requiredOr, type FieldIssue } from './issues.ts';
 import { vietnameseNameLine } from './mrz/name-line.ts';
 import { checkPersonalId } from './personal-id.ts';
@@ -123,6 +124,10 @@ export const RecordSchema = z.strictObject({
   previousIdNumber: optional(z.string({ error: requiredOr('must be text of 9 or 12 digits') })
     .regex(/^(\d{9}|\d{12})$/, { error: 'must be 9 digits (old identity card) or 12 digits' })),
   identifyingMarks: optional(text(300)),
+  /** Where the card is delivered (docs/record-format.md); the importer resolves the default. */
+  deliveryOffice: optional(text(100).refine((v) => OFFICE_PATTERN.test(v), {
+    error: 'must hold letters, digits, spaces and . , - / ( ) \' & only, starting with a letter or digit',
+  })),
 });
 
 export type PersonalizationRecord = z.output<typeof RecordSchema>;

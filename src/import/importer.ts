@@ -9,6 +9,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpat
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { CivilDate } from '../domain/dates.ts';
+import { resolveDeliveryOffice, UNSORTED } from '../domain/delivery-office.ts';
 import type { FieldIssue } from '../domain/issues.ts';
 import {
   PORTRAIT_MIN_HEIGHT,
@@ -209,12 +210,14 @@ class ImportRun {
     if (window.records.length > 0) {
       loadPortraits(window.records, this.portraits, window);
       const ready = window.records.filter((p) => p.portraitPath === undefined || p.portrait !== undefined);
-      const records: NewRecord[] = ready.map((p) => ({
+      const offices = ready.map((p) => resolveDeliveryOffice(p.value.record));
+      const records: NewRecord[] = ready.map((p, i) => ({
         seq: this.nextSeq++,
         lineNo: p.line,
         pid: p.value.record.pid,
         cardVariant: p.value.facts.variant,
         personal: personalFields(p.value),
+        deliveryOffice: offices[i]!.office,
         ...(p.portrait ? { portrait: p.portrait } : {}),
       }));
       const result = await this.options.store.addRecords(this.batchId, records);
@@ -227,6 +230,9 @@ class ImportRun {
           window.warn(r.lineNo, 'fullName', 'shortened in the MRZ (initials or cut): check the name line');
         }
         if (acceptedSeqs.has(r.seq)) for (const note of reformNotes(ready[i]!.value)) window.warn(r.lineNo, note.field, note.message);
+        if (acceptedSeqs.has(r.seq) && offices[i]!.source === 'unsorted') {
+          window.warn(r.lineNo, 'deliveryOffice', `absent, and the residence's last part names no province: the card goes to office ${UNSORTED}`);
+        }
       });
     }
     for (const entry of window.entries.sort((a, b) => a.line - b.line)) {
@@ -380,7 +386,8 @@ function reformNotes(value: ValidatedRecord): FieldIssue[] {
 
 /** What goes into the encrypted payload: the normalized record without the portrait path. */
 function personalFields(value: ValidatedRecord): Record<string, unknown> {
-  const { portrait: _path, ...fields } = value.record;
+  // The delivery office is stored with the record in clear (the line sorts by it), not in the payload.
+  const { portrait: _path, deliveryOffice: _office, ...fields } = value.record;
   return fields;
 }
 

@@ -7,6 +7,8 @@
 import type { Knex } from 'knex';
 import { cardActorFrom, CARD_MACHINE_VERSION } from '../../machines/card.machine.ts';
 import { appendAudit } from '../store/audit.ts';
+import type { PackChange } from '../packing/pack.ts';
+import { PackPlanner } from '../packing/planner.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import { describeHolder, LineLease } from '../store/line-lease.ts';
 import { CardLeftTheLine, type LineStore, type RecordOutcome } from '../store/line-store.ts';
@@ -60,7 +62,8 @@ export async function closeBatch(batches: BatchStore, lines: LineStore, batchId:
 
 /**
  * An inspector rejects a card the vision system passed: it goes to the spoil log and its record
- * back to re-make at top priority (or fails when its attempts are used up).
+ * back to re-make at top priority (or fails when its attempts are used up). A card in a delivery pack
+ * is taken out of it; the pack reopens.
  */
 export async function inspectorReject(
   lines: LineStore,
@@ -85,8 +88,10 @@ export async function inspectorReject(
   const snap = machine.getSnapshot();
   const status = snap.value === 'failed' ? 'failed' : 'queued';
   // A completed or reconciled batch has work again: the batch machine's reopen, where it takes it.
+  const packChanges = await takeOutOfPack(lines, card.batchId, cardSerial, input.reason, status === 'queued');
   const reopened = await lines.rejectStackedCard({
     card,
+    packChanges,
     reason: input.reason,
     record: { status, reasons: snap.context.reasons, machine: { version: CARD_MACHINE_VERSION, snapshot: machine.getPersistedSnapshot() } },
     reopenFrom: statusesTaking('batch.reopen'),
@@ -135,6 +140,19 @@ export async function reissueRecord(
     details: { batchId: card.batchId, seq: card.seq, reason: input.reason, note: input.note ?? null, reissueBatch: created.id },
   });
   return { batchId: card.batchId, seq: card.seq, newBatchId: created.id };
+}
+
+/** The changes that take a packed card out of its pack (none for a card in no pack). */
+async function takeOutOfPack(lines: LineStore, batchId: string, cardSerial: string, reason: string, remade: boolean): Promise<PackChange[]> {
+  const packId = await lines.packs.packOfCard(cardSerial);
+  if (packId === undefined) return [];
+  const packs = await lines.packs.packs(batchId);
+  const office = packs.find((p) => p.packId === packId)!.office;
+  const pending = await lines.packs.pendingOfOffice(batchId, office);
+  // Removing a card needs no pocket or pack size: the planner is given room for the packs as stored.
+  const pockets = Math.max(1, ...packs.map((p) => (p.pocket ?? 0) + 1));
+  const planner = new PackPlanner(batchId, { pockets, packSize: Number.MAX_SAFE_INTEGER }, packs, [[office, pending]]);
+  return planner.remove(cardSerial, reason, remade);
 }
 
 /**

@@ -22,9 +22,10 @@ import { CrashPoint } from './crash-point.ts';
 import { JobIds } from './job-ids.ts';
 import { PreparedRecords } from './prepared-records.ts';
 import { FeedQueue } from './scheduler.ts';
+import { packingOf, PackingRun, type PackingUpdate, type ProducedRecord } from './packing.ts';
 
 export { CRASH_POINTS, CrashPoint } from './crash-point.ts';
-import { feedJob, kindsWithRole, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
+import { feedJob, kindsWithRole, packJob, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
 
 export interface ControllerOptions {
   /** Cards allowed in the line at once (default: two a unit and two more, see defaultWip). */
@@ -69,6 +70,8 @@ export interface Progress {
   readonly endedBefore: number;
   /** When this progress was taken. */
   readonly at: number;
+  /** Delivery packs closed so far (a line with a packer). */
+  readonly packsClosed?: number;
 }
 
 export interface RunOutcome {
@@ -99,6 +102,10 @@ export class LineController {
   private readonly records = new Map<number, CardActor>();
   private readonly prepared: PreparedRecords;
   private readonly cards = new Map<string, Track>();
+  /** The line's packing station, if it has one (the station-kind table's `pack` role). */
+  private readonly packer: ReturnType<typeof packingOf>;
+  /** The batch's delivery packs on a line with a packer. */
+  private packing: PackingRun | undefined;
   private readonly units: Map<string, StationKind>;
   /** The feeder's unit id (looked up once: feed() runs on every feeder and output result). */
   private readonly feederUnit: string | undefined;
@@ -139,6 +146,7 @@ export class LineController {
     this.units = new Map(stationUnits(config).map((u) => [u.unitId, u.station.kind]));
     this.feederUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'feed')?.[0];
     this.crash = new CrashPoint(options.crashAt);
+    this.packer = packingOf(config);
     this.prepared = new PreparedRecords(preparer);
     this.jobIds = new JobIds((n) => store.allocateJobIds(n));
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
@@ -263,6 +271,7 @@ export class LineController {
       pausedMs: this.pausedMs + (this.pausedSince !== undefined ? now - this.pausedSince : 0),
       endedBefore: this.endedBefore,
       at: now,
+      ...(this.packing ? { packsClosed: this.packing.packs().filter((p) => p.closed).length } : {}),
     };
   }
 
@@ -283,6 +292,11 @@ export class LineController {
       this.countEnded(value, 1);
     }
     this.queue = new FeedQueue(queued);
+    if (this.packer) {
+      // The packs so far and each record's office: a run resumed packs on where the last one stopped.
+      const good = new Set((await this.store.batchCards(batchId)).filter((c) => c.status === 'good').map((c) => c.cardSerial));
+      this.packing = PackingRun.open(batchId, this.packer.config, await this.store.packs.packs(batchId), await this.store.packs.recordOffices(batchId), rows, good);
+    }
     for (const seq of remakes) this.queue.remake(seq);
     this.endedBefore = this.ended.produced + this.ended.failed + this.ended.cancelled;
     if (!resume) return;
@@ -454,7 +468,11 @@ export class LineController {
       case 'sort':
         // The card is here: its record moves to this station before the record is asked whether it awaits it.
         if (trusted && track.qaPassed && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind });
-        data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? SORT_JOBS.stacker : SORT_JOBS.reject;
+        // On a line with a packer, a good card goes on to it: it leaves the line there, in a pack.
+        data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? (this.packer ? SORT_JOBS.pass : SORT_JOBS.stacker) : SORT_JOBS.reject;
+        break;
+      case 'pack':
+        data = trusted && track.qaPassed && this.isCurrentCard(track) ? this.planPacking(track, kind) : SKIP_JOB;
         break;
       case 'work':
       case 'inspect':
@@ -552,6 +570,7 @@ export class LineController {
     const def = stationKind(kind);
     const feeds = def.role === 'feed';
     const sorts = def.role === 'sort';
+    const packs = def.role === 'pack';
     const ops: JournalOp[] = this.takeDeferred(serial);
     let track = await this.trackOf(serial);
     if (feeds && !this.cards.has(serial) && !track) {
@@ -579,7 +598,9 @@ export class LineController {
         await this.judgeResult(track, kind, data, ops);
       } else if (sorts) {
         const decoded = decodeResult(data);
-        if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'stacker') {
+        if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'pass' && this.packer && !track.suspect && !track.reject) {
+          // On to the packer: the card stays in the line.
+        } else if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'stacker') {
           // A card stacked on the previous process's order (it crashed before persisting the
           // output's Done): that order was only ever given after QA passed the card, and the pass
           // is on record; the record takes the card as produced.
@@ -589,8 +610,10 @@ export class LineController {
           const reject = track.reject ?? { code: 'JOB_LOST' as ReasonCode, detail: 'output sent the card to the reject bin' };
           this.endCard(track, 'spoiled', unitId, reject.code, reject.detail, ops);
         }
+      } else if (packs) {
+        await this.onPacked(track, unitId, data, ops);
       }
-    } else if (!track && sorts) {
+    } else if (!track && (sorts || packs)) {
       ops.push({ op: 'event', event: 'unknown.card', cardSerial: serial || null, unit: unitId, reason: 'UNKNOWN_CARD' });
     }
 
@@ -600,7 +623,64 @@ export class LineController {
     await link.acknowledgeDone(jobId).catch((error: unknown) => this.options.log?.(`${unitId}: acknowledgement of job ${jobId}: ${(error as Error).message}`));
     this.report();
     this.checkEnd();
-    if (feeds || sorts || result !== 0) this.feed();
+    if (feeds || sorts || packs || result !== 0) this.feed();
+  }
+
+  /**
+   * The pack plan for a good card at the packer. Its changes go into the journal before the job is
+   * sent, so they commit no later than the packer's Done for the card (the journal commits in order)
+   * and a pack opened, evicted or closed for this card is on record before any result that follows.
+   * Not awaited: the packer waits for its job only so long (NoJobInTime), like every station.
+   */
+  private planPacking(track: Track, kind: StationKind): Buffer {
+    this.cardEvent(track.seq, { type: 'card.at', station: kind });
+    const planned = this.packing!.plan(track.serial, track.seq);
+    this.applyPacking(planned);
+    return packJob(planned.instruction);
+  }
+
+  /** The packer's good Done: the card lies in the pack the plan gave it (or it is taken out and re-made). */
+  private async onPacked(track: Track, unitId: string, data: Buffer, ops: JournalOp[]): Promise<void> {
+    const decoded = decodeResult(data);
+    if (!decoded.ok || decoded.value.kind !== 'pack') {
+      const reject = track.reject ?? { code: 'JOB_LOST' as ReasonCode, detail: 'the packer sent the card to the reject bin' };
+      this.endCard(track, 'spoiled', unitId, reject.code, reject.detail, ops);
+      return;
+    }
+    // A card packed on the previous process's order (it crashed before persisting the Done): that
+    // order was only given after QA passed the card, and the plan holding it was committed first.
+    if (track.suspect && this.packing?.packOf(track.serial) === decoded.value.packId) {
+      await this.adoptStackedCard(track, ops);
+      if (this.isCurrentCard(track) && track.qaPassed) this.cardEvent(track.seq, { type: 'card.at', station: this.units.get(unitId)! }, ops);
+    }
+    const check = this.packing && !track.suspect && !track.reject ? this.packing.done(track.serial, decoded.value) : undefined;
+    if (!check?.ok) {
+      // It physically lies in a pack it must not be in: out of the plan, spoiled; a person takes it out.
+      const detail = check ? check.detail : `the packer packed a card it was not to pack (${track.reject?.code ?? 'suspect'})`;
+      this.options.log?.(`${unitId}: card ${track.serial} is in pack ${decoded.value.packId} but must not be: take it out (${detail})`);
+      this.endCard(track, 'spoiled', unitId, track.reject?.code ?? 'PACK_MISMATCH', detail, ops);
+      return;
+    }
+    track.ended = true;
+    this.cards.delete(track.serial);
+    this.good += 1;
+    ops.push({ op: 'card.ended', cardSerial: track.serial, status: 'good', unit: unitId, batchId: track.batchId, position: decoded.value.count });
+    this.produce(check.produced, ops);
+  }
+
+  /** Journals a packing update and produces the records whose packs it closed. */
+  private applyPacking(update: PackingUpdate, ops?: JournalOp[]): void {
+    const out = ops ?? [];
+    if (update.changes.length > 0) out.push({ op: 'packs', batchId: this.batchId, changes: update.changes });
+    this.produce(update.produced, out);
+    if (!ops && out.length > 0) this.store.journal.append(...out).catch((error: unknown) => this.fail(error));
+  }
+
+  /** Records whose card lies, packed, in a closed pack: produced. */
+  private produce(produced: readonly ProducedRecord[], ops: JournalOp[]): void {
+    for (const p of produced) {
+      if (this.records.get(p.seq)?.getSnapshot().context.cardSerial === p.cardSerial) this.cardEvent(p.seq, { type: 'card.stacked', position: p.position }, ops);
+    }
   }
 
   /** The kind's judge on a good Done of a trusted card; an inspecting kind's verdict is the card's QA verdict. */
@@ -664,6 +744,7 @@ export class LineController {
     this.rejects[code ?? 'UNKNOWN'] = (this.rejects[code ?? 'UNKNOWN'] ?? 0) + 1;
     if (track.seq === 0) return;
     const actor = this.records.get(track.seq);
+    const packed = this.packing?.packOf(track.serial) !== undefined;
     // Only the record's current card decides about the record (an old attempt's card may still be leaving).
     if (actor && actor.getSnapshot().context.cardSerial === track.serial) {
       this.cardEvent(
@@ -672,6 +753,8 @@ export class LineController {
         ops,
       );
     }
+    // A card planned into a pack that did not get there: out of the plan; its record brings another card unless it ended.
+    if (packed) this.applyPacking(this.packing!.remove(track.serial, code ?? 'STATION_ERROR', !isEnded(actor?.getSnapshot().value)), ops);
   }
 
   /** Sends an event to a record's machine and journals the record's new state (snapshot at stable states). */
@@ -687,6 +770,9 @@ export class LineController {
       // A record that ended needs its prepared data no longer.
       if (isEnded(snap.value)) this.prepared.forget(seq);
     }
+    // A record that ended without a packed card: its office has one card fewer to wait for.
+    const endedUnpacked = this.packing && snap.value !== before && (snap.value === 'failed' || snap.value === 'cancelled');
+    const packedCard = snap.context.cardSerial !== null && this.packing?.packOf(snap.context.cardSerial) !== undefined;
     if (snap.value === before && event.type !== 'card.feeding') return;
     const status = recordStatus(snap.value);
     // A record moving between stations keeps its row (in-line, same attempt, no reasons): the
@@ -707,6 +793,7 @@ export class LineController {
     if (snap.value === 'queued' && snap.context.remake) this.queue.remake(seq);
     if (ops) ops.push(op);
     else this.store.journal.append(op).catch((error: unknown) => this.fail(error));
+    if (endedUnpacked && !packedCard) this.applyPacking(this.packing!.recordEnded(seq), ops);
   }
 
   private countEnded(value: unknown, delta: number): void {

@@ -35,6 +35,7 @@ export const REASONS = {
   LINE_ABORTED: 'the batch was aborted with the card in the line',
   INSPECTOR_REJECT: 'an inspector rejected the card after output',
   WRITTEN_OFF: 'a supervisor wrote off a card the records held in the line but that was no longer there',
+  PACK_MISMATCH: 'the packer put the card into another pack than the pack plan gave it',
 } as const;
 
 export type ReasonCode = keyof typeof REASONS;

@@ -30,15 +30,27 @@ export const JobSchema = z.discriminatedUnion('kind', [
   }),
   /** QA: inspect the card (read the chip, OCR the MRZ, grade the print). */
   z.strictObject({ v: z.literal(1), kind: z.literal('inspect') }),
-  /** Output: stack the card, or put it in the reject bin. */
+  /** Output: stack the card, put it in the reject bin, or pass it on to the station after it (a packer). */
   z.strictObject({
     v: z.literal(1),
     kind: z.literal('output'),
-    destination: z.enum(['stacker', 'reject']),
+    destination: z.enum(['stacker', 'reject', 'pass']),
     reason: z.number().int().nonnegative().optional(),
   }),
   /** Any station: pass the card on untouched (it is already bound for the reject bin). */
   z.strictObject({ v: z.literal(1), kind: z.literal('skip') }),
+  /**
+   * Packer: put the card into the pack `packId` in `pocket` (a pack of another id there is ejected
+   * first; a pack not in the packer is loaded into it); eject the pack after this card when `closesPack`.
+   */
+  z.strictObject({
+    v: z.literal(1),
+    kind: z.literal('pack'),
+    packId: z.string().regex(/^[\x21-\x7e]{1,40}$/, { error: 'must be 1–40 printable ASCII characters (a Code 128 label carries it)' }),
+    office: z.string().min(1).max(100),
+    pocket: z.number().int().nonnegative().max(63),
+    closesPack: z.boolean(),
+  }),
 ]);
 
 export type Job = z.output<typeof JobSchema>;
@@ -58,8 +70,10 @@ export const ResultSchema = z.discriminatedUnion('kind', [
     /** ISO/IEC 15415-style print grade, 0.0 (F) to 4.0 (A). */
     printGrade: z.number().min(0).max(4),
   }),
-  z.strictObject({ v: z.literal(1), kind: z.literal('output'), bin: z.enum(['stacker', 'reject']), position: z.number().int().nonnegative() }),
+  z.strictObject({ v: z.literal(1), kind: z.literal('output'), bin: z.enum(['stacker', 'reject', 'pass']), position: z.number().int().nonnegative() }),
   z.strictObject({ v: z.literal(1), kind: z.literal('skip') }),
+  /** Packer: the card lies in `packId` in `pocket`, the pack's `count`-th card. */
+  z.strictObject({ v: z.literal(1), kind: z.literal('pack'), packId: z.string().min(1).max(40), pocket: z.number().int().nonnegative(), count: z.number().int().positive() }),
 ]);
 
 export type JobResult = z.output<typeof ResultSchema>;

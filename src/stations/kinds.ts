@@ -11,6 +11,7 @@
  * Pure declaration (no I/O): src/config, src/line, machines/ and simulators/ all import it.
  */
 import type { PreparedRecord, QaJudge, QaVerdict } from '../line/ports.ts';
+import type { PackInstruction } from '../packing/pack.ts';
 import { decodeResult, encodeJob, type JobKind } from '../plc/job-data.ts';
 
 /**
@@ -18,9 +19,12 @@ import { decodeResult, encodeJob, type JobKind } from '../plc/job-data.ts';
  * - `feed`: takes a blank for the next record (the feed job names the record); starts a card.
  * - `work`: does the record's work on a trusted card (its `job`), passes an untrusted one on (skip).
  * - `inspect`: like work, and its judged result is the card's QA verdict: only a card it passed is stacked.
- * - `sort`: the card leaves the line here: stacked (QA passed, the record awaits it) or to the reject bin.
+ * - `sort`: the card leaves the line here: stacked (QA passed, the record awaits it) or to the reject bin;
+ *   on a line with a `pack` station after it, a good card is passed on to that station instead.
+ * - `pack`: a good card leaves the line here into a delivery pack of its record's office, as the
+ *   controller's pack plan says (src/line/packing.ts); the record is produced once its pack closes.
  */
-export type StationRole = 'feed' | 'work' | 'inspect' | 'sort';
+export type StationRole = 'feed' | 'work' | 'inspect' | 'sort' | 'pack';
 
 /** What a judge has at hand: the record's prepared data, the station's result data, the QA port. */
 export interface JudgeInput {
@@ -46,6 +50,8 @@ export interface StationKindDef {
   readonly heads: boolean;
   /** Tag/register extra: a stacker with numbered positions (`stackerCapacity`); full → Suspended/Blocked. */
   readonly stacker: boolean;
+  /** Line-file extra: pockets of open delivery packs (`packPockets`, default 8) and the pack size (`packSize`, default 50). */
+  readonly pockets?: boolean;
   /** The line machine's event when this kind suspends (PackML Suspended): starved for blanks or blocked. */
   readonly suspends?: 'line.starved' | 'line.blocked';
 }
@@ -111,6 +117,16 @@ const BUILTIN = {
     stacker: true,
     suspends: 'line.blocked',
   },
+  packer: {
+    place: 60,
+    role: 'pack',
+    description: 'sorts the good cards into delivery packs by their record’s office (pockets of open packs); ejects a closed pack',
+    required: false,
+    jobKind: 'pack',
+    heads: false,
+    stacker: false,
+    pockets: true,
+  },
 } as const satisfies Record<string, StationKindDef>;
 
 /** A station kind: a key of the table. */
@@ -164,8 +180,15 @@ export function feedJob(recordRef: string): Buffer {
   return encodeJob({ v: 1, kind: 'feed', recordRef });
 }
 
-/** The sort job: the stacker, or the reject bin. */
+/** The sort job: the stacker, or the reject bin; on a line with a packer, a good card is passed on. */
 export const SORT_JOBS = {
   stacker: encodeJob({ v: 1, kind: 'output', destination: 'stacker' }),
   reject: encodeJob({ v: 1, kind: 'output', destination: 'reject' }),
+  pass: encodeJob({ v: 1, kind: 'output', destination: 'pass' }),
 } as const;
+
+/** The pack job: the pack and pocket the controller's plan gives the card. */
+export function packJob(instruction: PackInstruction): Buffer {
+  return encodeJob({ v: 1, kind: 'pack', ...instruction });
+}
+

@@ -53,6 +53,7 @@ const RECORD_COLUMNS = [
   'card_variant',
   'status',
   'created_at',
+  'delivery_office',
 ] as const;
 
 // Two imports into different batches can race on the same PID (lines sharing one PostgreSQL). The
@@ -360,6 +361,7 @@ async function storeChunk(trx: Knex.Transaction, batchId: string, prepared: read
       p.input.cardVariant,
       RECORD_STATUS_QUEUED,
       now,
+      p.input.deliveryOffice ?? null,
     ]),
   );
   await insertRows(
@@ -429,6 +431,8 @@ function checkNewRecords(batchId: string, records: readonly NewRecord[]): void {
     if (!Number.isInteger(record.lineNo) || record.lineNo < 1) throw new Error(`${where}: lineNo must be an integer ≥ 1`);
     if (typeof record.pid !== 'string' || record.pid === '') throw new Error(`${where}: pid is empty`);
     if (record.cardVariant === '') throw new Error(`${where}: cardVariant is empty`);
+    const office = record.deliveryOffice;
+    if (office !== undefined && (office.trim() === '' || office.length > 100)) throw new Error(`${where}: deliveryOffice must be 1–100 characters, got ${office.length}`);
     if ('pid' in record.personal && record.personal.pid !== record.pid) {
       // Checked without printing either value: both are personal data.
       throw new Error(`${where}: personal.pid differs from pid; pass the PID once, in pid`);

@@ -45,6 +45,11 @@ export interface NewRecord {
   pid: string;
   cardVariant: string;
   personal: Record<string, unknown>;
+  /**
+   * Where the card is delivered (src/domain/delivery-office.ts), resolved by the importer; not personal
+   * data, stored in clear for the packer. Absent: the record has none (`UNSORTED` on the line).
+   */
+  deliveryOffice?: string;
   /** JPEG bytes. */
   portrait?: Buffer;
 }

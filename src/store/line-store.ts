@@ -6,6 +6,8 @@
  */
 import type { Knex } from 'knex';
 import { appendAudit, type AuditInput } from './audit.ts';
+import type { PackChange } from '../packing/pack.ts';
+import { packChangeStatements, PackStore, writePackChanges } from './pack-store.ts';
 import { dialectOf, insertSql, runStatements, updateSql, type Dialect } from './sql.ts';
 
 export type CardStatus = 'in-line' | 'good' | 'spoiled';
@@ -48,7 +50,9 @@ export type JournalOp =
       /** The card machine's persisted snapshot, at stable states. */
       readonly machine?: unknown;
     }
-  | { readonly op: 'batch.status'; readonly batchId: string; readonly status: string; readonly actor: string; readonly detail?: Record<string, unknown> };
+  | { readonly op: 'batch.status'; readonly batchId: string; readonly status: string; readonly actor: string; readonly detail?: Record<string, unknown> }
+  /** A packer's plan changed (src/packing/planner.ts): packs opened, cards packed, packs closed. */
+  | { readonly op: 'packs'; readonly batchId: string; readonly changes: readonly PackChange[] };
 
 export interface RecordProgress {
   readonly seq: number;
@@ -246,6 +250,9 @@ export class Journal {
           add(updateSql(d, 'records', set, [['batch_id', o.batchId], ['seq', o.seq]]));
           break;
         }
+        case 'packs':
+          for (const statement of packChangeStatements(d, line, o.batchId, o.changes, at)) add(statement);
+          break;
         case 'batch.status':
           add(updateSql(d, 'batches', [['status', o.status], ['updated_at', at]], [['id', o.batchId]]));
           audits.push({ actor: o.actor, action: `batch.${o.status}`, subjectType: 'batch', subjectId: o.batchId, details: o.detail ?? {} });
@@ -279,12 +286,15 @@ export class CardLeftTheLine extends Error {
 
 export class LineStore {
   readonly journal: Journal;
+  /** The delivery packs a packer of this line makes. */
+  readonly packs: PackStore;
 
   constructor(
     readonly db: Knex,
     readonly lineId: string,
   ) {
     this.journal = new Journal(db, lineId);
+    this.packs = new PackStore(db, lineId);
   }
 
   /** Reserves `count` job ids, never given out before on this line. */
@@ -432,10 +442,12 @@ export class LineStore {
    * its record back to re-make (or failed), the batch reopened when it is at one of `reopenFrom`
    * (compare-and-set), the audit entry. Returns whether the batch was reopened.
    */
-  async rejectStackedCard(input: { card: CardRow; reason: string; record: RecordOutcome; reopenFrom: readonly string[]; audit: AuditInput }): Promise<boolean> {
+  async rejectStackedCard(input: { card: CardRow; reason: string; record: RecordOutcome; reopenFrom: readonly string[]; audit: AuditInput; packChanges?: readonly PackChange[] }): Promise<boolean> {
     const { card } = input;
     return this.db.transaction(async (trx) => {
       const at = new Date().toISOString();
+      // A packed card comes out of its pack, which reopens (its manifest is reissued when it closes again).
+      if (input.packChanges) await writePackChanges(trx, card.lineId, card.batchId, input.packChanges);
       await trx('cards').where({ card_serial: card.cardSerial }).update({ status: 'spoiled', reason: input.reason, ended_at: at });
       await trx('spoil_log').insert({ at, line_id: card.lineId, batch_id: card.batchId, card_serial: card.cardSerial, reason: input.reason, unit: 'inspector' });
       await trx('records').where({ batch_id: card.batchId, seq: card.seq }).update(recordColumns(input.record));

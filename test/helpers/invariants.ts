@@ -54,9 +54,11 @@ export async function checkInvariants(input: { db: Knex; batches: BatchStore; da
   }
 
   // The stacker, per the ledger: exactly the produced cards of this batch, each with its record's DG1.
-  const stacked = ledger.stacker.filter((c) => serialsOfBatch.has(c.cardSerial));
+  // On a line with a packer, the good cards leave the line in delivery packs instead: they count as stacked.
+  const outOfLine = [...ledger.stacker, ...ledger.packs.flatMap((p) => p.cards)];
+  const stacked = outOfLine.filter((c) => serialsOfBatch.has(c.cardSerial));
   const stackedSerials = new Set(stacked.map((c) => c.cardSerial));
-  for (const c of ledger.stacker) if (!serialsOfBatch.has(c.cardSerial) && !(await isKnownGood(db, c.cardSerial))) v.push(`the stacker holds card ${c.cardSerial}, which no batch produced`);
+  for (const c of outOfLine) if (!serialsOfBatch.has(c.cardSerial) && !(await isKnownGood(db, c.cardSerial))) v.push(`the stacker holds card ${c.cardSerial}, which no batch produced`);
   if (stacked.length !== producedSerials.size) v.push(`the stacker holds ${stacked.length} cards of the batch for ${producedSerials.size} produced records`);
   for (const [serial, seq] of producedSerials) {
     if (!stackedSerials.has(serial)) v.push(`record ${seq}'s card ${serial} is not in the stacker`);

@@ -138,6 +138,8 @@ export class MiniController {
         return !card || card.bad ? SKIP_JOB : def.job!(this.prepared(card.record, serial));
       case 'feed':
         throw new Error('the feeder is fed by feed()');
+      case 'pack':
+        throw new Error('the mini controller drives no packer: give it a line without one');
     }
   }
 

@@ -93,6 +93,16 @@ async function checkDecryptable(ctx: AppContext, batchId: string): Promise<void>
   }
 }
 
+/** On a line with a packer: the delivery packs made (none are listed for a line without one). */
+async function printPacks(store: LineStore, batchId: string): Promise<void> {
+  const packs = await store.packs.packs(batchId);
+  if (packs.length === 0) return;
+  const closed = packs.filter((p) => p.closed);
+  const offices = new Set(packs.map((p) => p.office)).size;
+  const remainders = closed.filter((p) => p.remainder).length;
+  writeLine(`packs:   ${closed.length} delivery packs made for ${offices} offices (${remainders} remainder packs${closed.length < packs.length ? `, ${packs.length - closed.length} still open` : ''}); cardline pack list ${batchId}`);
+}
+
 /** Runs a batch (by id, or a record file imported first) on a line: the heart of `run` and `npm start`. */
 export async function runCommand(target: string, options: RunCommandOptions, ctxOverride?: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const sim = options.sim ?? 'in-process';
@@ -206,6 +216,7 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
     writeLine(`        ${report.runFile} (this run)`);
     if (report.proof) writeLine(`proof:  ${report.proof}`);
     if (report.proofRemoved) writeLine(`proof:  ${report.proofRemoved} removed: its cards are no longer the batch's produced ones (--proof writes a new one)`);
+    await printPacks(new LineStore(ctx.db, result.line.id), result.batchId);
     return result.status === 'completed' ? EXIT.ok : EXIT.invalid;
   };
   const access = fromFile ? ({ permissions: ['import', 'run'], what: 'import and run a batch' } as const) : ({ permissions: ['run'], what: 'run a batch' } as const);
