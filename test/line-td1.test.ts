@@ -21,7 +21,7 @@ import { composeTd1 } from '../src/domain/mrz/compose.ts';
 import { parseTd1Input } from '../src/domain/mrz/td1-input.ts';
 import { ensureDemoPki } from '../src/pki/index.ts';
 import { decodeJob } from '../src/plc/job-data.ts';
-import { runBatchOnLine, writeBatchReport } from '../src/line/compose.ts';
+import { runBatch, writeBatchReport } from '../src/app/run-line.ts';
 import { RecordPreparer } from '../src/line/prepare.ts';
 import { CardRenderer } from '../src/render/index.ts';
 import { checkInvariants } from './helpers/invariants.ts';
@@ -113,7 +113,7 @@ describe('a batch of generic TD1 documents on the demo line with icao-td1-generi
     expect(front.text).toContain('ERIKSSON');
     expect(front.text).not.toContain('CĂN CƯỚC');
 
-    const result = await runBatchOnLine(ctx, { lineFile: DEMO, line, batchId: batch.id, recoverAfterMs: 100 });
+    const result = await runBatch(ctx, { lineFile: DEMO, line, batchId: batch.id, recoverAfterMs: 100 });
     expect(result.status).toBe('completed');
     const report = await checkInvariants({ db: ctx.db, batches: ctx.batches, dataDir: ctx.dataDir, batchId: batch.id });
     expect(report.violations).toStrictEqual([]);
