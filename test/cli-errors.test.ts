@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapText } from '../src/cli/io.ts';
-import { CARDLINE_BIN, cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
+import { CARDLINE_BIN, cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -29,7 +29,7 @@ const RECORD = {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-errors-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  env = (await cliUsers({ CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' }, { mgr: 'manager' })).mgr;
 });
 
 afterAll(async () => {

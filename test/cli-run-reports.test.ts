@@ -15,16 +15,21 @@ import path from 'node:path';
 import knex from 'knex';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardline, jsonLine, startPlcSim, writeCliLine } from './helpers/cli.ts';
+import { cardline, cliUsers, jsonLine, startPlcSim, writeCliLine } from './helpers/cli.ts';
 
 let dir: string;
 let lineFile: string;
 let env: NodeJS.ProcessEnv;
+let asQa: NodeJS.ProcessEnv;
+let asSecondQa: NodeJS.ProcessEnv;
 let sim: ChildProcess | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-reports-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  const users = await cliUsers({ CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' }, { mgr: 'manager', 'qa-a': 'qa', 'qa-b': 'qa' });
+  env = users.mgr;
+  asQa = users['qa-a'];
+  asSecondQa = users['qa-b'];
   lineFile = path.join(dir, 'line.yaml');
   await writeCliLine(lineFile, { id: 'rep-line', timeScale: 20, seed: 7, initialBlanks: 60, serialPrefix: 'R', cycleMs: 200, controlPort: true });
 }, 30_000);
@@ -82,12 +87,12 @@ describe('run reports and throughput', () => {
 
     // An inspector rejects a card the proof shows: the proof goes; release names the next step.
     const serial = report1.proof!.cards[0]!;
-    const rejected = await cardline(['qa', 'reject', serial, '--reason', 'INSPECTOR_REJECT', '--by', 'QA'], { env });
+    const rejected = await cardline(['qa', 'reject', serial, '--reason', 'INSPECTOR_REJECT'], { env: asQa });
     expect(rejected.code, rejected.stderr).toBe(0);
     expect(rejected.stdout).toMatch(/proof .*proof\.pdf removed: it showed this card/);
     expect(existsSync(report1.proof!.file)).toBe(false);
     expect((await reportOf(batchId)).proof).toBeNull();
-    const early = await cardline(['qa', 'release', batchId, '--by', 'QA'], { env });
+    const early = await cardline(['qa', 'release', batchId], { env: asQa });
     expect(early.code).toBe(2);
     expect(early.stderr).toContain(`batch ${batchId} is ready: only a reconciled batch can be released (it has records to make: cardline run ${batchId})`);
 
@@ -104,10 +109,14 @@ describe('run reports and throughput', () => {
     expect(runFiles).toHaveLength(2);
 
     expect((await cardline(['batch', 'close', batchId], { env })).code).toBe(0);
-    expect((await cardline(['qa', 'release', batchId, '--by', 'QA'], { env })).code).toBe(0);
-    const twice = await cardline(['qa', 'release', batchId, '--by', 'QA'], { env });
+    // Released by two people: one QA user asks, a second approves.
+    const asked = await cardline(['qa', 'release', batchId], { env: asQa });
+    expect(asked.code, asked.stderr).toBe(0);
+    const approved = await cardline(['approve', /request (R-[0-9a-f]+)/.exec(asked.stdout)![1]!], { env: asSecondQa });
+    expect(approved.code, approved.stderr).toBe(0);
+    const twice = await cardline(['qa', 'release', batchId], { env: asQa });
     expect(twice.code).toBe(2);
-    expect(twice.stderr).toBe(`cardline: batch ${batchId} is already released\n`);
+    expect(twice.stderr).toBe(`cardline: batch ${batchId} is already released: a released batch is final\n`);
 
     // The listings for scripts.
     const cards = (await cardline(['qa', 'list', batchId, '--json'], { env })).stdout.trim().split('\n').map((l) => JSON.parse(l) as { cardSerial: string; status: string });

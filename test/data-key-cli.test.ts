@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE } from '../src/store/db.ts';
 import { deriveDataKeys } from '../src/store/keys.ts';
-import { cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
+import { cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 const KEY_A = '1f'.repeat(32);
 const KEY_B = 'a0'.repeat(32);
@@ -21,6 +21,8 @@ let dir: string;
 let dataDir: string;
 let lineFile: string;
 let batchId: string;
+/** The credentials of the manager every command of the first data directory acts as. */
+let manager: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-keycli-'));
@@ -28,6 +30,8 @@ beforeAll(async () => {
   lineFile = path.join(dir, 'line.yaml');
   await writeCliLine(lineFile, { id: 'key-line', timeScale: 20, seed: 3, initialBlanks: 10, serialPrefix: 'K', cycleMs: 200 });
   expect((await cardline(['sample', '--count', '3', '--seed', 'keycli', '--out', path.join(dir, 'in')])).code).toBe(0);
+  const { mgr } = await cliUsers({ CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_DATA_KEY: KEY_A }, { mgr: 'manager' });
+  manager = { CARDLINE_USER: mgr.CARDLINE_USER, CARDLINE_PASSWORD: mgr.CARDLINE_PASSWORD };
   const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: env(KEY_A) });
   expect(imported.code, imported.stderr).toBe(0);
   batchId = /batch (\S+): \d+ record/.exec(imported.stdout)![1]!;
@@ -38,7 +42,7 @@ afterAll(async () => {
 });
 
 function env(key: string): NodeJS.ProcessEnv {
-  return { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test', CARDLINE_DATA_KEY: key };
+  return { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_DATA_KEY: key, ...manager };
 }
 
 const COMMANDS: readonly (readonly [string, () => string[]])[] = [
@@ -50,9 +54,9 @@ const COMMANDS: readonly (readonly [string, () => string[]])[] = [
   ['run', () => ['run', batchId, '--line', lineFile]],
   ['stock load', () => ['stock', 'load', '--line', lineFile, '--count', '5']],
   ['qa list', () => ['qa', 'list', batchId]],
-  ['qa reject', () => ['qa', 'reject', 'K0000001', '--reason', 'INSPECTOR_REJECT', '--by', 'qa-1']],
-  ['qa release', () => ['qa', 'release', batchId, '--by', 'qa-1']],
-  ['card write-off', () => ['card', 'write-off', 'K0000001', '--by', 'sup-1']],
+  ['qa reject', () => ['qa', 'reject', 'K0000001', '--reason', 'INSPECTOR_REJECT']],
+  ['qa release', () => ['qa', 'release', batchId]],
+  ['card write-off', () => ['card', 'write-off', 'K0000001']],
   ['audit verify', () => ['audit', 'verify']],
   ['keys rotate', () => ['keys', 'rotate']],
 ];
@@ -74,24 +78,29 @@ describe('a wrong data key', () => {
     expect(shown.stdout).toMatch(/records: 3 /);
     const verified = await cardline(['audit', 'verify'], { env: env(KEY_A) });
     expect(verified.code, verified.stdout).toBe(0);
-    expect(verified.stdout).toMatch(/^audit chain intact: 3 rows; head row 3 [0-9a-f]{64}$/m);
+    expect(verified.stdout).toMatch(/^audit chain intact: 4 rows; head row 4 [0-9a-f]{64}$/m);
   }, 30_000);
 });
 
 describe('cardline keys rotate', () => {
   it('with the key file: a new key replaces keys/data.key; the old key is then refused; the store reads as before', async () => {
     const home = path.join(dir, 'rotate');
-    const plain = { CARDLINE_DATA_DIR: home, CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'admin-1' };
+    const users = await cliUsers({ CARDLINE_DATA_DIR: home, CARDLINE_DB_URL: '' }, { adm: 'admin', mgr: 'manager' });
+    // The manager imports and reads; only an admin rotates the key.
+    const plain = users.mgr;
+    const admin = users.adm;
     const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: plain });
     expect(imported.code, imported.stderr).toBe(0);
     const oldKey = (await readFile(path.join(home, 'keys', 'data.key'), 'utf8')).trim();
     const fpOld = deriveDataKeys(Buffer.from(oldKey, 'hex')).keyId;
 
-    const withEnvOnly = await cardline(['keys', 'rotate'], { env: { ...plain, CARDLINE_DATA_KEY: oldKey } });
+    const withEnvOnly = await cardline(['keys', 'rotate'], { env: { ...admin, CARDLINE_DATA_KEY: oldKey } });
     expect(withEnvOnly.code).toBe(2);
     expect(withEnvOnly.stderr).toMatch(/give the new key in CARDLINE_NEW_DATA_KEY/);
 
-    const rotated = await cardline(['keys', 'rotate'], { env: plain });
+    const notAdmin = await cardline(['keys', 'rotate'], { env: plain });
+    expect(notAdmin.code).toBe(4);
+    const rotated = await cardline(['keys', 'rotate'], { env: admin });
     expect(rotated.code, rotated.stderr).toBe(0);
     const newKey = (await readFile(path.join(home, 'keys', 'data.key'), 'utf8')).trim();
     const fpNew = deriveDataKeys(Buffer.from(newKey, 'hex')).keyId;
@@ -112,7 +121,7 @@ describe('cardline keys rotate', () => {
 describe('a record that does not decrypt (altered in the database)', () => {
   it('render --batch and run exit 1 naming the record, without a stack trace and without starting the line', async () => {
     const home = path.join(dir, 'altered');
-    const e = { CARDLINE_DATA_DIR: home, CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test', CARDLINE_DATA_KEY: KEY_A };
+    const e = (await cliUsers({ CARDLINE_DATA_DIR: home, CARDLINE_DB_URL: '', CARDLINE_DATA_KEY: KEY_A }, { mgr: 'manager' })).mgr;
     const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: e });
     expect(imported.code, imported.stderr).toBe(0);
     const id = /batch (\S+): \d+ record/.exec(imported.stdout)![1]!;
@@ -139,6 +148,6 @@ describe('a record that does not decrypt (altered in the database)', () => {
 
     // The attempted export is on record.
     const verified = await cardline(['audit', 'verify', '--json'], { env: e });
-    expect(jsonLine(verified.stdout)).toMatchObject({ ok: true, rows: 4 });
+    expect(jsonLine(verified.stdout)).toMatchObject({ ok: true, rows: 5 });
   }, 60_000);
 });

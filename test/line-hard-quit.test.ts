@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerFile, summarizeLedger } from '../simulators/ledger.ts';
-import { CARDLINE_BIN, cardline, jsonLine, writeCliLine } from './helpers/cli.ts';
+import { CARDLINE_BIN, cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 let dir: string;
 let lineFile: string;
@@ -19,7 +19,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-hardquit-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  env = (await cliUsers({ CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' }, { mgr: 'manager' })).mgr;
   lineFile = path.join(dir, 'line.yaml');
   await writeCliLine(lineFile, { id: 'quit-line', timeScale: 20, seed: 9, initialBlanks: 120, serialPrefix: 'Q', cycleMs: 200, encoder: { heads: 3, cycleMs: 900 } });
 }, 30_000);

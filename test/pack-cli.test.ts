@@ -11,7 +11,7 @@ import { openContext } from '../src/cli/context.ts';
 import { PackPlanner } from '../src/packing/planner.ts';
 import { listAudit } from '../src/store/audit.ts';
 import { PackStore } from '../src/store/pack-store.ts';
-import { cardline } from './helpers/cli.ts';
+import { cardline, cliUsers } from './helpers/cli.ts';
 import { readPdf } from './render/helpers.ts';
 
 let dir: string;
@@ -20,7 +20,7 @@ let batchId: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-packcli-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  env = (await cliUsers({ CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' }, { mgr: 'manager' })).mgr;
   expect((await cardline(['sample', '--count', '12', '--seed', 'packcli', '--out', path.join(dir, 'in')], { env })).code).toBe(0);
   const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env });
   expect(imported.code, imported.stderr).toBe(0);

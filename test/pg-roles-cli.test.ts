@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardline } from './helpers/cli.ts';
+import { cardline, cliUsers } from './helpers/cli.ts';
 import { createTempPgDatabase, createTempPgRoles, type TempPgDatabase, type TempPgRoles } from './helpers/pg.ts';
 
 let dir: string;
@@ -30,7 +30,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const env = (url: string): NodeJS.ProcessEnv => ({ CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: url, CARDLINE_OPERATOR: 'op-test', CARDLINE_DATA_KEY: '3c'.repeat(32) });
+const env = (url: string): NodeJS.ProcessEnv => ({ CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: url, CARDLINE_DATA_KEY: '3c'.repeat(32) });
 
 describe('PostgreSQL owner and runtime roles', () => {
   it('the runtime role may not migrate: it is told to run cardline db migrate as the owner', async () => {
@@ -47,11 +47,13 @@ describe('PostgreSQL owner and runtime roles', () => {
     expect((await cardline(['db', 'migrate'], { env: { ...env(''), CARDLINE_DB_OWNER_URL: roles.ownerUrl } })).stdout).toMatch(/schema up to date/);
 
     expect((await cardline(['sample', '--count', '2', '--seed', 'pgroles', '--out', path.join(dir, 'in')])).code).toBe(0);
-    const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: env(roles.runtimeUrl) });
+    // The runtime role adds a user (users are operational rows), who imports and verifies.
+    const { mgr } = await cliUsers(env(roles.runtimeUrl), { mgr: 'manager' });
+    const imported = await cardline(['import', path.join(dir, 'in', 'batch.jsonl')], { env: mgr });
     expect(imported.code, imported.stderr).toBe(0);
-    const verified = await cardline(['audit', 'verify'], { env: env(roles.runtimeUrl) });
+    const verified = await cardline(['audit', 'verify'], { env: mgr });
     expect(verified.code, verified.stderr).toBe(0);
-    expect(verified.stdout).toMatch(/^audit chain intact: 3 rows; head row 3 /m);
+    expect(verified.stdout).toMatch(/^audit chain intact: 4 rows; head row 4 /m);
 
     await expect(runtime.raw('alter table audit_log disable trigger all')).rejects.toThrow(/must be owner of table audit_log/);
     await expect(runtime.raw('alter table audit_log disable trigger audit_log_no_update_delete')).rejects.toThrow(/must be owner/);

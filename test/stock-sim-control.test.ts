@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardline, startPlcSim, writeCliLine } from './helpers/cli.ts';
+import { cardline, cliUsers, startPlcSim, writeCliLine } from './helpers/cli.ts';
 
 let dir: string;
 let lineFile: string;
@@ -17,7 +17,7 @@ let sim: ChildProcess | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-stock-sim-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_OPERATOR: 'op-test' };
+  env = (await cliUsers({ CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' }, { mgr: 'manager' })).mgr;
   lineFile = path.join(dir, 'line.yaml');
   await writeCliLine(lineFile, { id: 'stock-line', timeScale: 20, seed: 5, initialBlanks: 4, serialPrefix: 'S', cycleMs: 200, controlPort: true });
   sim = await startPlcSim(lineFile, env, (child) => (sim = child));
