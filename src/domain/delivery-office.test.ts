@@ -93,7 +93,7 @@ describe('the deliveryOffice field of the import schema', () => {
     ['Ba Đình; DROP', 'deliveryOffice: must hold letters, digits, spaces and . , - / ( ) \' & only, starting with a letter or digit'],
     ['x'.repeat(101), 'deliveryOffice: must be at most 100 characters'],
     [42, 'deliveryOffice: must be text'],
-    ['Ba\u0007Đình', 'deliveryOffice: must not contain control characters'],
+    ['Ba\u0007Đình', 'deliveryOffice: must not contain control or formatting characters: U+0007 (a control character) at character 3'],
   ])('refuses %j', (input, message) => {
     const r = check(input);
     expect(r.ok ? [] : r.issues.map((i) => `${i.field}: ${i.message}`)).toStrictEqual([message]);

@@ -12,8 +12,15 @@ export interface ImportCommandOptions {
 }
 
 export async function runImport(file: string, options: ImportCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<ImportSummary> {
-  requireFile(file);
-  return withContext({ permissions: ['import'], what: 'import a batch' }, (ctx) => importInto(ctx, file, options), env);
+  // Who may import is checked first: a refusal says nothing about the server's files.
+  return withContext(
+    { permissions: ['import'], what: 'import a batch' },
+    (ctx) => {
+      requireFile(file);
+      return importInto(ctx, file, options);
+    },
+    env,
+  );
 }
 
 /** The import itself, in an open context whose user may import. */
