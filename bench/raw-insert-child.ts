@@ -13,7 +13,7 @@ const runStatement = (statement: sqlite3.Statement, params: unknown[]): Promise<
   new Promise((resolve, reject) => statement.run(params, (e: Error | null) => (e ? reject(e) : resolve())));
 
 await run('pragma journal_mode = wal');
-await run('pragma synchronous = normal');
+await run('pragma synchronous = full'); // as the store's connections (db.ts)
 await run('create table raw_records as select * from records where 0');
 await run('create table raw_portraits as select * from record_portraits where 0');
 // The columns an import writes (the line's progress columns stay at their defaults).

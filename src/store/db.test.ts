@@ -82,7 +82,7 @@ describe.each(BACKENDS)('database on $name', (backend) => {
         return Object.values(rows[0] ?? {})[0];
       };
       expect(await pragma('journal_mode')).toBe('wal');
-      expect(await pragma('synchronous')).toBe(1); // NORMAL
+      expect(await pragma('synchronous')).toBe(2); // FULL: the WAL is synced at every commit (docs/line-control.md, "Durability")
       expect(await pragma('foreign_keys')).toBe(1);
       expect(await pragma('busy_timeout')).toBeGreaterThan(0);
     });
