@@ -67,13 +67,13 @@ describe('LineSimulator', () => {
       {
         unit: 'laser',
         kind: 'laser',
-        address: { transport: 'modbus', host: '127.0.0.1', port: laserPort, unitId: 1, jobDir: path.join(dataDir, 'jobs', 'wire-test', 'laser', 'u1'), pollMs: 20, requestTimeoutMs: 1000 },
+        address: { transport: 'modbus', host: '127.0.0.1', port: laserPort, unitId: 1, jobDir: path.join(dataDir, 'jobs', 'wire-test', 'laser', 'u1'), pollMs: 20, idlePollMs: 200, requestTimeoutMs: 1000 },
       },
       { unit: 'qa', kind: 'qa', address: { transport: 'opcua', endpointUrl: opcuaUrl, objectPath: ['wire-test', 'qa'] } },
       {
         unit: 'output',
         kind: 'output',
-        address: { transport: 'modbus', host: '127.0.0.1', port: outputPort, unitId: 1, jobDir: path.join(dataDir, 'jobs', 'wire-test', 'output', 'u1'), pollMs: 20, requestTimeoutMs: 1000 },
+        address: { transport: 'modbus', host: '127.0.0.1', port: outputPort, unitId: 1, jobDir: path.join(dataDir, 'jobs', 'wire-test', 'output', 'u1'), pollMs: 20, idlePollMs: 200, requestTimeoutMs: 1000 },
       },
     ]);
     expect([...simulator.units.keys()]).toStrictEqual(endpoints.map((e) => e.unit));

@@ -121,6 +121,7 @@ describe('a card through the whole line', () => {
       rejectBin: [],
       inMachine: [],
       unloaded: [],
+      packs: [],
       blanksLoaded: 1,
       magazine: 0,
       fed: 1,

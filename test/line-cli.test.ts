@@ -202,7 +202,7 @@ describe('cardline run, batch, qa and stock', () => {
   it('records no blank stock while the simulated line’s simulator is not running, and says so', async () => {
     const before = jsonLine((await cardline(['stock', 'show', '--line', lineFile, '--json'], { env })).stdout);
     const loaded = await cardline(['stock', 'load', '--line', lineFile, '--count', '25', '--lot', 'L-42'], { env });
-    expect(loaded.code, loaded.stderr).toBe(4);
+    expect(loaded.code, loaded.stderr).toBe(6);
     expect(loaded.stderr).toMatch(/the simulator of line cli-line does not answer on .*: nothing was recorded/);
     expect(jsonLine((await cardline(['stock', 'show', '--line', lineFile, '--json'], { env })).stdout)).toStrictEqual(before);
     const bad = await cardline(['stock', 'load', '--line', lineFile, '--count', 'many'], { env });

@@ -21,7 +21,8 @@ import { composeTd1 } from '../src/domain/mrz/compose.ts';
 import { parseTd1Input } from '../src/domain/mrz/td1-input.ts';
 import { ensureDemoPki } from '../src/pki/index.ts';
 import { decodeJob } from '../src/plc/job-data.ts';
-import { runBatch, writeBatchReport } from '../src/app/run-line.ts';
+import { runBatch } from '../src/app/run-line.ts';
+import { writeRunReport } from '../src/cli/run-report.ts';
 import { RecordPreparer } from '../src/line/prepare.ts';
 import { CardRenderer } from '../src/render/index.ts';
 import { checkInvariants } from './helpers/invariants.ts';
@@ -119,13 +120,13 @@ describe('a batch of generic TD1 documents on the demo line with icao-td1-generi
     expect(report.violations).toStrictEqual([]);
     expect(report.produced).toBe(COUNT);
     // The batch report's proof sheet shows the produced documents in their own template.
-    const written = await writeBatchReport(ctx, result, { proof: true });
+    const written = await writeRunReport(ctx, result, { proof: true });
     expect(written.proof).toBeDefined();
     const proof = await readPdf(await readFile(written.proof!));
     expect(proof.text).toContain('ERIKSSON');
     expect(proof.text).not.toContain('CĂN CƯỚC');
-    // Each document's card in the stacker carries its own TD1 MRZ in DG1 (the ledger keeps its digest).
-    const stacked = new Set(report.ledger.stacker.map((c) => c.dg1Digest));
+    // Each document's card in the stacker or in its delivery pack carries its own TD1 MRZ in DG1 (the ledger keeps its digest).
+    const stacked = new Set([...report.ledger.stacker, ...report.ledger.packs.flatMap((p) => p.cards)].map((c) => c.dg1Digest));
     for (const d of docs) {
       const lines = composeTd1((parseTd1Input(d) as { ok: true; value: Parameters<typeof composeTd1>[0] }).value).lines;
       expect(stacked.has(dg1Digest(lines.join('')))).toBe(true);

@@ -23,7 +23,7 @@ import { importBatch } from '../src/import/importer.ts';
 import { runBatchOnLine } from '../src/line/compose.ts';
 import { writeSample } from '../src/sample/generate.ts';
 import { LineStore } from '../src/store/line-store.ts';
-import { cardline } from './helpers/cli.ts';
+import { cardline, cliUsers } from './helpers/cli.ts';
 import { checkInvariants } from './helpers/invariants.ts';
 import { checkPacks } from './helpers/packs.ts';
 
@@ -38,8 +38,10 @@ describe('1,000 records on demo-mixed with its packer and its faults', () => {
   it('packs every good card once, in a pack of its office; packs full but for remainders and one last; the ledger’s packs are pack list', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'cardline-packer-e2e-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' };
-    const ctx: AppContext = await openContext({ ...process.env, ...env });
+    const base = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' };
+    const ctx: AppContext = await openContext({ ...process.env, ...base });
+    // `cardline pack list` below acts as a manager.
+    const env = (await cliUsers(base, { mgr: 'manager' })).mgr;
     cleanups.push(() => ctx.close());
     const sample = await writeSample({ count: COUNT, seed: 'packer-e2e', outDir: path.join(dir, 'in'), portraitPool: 8 });
     const imported = await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: 't', today: { year: 2026, month: 11, day: 27 } });

@@ -7,7 +7,7 @@
 import { runBatchOnLine, type LineContext, type LineRunOptions, type LineRunResult } from '../line/compose.ts';
 import type { CardWhereabouts, LineInventory, StartSimulator } from '../line/ports.ts';
 
-export { writeBatchReport, RunError, type LineRunOptions, type LineRunResult } from '../line/compose.ts';
+export { writeProofSheet, RunError, type LineRunOptions, type LineRunResult } from '../line/compose.ts';
 
 /** Starts a simulated line's simulator in this process (loaded on demand: node-opcua takes a second, production runs do not need it). */
 export const startInProcessSimulator: StartSimulator = async ({ line, dataDir, log }) => {

@@ -7,14 +7,10 @@
  * never shows a card rejected since. Record numbers, card serials and reason codes only: never
  * personal data.
  */
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
-import { parseCivilDate } from '../domain/dates.ts';
-import type { LineRunResult } from '../line/compose.ts';
-import { ProofSheet } from '../render/proof.ts';
-import { CardRenderer } from '../render/renderer.ts';
+import { writeProofSheet, type LineRunResult } from '../line/compose.ts';
+import { appendAudit } from '../store/audit.ts';
 import { LineStore } from '../store/line-store.ts';
 import type { AppContext } from './context.ts';
 import { runRates, type RunRates } from './run-progress.ts';
@@ -95,7 +91,8 @@ export async function writeRunReport(ctx: AppContext, result: LineRunResult, opt
     byUnit[s.unit ?? 'unknown'] = (byUnit[s.unit ?? 'unknown'] ?? 0) + 1;
   }
   const dir = path.join(ctx.reportDir, result.batchId);
-  await mkdir(dir, { recursive: true });
+  // Reports name card serials and records, and the proof shows every citizen's card: 0700 (docs/security.md).
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const run = runFigures(result);
   const runFile = path.join(dir, `run-${run.startedAt.replace(/[:.]/g, '').replace(/-/g, '')}.json`);
   const common = {
@@ -108,6 +105,8 @@ export async function writeRunReport(ctx: AppContext, result: LineRunResult, opt
     failedRecords: result.failedRecords,
     stock: await store.stock(),
     pki: result.pkiDir,
+    // The audit chain's head: a printed report anchors the log (cardline audit verify --anchor).
+    auditHead: (await ctx.batches.auditHead()) ?? null,
   };
   await writeFile(runFile, `${JSON.stringify({ kind: 'run', run, ...common, writtenAt: new Date().toISOString() }, null, 2)}\n`);
 
@@ -119,7 +118,9 @@ export async function writeRunReport(ctx: AppContext, result: LineRunResult, opt
   let proof: { file: string; cards: string[] } | null = before.proof ?? null;
   let proofRemoved: string | undefined;
   if (options.proof && produced.size > 0) {
-    await writeProof(ctx, result.batchId, produced, proofFile);
+    // The proof sheet decrypts every produced record: an export of personal data, audited first.
+    await appendAudit(ctx.db, { actor: ctx.actor, action: 'batch.exported', subjectType: 'batch', subjectId: result.batchId, details: { kind: 'proof', out: proofFile } });
+    await writeProofSheet(ctx, result.batchId, produced, proofFile, result.line.template);
     proof = { file: proofFile, cards: serials };
   } else if (proof && proof.cards.join(' ') !== serials.join(' ')) {
     await rm(proofFile, { force: true });
@@ -146,17 +147,3 @@ export async function dropStaleProof(reportDir: string, batchId: string, cardSer
   return report.proof.file;
 }
 
-async function writeProof(ctx: AppContext, batchId: string, produced: ReadonlyMap<number, string>, file: string): Promise<void> {
-  const renderer = new CardRenderer();
-  const stream = createWriteStream(file);
-  const done = finished(stream);
-  const sheet = new ProofSheet(`batch ${batchId} — proof of the produced cards`, stream);
-  for await (const r of ctx.batches.batchRecords(batchId)) {
-    if (!produced.has(r.seq)) continue;
-    const issue = parseCivilDate(String(r.personal.issueDate));
-    const layout = renderer.layout({ record: r.personal, portrait: r.portrait }, issue ? { today: issue } : {});
-    sheet.add({ label: `record ${r.seq} · card ${produced.get(r.seq) ?? ''}`, layout });
-  }
-  await sheet.end();
-  await done;
-}

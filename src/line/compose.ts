@@ -7,7 +7,7 @@
  * to connect to one already running (`cardline plc-sim`). It knows neither the CLI nor simulators/.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { loadLineConfig, type LineConfig } from '../config/line-config.ts';
@@ -21,7 +21,6 @@ import type { StationLink } from '../plc/station-link.ts';
 import { ProofSheet } from '../render/proof.ts';
 import { CardRenderer } from '../render/renderer.ts';
 import { LEASE_TTL_MS, LineBusyError, LineLease, describeHolder } from '../store/line-lease.ts';
-import { appendAudit } from '../store/audit.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import { LineStore } from '../store/line-store.ts';
 import { CrashPoint, LineController, type Progress, type RunOutcome } from './controller.ts';
@@ -225,62 +224,16 @@ async function accountSimulatedStock(
   }
 }
 
-export interface BatchReport {
-  readonly file: string;
-  readonly proof?: string;
-}
-
 /**
- * The batch report: a JSON file with the accounting, the spoils by reason and station, the failed
- * records with their reasons (record numbers and reason codes, never personal data); with `proof`,
- * an A4 proof PDF of the produced cards (8 a page, labelled by record number and card serial).
+ * The A4 proof sheet of a batch's produced cards (8 a page, labelled by record number and card
+ * serial), in the line's template, written 0600: it shows every citizen's card (docs/security.md).
+ * The caller audits the export.
  */
-export async function writeBatchReport(ctx: LineContext, result: LineRunResult, options: { proof?: boolean } = {}): Promise<BatchReport> {
-  const store = new LineStore(ctx.db, result.line.id);
-  const accounting = await store.accounting(result.batchId);
-  const spoils = await store.spoilLog(result.batchId);
-  const batch = await ctx.batches.getBatch(result.batchId);
-  const byReason: Record<string, number> = {};
-  const byStation: Record<string, number> = {};
-  for (const s of spoils) {
-    byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
-    byStation[s.unit ?? 'unknown'] = (byStation[s.unit ?? 'unknown'] ?? 0) + 1;
-  }
-  const dir = path.join(ctx.reportDir, result.batchId);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // The proof sheet decrypts every produced record: an export of personal data, audited first.
-  if (options.proof) {
-    await appendAudit(ctx.db, { actor: ctx.actor, action: 'batch.exported', subjectType: 'batch', subjectId: result.batchId, details: { kind: 'proof', out: path.join(dir, 'proof.pdf') } });
-  }
-  const report = {
-    batchId: result.batchId,
-    status: batch?.status ?? result.status,
-    line: result.line.id,
-    run: { outcome: result.status, elapsedMs: result.elapsedMs, cardsPerHour: result.elapsedMs > 0 ? Math.round((accounting.cards.good / result.elapsedMs) * 3_600_000) : 0 },
-    ...accounting,
-    spoiledByReason: byReason,
-    spoiledByUnit: byStation,
-    failedRecords: result.failedRecords,
-    stock: await store.stock(),
-    pki: result.pkiDir,
-    // The audit chain's head: a printed report anchors the log (cardline audit verify --anchor).
-    auditHead: (await ctx.batches.auditHead()) ?? null,
-    writtenAt: new Date().toISOString(),
-  };
-  const file = path.join(dir, 'report.json');
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  if (!options.proof) return { file };
-  const proof = path.join(dir, 'proof.pdf');
-  if (!(await writeProof(ctx, store, result.batchId, proof, result.line.template))) return { file };
-  return { file, proof };
-}
-
-async function writeProof(ctx: LineContext, store: LineStore, batchId: string, file: string, template: string): Promise<boolean> {
-  const produced = new Map((await store.records(batchId)).filter((r) => r.status === 'produced').map((r) => [r.seq, r.cardSerial]));
-  if (produced.size === 0) return false;
+export async function writeProofSheet(ctx: LineContext, batchId: string, produced: ReadonlyMap<number, string>, file: string, template: string): Promise<void> {
   const renderer = new CardRenderer();
-  // The proof sheet shows every citizen's card: 0600 (docs/security.md).
-  const sheet = new ProofSheet(`batch ${batchId} — proof of the produced cards`, createWriteStream(file, { mode: 0o600 }));
+  const stream = createWriteStream(file, { mode: 0o600 });
+  const done = finished(stream);
+  const sheet = new ProofSheet(`batch ${batchId} — proof of the produced cards`, stream);
   for await (const r of ctx.batches.batchRecords(batchId)) {
     if (!produced.has(r.seq)) continue;
     const issue = parseCivilDate(String(r.personal.issueDate));
@@ -288,5 +241,5 @@ async function writeProof(ctx: LineContext, store: LineStore, batchId: string, f
     sheet.add({ label: `record ${r.seq} · card ${produced.get(r.seq) ?? ''}`, layout });
   }
   await sheet.end();
-  return true;
+  await done;
 }
