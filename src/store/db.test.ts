@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { chmod, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,23 @@ describe.each(BACKENDS)('database on $name', (backend) => {
   });
 
   if (backend.name === 'sqlite') {
+    it('keeps the SQLite file and its WAL 0600, and narrows an older 0644 file', async () => {
+      await fx.db.raw('select 1');
+      const file = path.join(fx.dataDir, 'cardline.sqlite');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect((await stat(`${file}-wal`)).mode & 0o777).toBe(0o600);
+      const older = await tempDataDir();
+      try {
+        await writeFile(path.join(older, 'cardline.sqlite'), '', { mode: 0o644 });
+        await chmod(path.join(older, 'cardline.sqlite'), 0o644);
+        const db = await openDatabase({ dataDir: older });
+        await db.destroy();
+        expect((await stat(path.join(older, 'cardline.sqlite'))).mode & 0o777).toBe(0o600);
+      } finally {
+        await rm(older, { recursive: true, force: true });
+      }
+    });
+
     it('sets the SQLite pragmas on the pooled connection', async () => {
       const pragma = async (name: string): Promise<unknown> => {
         const rows = await fx.db.raw<Record<string, unknown>[]>(`PRAGMA ${name}`);

@@ -3,6 +3,7 @@
 // one database. Repositories receive the returned Knex and may assume the latest schema.
 import knex, { type Knex } from 'knex';
 import sqlite3 from 'sqlite3';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDataDir } from './data-dir.ts';
@@ -56,6 +57,7 @@ export async function connectDatabase(options: Pick<OpenDatabaseOptions, 'dataDi
   }
   await ensureDataDir(options.dataDir);
   const filename = path.join(options.dataDir, SQLITE_FILE);
+  await privateDatabaseFile(filename);
   return knex({
     client: 'sqlite3',
     connection: { filename },
@@ -64,6 +66,20 @@ export async function connectDatabase(options: Pick<OpenDatabaseOptions, 'dataDi
     // only turn waiting into SQLITE_BUSY errors.
     pool: { min: 1, max: 1, afterCreate: sqliteConnectionSetup(filename) },
   });
+}
+
+/**
+ * The SQLite file holds every record, encrypted, and the accounting: created 0600 (SQLite gives its
+ * -wal and -shm files the same mode), and an older store's file narrowed to 0600 when we own it.
+ */
+async function privateDatabaseFile(filename: string): Promise<void> {
+  const handle = await open(filename, 'a', 0o600);
+  try {
+    const { mode, uid } = await handle.stat();
+    if ((mode & 0o077) !== 0 && uid === process.getuid?.()) await handle.chmod(0o600);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** An opening failure, naming the database (without a password) and what to check. */
