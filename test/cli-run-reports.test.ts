@@ -127,7 +127,8 @@ describe('run reports and throughput', () => {
   }, 240_000);
 
   it('loads a lot once, into the running simulator’s magazine, and warns and audits when the store and the line differ', async () => {
-    const stockEnv = { ...env, CARDLINE_DATA_DIR: path.join(dir, 'stock-data') };
+    // A data directory of its own, with its own manager.
+    const stockEnv = (await cliUsers({ CARDLINE_DATA_DIR: path.join(dir, 'stock-data'), CARDLINE_DB_URL: '' }, { mgr: 'manager' })).mgr;
     const notRunning = await cardline(['stock', 'load', '--line', lineFile, '--count', '10', '--lot', 'L-1'], { env: stockEnv });
     expect(notRunning.code).toBe(6);
     expect(notRunning.stderr).toMatch(/does not answer on 127\.0\.0\.1:\d+: nothing was recorded\. Start it \(cardline plc-sim --line .*\) and run this command again/);
