@@ -41,7 +41,8 @@ export class ApprovalError extends Error {
  * them and their approvals. Whoever wrote any other `batch.*` row about a batch (imported it, ran
  * it, paused or aborted it, reconciled it) operated it.
  */
-const NOT_OPERATING = ['batch.released', 'batch.purged', 'batch.reissued'];
+// An export (render --batch, a proof) reads the batch for QA's own checks: it is audited, but it runs nothing.
+const NOT_OPERATING = ['batch.released', 'batch.purged', 'batch.reissued', 'batch.exported'];
 
 export class ApprovalStore {
   constructor(private readonly db: Knex) {}
