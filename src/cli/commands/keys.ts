@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { Knex } from 'knex';
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { authenticate, AuthError, authorize } from '../../auth/session.ts';
 import { bindAuditKeys } from '../../store/audit.ts';
 import { ensureDataDir, resolveDataDir } from '../../store/data-dir.ts';
@@ -45,6 +47,26 @@ async function newKey(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ key: B
   return { key, nextFile };
 }
 
+/** The OS account, for the audit row a first pin of the store writes (the admin is checked right after). */
+function processUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/** The authenticated admin who rotates the key (exit 4 for anybody else). */
+async function rotatingAdmin(db: Knex, dataDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    const user = await authenticate(db, dataDir, env);
+    authorize(user, 'keys.rotate', 'rotate the data key');
+    return user.name;
+  } catch (error) {
+    throw error instanceof AuthError ? new CliError(error.message, EXIT.notAllowed) : error;
+  }
+}
+
 async function rotate(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const dataDir = await ensureDataDir(resolveDataDir(env));
   const url = dbUrlFromEnv(dataDir, env);
@@ -54,22 +76,15 @@ async function rotate(env: NodeJS.ProcessEnv = process.env): Promise<number> {
 
   const probe = await connectDatabase({ dataDir, url });
   let rows;
-  let actor: string;
   try {
-    // Who rotates: an admin, authenticated before anything else is read.
-    try {
-      const user = await authenticate(probe, dataDir, env);
-      authorize(user, 'keys.rotate', 'rotate the data key');
-      actor = user.name;
-    } catch (error) {
-      throw error instanceof AuthError ? new CliError(error.message, EXIT.notAllowed) : error;
-    }
     rows = (await probe.schema.hasTable('store_keys')) ? await storeKeyRows(probe) : { active: undefined, next: undefined };
   } finally {
     await probe.destroy();
   }
   // The database switched keys but the key file was not swapped yet: only the swap is left.
   if (!rows.next && rows.active?.fingerprint === nextRaw.keyId && nextFile) {
+    const db = await connectDatabase({ dataDir, url });
+    await rotatingAdmin(db, dataDir, env).finally(() => db.destroy());
     await replaceKeyFile(nextFile, dataKeyFile(dataDir));
     writeLine(`key rotation to ${nextRaw.keyId} was already done in the store; keys/data.key now holds the new key`);
     return EXIT.ok;
@@ -91,10 +106,18 @@ async function rotate(env: NodeJS.ProcessEnv = process.env): Promise<number> {
       current = openStoreSecrets(loaded, active.sealed_secrets, sealedSecretsAad(Number(active.version)));
       bindAuditKeys(db, current);
     } else {
-      ({ db, keys: current } = await openStore({ dataDir, url, keys: loaded, keySource: dataKeySource(env), actor }));
+      ({ db, keys: current } = await openStore({ dataDir, url, keys: loaded, keySource: dataKeySource(env), actor: `process:${processUser()}` }));
     }
   } catch (error) {
     throw error instanceof StoreKeyError ? new CliError(error.message, EXIT.wrongKey) : error;
+  }
+  // Who rotates: an admin, authenticated once the key has been checked against the store (exit 5 first).
+  let actor: string;
+  try {
+    actor = await rotatingAdmin(db, dataDir, env);
+  } catch (error) {
+    await db.destroy();
+    throw error;
   }
   const next = withStoreSecretsOf(nextRaw, current);
   const progress = progressLine('keys rotate');
