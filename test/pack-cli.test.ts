@@ -85,7 +85,7 @@ describe('cardline pack', () => {
       expect(text).toContain(`${packs[0]!.cardSerials[0]} ${seq} ${String(personal.fullName)} •••• ${String(personal.pid).slice(-4)}`);
       expect(text).not.toContain(String(personal.pid));
       const audit = await listAudit(ctx.db, { subjectId: packId });
-      expect(audit.map((a) => [a.actor, a.action, a.details?.manifestVersion])).toStrictEqual([['op-test', 'pack.manifest-issued', 1]]);
+      expect(audit.map((a) => [a.actor, a.action, a.details?.manifestVersion])).toStrictEqual([['mgr', 'pack.manifest-issued', 1]]);
     } finally {
       await ctx.close();
     }
