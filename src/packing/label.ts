@@ -8,6 +8,7 @@ import bwipjs from 'bwip-js';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { openFont, type LoadedFont } from '../render/fonts.ts';
+import { finish } from '../render/pdf.ts';
 import type { PackState } from './pack.ts';
 
 export const LABEL_MM = { width: 100, height: 50 } as const;
@@ -72,16 +73,5 @@ export function packLabelPdf(pack: Pick<PackState, 'packId' | 'office' | 'cards'
   doc.font('pack:bold').fontSize(11).fillColor('black').text(pack.packId, mm(5), mm(24), { width: mm(90), lineBreak: false });
   doc.font('pack:regular').fontSize(10).text(pack.office, mm(5), mm(31), { width: mm(90), height: mm(10), ellipsis: true });
   doc.fontSize(9).text(`${pack.cards.length} cards${pack.remainder ? ' · remainder' : ''} · manifest v${pack.manifestVersion}`, mm(5), mm(42), { width: mm(90), lineBreak: false });
-  return collect(doc);
-}
-
-/** Ends the document and collects its bytes. */
-export function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    doc.end();
-  });
+  return finish(doc);
 }

@@ -8,7 +8,8 @@
  */
 import { chmod, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { collect, code128, drawCode128, packDocument } from './label.ts';
+import { finish } from '../render/pdf.ts';
+import { code128, drawCode128, packDocument } from './label.ts';
 import type { PackCard, PackState } from './pack.ts';
 
 export interface ManifestPack extends PackState {
@@ -101,7 +102,7 @@ export async function manifestPdf(pack: ManifestPack, holderOf: (seq: number) =>
       y += ROW;
     }
   }
-  return collect(doc);
+  return finish(doc);
 }
 
 /** Writes `data` to `file` readable by its owner only (0600), replacing the file whole. */
