@@ -9,7 +9,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeProofSheet, type LineRunResult } from '../line/compose.ts';
+import type { LineRunResult } from '../line/compose.ts';
 import { appendAudit } from '../store/audit.ts';
 import { LineStore } from '../store/line-store.ts';
 import type { AppContext } from './context.ts';
@@ -120,6 +120,9 @@ export async function writeRunReport(ctx: AppContext, result: LineRunResult, opt
   if (options.proof && produced.size > 0) {
     // The proof sheet decrypts every produced record: an export of personal data, audited first.
     await appendAudit(ctx.db, { actor: ctx.actor, action: 'batch.exported', subjectType: 'batch', subjectId: result.batchId, details: { kind: 'proof', out: proofFile } });
+    // Loaded here, not at the top: compose.ts brings in node-opcua, pdfkit and the line, which
+    // `cardline qa` and `approve` (they import this file) would otherwise load on every start.
+    const { writeProofSheet } = await import('../line/compose.ts');
     await writeProofSheet(ctx, result.batchId, produced, proofFile, result.line.template);
     proof = { file: proofFile, cards: serials };
   } else if (proof && proof.cards.join(' ') !== serials.join(' ')) {

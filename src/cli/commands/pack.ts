@@ -1,11 +1,11 @@
 /**
  * `cardline pack`: the delivery packs a packer made of a batch, each pack's manifest (audited: it
- * carries names) and its label.
+ * carries names) and its label. The PDF writers (pdfkit, bwip-js) are loaded by the two commands
+ * that write one, not on every `cardline` start.
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { packLabelPdf } from '../../packing/label.ts';
-import { manifestPdf, writePrivateFile, type Holder } from '../../packing/manifest.ts';
+import type { Holder } from '../../packing/manifest.ts';
 import { appendAudit } from '../../store/audit.ts';
 import { PackStore } from '../../store/pack-store.ts';
 import { withContext, type AppContext } from '../context.ts';
@@ -49,6 +49,7 @@ async function manifest(packId: string, out: string): Promise<number> {
       const personal = await ctx.batches.recordPersonal(pack.batchId, seq).catch(() => undefined);
       return personal && typeof personal.fullName === 'string' && typeof personal.pid === 'string' ? { fullName: personal.fullName, pid: personal.pid } : undefined;
     };
+    const { manifestPdf, writePrivateFile } = await import('../../packing/manifest.ts');
     const pdf = await manifestPdf(pack, holderOf, new Date());
     await writePrivateFile(file, pdf);
     // The manifest carries names: who took one, of which version, is on record.
@@ -68,6 +69,7 @@ async function label(packId: string, out: string): Promise<number> {
   const file = pdfPath(out);
   return withContext({ permissions: ['batch.read'], what: 'print a pack label' }, async (ctx) => {
     const pack = await mustGetPack(ctx, packId);
+    const [{ packLabelPdf }, { writePrivateFile }] = await Promise.all([import('../../packing/label.ts'), import('../../packing/manifest.ts')]);
     await writePrivateFile(file, await packLabelPdf(pack));
     writeLine(`label of pack ${pack.packId} written to ${file}`);
     return EXIT.ok;

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadLineConfig } from '../../config/line-config.ts';
 import { ensureDataDir, resolveDataDir } from '../../store/data-dir.ts';
-import { controlTokenFile } from '../../../simulators/control-http.ts';
 import { ledgerFile, summarizeLedger, type LedgerSummary } from '../../../simulators/ledger.ts';
 import type { LineSimulator, SimEndpoint } from '../../../simulators/line-simulator.ts';
 import { CliError, EXIT, explainError } from '../errors.ts';
@@ -42,8 +41,8 @@ async function runSimulator(options: { line?: string; controlPort?: string; allo
   });
   if (!line.simulation) throw new CliError(`${line.source}: line ${line.id} has no simulation block: plc-sim simulates only lines that have one`);
   const dataDir = await ensureDataDir(resolveDataDir());
-  // Loaded here, not at the top: node-opcua takes a second to load, and other commands do not need it.
-  const { LineSimulator } = await import('../../../simulators/line-simulator.ts');
+  // Loaded here, not at the top: node-opcua takes a second to load, fastify a tenth, and other commands need neither.
+  const [{ LineSimulator }, { controlTokenFile }] = await Promise.all([import('../../../simulators/line-simulator.ts'), import('../../../simulators/control-http.ts')]);
   let simulator: LineSimulator;
   try {
     simulator = await LineSimulator.start({
