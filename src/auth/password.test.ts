@@ -1,4 +1,5 @@
 // Password hashing: scrypt with the parameters stored in the hash, salted, verified in constant time.
+import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashPassword, newOneTimePassword, verifyPassword } from './password.ts';
 
@@ -33,6 +34,16 @@ describe('password hashes', () => {
     }
     // Lower parameters still verify (they are read from the hash): the hash, not the code, decides.
     expect(await verifyPassword('pw', hash.replace('$131072$', '$16384$'))).toBe(false);
+  });
+
+  it('verifies with the parameters stored in the hash, as any scrypt of that format wrote them', async () => {
+    // The CLI tests' users carry such cheaper hashes (test/helpers/cli.ts, testPasswordHash).
+    const salt = randomBytes(16);
+    const key = scryptSync('Mật khẩu'.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
+    const stored = `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+    expect(await verifyPassword('Mật khẩu', stored)).toBe(true);
+    expect(await verifyPassword('Mật khẩu!', stored)).toBe(false);
+    expect(await verifyPassword('Mật khẩu', stored.replace('scrypt$1024$8$', 'scrypt$1024$4$'))).toBe(false);
   });
 
   it('one-time passwords: 20 characters without look-alikes, all different', () => {

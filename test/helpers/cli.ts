@@ -1,5 +1,6 @@
 // Runs the real `cardline` command (bin/cardline.js) as a child process, as a user or script would.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -111,22 +112,37 @@ export async function writeCliLine(
 export type CliRole = 'operator' | 'qa' | 'engineer' | 'manager' | 'admin';
 
 /**
+ * The scrypt parameters of test users' hashes: N = 2^10 (1 MiB, about 2 ms) instead of the
+ * product's 2^17 (128 MiB, about 0.35 s). Every authenticated `cardline` call verifies its user's
+ * hash with the parameters stored in it (src/auth/password.ts), and the CLI tests make hundreds of
+ * such calls. The product's own hashing (`user add`, `user bootstrap`, the demo users) keeps its
+ * parameters and is tested in src/auth/password.test.ts and test/users-cli.test.ts.
+ */
+const TEST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 } as const;
+
+/** A password hash in the product's stored format (`scrypt$N$r$p$salt$key`), at TEST_SCRYPT's cost. */
+export function testPasswordHash(password: string): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password.normalize('NFC'), salt, 32, TEST_SCRYPT);
+  return `scrypt$${TEST_SCRYPT.N}$${TEST_SCRYPT.r}$${TEST_SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/**
  * Adds users to the store of `env`'s data directory (created if needed) and returns, for each, the
  * environment that makes `cardline` act as them (CARDLINE_USER, CARDLINE_PASSWORD). Done in
- * process, through the same repository and hash as `cardline user add`; `cardline user bootstrap`
- * itself is tested in test/users-cli.test.ts.
+ * process, through the same repository as `cardline user add`, with a cheaper hash of the same
+ * format (testPasswordHash); `cardline user bootstrap` itself is tested in test/users-cli.test.ts.
  */
 export async function cliUsers<const N extends string>(env: NodeJS.ProcessEnv, users: Readonly<Record<N, CliRole>>): Promise<Record<N, NodeJS.ProcessEnv>> {
   const { openContext } = await import('../../src/cli/context.ts');
   const { UserStore } = await import('../../src/store/user-store.ts');
-  const { hashPassword } = await import('../../src/auth/password.ts');
   const ctx = await openContext({ ...process.env, ...env });
   const out = {} as Record<N, NodeJS.ProcessEnv>;
   try {
     const store = new UserStore(ctx.db);
     for (const [name, role] of Object.entries(users) as [N, CliRole][]) {
       const password = `pw-${name}-${Math.random().toString(36).slice(2)}`;
-      await store.add({ name, role, passwordHash: await hashPassword(password), by: 'test-setup' });
+      await store.add({ name, role, passwordHash: testPasswordHash(password), by: 'test-setup' });
       out[name] = { ...env, CARDLINE_USER: name, CARDLINE_PASSWORD: password };
     }
   } finally {
