@@ -23,6 +23,38 @@ function harness(options: { autoRecover?: boolean; refuse?: PackMLCommandName[] 
 }
 
 describe('station machine', () => {
+  it('moves on when the PLC changed state while its command was being answered (no stall in settled)', async () => {
+    // The state change can reach the link before the command's write is answered (an OPC UA data
+    // change ahead of the write response): the command's Done then lands with the new state already known.
+    const sent: PackMLCommandName[] = [];
+    const answers: (() => void)[] = [];
+    const machine = stationMachine.provide({
+      actors: {
+        sendCommand: fromPromise<void, { unitId: string; command: PackMLCommandName }>(({ input }) => {
+          sent.push(input.command);
+          return new Promise<void>((resolve) => answers.push(resolve));
+        }),
+      },
+    });
+    const actor = createActor(machine, { input: { unitId: 'laser' } }).start();
+    const settle = () => new Promise((r) => setTimeout(r, 10));
+    actor.send({ type: 'plc.state', state: S.Stopped, stopReason: 0 });
+    expect(actor.getSnapshot().value).toBe('resetting');
+    actor.send({ type: 'plc.state', state: S.Resetting, stopReason: 0 });
+    actor.send({ type: 'plc.state', state: S.Idle, stopReason: 0 });
+    answers.shift()!();
+    await settle();
+    expect(sent).toStrictEqual(['Reset', 'Start']);
+    expect(actor.getSnapshot().value).toBe('starting');
+    // A command answered before the PLC moved still waits for the PLC's next state.
+    answers.shift()!();
+    await settle();
+    expect(actor.getSnapshot().value).toBe('settled');
+    actor.send({ type: 'plc.state', state: S.Execute, stopReason: 0 });
+    expect(sent).toStrictEqual(['Reset', 'Start']);
+    actor.stop();
+  });
+
   it('brings a stopped unit to Execute with Reset then Start', async () => {
     const { actor, sent, state, tick } = harness();
     actor.send({ type: 'plc.link.up' });

@@ -24,6 +24,8 @@ export interface StationContext {
   readonly stopReason: number;
   readonly lastError: string | null;
   readonly recoverAfterMs: number;
+  /** The PLC's state when the last command was sent: its Done re-decides if the PLC moved meanwhile. */
+  readonly commandFrom?: number | undefined;
 }
 
 export type StationEvent =
@@ -63,6 +65,11 @@ export const stationMachine = setup({
     wantsPause: ({ context }) => context.target === 'pause',
     wantsStop: ({ context }) => context.target === 'stop',
     autoRecover: ({ context }) => context.autoRecover,
+    /**
+     * The PLC's state changed while the command was being answered (a data change can arrive ahead
+     * of the write's response): no further plc.state may come, so the Done must decide again.
+     */
+    movedSinceCommand: ({ context }) => context.packml !== context.commandFrom,
   },
   actions: {
     keepState: assign({
@@ -70,6 +77,7 @@ export const stationMachine = setup({
       stopReason: ({ context, event }) => (event.type === 'plc.state' ? event.stopReason : context.stopReason),
     }),
     forget: assign({ packml: () => undefined }),
+    noteCommandFrom: assign({ commandFrom: ({ context }) => context.packml }),
     targetProduce: assign({ target: () => 'produce' as const }),
     targetPause: assign({ target: () => 'pause' as const }),
     targetStop: assign({ target: () => 'stop' as const }),
@@ -149,11 +157,12 @@ export const stationMachine = setup({
 /** A state that sends one command, then waits for the PLC's next state. */
 function command(name: PackMLCommandName) {
   return {
-    description: `Sends ${name}.`,
+    description: `Sends ${name}; when it is answered, waits for the PLC's next state, or decides again if the PLC moved meanwhile.`,
+    entry: 'noteCommandFrom' as const,
     invoke: {
       src: 'sendCommand' as const,
       input: ({ context }: { context: StationContext }) => ({ unitId: context.unitId, command: name }),
-      onDone: 'settled' as const,
+      onDone: [{ guard: 'movedSinceCommand' as const, target: 'deciding' as const }, { target: 'settled' as const }],
       onError: { target: 'fault' as const, actions: 'keepError' as const },
     },
     on: { 'plc.state': { actions: 'keepState' as const } },

@@ -28,7 +28,33 @@ const RULES: readonly { from: string; mustNotImport: readonly string[] }[] = [
   { from: 'src/stations', mustNotImport: ['src/cli/', 'simulators/', 'src/store/'] },
 ];
 
+/**
+ * A query built outside src/store: a table called on a Knex handle (`db('records')`, `trx('cards')`,
+ * `lines.db('batches')`), the schema builder, a raw statement or a transaction. Passing a handle on
+ * to a store function is allowed; building the query is not.
+ */
+const QUERY = /(?:\b(?:db|trx|knex|probe)|\.db)\s*(?:<[^>()]*>)?\(\s*['"`]|\b(?:db|trx|knex|probe)\.(?:schema|raw|transaction)\b|\.db\.(?:schema|raw|transaction)\b/;
+
 describe('layering', () => {
+  it('no module outside src/store builds a SQL query', async () => {
+    const violations: string[] = [];
+    for (const file of await sources('src')) {
+      if (file.startsWith('src/store/')) continue;
+      const lines = (await readFile(path.join(root, file), 'utf8')).split('\n');
+      lines.forEach((line, i) => {
+        if (QUERY.test(line)) violations.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(violations).toStrictEqual([]);
+  });
+
+  it('the query check catches the forms it looks for', () => {
+    const caught = [`await lines.db('batches').where({ id }).first('status')`, `trx<Row>('cards').insert(row)`, `probe.schema.hasTable('store_keys')`, `db.transaction(async (t) => t)`];
+    const passed = [`await appendAudit(lines.db, entry)`, `LineLease.holder(lines.db, id)`, `const db = await connectDatabase(options)`];
+    expect(caught.filter((l) => !QUERY.test(l))).toStrictEqual([]);
+    expect(passed.filter((l) => QUERY.test(l))).toStrictEqual([]);
+  });
+
   it.each(RULES)('$from imports none of $mustNotImport', async ({ from, mustNotImport }) => {
     const violations: string[] = [];
     for (const file of await sources(from)) {

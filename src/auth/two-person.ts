@@ -8,6 +8,7 @@
 import type { Knex } from 'knex';
 import type { Batch } from '../store/batch.ts';
 import { ApprovalError, ApprovalStore, releaseInTransaction, type ApprovalRequest } from '../store/approval-store.ts';
+import { batchTakes, releaseStep } from '../line/batch-status.ts';
 import { purgeBatch, retentionDaysFor, type PurgeResult } from '../retention/purge.ts';
 import { authorize, type AuthUser } from './session.ts';
 
@@ -47,7 +48,7 @@ export function releaseNextStep(status: string, batchId: string): string {
 export async function requestRelease(db: Knex, user: AuthUser, batch: Batch): Promise<ApprovalRequest> {
   authorize(user, 'qa.release', 'ask for a release');
   if (batch.status === 'released') throw new ApprovalError(`batch ${batch.id} is already released: a released batch is final`);
-  if (batch.status !== 'reconciled') throw new ApprovalError(`batch ${batch.id} is ${batch.status}: only a reconciled batch can be released (${releaseNextStep(batch.status, batch.id)})`);
+  if (!batchTakes(batch.status, 'batch.release')) throw new ApprovalError(`batch ${batch.id} is ${batch.status}: only a reconciled batch can be released (${releaseNextStep(batch.status, batch.id)})`);
   const approvals = new ApprovalStore(db);
   await refuseOperator(approvals, user, batch.id, 'ask for its release');
   return approvals.request('release', batch.id, user.name);
@@ -90,7 +91,7 @@ export async function approveRequest(
   if (request.kind === 'release') {
     const retentionDays = retentionDaysFor(batch, env);
     return approvals.approve(requestId, user.name, async (trx, approved, at) => {
-      const purgeDueAt = await releaseInTransaction(trx, approved, at, retentionDays);
+      const purgeDueAt = await releaseInTransaction(trx, approved, at, retentionDays, releaseStep(approved.batchId, user.name));
       return { kind: 'release', request: approved, purgeDueAt, retentionDays };
     });
   }

@@ -75,8 +75,7 @@ export async function inspectorReject(
   const card = await lines.card(cardSerial);
   if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
   if (card.status !== 'good') throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card in the stacker can be rejected by an inspector`);
-  const batch: { status: string } | undefined = await lines.db('batches').where({ id: card.batchId }).first('status');
-  if (batch?.status === 'released') {
+  if ((await lines.batchStatus(card.batchId)) === 'released') {
     throw new BatchActionError(`card ${cardSerial} belongs to batch ${card.batchId}, which is released: a released batch is final. A defective card is recalled and its record re-issued in a new batch: cardline qa recall ${cardSerial} --reason CODE`);
   }
   const record = (await lines.records(card.batchId)).find((r) => r.seq === card.seq);
@@ -121,12 +120,12 @@ export async function reissueRecord(
   if (batch?.status !== 'released') throw new BatchActionError(`card ${cardSerial} belongs to batch ${card.batchId}, which is ${batch?.status ?? 'gone'}: only a card of a released batch is recalled (before the release, an inspector rejects it: cardline qa reject)`);
   if (card.status !== 'good') throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card that left the line good is recalled`);
   if (batch.purgedAt) throw new BatchActionError(`batch ${card.batchId} was purged on ${batch.purgedAt.toISOString().slice(0, 10)}: its personal data is gone; import the citizen's record again from the source`);
-  const row: { line_no: number | string; card_variant: string } | undefined = await lines.db('records').where({ batch_id: card.batchId, seq: card.seq }).first('line_no', 'card_variant');
-  if (!row) throw new BatchActionError(`card ${cardSerial} names record ${card.seq} of batch ${card.batchId}, which does not exist`);
+  const source = await batches.recordSource(card.batchId, card.seq);
+  if (!source) throw new BatchActionError(`card ${cardSerial} names record ${card.seq} of batch ${card.batchId}, which does not exist`);
   const personal = await batches.recordPersonal(card.batchId, card.seq);
   const portrait = await batches.recordPortrait(card.batchId, card.seq);
   const created = await batches.createBatch({ name: `re-issue of card ${cardSerial} (batch ${card.batchId} record ${card.seq})`, sourceFile: `recall:${card.batchId}:${card.seq}`, actor: input.by, ...(batch.retentionDays !== undefined ? { retentionDays: batch.retentionDays } : {}) });
-  const added = await batches.addRecords(created.id, [{ seq: 1, lineNo: Number(row.line_no), pid: String(personal.pid), cardVariant: row.card_variant, personal, ...(portrait ? { portrait } : {}) }]);
+  const added = await batches.addRecords(created.id, [{ seq: 1, lineNo: source.lineNo, pid: String(personal.pid), cardVariant: source.cardVariant, personal, ...(portrait ? { portrait } : {}) }]);
   if (added.accepted.length !== 1) {
     await batches.failImport(created.id, `the record is in another open batch already: ${added.duplicates[0]?.reason ?? 'duplicate'}`, input.by);
     throw new BatchActionError(`record ${card.seq} of batch ${card.batchId} is in another open batch already (${added.duplicates[0]?.reason ?? 'duplicate'}): no re-issue batch was made`);

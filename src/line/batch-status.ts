@@ -44,6 +44,17 @@ export function stepBatch(batchId: string, status: string, event: BatchEvent): B
   return { ok: true, from: status, status: next, changed: next !== status, snapshot: actor.getPersistedSnapshot() };
 }
 
+/**
+ * The release of a batch as the batch machine decides it, for the two-person rule's approval
+ * (src/store/approval-store.ts carries it out in the approval's transaction).
+ */
+export function releaseStep(batchId: string, by: string): (status: string) => { ok: true; status: string; snapshot: { version: number; state: unknown } } | { ok: false; reason: string } {
+  return (status) => {
+    const step = stepBatch(batchId, status, { type: 'batch.release', by });
+    return step.ok ? { ok: true, status: step.status, snapshot: { version: BATCH_MACHINE_VERSION, state: step.snapshot } } : step;
+  };
+}
+
 /** Whether a batch at `status` takes `type` (a sample event of that type). */
 export function batchTakes(status: string, type: BatchEvent['type']): boolean {
   return isBatchStatus(status) && batchActorAt('?', status).getSnapshot().can(probe(type));

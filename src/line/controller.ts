@@ -7,14 +7,14 @@
  */
 import { createActor, fromPromise, type Actor } from 'xstate';
 import type { BatchEvent, BatchStatus } from '../../machines/batch.machine.ts';
-import { cardActorFrom, CARD_MACHINE_VERSION, type cardMachine, type CardStation } from '../../machines/card.machine.ts';
+import type { CardEvent, CardStation } from '../../machines/card.machine.ts';
 import { lineMachine, LINE_MACHINE_VERSION } from '../../machines/line.machine.ts';
 import { stationMachine } from '../../machines/station.machine.ts';
 import { stationUnits, type LineConfig, type StationKind } from '../config/line-config.ts';
 import { decodeResult } from '../plc/job-data.ts';
 import { JOB_TAKING_STATES, PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
 import type { StationEvent, StationLink } from '../plc/station-link.ts';
-import type { JournalOp, LineStore, RecordLineStatus } from '../store/line-store.ts';
+import type { JournalOp, LineStore } from '../store/line-store.ts';
 import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from './ports.ts';
 import { reasonOfResult, type ReasonCode } from './reasons.ts';
 import { BATCH_MACHINE_VERSION, stepBatch } from './batch-status.ts';
@@ -26,6 +26,8 @@ import { packingOf, PackingRun, type PackingUpdate, type ProducedRecord } from '
 
 export { CRASH_POINTS, CrashPoint } from './crash-point.ts';
 import { feedJob, kindsWithRole, packJob, SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
+import { LineCard } from './line-card.ts';
+import { isEnded, RecordMachines, type RecordEffects } from './record-machines.ts';
 
 export interface ControllerOptions {
   /** Cards allowed in the line at once (default: two a unit and two more, see defaultWip). */
@@ -81,27 +83,26 @@ export interface RunOutcome {
   readonly failedRecords: readonly { seq: number; reasons: readonly unknown[] }[];
 }
 
-/** A physical card this process knows. */
-interface Track {
-  readonly serial: string;
-  readonly batchId: string;
-  readonly seq: number;
-  readonly attempt: number;
-  suspect: boolean;
-  /** Set once the card is bound for the reject bin. */
-  reject: { code: ReasonCode; detail: string } | undefined;
-  qaPassed: boolean;
-  ended: boolean;
-  /** The unit that last reported the card (diagnosis). */
-  lastUnit?: string;
-}
-
-type CardActor = Actor<typeof cardMachine>;
 
 export class LineController {
-  private readonly records = new Map<number, CardActor>();
+  /** The side effects of a record's change, provided to its machine's wrapper (record-machines.ts). */
+  private readonly recordEffects: RecordEffects = {
+    journal: (op, ops) => {
+      if (ops) ops.push(op);
+      else this.store.journal.append(op).catch((error: unknown) => this.fail(error));
+    },
+    remake: (seq) => this.queue.remake(seq),
+    ended: (seq) => this.prepared.forget(seq),
+    // A record that ended without a packed card: its office has one card fewer to wait for.
+    gaveUp: (seq, cardSerial, ops) => {
+      if (this.packing && (cardSerial === null || this.packing.packOf(cardSerial) === undefined)) this.applyPacking(this.packing.recordEnded(seq), ops);
+    },
+  };
+  /** The batch's records, each with its card machine (set up by load()). */
+  private records = new RecordMachines('', this.recordEffects);
   private readonly prepared: PreparedRecords;
-  private readonly cards = new Map<string, Track>();
+  /** The physical cards this process knows in the line, each with its own machine (line-card.ts). */
+  private readonly cards = new Map<string, LineCard>();
   /** The line's packing station, if it has one (the station-kind table's `pack` role). */
   private readonly packer: ReturnType<typeof packingOf>;
   /** The batch's delivery packs on a line with a packer. */
@@ -118,8 +119,6 @@ export class LineController {
   private feeding = false;
   private readonly jobIds: JobIds;
   private rejects: Record<string, number> = {};
-  /** Records in each terminal state, kept as they change (no scan of the batch per card). */
-  private readonly ended = { produced: 0, failed: 0, cancelled: 0 };
   private good = 0;
   private spoiled = 0;
   private startedAt = Date.now();
@@ -255,7 +254,7 @@ export class LineController {
 
   progress(): Progress {
     const now = Date.now();
-    const { produced, failed, cancelled } = this.ended;
+    const { produced, failed, cancelled } = this.records;
     return {
       total: this.records.size,
       produced,
@@ -280,17 +279,8 @@ export class LineController {
 
   private async load(batchId: string, resume: boolean): Promise<void> {
     const rows = await this.store.records(batchId);
-    const queued: number[] = [];
-    const remakes: number[] = [];
-    for (const row of rows) {
-      const input = { batchId, seq: row.seq, maxAttempts: this.options.maxAttempts ?? 3 };
-      const actor = cardActorFrom(row.machine, input);
-      actor.start();
-      this.records.set(row.seq, actor);
-      const value = actor.getSnapshot().value;
-      if (value === 'queued') (actor.getSnapshot().context.remake ? remakes : queued).push(row.seq);
-      this.countEnded(value, 1);
-    }
+    this.records = new RecordMachines(batchId, this.recordEffects);
+    const { queued, remakes } = this.records.load(rows, this.options.maxAttempts ?? 3);
     this.queue = new FeedQueue(queued);
     if (this.packer) {
       // The packs so far and each record's office: a run resumed packs on where the last one stopped.
@@ -298,17 +288,24 @@ export class LineController {
       this.packing = PackingRun.open(batchId, this.packer.config, await this.store.packs.packs(batchId), await this.store.packs.recordOffices(batchId), rows, good);
     }
     for (const seq of remakes) this.queue.remake(seq);
-    this.endedBefore = this.ended.produced + this.ended.failed + this.ended.cancelled;
+    this.endedBefore = this.records.produced + this.records.failed + this.records.cancelled;
     if (!resume) return;
     // Cards that were in the line when the previous controller stopped: their outcome is uncertain.
     for (const card of await this.store.cardsInLine()) {
-      const track: Track = { serial: card.cardSerial, batchId: card.batchId, seq: card.seq, attempt: card.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` }, qaPassed: false, ended: false, ...(card.unit ? { lastUnit: card.unit } : {}) };
+      const track = new LineCard({
+        serial: card.cardSerial,
+        batchId: card.batchId,
+        seq: card.seq,
+        attempt: card.attempt,
+        suspect: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` },
+        ...(card.unit ? { lastUnit: card.unit } : {}),
+      });
       this.cards.set(card.cardSerial, track);
-      const actor = card.batchId === batchId ? this.records.get(card.seq) : undefined;
-      if (actor && actor.getSnapshot().value === 'queued') {
+      if (card.batchId === batchId && this.records.state(card.seq) === 'queued') {
         this.queue.drop(card.seq);
-        actor.send({ type: 'card.feeding', cardSerial: card.cardSerial });
-        actor.send({ type: 'card.fed' });
+        // Not journaled: the stored row stays as it was until the card's fate is known.
+        this.records.send(card.seq, { type: 'card.feeding', cardSerial: card.cardSerial }, []);
+        this.records.send(card.seq, { type: 'card.fed' }, []);
       }
     }
     await this.store.journal.append(...[...this.cards.values()].map((t): JournalOp => ({ op: 'card.suspect', cardSerial: t.serial })));
@@ -331,7 +328,7 @@ export class LineController {
     for (const serial of inventory.purged()) {
       if (this.cards.has(serial) || (await this.store.card(serial))) continue;
       const unit = this.feederUnit ?? 'line';
-      const track: Track = { serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: true, reject: { code: 'UNKNOWN_CARD', detail: 'fed as the controller stopped' }, qaPassed: false, ended: false };
+      const track = new LineCard({ serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: { code: 'UNKNOWN_CARD', detail: 'fed as the controller stopped' } });
       ops.push({ op: 'card.fed', cardSerial: serial, batchId: this.batchId, seq: 0, attempt: 0, unit });
       this.endCard(track, 'spoiled', unit, 'UNKNOWN_CARD', 'fed as the controller stopped; the line purged it', ops);
     }
@@ -458,21 +455,21 @@ export class LineController {
   private async answer(unitId: string, kind: StationKind, link: StationLink, serial: string): Promise<void> {
     const track = await this.trackOf(serial);
     // An aborted batch: every card still in the line goes on to the reject bin.
-    if (track && !track.reject && this.line.getSnapshot().matches('aborting')) {
-      track.reject = { code: 'LINE_ABORTED', detail: 'the batch was aborted with the card in the line' };
+    if (track?.trusted && this.line.getSnapshot().matches('aborting')) {
+      track.send({ type: 'card.reject', code: 'LINE_ABORTED', detail: 'the batch was aborted with the card in the line' });
     }
-    const trusted = track !== undefined && !track.suspect && !track.reject;
+    const trusted = track?.trusted === true;
     const def = stationKind(kind);
     let data: Buffer;
     switch (def.role) {
       case 'sort':
         // The card is here: its record moves to this station before the record is asked whether it awaits it.
-        if (trusted && track.qaPassed && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind });
+        if (trusted && this.recordQaPassed(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind });
         // On a line with a packer, a good card goes on to it: it leaves the line there, in a pack.
-        data = trusted && track.qaPassed && this.recordAwaitsStacking(track) ? (this.packer ? SORT_JOBS.pass : SORT_JOBS.stacker) : SORT_JOBS.reject;
+        data = trusted && this.recordAwaitsStacking(track) ? (this.packer ? SORT_JOBS.pass : SORT_JOBS.stacker) : SORT_JOBS.reject;
         break;
       case 'pack':
-        data = trusted && track.qaPassed && this.isCurrentCard(track) ? this.planPacking(track, kind) : SKIP_JOB;
+        data = trusted && this.recordQaPassed(track) ? this.planPacking(track, kind) : SKIP_JOB;
         break;
       case 'work':
       case 'inspect':
@@ -516,8 +513,8 @@ export class LineController {
         const jobId = await this.nextJobId();
         if (this.relinquished) throw this.relinquished;
         await feeder.sendJob({ jobId, cardSerial: serial, data: feedJob(`${this.batchId}:${seq}`) });
-        const attempt = this.records.get(seq)!.getSnapshot().context.attempt + 1;
-        this.cards.set(serial, { serial, batchId: this.batchId, seq, attempt, suspect: false, reject: undefined, qaPassed: false, ended: false });
+        const attempt = this.records.attempts(seq) + 1;
+        this.cards.set(serial, new LineCard({ serial, batchId: this.batchId, seq, attempt }));
         // The record's row changes in the commit of the feeder's result: one commit a feed, not two.
         // Until the blank is fed the record is not in the line; a crash before then leaves it queued.
         const ops: JournalOp[] = [];
@@ -559,7 +556,7 @@ export class LineController {
   private onAccepted(unitId: string, serial: string): void {
     const kind = this.units.get(unitId)!;
     const track = this.cards.get(serial);
-    if (!track || this.isFeeder(unitId) || track.suspect || track.reject || !this.isCurrentCard(track)) return;
+    if (!track?.trusted || this.isFeeder(unitId) || !this.isCurrentCard(track)) return;
     this.cardEvent(track.seq, { type: 'card.at', station: kind });
   }
 
@@ -575,7 +572,7 @@ export class LineController {
     let track = await this.trackOf(serial);
     if (feeds && !this.cards.has(serial) && !track) {
       // A blank fed for a job of an earlier controller process: accounted for, never trusted.
-      track = { serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: true, reject: { code: 'UNKNOWN_CARD', detail: 'fed while the controller was down' }, qaPassed: false, ended: false };
+      track = new LineCard({ serial, batchId: this.batchId, seq: 0, attempt: 0, suspect: { code: 'UNKNOWN_CARD', detail: 'fed while the controller was down' } });
       this.cards.set(serial, track);
     }
     ops.push({ op: 'event', event: `${kind}.done`, batchId: track?.batchId ?? null, seq: track?.seq ?? null, attempt: track?.attempt ?? null, cardSerial: serial || null, unit: unitId, reason: result === 0 ? null : reasonOfResult(result), detail: { jobId, result } });
@@ -585,20 +582,20 @@ export class LineController {
       if (result === 0 && !track.suspect) this.cardEvent(track.seq, { type: 'card.fed' }, ops);
     } else if (track && !track.ended) {
       ops.push({ op: 'card.unit', cardSerial: serial, unit: unitId });
-      track.lastUnit = unitId;
+      track.send({ type: 'card.seen', unit: unitId });
       // The card was at this station even if its acceptance went unseen.
-      if (!track.suspect && !track.reject && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind }, ops);
+      if (track.trusted && this.isCurrentCard(track)) this.cardEvent(track.seq, { type: 'card.at', station: kind }, ops);
     }
 
     if (track && !track.ended) {
       if (result !== 0) {
         // The station's reject gate took the card.
         this.endCard(track, 'spoiled', unitId, reasonOfResult(result), `result ${result}`, ops);
-      } else if (def.judge && !track.suspect && !track.reject) {
+      } else if (def.judge && track.trusted) {
         await this.judgeResult(track, kind, data, ops);
       } else if (sorts) {
         const decoded = decodeResult(data);
-        if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'pass' && this.packer && !track.suspect && !track.reject) {
+        if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'pass' && this.packer && track.trusted) {
           // On to the packer: the card stays in the line.
         } else if (decoded.ok && decoded.value.kind === 'output' && decoded.value.bin === 'stacker') {
           // A card stacked on the previous process's order (it crashed before persisting the
@@ -632,15 +629,17 @@ export class LineController {
    * and a pack opened, evicted or closed for this card is on record before any result that follows.
    * Not awaited: the packer waits for its job only so long (NoJobInTime), like every station.
    */
-  private planPacking(track: Track, kind: StationKind): Buffer {
+  private planPacking(track: LineCard, kind: StationKind): Buffer {
     this.cardEvent(track.seq, { type: 'card.at', station: kind });
     const planned = this.packing!.plan(track.serial, track.seq);
     this.applyPacking(planned);
+    // The plan is in the journal but not yet committed, and the packer has no job yet.
+    this.crash.hit('after-pack-plan-before-job');
     return packJob(planned.instruction);
   }
 
   /** The packer's good Done: the card lies in the pack the plan gave it (or it is taken out and re-made). */
-  private async onPacked(track: Track, unitId: string, data: Buffer, ops: JournalOp[]): Promise<void> {
+  private async onPacked(track: LineCard, unitId: string, data: Buffer, ops: JournalOp[]): Promise<void> {
     const decoded = decodeResult(data);
     if (!decoded.ok || decoded.value.kind !== 'pack') {
       const reject = track.reject ?? { code: 'JOB_LOST' as ReasonCode, detail: 'the packer sent the card to the reject bin' };
@@ -651,9 +650,9 @@ export class LineController {
     // order was only given after QA passed the card, and the plan holding it was committed first.
     if (track.suspect && this.packing?.packOf(track.serial) === decoded.value.packId) {
       await this.adoptStackedCard(track, ops);
-      if (this.isCurrentCard(track) && track.qaPassed) this.cardEvent(track.seq, { type: 'card.at', station: this.units.get(unitId)! }, ops);
+      if (track.trusted && this.recordQaPassed(track)) this.cardEvent(track.seq, { type: 'card.at', station: this.units.get(unitId)! }, ops);
     }
-    const check = this.packing && !track.suspect && !track.reject ? this.packing.done(track.serial, decoded.value) : undefined;
+    const check = this.packing && track.trusted ? this.packing.done(track.serial, decoded.value) : undefined;
     if (!check?.ok) {
       // It physically lies in a pack it must not be in: out of the plan, spoiled; a person takes it out.
       const detail = check ? check.detail : `the packer packed a card it was not to pack (${track.reject?.code ?? 'suspect'})`;
@@ -661,7 +660,7 @@ export class LineController {
       this.endCard(track, 'spoiled', unitId, track.reject?.code ?? 'PACK_MISMATCH', detail, ops);
       return;
     }
-    track.ended = true;
+    track.send({ type: 'card.ended' });
     this.cards.delete(track.serial);
     this.good += 1;
     ops.push({ op: 'card.ended', cardSerial: track.serial, status: 'good', unit: unitId, batchId: track.batchId, position: decoded.value.count });
@@ -679,17 +678,15 @@ export class LineController {
   /** Records whose card lies, packed, in a closed pack: produced. */
   private produce(produced: readonly ProducedRecord[], ops: JournalOp[]): void {
     for (const p of produced) {
-      if (this.records.get(p.seq)?.getSnapshot().context.cardSerial === p.cardSerial) this.cardEvent(p.seq, { type: 'card.stacked', position: p.position }, ops);
+      if (this.records.currentSerial(p.seq) === p.cardSerial) this.cardEvent(p.seq, { type: 'card.stacked', position: p.position }, ops);
     }
   }
 
   /** The kind's judge on a good Done of a trusted card; an inspecting kind's verdict is the card's QA verdict. */
-  private async judgeResult(track: Track, kind: StationKind, data: Buffer, ops: JournalOp[]): Promise<void> {
+  private async judgeResult(track: LineCard, kind: StationKind, data: Buffer, ops: JournalOp[]): Promise<void> {
     const def = stationKind(kind);
-    const actor = this.records.get(track.seq);
-    const current = actor?.getSnapshot().context;
-    if (!current || current.cardSerial !== track.serial || current.attempt !== track.attempt) {
-      track.reject = { code: 'SERIAL_DISCONTINUITY', detail: `${kind} saw another card than the record’s current one` };
+    if (!this.records.isCurrentAttempt(track)) {
+      track.send({ type: 'card.reject', code: 'SERIAL_DISCONTINUITY', detail: `${kind} saw another card than the record’s current one` });
       ops.push({ op: 'event', event: 'qa.verdict', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: 'SERIAL_DISCONTINUITY' });
       return;
     }
@@ -698,13 +695,10 @@ export class LineController {
     // The event names of the inspection are the QA verdict's (the store looks for qa.passed).
     const [passed, failed] = inspects ? ['qa.passed', 'qa.failed'] : [`${kind}.passed`, `${kind}.failed`];
     if (verdict.ok) {
-      if (inspects) {
-        track.qaPassed = true;
-        this.cardEvent(track.seq, { type: 'qa.passed' }, ops);
-      }
+      if (inspects) this.cardEvent(track.seq, { type: 'qa.passed' }, ops);
       ops.push({ op: 'event', event: passed, batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial });
     } else {
-      track.reject = { code: verdict.code, detail: verdict.detail };
+      track.send({ type: 'card.reject', code: verdict.code, detail: verdict.detail });
       ops.push({ op: 'event', event: failed, batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: verdict.code, detail: { detail: verdict.detail } });
     }
   }
@@ -717,8 +711,7 @@ export class LineController {
     }
     const track = this.cards.get(serial);
     if (!track || track.ended) return;
-    track.suspect = true;
-    track.reject ??= { code, detail: `${unitId}: ${reason}` };
+    track.send({ type: 'card.suspect', code, detail: `${unitId}: ${reason}` });
     this.store.journal
       .append(
         ...this.takeDeferred(serial),
@@ -731,8 +724,8 @@ export class LineController {
   // ---------------------------------------------------------------------------------------------
   // Cards and records
 
-  private endCard(track: Track, status: 'good' | 'spoiled', unitId: string, code: ReasonCode | undefined, detail: string | undefined, ops: JournalOp[], position?: number): void {
-    track.ended = true;
+  private endCard(track: LineCard, status: 'good' | 'spoiled', unitId: string, code: ReasonCode | undefined, detail: string | undefined, ops: JournalOp[], position?: number): void {
+    track.send({ type: 'card.ended' });
     this.cards.delete(track.serial);
     ops.push({ op: 'card.ended', cardSerial: track.serial, status, unit: unitId, batchId: track.batchId, ...(code ? { reason: code } : {}), ...(position !== undefined ? { position } : {}) });
     if (status === 'good') {
@@ -743,10 +736,9 @@ export class LineController {
     this.spoiled += 1;
     this.rejects[code ?? 'UNKNOWN'] = (this.rejects[code ?? 'UNKNOWN'] ?? 0) + 1;
     if (track.seq === 0) return;
-    const actor = this.records.get(track.seq);
     const packed = this.packing?.packOf(track.serial) !== undefined;
     // Only the record's current card decides about the record (an old attempt's card may still be leaving).
-    if (actor && actor.getSnapshot().context.cardSerial === track.serial) {
+    if (this.records.isCurrent(track)) {
       this.cardEvent(
         track.seq,
         { type: 'card.rejected', station: stationOf(unitId, this.units), code: code ?? 'STATION_ERROR', ...(detail ? { detail } : {}), ...(code === 'LINE_ABORTED' ? { lineAborted: true } : {}) },
@@ -754,89 +746,48 @@ export class LineController {
       );
     }
     // A card planned into a pack that did not get there: out of the plan; its record brings another card unless it ended.
-    if (packed) this.applyPacking(this.packing!.remove(track.serial, code ?? 'STATION_ERROR', !isEnded(actor?.getSnapshot().value)), ops);
+    if (packed) this.applyPacking(this.packing!.remove(track.serial, code ?? 'STATION_ERROR', !isEnded(this.records.state(track.seq))), ops);
   }
 
-  /** Sends an event to a record's machine and journals the record's new state (snapshot at stable states). */
-  private cardEvent(seq: number, event: Parameters<CardActor['send']>[0], ops?: JournalOp[]): void {
-    const actor = this.records.get(seq);
-    if (!actor) return;
-    const before = actor.getSnapshot().value;
-    actor.send(event);
-    const snap = actor.getSnapshot();
-    if (snap.value !== before) {
-      this.countEnded(before, -1);
-      this.countEnded(snap.value, 1);
-      // A record that ended needs its prepared data no longer.
-      if (isEnded(snap.value)) this.prepared.forget(seq);
-    }
-    // A record that ended without a packed card: its office has one card fewer to wait for.
-    const endedUnpacked = this.packing && snap.value !== before && (snap.value === 'failed' || snap.value === 'cancelled');
-    const packedCard = snap.context.cardSerial !== null && this.packing?.packOf(snap.context.cardSerial) !== undefined;
-    if (snap.value === before && event.type !== 'card.feeding') return;
-    const status = recordStatus(snap.value);
-    // A record moving between stations keeps its row (in-line, same attempt, no reasons): the
-    // card events are the trail; only entering and leaving the line change the row.
-    if (status === 'in-line' && recordStatus(String(before)) === 'in-line' && event.type !== 'card.feeding') return;
-    const stable = status !== 'in-line';
-    const op: JournalOp = {
-      op: 'record',
-      batchId: this.batchId,
-      seq,
-      status,
-      attempts: snap.context.attempt,
-      reasons: snap.context.reasons,
-      cardSerial: snap.value === 'produced' ? snap.context.cardSerial : null,
-      position: snap.context.position,
-      ...(stable ? { machine: { version: CARD_MACHINE_VERSION, snapshot: actor.getPersistedSnapshot() } } : {}),
-    };
-    if (snap.value === 'queued' && snap.context.remake) this.queue.remake(seq);
-    if (ops) ops.push(op);
-    else this.store.journal.append(op).catch((error: unknown) => this.fail(error));
-    if (endedUnpacked && !packedCard) this.applyPacking(this.packing!.recordEnded(seq), ops);
+  /** Sends an event to a record's machine; its row, when it changed, goes to `ops` (or the journal). */
+  private cardEvent(seq: number, event: CardEvent, ops?: JournalOp[]): void {
+    this.records.send(seq, event, ops);
   }
 
-  private countEnded(value: unknown, delta: number): void {
-    if (isEnded(value)) this.ended[value] += delta;
-  }
-
-  private allRecordsEnded(): boolean {
-    return this.ended.produced + this.ended.failed + this.ended.cancelled === this.records.size;
-  }
-
-  private async trackOf(serial: string): Promise<Track | undefined> {
+  private async trackOf(serial: string): Promise<LineCard | undefined> {
     const known = this.cards.get(serial);
     if (known) return known;
     if (!serial) return undefined;
     const row = await this.store.card(serial);
     if (!row || row.status !== 'in-line') return undefined;
-    const track: Track = { serial, batchId: row.batchId, seq: row.seq, attempt: row.attempt, suspect: true, reject: { code: 'SUSPECT_AFTER_RESTART', detail: 'in the line when the controller stopped' }, qaPassed: false, ended: false };
+    const track = new LineCard({ serial, batchId: row.batchId, seq: row.seq, attempt: row.attempt, suspect: { code: 'SUSPECT_AFTER_RESTART', detail: 'in the line when the controller stopped' } });
     this.cards.set(serial, track);
     return track;
   }
 
-  private async adoptStackedCard(track: Track, ops: JournalOp[]): Promise<void> {
+  private async adoptStackedCard(track: LineCard, ops: JournalOp[]): Promise<void> {
     const passed = await this.store.cardPassedQa(track.serial);
     ops.push({ op: 'event', event: 'card.adopted', batchId: track.batchId, seq: track.seq, attempt: track.attempt, cardSerial: track.serial, reason: passed ? null : 'SUSPECT_AFTER_RESTART', detail: { qaPassedBefore: passed } });
-    if (!passed || !this.isCurrentCard(track)) return;
-    track.suspect = false;
-    track.reject = undefined;
-    track.qaPassed = true;
+    track.send({ type: 'card.adopted', qaPassedBefore: passed, current: this.isCurrentCard(track) });
+    if (!track.trusted) return;
     const [inspecting] = kindsWithRole('inspect');
     const [sorting] = kindsWithRole('sort');
     for (const event of [{ type: 'card.at', station: inspecting! }, { type: 'qa.passed' }, { type: 'card.at', station: sorting! }] as const) this.cardEvent(track.seq, event, ops);
   }
 
   /** The card is its record's current attempt (an old attempt's card may still be leaving the line). */
-  private isCurrentCard(track: Track): boolean {
-    return this.records.get(track.seq)?.getSnapshot().context.cardSerial === track.serial;
+  private isCurrentCard(track: LineCard): boolean {
+    return this.records.isCurrent(track);
   }
 
-  /** The record's machine will take this card as its produced card: current card, QA passed, at the sorting station. */
-  private recordAwaitsStacking(track: Track): boolean {
-    const snap = this.records.get(track.seq)?.getSnapshot();
-    if (!snap || snap.context.cardSerial !== track.serial || !snap.context.qaPassed) return false;
-    return snap.matches('inLine') && snap.context.at != null && stationKind(snap.context.at).role === 'sort';
+  /** The card is its record's current card and the record's QA verdict on it is good. */
+  private recordQaPassed(track: LineCard): boolean {
+    return this.records.qaPassed(track);
+  }
+
+  /** The record's machine would take this card as its produced card (its own `stackable` guard). */
+  private recordAwaitsStacking(track: LineCard): boolean {
+    return this.records.awaitsStacking(track);
   }
 
   private inLine(): number {
@@ -847,7 +798,7 @@ export class LineController {
 
   private checkEnd(): void {
     if (this.relinquished) return;
-    const allEnded = this.allRecordsEnded();
+    const allEnded = this.records.allEnded();
     const aborting = this.line.getSnapshot().matches('aborting');
     // The line ends only through the line.empty sent below: with records still to make and no
     // abort there is nothing to send, and nothing to complete (checked after every result).
@@ -874,7 +825,7 @@ export class LineController {
     await this.setBatch({ type: status === 'completed' ? 'batch.completed' : 'batch.abort' });
     // Reconciled when every record has ended and every blank is accounted for; a batch aborted with
     // its records back in the queue stays aborted, to be run again (`cardline run ID --resume`).
-    const pending = [...this.records.values()].filter((a) => a.getSnapshot().value === 'queued').length;
+    const pending = this.records.queuedCount();
     const unaccounted = await this.store.unaccountedCards(this.batchId);
     await this.setBatch({ type: 'batch.reconcile', unaccounted, pending });
     this.finish?.(status);
@@ -939,12 +890,12 @@ export class LineController {
       this.lastWatch = key;
       return;
     }
-    const waiting = [...this.records].filter(([, a]) => !isEnded(a.getSnapshot().value));
+    const waiting = this.records.notEnded();
     const states = [...this.stations].map(([unit, st]) => `${unit}=${String(st.getSnapshot().value)}/${st.getSnapshot().context.packml ?? '?'}`);
-    const cards = [...this.cards.values()].filter((t) => !t.ended).map((t) => `${t.serial}@${t.lastUnit ?? 'feeder'}${t.suspect ? ' suspect' : ''}${t.reject ? ` ${t.reject.code}` : ''}${t.qaPassed ? ' qa-ok' : ''}`);
+    const cards = [...this.cards.values()].filter((t) => !t.ended).map((t) => `${t.serial}@${t.lastUnit ?? 'feeder'}${t.suspect ? ' suspect' : ''}${t.reject ? ` ${t.reject.code}` : ''}${this.recordQaPassed(t) ? ' qa-ok' : ''}`);
     this.options.log?.(
       `no card moved lately: line ${p.line}; ${this.queue.size} records queued, feeder card ${this.feederCard ?? 'none'}${this.feeding ? ' (feeding)' : ''}; ` +
-        `${waiting.length} records not ended (${waiting.slice(0, 8).map(([seq, a]) => `${seq}:${String(a.getSnapshot().value)}`).join(', ')}); ` +
+        `${waiting.length} records not ended (${waiting.slice(0, 8).map((r) => `${r.seq}:${r.state}`).join(', ')}); ` +
         `cards in line: ${cards.join(', ') || 'none'}; stations: ${states.join(' ')}` +
         (cards.length > 0 ? '. A card no longer in the line keeps the run waiting: stop the run, write it off (cardline card write-off SERIAL), run --resume' : ''),
     );
@@ -955,7 +906,7 @@ export class LineController {
   }
 
   private failedRecords(): { seq: number; reasons: readonly unknown[] }[] {
-    return [...this.records].filter(([, a]) => a.getSnapshot().value === 'failed').map(([seq, a]) => ({ seq, reasons: a.getSnapshot().context.reasons }));
+    return this.records.failedRecords();
   }
 }
 
@@ -970,13 +921,4 @@ export function defaultWip(units: number): number {
 
 function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): CardStation | 'line' {
   return units.get(unitId) ?? 'line';
-}
-
-/** A record's terminal states. */
-function isEnded(value: unknown): value is 'produced' | 'failed' | 'cancelled' {
-  return value === 'produced' || value === 'failed' || value === 'cancelled';
-}
-
-function recordStatus(value: string): RecordLineStatus {
-  return isEnded(value) || value === 'queued' ? value : 'in-line';
 }

@@ -4,7 +4,7 @@
  */
 
 /** Where a crash test may kill the controller (CARDLINE_CRASH_AT=<point>[:<n>]). */
-export const CRASH_POINTS = ['after-persist-before-ack', 'after-done-before-persist', 'during-snapshot', 'during-signing'] as const;
+export const CRASH_POINTS = ['after-persist-before-ack', 'after-done-before-persist', 'during-snapshot', 'during-signing', 'after-pack-plan-before-job'] as const;
 
 export class CrashPoint {
   private readonly point: string | undefined;

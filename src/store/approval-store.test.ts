@@ -3,6 +3,7 @@
 // accounting, and users with their sessions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type StoreFixture } from '../../test/helpers/store-backends.ts';
+import { releaseStep } from '../line/batch-status.ts';
 import { ApprovalError, ApprovalStore, releaseInTransaction } from './approval-store.ts';
 import { listAudit } from './audit.ts';
 import { BatchStore } from './batch-store.ts';
@@ -47,12 +48,16 @@ describe.each(BACKENDS)('approvals, purge and users on $name', (backend) => {
 
     // Two approvers at once: exactly one releases the batch.
     const outcomes = await Promise.allSettled(
-      ['qa-3', 'mgr-4'].map((who) => approvals.approve(second.id, who, (trx, request, at) => releaseInTransaction(trx, request, at, 10))),
+      ['qa-3', 'mgr-4'].map((who) => approvals.approve(second.id, who, (trx, request, at) => releaseInTransaction(trx, request, at, 10, releaseStep(request.batchId, who)))),
     );
     expect(outcomes.map((o) => o.status).sort()).toStrictEqual(['fulfilled', 'rejected']);
     const batch = (await batches.getBatch(id))!;
     expect(batch.status).toBe('released');
     expect(batch.purgeDueAt!.getTime() - batch.releasedAt!.getTime()).toBe(10 * 86_400_000);
+    // The batch machine took the step: its stored snapshot is released, by the approver who won.
+    const winner = outcomes.findIndex((o) => o.status === 'fulfilled');
+    const machine = await new LineStore(fx.db, 'L1').getSnapshot(`batch:${id}`);
+    expect(machine?.state).toMatchObject({ value: 'released', context: { batchId: id, releasedBy: ['qa-3', 'mgr-4'][winner] } });
     expect(await fx.db('open_pids').where({ batch_id: id })).toStrictEqual([]);
     // The release is not operating: the approver does not become one of the batch's operators.
     expect(await approvals.operatorsOf(id)).toStrictEqual(['op-1', 'op-1-closer']);
@@ -65,9 +70,10 @@ describe.each(BACKENDS)('approvals, purge and users on $name', (backend) => {
     const approvals = new ApprovalStore(fx.db);
     const request = await approvals.request('release', id, 'qa-1');
     await new LineStore(fx.db, 'L1').journal.append({ op: 'batch.status', batchId: id, status: 'ready', actor: 'qa-1' });
-    const attempt = approvals.approve(request.id, 'qa-2', (trx, r, at) => releaseInTransaction(trx, r, at, 30));
+    const attempt = approvals.approve(request.id, 'qa-2', (trx, r, at) => releaseInTransaction(trx, r, at, 30, releaseStep(r.batchId, 'qa-2')));
     await expect(attempt).rejects.toBeInstanceOf(ApprovalError);
-    await expect(attempt).rejects.toThrow(/is ready: only a reconciled batch can be released/);
+    // Refused by the batch machine, with its reason: a ready batch does not take batch.release.
+    await expect(attempt).rejects.toThrow(/is ready: batch\.release is not a step a ready batch takes \(it takes batch\.start\); only a reconciled batch can be released/);
     expect(await approvals.get(request.id)).toMatchObject({ status: 'pending', approvedBy: undefined });
     expect((await listAudit(fx.db, { subjectId: id })).map((e) => e.action)).not.toContain('approval.approved');
   });
@@ -94,7 +100,7 @@ describe.each(BACKENDS)('approvals, purge and users on $name', (backend) => {
     const approvals = new ApprovalStore(fx.db);
     for (const [id, days] of [[due, 0], [notYet, 5]] as const) {
       const r = await approvals.request('release', id, 'qa-1');
-      await approvals.approve(r.id, 'qa-2', (trx, req, at) => releaseInTransaction(trx, req, at, days));
+      await approvals.approve(r.id, 'qa-2', (trx, req, at) => releaseInTransaction(trx, req, at, days, releaseStep(req.batchId, 'qa-2')));
     }
     const ids = (await new PurgeStore(fx.db).due(new Date(Date.now() + 1000))).map((d) => d.id);
     expect(ids).toContain(due);

@@ -102,15 +102,32 @@ export class ApprovalStore {
  * the PIDs leave duplicate detection, and the retention clock starts: the personal data falls due
  * for purge `retentionDays` after the release.
  */
-export async function releaseInTransaction(trx: Knex.Transaction, request: ApprovalRequest, at: Date, retentionDays: number): Promise<Date> {
+/**
+ * The batch machine's step for a release, given the batch's stored status (src/line/batch-status.ts
+ * `releaseStep`): the status it goes to and the machine's snapshot, or why the machine refuses.
+ * Passed in, so the store carries out the machine's decision without deciding itself.
+ */
+export type ReleaseStep = (status: string) => { readonly ok: true; readonly status: string; readonly snapshot: { readonly version: number; readonly state: unknown } } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Carries out an approved release in the approval's transaction: the batch machine's step from the
+ * stored status (refused with the machine's reason), written by compare-and-set on that status with
+ * the machine's snapshot, the batch's PIDs freed for new batches, the audit entry.
+ */
+export async function releaseInTransaction(trx: Knex.Transaction, request: ApprovalRequest, at: Date, retentionDays: number, release: ReleaseStep): Promise<Date> {
   const purgeDue = new Date(at.getTime() + retentionDays * 86_400_000);
+  const row: { status: string } | undefined = await trx('batches').where({ id: request.batchId }).first('status');
+  if (!row) throw new ApprovalError(`batch ${request.batchId} is gone: there is nothing to release`);
+  const step = release(row.status);
+  if (!step.ok) throw new ApprovalError(`${step.reason}; only a reconciled batch can be released (it changed since the request; ask again once it is reconciled)`);
   const changed = await trx('batches')
-    .where({ id: request.batchId, status: 'reconciled' })
-    .update({ status: 'released', updated_at: at.toISOString(), released_at: at.toISOString(), purge_due_at: purgeDue.toISOString() });
-  if (changed !== 1) {
-    const row: { status: string } | undefined = await trx('batches').where({ id: request.batchId }).first('status');
-    throw new ApprovalError(`batch ${request.batchId} is ${row?.status ?? 'gone'}: only a reconciled batch can be released (it changed since the request; ask again once it is reconciled)`);
-  }
+    .where({ id: request.batchId, status: row.status })
+    .update({ status: step.status, updated_at: at.toISOString(), released_at: at.toISOString(), purge_due_at: purgeDue.toISOString() });
+  if (changed !== 1) throw new ApprovalError(`batch ${request.batchId} changed while it was being released: ask again`);
+  const key = `batch:${request.batchId}`;
+  const state = JSON.stringify(step.snapshot.state);
+  const updated = await trx('snapshots').where({ key }).update({ version: step.snapshot.version, state, at: at.toISOString() });
+  if (updated === 0) await trx('snapshots').insert({ key, version: step.snapshot.version, state, at: at.toISOString() });
   const pids = await trx('open_pids').where({ batch_id: request.batchId }).delete();
   await appendAudit(trx, {
     actor: request.approvedBy!,

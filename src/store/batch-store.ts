@@ -245,6 +245,12 @@ export class BatchStore {
     return auditHead(this.db);
   }
 
+  /** Where a record came from (its line in the import file) and its card variant; undefined for a record that does not exist. */
+  async recordSource(batchId: string, seq: number): Promise<{ lineNo: number; cardVariant: string } | undefined> {
+    const row: { line_no: number | string; card_variant: string } | undefined = await this.db('records').where({ batch_id: batchId, seq }).first('line_no', 'card_variant');
+    return row ? { lineNo: Number(row.line_no), cardVariant: row.card_variant } : undefined;
+  }
+
   /** The decrypted personal fields of a record, including `pid`. */
   async recordPersonal(batchId: string, seq: number): Promise<Record<string, unknown>> {
     const row = await this.db<{ batch_id: string; seq: number; payload: Buffer }>('records')

@@ -21,6 +21,11 @@ export async function storeKeyRows(db: Knex): Promise<{ active: StoreKeyRow | un
   return { active: rows.find((r) => r.status === 'active'), next: rows.find((r) => r.status === 'next') };
 }
 
+/** The store's key rows, none in a store that has no key table yet (created before keys were pinned). */
+export async function storeKeyRowsIfAny(db: Knex): Promise<{ active: StoreKeyRow | undefined; next: StoreKeyRow | undefined }> {
+  return (await db.schema.hasTable('store_keys')) ? storeKeyRows(db) : { active: undefined, next: undefined };
+}
+
 /**
  * Records `next` as the key being rotated to, unless this very rotation is already under way.
  * `current` must be the store's opened keys; `next` carries the same store secrets (withStoreSecretsOf).

@@ -330,6 +330,12 @@ export class LineStore {
     return row ? toCard(row) : undefined;
   }
 
+  /** A batch's stored status (undefined for a batch that does not exist). */
+  async batchStatus(batchId: string): Promise<string | undefined> {
+    const row: { status: string } | undefined = await this.db('batches').where({ id: batchId }).first('status');
+    return row?.status;
+  }
+
   /** Cards of this line still in the machine (after a crash: suspect). */
   async cardsInLine(): Promise<CardRow[]> {
     const rows = await this.db<CardDbRow>('cards').where({ line_id: this.lineId, status: 'in-line' });

@@ -6,7 +6,7 @@ import { authenticate, AuthError, authorize } from '../../auth/session.ts';
 import { bindAuditKeys } from '../../store/audit.ts';
 import { ensureDataDir, resolveDataDir } from '../../store/data-dir.ts';
 import { connectDatabase, dbUrlFromEnv } from '../../store/db.ts';
-import { beginRotation, finishRotation, reencryptAll, storeKeyRows } from '../../store/key-rotation.ts';
+import { beginRotation, finishRotation, reencryptAll, storeKeyRowsIfAny } from '../../store/key-rotation.ts';
 import {
   createKeyFile,
   DATA_KEY_ENV,
@@ -77,7 +77,7 @@ async function rotate(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const probe = await connectDatabase({ dataDir, url });
   let rows;
   try {
-    rows = (await probe.schema.hasTable('store_keys')) ? await storeKeyRows(probe) : { active: undefined, next: undefined };
+    rows = await storeKeyRowsIfAny(probe);
   } finally {
     await probe.destroy();
   }
