@@ -72,6 +72,8 @@ export interface RunControl {
 
 export interface BatchRunOptions {
   readonly batchId: string;
+  /** Who runs it, for the journal and the audit (default: the context's actor). */
+  readonly actor?: string;
   readonly resume?: boolean;
   readonly wip?: number;
   readonly maxAttempts?: number;
@@ -239,10 +241,10 @@ export class LineSession {
     this.running = batch.id;
     try {
       if (!(await this.lease.setBatch(batch.id))) throw this.lost ?? new RunError(`line ${this.line.id}: the lease is no longer this server's`);
-      if (this.line.simulation) await accountSimulatedStock(this.store, this.line, this.simulator, options.ensureBlanks, this.ctx.actor, log, warn);
+      if (this.line.simulation) await accountSimulatedStock(this.store, this.line, this.simulator, options.ensureBlanks, options.actor ?? this.ctx.actor, log, warn);
       const simulator = this.simulator;
       const controller = new LineController(this.line, this.links, this.store, this.preparer, this.judge, {
-        actor: this.ctx.actor,
+        actor: options.actor ?? this.ctx.actor,
         autoRecover: this.line.simulation !== undefined,
         ...(this.options.recoverAfterMs !== undefined ? { recoverAfterMs: this.options.recoverAfterMs } : {}),
         ...(options.wip !== undefined ? { wip: options.wip } : {}),
