@@ -7,7 +7,7 @@
  * producer, the alarms) are attached to the line while this agent drives it.
  */
 import type { LineSession, LineSessionOptions, LineContext, LineRunResult } from '../line/compose.ts';
-import { RunError } from '../line/compose.ts';
+import { RunError, runnableBatch } from '../line/compose.ts';
 import type { LineController, Progress } from '../line/controller.ts';
 import { stationUnits } from '../config/line-config.ts';
 import { stateName } from '../plc/packml.ts';
@@ -115,6 +115,9 @@ export class LineAgent {
     const session = this.session;
     if (!session) throw new RunError(`line ${this.id} is driven by another server, or not yet taken: it cannot start a batch here`);
     if (this.run) throw new RunError(`line ${this.id} is running batch ${this.run.batchId}: one batch at a time`);
+    // A batch that cannot run is refused here, before it counts as a run.
+    await runnableBatch(this.options.ctx, batchId, options.resume);
+    if (this.run) throw new RunError(`line ${this.id} is running batch ${(this.run as ActiveRun).batchId}: one batch at a time`);
     let started!: () => void;
     let refused!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
