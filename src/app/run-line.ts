@@ -4,7 +4,7 @@
  * place where the line control and the simulators meet: src/line imports neither src/cli nor
  * simulators/.
  */
-import { runBatchOnLine, type LineContext, type LineRunOptions, type LineRunResult } from '../line/compose.ts';
+import { LineSession, runBatchOnLine, type LineContext, type LineRunOptions, type LineRunResult, type LineSessionOptions } from '../line/compose.ts';
 import type { CardWhereabouts, LineInventory, StartSimulator } from '../line/ports.ts';
 
 export { writeProofSheet, RunError, type LineRunOptions, type LineRunResult } from '../line/compose.ts';
@@ -33,4 +33,9 @@ function inventoryOf(ledger: { stacker: readonly { cardSerial: string; position:
 /** Runs (or resumes) a batch on a line to its end, a simulated line's simulator started here unless it runs outside. */
 export function runBatch(ctx: LineContext, options: LineRunOptions): Promise<LineRunResult> {
   return runBatchOnLine(ctx, { startSimulator: startInProcessSimulator, ...options });
+}
+
+/** Opens a line's long-lived session (`cardline serve`), a simulated line's simulator started here unless it runs outside. */
+export function openLineSession(ctx: LineContext, options: LineSessionOptions): Promise<LineSession> {
+  return LineSession.open(ctx, { startSimulator: startInProcessSimulator, ...options });
 }

@@ -133,6 +133,8 @@ export class LineController {
   private batchId = '';
   /** Why this controller drives the line no more (its lease was taken over); see relinquish(). */
   private relinquished: Error | undefined;
+  /** A planned stop: no blank is fed any more (see stopFeeding()). */
+  private feedingStopped = false;
 
   constructor(
     private readonly config: LineConfig,
@@ -240,6 +242,15 @@ export class LineController {
     for (const off of this.unsubscribe.splice(0)) off();
     for (const station of this.stations.values()) station.stop();
     this.fail(reason);
+  }
+
+  /**
+   * A planned stop (a server shutting down, an upgrade): no more blanks are fed, the stations go on,
+   * so the cards in the line reach the stacker or the reject bin and progress().inLine falls to 0;
+   * pause() then holds a line with no card inside, and a resumed run finds no card to suspect.
+   */
+  stopFeeding(): void {
+    this.feedingStopped = true;
   }
 
   /** Abort: no more feeding; the cards in the line go to the reject bin; their records are re-queued or cancelled. */
@@ -496,7 +507,7 @@ export class LineController {
   /** Feeds the present blank when the line may: producing, under the WIP limit, a record waiting. */
   private feed(link?: StationLink): void {
     const serial = this.feederCard;
-    if (serial === undefined || this.feeding || this.relinquished) return;
+    if (serial === undefined || this.feeding || this.relinquished || this.feedingStopped) return;
     if (!this.line.getSnapshot().matches({ running: 'producing' })) return;
     if (this.inLine() >= (this.options.wip ?? defaultWip(this.units.size))) return;
     const feeder = link ?? this.links.get(this.feederUnit!)!;

@@ -131,6 +131,17 @@ export class LineLease {
     return changed === 1;
   }
 
+  /**
+   * Names the batch this lease's holder runs now, or none (a server that holds its line between
+   * batches): `batch show` tells a live run from an interrupted one by it. False when the lease is
+   * no longer ours.
+   */
+  async setBatch(batchId: string | null): Promise<boolean> {
+    if (this.released) return false;
+    const changed = await this.db('line_leases').where({ line_id: this.lineId, token: this.token }).update({ batch_id: batchId, renewed_at: new Date(this.me.now()).toISOString() });
+    return changed === 1;
+  }
+
   /** Frees the line (only this lease: a lease taken over by another controller stays). */
   async release(): Promise<void> {
     if (this.released) return;

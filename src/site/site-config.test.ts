@@ -1,0 +1,74 @@
+/**
+ * The site file: the shipped demo site loads with its line; bad input is refused with the file,
+ * the YAML line, the line id and the field named.
+ */
+import { mkdtemp, rm, writeFile, copyFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/line-config.ts';
+import { DEFAULT_SITE_FILE, loadSiteConfig } from './site-config.ts';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'cardline-sitecfg-'));
+  await mkdir(path.join(work, 'lines'));
+  await copyFile(path.resolve(import.meta.dirname, '../../config/lines/demo-mixed.yaml'), path.join(work, 'lines', 'demo-mixed.yaml'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function site(text: string): Promise<string> {
+  const file = path.join(work, `site-${Math.random().toString(36).slice(2)}.yaml`);
+  await writeFile(file, text);
+  return file;
+}
+
+describe('site file', () => {
+  it('config/site.yaml loads: the demo line, the Vietnamese time zone, three shifts, 5 minutes idle logout', async () => {
+    const s = await loadSiteConfig(DEFAULT_SITE_FILE);
+    expect(s.id).toBe('demo-site');
+    expect(s.timeZone).toBe('Asia/Ho_Chi_Minh');
+    expect(s.shifts.map((x) => x.name)).toEqual(['morning', 'afternoon', 'night']);
+    expect(s.ui.idleLogoutMinutes).toBe(5);
+    expect(s.lines).toHaveLength(1);
+    expect(s.lines[0]!.id).toBe('demo-mixed');
+    expect(s.lines[0]!.config.id).toBe('demo-mixed');
+    expect(path.isAbsolute(s.lines[0]!.file)).toBe(true);
+  });
+
+  it('defaults: time zone, shifts, idle logout when left out', async () => {
+    const s = await loadSiteConfig(await site('id: s1\nname: Site one\nlines:\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n'));
+    expect(s.timeZone).toBe('Asia/Ho_Chi_Minh');
+    expect(s.shifts).toHaveLength(3);
+    expect(s.ui.idleLogoutMinutes).toBe(5);
+    expect(s.lines[0]!.name).toMatch(/Demo line/);
+  });
+
+  it('a bad field names the file, the YAML line, the line id and the field', async () => {
+    const file = await site('id: s1\nname: Site one\nlines:\n  - id: demo-mixed\n    file: lines/demo-mixed.yaml\n    colour: red\n');
+    const error = await loadSiteConfig(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`${path.basename(file)} line 6: line demo-mixed: lines[0].colour`);
+  });
+
+  it('an unknown time zone and a bad shift are refused by field', async () => {
+    const file = await site("id: s1\nname: S\ntimeZone: Mars/Olympus\nshifts:\n  - { name: early, start: '25:00', end: '06:00' }\nlines:\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n");
+    const message = ((await loadSiteConfig(file).catch((e: unknown) => e)) as Error).message;
+    expect(message).toMatch(/line 3: timeZone: an IANA time zone/);
+    expect(message).toMatch(/line 5: shifts\[0\]\.start: a local time HH:MM/);
+  });
+
+  it('a missing line file and a line file of another line are named with the line', async () => {
+    const missing = ((await loadSiteConfig(await site('id: s1\nname: S\nlines:\n  - { id: hall-b, file: lines/nope.yaml }\n')).catch((e: unknown) => e)) as Error).message;
+    expect(missing).toMatch(/line 4: line hall-b: lines\[0\]\.file: cannot read line configuration .*nope\.yaml: ENOENT/);
+    const other = ((await loadSiteConfig(await site('id: s1\nname: S\nlines:\n  - { id: hall-b, file: lines/demo-mixed.yaml }\n')).catch((e: unknown) => e)) as Error).message;
+    expect(other).toMatch(/line 4: line hall-b: lines\[0\]\.id: the line file lines\/demo-mixed\.yaml describes line 'demo-mixed'/);
+  });
+
+  it('a line listed twice is refused', async () => {
+    const message = ((await loadSiteConfig(await site('id: s1\nname: S\nlines:\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n')).catch((e: unknown) => e)) as Error).message;
+    expect(message).toMatch(/line 5: line demo-mixed: lines\[1\]\.id: line demo-mixed is listed twice/);
+  });
+});
