@@ -1,6 +1,6 @@
 // Each alarm rule, table-driven: the observations that raise it and the ones that must not.
 import { describe, expect, it } from 'vitest';
-import { PACKML_STATES as S, STOP_REASONS as R } from '../plc/packml.ts';
+import { PACKML_STATES as S, STOP_REASONS as R, type PackMLState } from '../plc/packml.ts';
 import type { JournalOp } from '../store/line-store.ts';
 import { nextStreak, unitResults } from './reject-streak.ts';
 import { ALARM_RULES, DEFAULT_ALARM_SETTINGS, readConditions, type UnitObservation } from './rules.ts';
@@ -13,7 +13,7 @@ const base: UnitObservation = {
   heartbeatAgeMs: 100,
   rejectStreak: null,
 };
-const at = (state: number, stopReason: number = R.None): UnitObservation => ({ ...base, status: { ...base.status!, state, stopReason } });
+const at = (state: PackMLState, stopReason: number = R.None): UnitObservation => ({ ...base, status: { ...base.status!, state, stopReason } });
 
 /** The conditions in alarm for an observation. */
 const alarmsOf = (u: UnitObservation, settings = DEFAULT_ALARM_SETTINGS): string[] =>

@@ -119,7 +119,7 @@ export class AlarmStore {
    */
   async acknowledge(id: string, from: AlarmState, to: AlarmState, by: string, at: string): Promise<boolean> {
     return this.db.transaction(async (trx) => {
-      const row: AlarmRow | undefined = await trx('alarms').where({ alarm_id: id }).first();
+      const row = await trx<AlarmRow>('alarms').where({ alarm_id: id }).first();
       if (!row || row.state !== from) return false;
       await trx('alarms').where({ alarm_id: id }).update({ state: to, acknowledged_at: at, acknowledged_by: by, updated_at: at });
       await trx('alarm_history').insert({ alarm_id: id, at, state: to, actor: by });
@@ -135,7 +135,7 @@ export class AlarmStore {
   }
 
   async get(id: string): Promise<AlarmRecord | undefined> {
-    const row: AlarmRow | undefined = await this.db('alarms').where({ alarm_id: id }).first();
+    const row = await this.db<AlarmRow>('alarms').where({ alarm_id: id }).first();
     return row ? fromRow(row) : undefined;
   }
 
@@ -146,12 +146,12 @@ export class AlarmStore {
     if (filter.activeOnly) q.whereIn('state', ACTIVE_STATES);
     else if (filter.openOnly) q.whereIn('state', OPEN_STATES);
     q.orderBy([{ column: 'raised_at', order: 'desc' }, { column: 'alarm_id', order: 'desc' }]).limit(filter.limit ?? 500);
-    const rows = (await q) as AlarmRow[];
+    const rows: AlarmRow[] = await q;
     return rows.map(fromRow);
   }
 
   async history(id: string): Promise<AlarmHistoryEntry[]> {
-    const rows: { at: string | Date; state: string; actor: string | null }[] = await this.db('alarm_history').where({ alarm_id: id }).orderBy('id');
+    const rows = await this.db<{ id: number; alarm_id: string; at: string | Date; state: string; actor: string | null }>('alarm_history').where({ alarm_id: id }).orderBy('id');
     return rows.map((r) => ({ at: iso(r.at, `alarm ${id} history`)!, state: r.state as AlarmState, actor: r.actor }));
   }
 }
