@@ -17,6 +17,8 @@ export const PERMISSIONS = {
   import: ['operator', 'manager'],
   /** run a batch on a line. */
   run: ['operator', 'engineer', 'manager'],
+  /** acknowledge a line alarm (the API's alarms): the people who run the line. */
+  'alarm.acknowledge': ['operator', 'engineer', 'manager'],
   /** record blank stock loaded into a feeder. */
   'stock.load': ['operator', 'engineer', 'manager'],
   /** batch close: reconcile the blanks. */

@@ -18,6 +18,14 @@ describe('EventBus', () => {
     expect(bus.since(0)?.map((e) => e.id)).toEqual([1, 2, 3, 4]);
   });
 
+  it('tells the id of the last event published', () => {
+    const bus = new EventBus({ firstId: 100 });
+    expect(bus.latestId()).toBe(99);
+    bus.publish(body('a'));
+    bus.publish(body('b'));
+    expect(bus.latestId()).toBe(101);
+  });
+
   it('says when a client asks for events older than the window (it must reload)', () => {
     let now = 0;
     const bus = new EventBus({ now: () => now, windowMs: 1000 });

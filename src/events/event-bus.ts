@@ -38,6 +38,10 @@ export class EventBus implements SiteEventBus {
     return () => this.listeners.delete(listener);
   }
 
+  latestId(): number {
+    return this.nextId - 1;
+  }
+
   private now(): number {
     return this.options.now?.() ?? Date.now();
   }

@@ -40,4 +40,6 @@ export interface SiteEventBus {
   /** Events after `lastId` still in the replay window; undefined when `lastId` is older than the window (the client must reload). */
   since(lastId: number): readonly SiteEvent[] | undefined;
   subscribe(listener: (event: SiteEvent) => void): () => void;
+  /** The id of the last event published (firstId − 1 before any). */
+  latestId(): number;
 }

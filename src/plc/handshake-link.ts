@@ -92,6 +92,14 @@ export class HandshakeLink implements StationLink {
     return this.transportUp && this.heartbeatFresh;
   }
 
+  get reachable(): boolean {
+    return this.transportUp;
+  }
+
+  get lastHeartbeatAt(): number | undefined {
+    return this.lastHeartbeatChange === 0 ? undefined : this.lastHeartbeatChange;
+  }
+
   subscribe(listener: (event: StationEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -65,6 +65,14 @@ export interface StationLink {
   readonly status: StationStatus | undefined;
   readonly connected: boolean;
   /**
+   * Whether the transport to the PLC is up, whatever its heartbeat does (`connected` also needs a
+   * live heartbeat): a reachable PLC with a frozen heartbeat has a stale heartbeat, not a lost link.
+   * Optional: links that cannot tell leave it undefined.
+   */
+  readonly reachable?: boolean | undefined;
+  /** When (ms since the epoch) the PLC's heartbeat was last seen changing (or the link last came up); undefined when unknown. */
+  readonly lastHeartbeatAt?: number | undefined;
+  /**
    * The serial of the card waiting for a job, if any: what the last `plc.card.present` announced,
    * for a controller that subscribes after it was sent (at start, after a restart).
    */

@@ -97,7 +97,8 @@ export interface AlarmView {
 
 /** The site's alarms (src/alarms): ISA-18.2 states, acknowledgement audited with the user. */
 export interface AlarmBoard {
-  list(filter?: { readonly lineId?: string; readonly activeOnly?: boolean }): Promise<readonly AlarmView[]>;
+  /** Newest first; `openOnly`: active or still unacknowledged; `limit` default 500. */
+  list(filter?: { readonly lineId?: string; readonly activeOnly?: boolean; readonly openOnly?: boolean; readonly limit?: number }): Promise<readonly AlarmView[]>;
   /** Throws SiteRequestError 404 for an unknown alarm, 409 for one already acknowledged. */
   acknowledge(alarmId: string, by: AuthUser): Promise<AlarmView>;
 }

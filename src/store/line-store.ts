@@ -132,9 +132,16 @@ export class Journal {
   beforeCommit: (() => void) | undefined;
   /**
    * Called when a commit is done (synced), with its operations, before the appenders it holds
-   * learn it: a trace of what was durable when (the durability test orders acknowledgements by it).
+   * learn it: a trace of what was durable when (the durability test orders acknowledgements by it),
+   * the site's event stream and its alarms. A listener that throws affects neither the commit nor
+   * the other listeners; its error goes to `onListenerError`.
    */
-  onCommitted: ((ops: readonly JournalOp[]) => void) | undefined;
+  private readonly commitListeners = new Set<(ops: readonly JournalOp[]) => void>();
+  private legacyListener: ((ops: readonly JournalOp[]) => void) | undefined;
+  /** Where a commit listener's error goes (default: a process warning naming the line). */
+  onListenerError: (error: unknown) => void = (error) => {
+    process.emitWarning(`journal of line ${this.lineId}: a commit listener failed: ${error instanceof Error ? error.message : String(error)}`);
+  };
   private readonly dialect: Dialect;
 
   constructor(
@@ -142,6 +149,27 @@ export class Journal {
     private readonly lineId: string,
   ) {
     this.dialect = dialectOf(db);
+  }
+
+  /** Registers a listener for every committed group of operations; returns its removal. */
+  addCommitListener(listener: (ops: readonly JournalOp[]) => void): () => void {
+    // A wrapper, so the same function registered twice is called twice and removed once each.
+    const entry = (ops: readonly JournalOp[]): void => listener(ops);
+    this.commitListeners.add(entry);
+    return () => {
+      this.commitListeners.delete(entry);
+    };
+  }
+
+  /** The single-listener form of addCommitListener (the durability tests' trace): setting it replaces the previous one. */
+  get onCommitted(): ((ops: readonly JournalOp[]) => void) | undefined {
+    return this.legacyListener;
+  }
+
+  set onCommitted(listener: ((ops: readonly JournalOp[]) => void) | undefined) {
+    if (this.legacyListener) this.commitListeners.delete(this.legacyListener);
+    this.legacyListener = listener;
+    if (listener) this.commitListeners.add(listener);
   }
 
   append(...ops: JournalOp[]): Promise<void> {
@@ -186,7 +214,13 @@ export class Journal {
         this.beforeCommit?.();
       });
     }
-    this.onCommitted?.(ops);
+    for (const listener of [...this.commitListeners]) {
+      try {
+        listener(ops);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
   }
 
   /** The group's changes as SQL statements, in the order the knex version of this journal ran them. */

@@ -11,6 +11,7 @@ import * as storeKeysAuditChain from './20261207120000_store_keys_audit_chain.ts
 import * as users from './20261207130000_users.ts';
 import * as deliveryPacks from './20261207170000_delivery_packs.ts';
 import * as lineQueue from './20261207180000_line_queue.ts';
+import * as alarms from './20261207180000_alarms.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261207130000_users', migration: users },
   { name: '20261207170000_delivery_packs', migration: deliveryPacks },
   { name: '20261207180000_line_queue', migration: lineQueue },
+  { name: '20261207180000_alarms', migration: alarms },
 ];

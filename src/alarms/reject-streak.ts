@@ -1,0 +1,29 @@
+/**
+ * A unit's run of rejects with one reason: what the repeated-reject alarm counts. A unit's result
+ * is its `<kind>.done` journal event (reason null: good) or a job it failed (`job.failed`); a good
+ * result ends the run, another reason starts a new one.
+ */
+import type { JournalOp } from '../store/line-store.ts';
+import type { RejectStreak } from './rules.ts';
+
+export interface UnitResult {
+  readonly unitId: string;
+  /** null: a good result. */
+  readonly reason: string | null;
+}
+
+/** The units' results in a committed group, in order. */
+export function unitResults(ops: readonly JournalOp[]): UnitResult[] {
+  const out: UnitResult[] = [];
+  for (const op of ops) {
+    if (op.op !== 'event' || !op.unit) continue;
+    if (op.event.endsWith('.done')) out.push({ unitId: op.unit, reason: op.reason ?? null });
+    else if (op.event === 'job.failed') out.push({ unitId: op.unit, reason: op.reason ?? 'STATION_ERROR' });
+  }
+  return out;
+}
+
+export function nextStreak(streak: RejectStreak | null, reason: string | null): RejectStreak | null {
+  if (reason === null) return null;
+  return streak?.reason === reason ? { reason, count: streak.count + 1 } : { reason, count: 1 };
+}
