@@ -5,11 +5,13 @@
  * authenticated user.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import { closeBatch } from '../../line/batch-actions.ts';
 import { batchListEntry, batchSummary } from '../../line/batch-summary.ts';
 import { importServerFile, importUpload, IMPORT_FOLDERS, UPLOAD_MAX_BYTES, UPLOAD_MEDIA_TYPES } from '../../import/upload.ts';
 import type { ImportSummary } from '../../import/importer.ts';
+import { quarantineReportFile } from '../../import/quarantine-report.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { HttpProblem, notFound } from '../problem.ts';
 import { route, type RouteFactory } from '../route-spec.ts';
@@ -126,9 +128,9 @@ export const batchRoutes: RouteFactory = (deps) => [
     handler: async ({ params }) => {
       const batch = await deps.batches.getBatch(params.batchId);
       if (!batch) throw notFound(`batch ${params.batchId} does not exist`, 'params.batchId');
-      if (!batch.reportPath) throw notFound(`batch ${params.batchId} has no quarantine report`, 'params.batchId');
+      const file = batch.reportPath ?? quarantineReportFile(path.join(deps.dataDir, 'reports'), batch.id);
       try {
-        return JSON.parse(await readFile(batch.reportPath, 'utf8')) as { batchId: string; entries: unknown[] };
+        return JSON.parse(await readFile(file, 'utf8')) as { batchId: string; entries: unknown[] };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`the quarantine report of batch ${params.batchId} is gone from this server`, 'params.batchId');
         throw error;
