@@ -71,7 +71,7 @@ export async function call(
 ): Promise<ApiAnswer> {
   const headers: Record<string, string> = { ...(o.headers ?? {}) };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
-  let body: BodyInit | undefined;
+  let body: Buffer | string | undefined;
   if (o.raw) {
     headers['content-type'] = o.raw.type;
     body = Buffer.from(o.raw.data);
