@@ -48,6 +48,11 @@ export interface ApiServerOptions extends ApiDeps {
   readonly loginLimits?: LoginLimits;
   /** The version the OpenAPI document states (package.json's). */
   readonly version?: string;
+  /**
+   * Check every JSON answer against the route's declared response schema (a mismatch is a 500):
+   * the tests turn it on, so the OpenAPI document cannot drift from what the routes answer.
+   */
+  readonly checkResponses?: boolean;
 }
 
 /** The data routes of this folder, in the order the OpenAPI document lists them. */
@@ -112,11 +117,11 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const openApi = openApiRoute(() => (document ??= openApiDocument([...mounted, { path: `${API_PREFIX}/openapi.json`, spec: openApi }], { title: 'cardline site API', version: options.version ?? '0.1.0' })));
   mounted.push({ path: `${API_PREFIX}/openapi.json`, spec: openApi });
 
-  for (const { path, spec } of mounted) register(app, deps, path, spec);
+  for (const { path, spec } of mounted) register(app, deps, path, spec, options.checkResponses ?? false);
   return app;
 }
 
-function register(app: FastifyInstance, deps: ApiDeps, path: string, spec: RouteSpec): void {
+function register(app: FastifyInstance, deps: ApiDeps, path: string, spec: RouteSpec, checkResponses: boolean): void {
   app.route({
     method: spec.method,
     url: path,
@@ -136,6 +141,12 @@ function register(app: FastifyInstance, deps: ApiDeps, path: string, spec: Route
       const result = await spec.handler({ params, query, body, user, request, reply });
       if (reply.sent) return reply;
       if (spec.status === 204) return reply.code(204).send();
+      if (checkResponses && spec.response && !Buffer.isBuffer(result)) {
+        const checked = spec.response.safeParse(result);
+        if (!checked.success) {
+          throw new HttpProblem(500, `the answer of ${spec.method} ${spec.url} does not match its declared schema at ${checked.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`);
+        }
+      }
       void reply.code(spec.status ?? 200);
       return result;
     },

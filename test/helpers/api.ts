@@ -35,7 +35,7 @@ export async function startApi(users: Readonly<Record<string, Role>>, options: P
   const hash = await hashPassword(TEST_PASSWORD);
   const store = new UserStore(ctx.db);
   for (const [name, role] of Object.entries(users)) await store.add({ name, role, passwordHash: hash, by: 'test-setup' });
-  const app = await buildApiServer({ dataDir: ctx.dataDir, db: ctx.db, keys: ctx.keys, batches: ctx.batches, ...options });
+  const app = await buildApiServer({ dataDir: ctx.dataDir, db: ctx.db, keys: ctx.keys, batches: ctx.batches, checkResponses: true, ...options });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
