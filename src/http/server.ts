@@ -38,7 +38,7 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
 export interface ApiServerOptions extends ApiDeps {
   /** A pino-compatible logger; none when absent. Request bodies are never logged. */
   readonly log?: FastifyBaseLogger;
-  /** Mark the session cookie Secure (the server, or the proxy in front of it, speaks TLS). */
+  /** Mark the session cookie Secure (the server, or the proxy in front of it, speaks TLS); default: when `https` is given. */
   readonly secureCookies?: boolean;
   readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Route files of other concepts (lines, events, alarms) registered beside the data routes. */
@@ -105,7 +105,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   });
 
   const factories = [
-    ...dataRouteFactories(throttle, limits, options.secureCookies ?? false),
+    ...dataRouteFactories(throttle, limits, options.secureCookies ?? options.https !== undefined),
     ...(options.extraRoutes ?? []),
     ...(options.site ? (options.siteRoutes ?? []) : []),
   ];
