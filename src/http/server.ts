@@ -139,8 +139,9 @@ function register(app: FastifyInstance, deps: ApiDeps, path: string, spec: Route
       const query = parsePart(spec.query, request.query, 'query');
       const body = spec.upload ? request.body : parsePart(spec.body, request.body, 'body');
       const result = await spec.handler({ params, query, body, user, request, reply });
-      if (reply.sent) return reply;
       if (spec.status === 204) return reply.code(204).send();
+      // A stream (the event stream) is sent by its handler, which returns nothing.
+      if (reply.sent || result === undefined) return reply;
       if (checkResponses && spec.response && !Buffer.isBuffer(result)) {
         const checked = spec.response.safeParse(result);
         if (!checked.success) {
