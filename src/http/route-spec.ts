@@ -51,6 +51,12 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R = unknown> {
   /** The 2xx response body (omitted for streams and 204). */
   readonly response?: z.ZodType<R>;
   readonly status?: 200 | 201 | 202 | 204;
+  /** A raw request body instead of JSON (a batch upload): its media types and the largest accepted. */
+  readonly upload?: { readonly mediaTypes: readonly string[]; readonly maxBytes: number; readonly description: string };
+  /** The media types of a non-JSON 2xx body (a PNG or PDF preview), described instead of `response`. */
+  readonly produces?: readonly string[];
+  /** Requests one client address may make in a window (the login). */
+  readonly rateLimit?: { readonly max: number; readonly windowMs: number };
   /** A state-changing route audited with the user (the handler writes the audit row). */
   readonly handler: (ctx: RouteContext<P, Q, B>) => Promise<R | undefined>;
 }

@@ -31,6 +31,8 @@ export interface ImportOptions {
   readonly reportDir: string;
   readonly actor: string;
   readonly name?: string;
+  /** What the batch records as its source when the file is a temporary copy (an upload): `upload:<name>`. */
+  readonly sourceLabel?: string;
   readonly today?: CivilDate;
   /** Records per store transaction. */
   readonly chunkSize?: number;
@@ -84,7 +86,7 @@ export async function importBatch(options: ImportOptions): Promise<ImportSummary
 
   const batch = await options.store.createBatch({
     name: options.name ?? path.basename(file),
-    sourceFile: file,
+    sourceFile: options.sourceLabel ?? file,
     actor: options.actor,
   });
   const report = await QuarantineReport.create(options.reportDir, batch.id, file, options.reportLimits);

@@ -41,6 +41,11 @@ type Kind = 'rejected' | 'warning';
  * The reason an entry is counted under: its first issue's field and message with the numbers
  * taken out (line numbers and offsets differ from entry to entry, the reason does not).
  */
+/** Where an import's JSON quarantine report is written (also for a failed import, whose batch row keeps no path). */
+export function quarantineReportFile(reportDir: string, batchId: string): string {
+  return path.join(reportDir, `${batchId}-quarantine.json`);
+}
+
 export function reasonOf(issues: readonly FieldIssue[]): string {
   const first = issues[0];
   if (first === undefined) return '(no reason given)';
@@ -78,7 +83,7 @@ export class QuarantineReport {
   static async create(dir: string, batchId: string, sourceFile: string, limits: ReportLimits = DEFAULT_REPORT_LIMITS): Promise<QuarantineReport> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const paths = {
-      json: path.join(dir, `${batchId}-quarantine.json`),
+      json: quarantineReportFile(dir, batchId),
       text: path.join(dir, `${batchId}-quarantine.txt`),
     };
     const json = createWriteStream(paths.json, { mode: 0o600 });

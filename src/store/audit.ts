@@ -260,7 +260,46 @@ export async function listAudit(
 ): Promise<AuditEntry[]> {
   const all = db<AuditRow>('audit_log').select('*').orderBy('id', 'asc');
   const rows: AuditRow[] = await (filter.subjectId === undefined ? all : all.where('subject_id', filter.subjectId));
-  return rows.map((row) => ({
+  return rows.map(rowToEntry);
+}
+
+export interface AuditFilter {
+  readonly actor?: string | undefined;
+  /** An action, or a prefix ending in `.` (`batch.` for every batch action). */
+  readonly action?: string | undefined;
+  readonly subjectType?: string | undefined;
+  readonly subjectId?: string | undefined;
+  readonly from?: Date | undefined;
+  readonly to?: Date | undefined;
+}
+
+/**
+ * One page of entries matching `filter`, newest first: those with an id below `before` (the
+ * previous page's `nextBefore`), at most `limit`. `nextBefore` is undefined on the last page.
+ */
+export async function queryAudit(
+  db: Knex,
+  filter: AuditFilter,
+  page: { readonly before?: number | undefined; readonly limit: number },
+): Promise<{ entries: AuditEntry[]; nextBefore: number | undefined }> {
+  let query = db<AuditRow>('audit_log').select('*').orderBy('id', 'desc').limit(page.limit + 1);
+  if (page.before !== undefined) query = query.where('id', '<', page.before);
+  if (filter.actor !== undefined) query = query.where('actor', filter.actor);
+  if (filter.action !== undefined) {
+    query = filter.action.endsWith('.') ? query.whereRaw('substr(action, 1, ?) = ?', [filter.action.length, filter.action]) : query.where('action', filter.action);
+  }
+  if (filter.subjectType !== undefined) query = query.where('subject_type', filter.subjectType);
+  if (filter.subjectId !== undefined) query = query.where('subject_id', filter.subjectId);
+  if (filter.from !== undefined) query = query.where('at', '>=', filter.from.toISOString());
+  if (filter.to !== undefined) query = query.where('at', '<', filter.to.toISOString());
+  const rows: AuditRow[] = await query;
+  const more = rows.length > page.limit;
+  const entries = rows.slice(0, page.limit).map(rowToEntry);
+  return { entries, nextBefore: more ? entries.at(-1)!.id : undefined };
+}
+
+function rowToEntry(row: AuditRow): AuditEntry {
+  return {
     id: Number(row.id),
     at: toDate(row.at, `audit_log ${row.id}`),
     actor: row.actor,
@@ -268,5 +307,5 @@ export async function listAudit(
     subjectType: row.subject_type,
     subjectId: row.subject_id,
     details: row.details === null ? undefined : (JSON.parse(row.details) as Record<string, unknown>),
-  }));
+  };
 }

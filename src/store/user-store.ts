@@ -65,7 +65,7 @@ export class UserStore {
     return rows.map(rowToUser);
   }
 
-  /** Disables a user and ends their sessions. */
+  /** Disables a user and ends their sessions (the terminal's and the API's). */
   async disable(name: string, by: string): Promise<void> {
     await this.db.transaction(async (trx) => {
       const changed = await trx('users').where({ name, disabled: false }).update({ disabled: true, disabled_at: new Date().toISOString() });
@@ -74,6 +74,7 @@ export class UserStore {
         throw new UserStoreError(exists ? `user ${name} is already disabled` : `user ${name} does not exist (cardline user list shows the users)`);
       }
       await trx('sessions').where({ user_name: name }).delete();
+      await trx('api_sessions').where({ user_name: name }).delete();
       await appendAudit(trx, { actor: by, action: 'user.disable', subjectType: 'user', subjectId: name });
     });
   }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { BatchActionError, closeBatch, shownStatus as liveStatus } from '../../line/batch-actions.ts';
+import { BatchActionError, closeBatch } from '../../line/batch-actions.ts';
+import { batchListEntry, batchSummary, shownStatus } from '../../line/batch-summary.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
 import { asCliError, CliError, EXIT } from '../errors.ts';
@@ -7,33 +8,11 @@ import { writeLine } from '../io.ts';
 
 const READ = { permissions: ['batch.read'], what: 'see batches' } as const;
 
-/** A failed import that accepted no record holds only its quarantine report: said so in listings. */
-function quarantineOnly(b: { status: string; acceptedCount: number; failureReason: string | undefined }): boolean {
-  return b.status === 'failed' && b.acceptedCount === 0 && b.failureReason === 'no record was accepted';
-}
-
-/** The status a person reads: "quarantine only" for such an import, "interrupted" for a run whose controller is gone. */
-async function shownStatus(db: Parameters<typeof liveStatus>[0], b: Parameters<typeof liveStatus>[1] & { acceptedCount: number; failureReason: string | undefined }): Promise<string> {
-  return quarantineOnly(b) ? 'quarantine only' : liveStatus(db, b);
-}
-
 async function list(json: boolean | undefined): Promise<number> {
   return withContext(READ, async (ctx) => {
     const batches = await ctx.batches.listBatches();
     if (json) {
-      for (const b of batches) {
-        writeLine(
-          JSON.stringify({
-            id: b.id,
-            name: b.name,
-            status: await liveStatus(ctx.db, b),
-            quarantineOnly: quarantineOnly(b),
-            accepted: b.acceptedCount,
-            quarantined: b.quarantinedCount,
-            createdAt: b.createdAt.toISOString(),
-          }),
-        );
-      }
+      for (const b of batches) writeLine(JSON.stringify(await batchListEntry(ctx.db, b)));
       return EXIT.ok;
     }
     if (batches.length === 0) writeLine('no batches');
@@ -46,23 +25,14 @@ async function list(json: boolean | undefined): Promise<number> {
 
 async function show(id: string, json: boolean | undefined): Promise<number> {
   return withContext(READ, async (ctx) => {
-    const batch = await ctx.batches.getBatch(id);
-    if (!batch) throw new CliError(`batch ${id} does not exist (cardline batch list shows the batches)`);
-    const lines = new LineStore(ctx.db, '');
-    const accounting = await lines.accounting(id);
-    const spoils = await lines.spoilLog(id);
-    const byReason: Record<string, number> = {};
-    for (const s of spoils) byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
-    // The audit chain's head: written down or printed, it anchors the log (cardline audit verify --anchor).
-    const head = await ctx.batches.auditHead();
-    const status = await shownStatus(ctx.db, batch);
+    const summary = await batchSummary(ctx.db, ctx.batches, id);
+    if (!summary) throw new CliError(`batch ${id} does not exist (cardline batch list shows the batches)`);
     if (json) {
-      writeLine(JSON.stringify({ id: batch.id, name: batch.name, status, ...accounting, spoiledByReason: byReason, auditHead: head ?? null }));
+      writeLine(JSON.stringify(summary));
       return EXIT.ok;
     }
-    const r = accounting.records;
-    const c = accounting.cards;
-    writeLine(`batch ${batch.id} "${batch.name}": ${status}${status === 'interrupted' ? ` (its run stopped without ending; cardline run ${batch.id} --resume continues it)` : ''}`);
+    const { status, records: r, cards: c, spoiledByReason: byReason, auditHead: head } = summary;
+    writeLine(`batch ${summary.id} "${summary.name}": ${status}${status === 'interrupted' ? ` (its run stopped without ending; cardline run ${summary.id} --resume continues it)` : ''}`);
     writeLine(`records: ${r.total} — ${r.produced} produced, ${r.failed} failed, ${r.cancelled} cancelled, ${r.pending} pending`);
     writeLine(`cards:   ${c.blanksConsumed} blanks consumed — ${c.good} good, ${c.spoiled} spoiled, ${c.inLine} still in the line`);
     for (const [reason, n] of Object.entries(byReason).sort((a, b) => b[1] - a[1])) writeLine(`  spoiled ${String(n).padStart(5)}  ${reason}`);

@@ -12,6 +12,7 @@ import * as users from './20261207130000_users.ts';
 import * as deliveryPacks from './20261207170000_delivery_packs.ts';
 import * as lineQueue from './20261207180000_line_queue.ts';
 import * as alarms from './20261207180000_alarms.ts';
+import * as apiSessions from './20261207180000_api_sessions.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261207170000_delivery_packs', migration: deliveryPacks },
   { name: '20261207180000_line_queue', migration: lineQueue },
   { name: '20261207180000_alarms', migration: alarms },
+  { name: '20261207180000_api_sessions', migration: apiSessions },
 ];
