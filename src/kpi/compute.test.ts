@@ -7,7 +7,6 @@ import { PACKML_STATES as S, STOP_REASONS as R } from '../plc/packml.ts';
 import { computeKpis } from './compute.ts';
 import type { KpiEvent } from './events.ts';
 import type { LinePlan } from './line-plan.ts';
-import { kpiReport } from './report.ts';
 import { ratios, rollUp } from './sums.ts';
 
 const MIN = 60_000;
