@@ -76,8 +76,8 @@ export class KpiStore {
 
   /** The lines that have a run on record. */
   async lines(): Promise<string[]> {
-    const rows: { line_id: string }[] = await this.db('card_events').where({ event: 'batch.running' }).distinct('line_id').orderBy('line_id');
-    return rows.map((r) => r.line_id);
+    const rows: unknown[] = await this.db('card_events').where({ event: 'batch.running' }).distinct('line_id').orderBy('line_id');
+    return rows.map((r) => (r as { line_id: string }).line_id);
   }
 
   /**
