@@ -4,7 +4,9 @@
  * line's own PRI (its bottleneck: the slowest station's cycle ÷ its heads). On a simulated line the
  * journal's clock is the wall clock, so PRI is the physical cycle ÷ the time scale.
  */
-import { stationUnits, type LineConfig } from '../config/line-config.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadLineConfig, stationUnits, type LineConfig } from '../config/line-config.ts';
 
 export interface UnitPlan {
   readonly station: string;
@@ -26,4 +28,20 @@ export function linePlan(line: LineConfig): LinePlan {
   for (const u of stationUnits(line)) units.set(u.unitId, { station: u.station.id, kind: u.station.kind, priMs: u.station.cycle.meanMs / scale });
   const priMs = Math.max(...line.stations.map((s) => s.cycle.meanMs / (s.heads ?? 1))) / scale;
   return { id: line.id, units, priMs };
+}
+
+/**
+ * The plan of line `lineId` from its line file `<dir>/<lineId>.yaml` (or `.yml`), or undefined
+ * when there is none (the KPIs then have no planned run time: effectiveness and OEE are unknown).
+ * A line file that exists but is invalid is an error naming the file and field.
+ */
+export async function loadLinePlan(dir: string, lineId: string): Promise<LinePlan | undefined> {
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(lineId)) return undefined;
+  for (const ext of ['yaml', 'yml']) {
+    const file = path.join(dir, `${lineId}.${ext}`);
+    if (!existsSync(file)) continue;
+    const line = await loadLineConfig(file);
+    return line.id === lineId ? linePlan(line) : undefined;
+  }
+  return undefined;
 }

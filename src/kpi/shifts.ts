@@ -94,3 +94,22 @@ function localToUtc(year: number, month: number, day: number, minutes: number, t
   const first = asUtc - zoneOffset(asUtc, timeZone);
   return asUtc - zoneOffset(first, timeZone);
 }
+
+/**
+ * A time given on the command line or in a query: ISO 8601 with a zone (`2026-12-07T22:00+07:00`,
+ * `…Z`) as it says, or a local date and time without one (`2026-12-07T22:00`, `2026-12-07 22:00`,
+ * `2026-12-07`) in the site's time zone. Undefined when it is neither.
+ */
+export function parseSiteTime(text: string, timeZone: string): Date | undefined {
+  const t = text.trim();
+  if (/(Z|[+-]\d\d:?\d\d)$/i.test(t) && /^\d{4}-\d{2}-\d{2}T/.test(t)) {
+    const ms = Date.parse(t);
+    return Number.isNaN(ms) ? undefined : new Date(ms);
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(t);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
+  return new Date(localToUtc(year, month, day, hour * 60 + minute, timeZone) + second * 1000);
+}
