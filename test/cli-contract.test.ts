@@ -139,6 +139,10 @@ function cases(): Record<string, readonly Case[]> {
     'pack list': [{ args: ['pack', 'list', 'no-such-batch'], code: 2, says: /batch no-such-batch does not exist/ }],
     'pack manifest': [{ args: ['pack', 'manifest', 'NO-PACK', '--out', path.join(dir, 'm.txt')], code: 2, says: /give a file name ending in \.pdf/ }],
     'pack label': [{ args: ['pack', 'label', 'NO-PACK', '--out', path.join(dir, 'l.pdf')], code: 2, says: /NO-PACK/ }],
+    kpi: [
+      { args: ['kpi', '--shift', '2026-12-07/evening'], code: 2, says: /the site has no shift 'evening'; its shifts: morning/ },
+      { args: ['kpi', '--batch', 'no-such-batch'], code: 2, says: /batch no-such-batch does not exist/ },
+    ],
     render: [{ args: ['render', '--out', path.join(dir, 'r')], code: 2, says: /give exactly one of --record FILE and --batch ID/ }],
   };
 }

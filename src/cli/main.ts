@@ -11,6 +11,7 @@ import { registerChip } from './commands/chip.ts';
 import { registerDb } from './commands/db.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
+import { registerKpi } from './commands/kpi.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMrz } from './commands/mrz.ts';
 import { registerPack } from './commands/pack.ts';
@@ -55,6 +56,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerUser(program, run);
   registerApprove(program, run);
   registerPack(program, run);
+  registerKpi(program, run);
   return program;
 }
 

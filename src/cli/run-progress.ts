@@ -5,9 +5,11 @@
  * printed every `everyMs` or each tenth of the batch.
  *
  * The rates here are the ones the summary and report.json give too (`runRates`): this run's good
- * cards over the time the line produced in this run, paused time left out.
+ * cards over the time the line produced in this run, paused time left out — the one cards/h
+ * definition of the KPIs (src/kpi/throughput.ts: good cards an hour of planned busy time).
  */
 import type { Progress } from '../line/controller.ts';
+import { cardsPerHour as goodCardsPerHour } from '../kpi/throughput.ts';
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '--:--';
@@ -40,7 +42,7 @@ export function runRates(p: Progress, now: number = p.at): RunRates {
   const producingMs = p.producingSince > 0 ? Math.max(0, now - p.producingSince - pausedMs) : 0;
   const done = p.produced + p.failed + p.cancelled;
   const ended = Math.max(0, done - p.endedBefore);
-  const cardsPerHour = producingMs > 0 ? (p.good * 3_600_000) / producingMs : 0;
+  const cardsPerHour = goodCardsPerHour(p.good, producingMs);
   const etaMs = ended > 0 ? (producingMs / ended) * (p.total - done) : Number.NaN;
   return { good: p.good, ended, producingMs, pausedMs, cardsPerHour, etaMs };
 }

@@ -38,7 +38,7 @@ export interface RunFigures {
   readonly pausedMs: number;
   readonly good: number;
   readonly recordsEnded: number;
-  /** This run's good cards an hour of production (paused time excluded), wall clock. */
+  /** This run's good cards an hour of production (paused time excluded), wall clock: src/kpi/throughput.ts's definition. */
   readonly cardsPerHour: number;
   /** A simulated line runs `timeScale` times faster than real time; null on a real line. */
   readonly simulated: { readonly timeScale: number } | null;

@@ -23,3 +23,93 @@ export const DEFAULT_SHIFTS: readonly ShiftSpec[] = [
   { name: 'afternoon', start: '14:00', end: '22:00' },
   { name: 'night', start: '22:00', end: '06:00' },
 ];
+
+/** An IANA time zone name the runtime knows (Intl), e.g. Asia/Ho_Chi_Minh. */
+export const timeZoneSchema = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'an IANA time zone such as Asia/Ho_Chi_Minh' },
+);
+
+/** A shift named by its start date and name, as UTC instants [from, to). */
+export interface ShiftInterval {
+  readonly name: string;
+  readonly from: Date;
+  readonly to: Date;
+}
+
+/** A shift name that names no shift of the site, or a date that does not exist. */
+export class ShiftError extends Error {
+  override name = 'ShiftError';
+}
+
+const SHIFT_ID = /^(\d{4})-(\d{2})-(\d{2})\/([a-z][a-z0-9-]{0,31})$/;
+
+/**
+ * `2026-12-07/night` → the UTC interval of that shift in the site's time zone: it starts at the
+ * shift's start on that local date and ends at its end, on the next local day when the end is not
+ * after the start (22:00–06:00). DST-safe: each local time is turned into UTC with the zone's offset
+ * at that instant (Intl), so a shift across a clock change is an hour shorter or longer.
+ */
+export function resolveShift(id: string, shifts: readonly ShiftSpec[], timeZone: string): ShiftInterval {
+  const m = SHIFT_ID.exec(id);
+  if (!m) throw new ShiftError(`shift '${id}': expected DATE/NAME such as 2026-12-07/night (the shift's start date and its name)`);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const name = m[4]!;
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
+    throw new ShiftError(`shift '${id}': ${m[1]}-${m[2]}-${m[3]} is not a date`);
+  }
+  const spec = shifts.find((s) => s.name === name);
+  if (!spec) throw new ShiftError(`shift '${id}': the site has no shift '${name}'; its shifts: ${shifts.map((s) => `${s.name} (${s.start}–${s.end})`).join(', ')}`);
+  const minutes = (clockText: string): number => Number(clockText.slice(0, 2)) * 60 + Number(clockText.slice(3, 5));
+  const start = minutes(spec.start);
+  const end = minutes(spec.end);
+  const endDay = end <= start ? day + 1 : day;
+  return {
+    name: `${m[1]}-${m[2]}-${m[3]}/${name}`,
+    from: new Date(localToUtc(year, month, day, start, timeZone)),
+    to: new Date(localToUtc(year, month, endDay, end, timeZone)),
+  };
+}
+
+/** The zone's offset from UTC at an instant (ms; Asia/Ho_Chi_Minh: +7 h). */
+function zoneOffset(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(instant));
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)!.value);
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return local - Math.floor(instant / 1000) * 1000;
+}
+
+/** A local wall-clock time (minutes after midnight of a day, which may overflow into the next) in UTC ms. */
+function localToUtc(year: number, month: number, day: number, minutes: number, timeZone: string): number {
+  const asUtc = Date.UTC(year, month - 1, day, 0, minutes);
+  // The offset at the guess, then at the corrected instant: right on both sides of a clock change.
+  const first = asUtc - zoneOffset(asUtc, timeZone);
+  return asUtc - zoneOffset(first, timeZone);
+}
+
+/**
+ * A time given on the command line or in a query: ISO 8601 with a zone (`2026-12-07T22:00+07:00`,
+ * `…Z`) as it says, or a local date and time without one (`2026-12-07T22:00`, `2026-12-07 22:00`,
+ * `2026-12-07`) in the site's time zone. Undefined when it is neither.
+ */
+export function parseSiteTime(text: string, timeZone: string): Date | undefined {
+  const t = text.trim();
+  if (/(Z|[+-]\d\d:?\d\d)$/i.test(t) && /^\d{4}-\d{2}-\d{2}T/.test(t)) {
+    const ms = Date.parse(t);
+    return Number.isNaN(ms) ? undefined : new Date(ms);
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(t);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
+  return new Date(localToUtc(year, month, day, hour * 60 + minute, timeZone) + second * 1000);
+}

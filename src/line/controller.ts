@@ -372,6 +372,8 @@ export class LineController {
     this.stations.set(unitId, station);
     if (link.connected) station.send({ type: 'plc.link.up' });
     if (link.status) station.send({ type: 'plc.state', state: link.status.state, stopReason: link.status.stopReason });
+    // The KPIs' time model starts from each unit's state at the run's start (src/kpi/time-model.ts).
+    if (link.status) this.stationEvent(unitId, 'state', { state: link.status.state, stopReason: link.status.stopReason });
     this.unsubscribe.push(link.subscribe((event) => this.onLinkEvent(unitId, link, event)));
   }
 
@@ -381,6 +383,7 @@ export class LineController {
     switch (event.type) {
       case 'plc.link.up':
         station.send({ type: 'plc.link.up' });
+        this.stationEvent(unitId, 'link.up', link.status ? { state: link.status.state, stopReason: link.status.stopReason } : {});
         // The PLC's state may not have changed while the link was down: no plc.state would follow.
         if (link.status) station.send({ type: 'plc.state', state: link.status.state, stopReason: link.status.stopReason });
         break;
@@ -864,7 +867,7 @@ export class LineController {
 
 
   private stationEvent(unitId: string, event: string, detail: Record<string, unknown>): void {
-    this.store.journal.append({ op: 'station', unit: unitId, event, detail }).catch((error: unknown) => this.fail(error));
+    this.store.journal.append({ op: 'station', unit: unitId, event, detail, at: new Date().toISOString() }).catch((error: unknown) => this.fail(error));
   }
 
   private saveLineSnapshot(): void {

@@ -37,7 +37,11 @@ export type JournalOp =
       readonly reason?: string | null;
       readonly detail?: Record<string, unknown>;
     }
-  | { readonly op: 'station'; readonly unit: string; readonly event: string; readonly detail?: Record<string, unknown> }
+  /**
+   * A station unit's event (PackML state, link down/up). `at`, when given, is when the controller
+   * saw it (ISO time), so the KPIs' time model does not depend on the commit's delay.
+   */
+  | { readonly op: 'station'; readonly unit: string; readonly event: string; readonly detail?: Record<string, unknown>; readonly at?: string }
   | {
       readonly op: 'record';
       readonly batchId: string;
@@ -273,7 +277,7 @@ export class Journal {
           events.push([at, line, o.batchId ?? null, o.seq ?? null, o.attempt ?? null, o.cardSerial ?? null, o.unit ?? null, o.event, o.reason ?? null, o.detail ? JSON.stringify(o.detail) : null]);
           break;
         case 'station':
-          stations.push([at, line, o.unit, o.event, o.detail ? JSON.stringify(o.detail) : null]);
+          stations.push([o.at ?? at, line, o.unit, o.event, o.detail ? JSON.stringify(o.detail) : null]);
           break;
         case 'record': {
           const set: [string, unknown][] = [['status', o.status], ['attempts', o.attempts], ['reasons', JSON.stringify(o.reasons)]];
@@ -290,6 +294,8 @@ export class Journal {
         case 'batch.status':
           add(updateSql(d, 'batches', [['status', o.status], ['updated_at', at]], [['id', o.batchId]]));
           audits.push({ actor: o.actor, action: `batch.${o.status}`, subjectType: 'batch', subjectId: o.batchId, details: o.detail ?? {} });
+          // The run's boundaries on the line's timeline (src/kpi: planned busy time is the time a run is under way).
+          events.push([at, line, o.batchId, null, null, null, null, `batch.${o.status}`, null, null]);
           break;
       }
     }
