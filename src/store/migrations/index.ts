@@ -10,6 +10,9 @@ import * as lineLeasePidStarted from './20261128000000_line_lease_pid_started.ts
 import * as storeKeysAuditChain from './20261207120000_store_keys_audit_chain.ts';
 import * as users from './20261207130000_users.ts';
 import * as deliveryPacks from './20261207170000_delivery_packs.ts';
+import * as userMustChangePassword from './20261207183000_user_must_change_password.ts';
+import * as lineRetention from './20261207183100_line_retention.ts';
+import * as jobIdBlocks from './20261207183200_job_id_blocks.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -26,4 +29,7 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261207120000_store_keys_audit_chain', migration: storeKeysAuditChain },
   { name: '20261207130000_users', migration: users },
   { name: '20261207170000_delivery_packs', migration: deliveryPacks },
+  { name: '20261207183000_user_must_change_password', migration: userMustChangePassword },
+  { name: '20261207183100_line_retention', migration: lineRetention },
+  { name: '20261207183200_job_id_blocks', migration: jobIdBlocks },
 ];
