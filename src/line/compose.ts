@@ -135,6 +135,8 @@ export async function runBatchOnLine(ctx: LineContext, options: LineRunOptions):
   let simulator: InProcessSimulator | undefined;
   let links: Map<string, StationLink> | undefined;
   try {
+    // The line file's retention period goes with the batch (the approval that fixes its date has no line file).
+    await ctx.batches.setLineRetention(batch.id, line.id, line.retentionDays, ctx.actor);
     const crash = new CrashPoint(options.crashAt);
     const pki = await openPki(ctx, line, warn);
     const preparer = new RecordPreparer(ctx.batches, await LdsBuilder.create(crashingSigner(pki.signer, crash)), new CardRenderer(), { template: line.template, cardStock: line.cardStock });

@@ -102,7 +102,7 @@ export class ApprovalStore {
  * the PIDs leave duplicate detection, and the retention clock starts: the personal data falls due
  * for purge `retentionDays` after the release.
  */
-export async function releaseInTransaction(trx: Knex.Transaction, request: ApprovalRequest, at: Date, retentionDays: number): Promise<Date> {
+export async function releaseInTransaction(trx: Knex.Transaction, request: ApprovalRequest, at: Date, retentionDays: number, retentionFrom?: string): Promise<Date> {
   const purgeDue = new Date(at.getTime() + retentionDays * 86_400_000);
   const changed = await trx('batches')
     .where({ id: request.batchId, status: 'reconciled' })
@@ -117,7 +117,7 @@ export async function releaseInTransaction(trx: Knex.Transaction, request: Appro
     action: 'batch.released',
     subjectType: 'batch',
     subjectId: request.batchId,
-    details: { request: request.id, requestedBy: request.requestedBy, approvedBy: request.approvedBy, retentionDays, purgeDueAt: purgeDue.toISOString(), pidsReleased: pids },
+    details: { request: request.id, requestedBy: request.requestedBy, approvedBy: request.approvedBy, retentionDays, ...(retentionFrom ? { retentionFrom } : {}), purgeDueAt: purgeDue.toISOString(), pidsReleased: pids },
   });
   return purgeDue;
 }

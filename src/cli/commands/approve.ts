@@ -12,6 +12,14 @@ import { asCliError, CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 import { asTwoPerson } from './qa.ts';
 
+/** Where the retention period came from, in the approval's words. */
+function retentionSource(from: string): string {
+  if (from === 'batch') return "the batch's own";
+  if (from === 'default') return 'the default';
+  if (from.startsWith('line ')) return `retentionDays of ${from}`;
+  return from;
+}
+
 async function approve(requestId: string): Promise<number> {
   return withContext({ permissions: ['approve'], what: 'approve a request' }, (ctx) =>
     asCliError(RetentionError, () =>
@@ -20,7 +28,7 @@ async function approve(requestId: string): Promise<number> {
         const r = done.request;
         if (done.kind === 'release') {
           writeLine(`batch ${r.batchId} released: asked for by ${r.requestedBy}, approved by ${ctx.actor}`);
-          writeLine(`its personal data is purged after ${done.retentionDays} days, from ${done.purgeDueAt.toISOString().slice(0, 10)} (cardline purge --due)`);
+          writeLine(`its personal data is purged after ${done.retentionDays} days (${retentionSource(done.retentionFrom)}), from ${done.purgeDueAt.toISOString().slice(0, 10)} (cardline purge --due)`);
         } else {
           writeLine(`batch ${r.batchId} purged: asked for by ${r.requestedBy}, approved by ${ctx.actor}; ${done.purged.records} records and ${done.purged.portraits} portraits emptied, ${done.purged.files} files removed`);
         }
