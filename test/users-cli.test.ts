@@ -59,7 +59,6 @@ describe('users and sessions', () => {
     // The new password's rules (exit 2), a wrong old one (exit 4): nothing changes.
     const passwd = (user: string, old: string, fresh: string): Promise<CliResult> => cardline(['user', 'passwd', user], { env: { ...env(), CARDLINE_PASSWORD: old, CARDLINE_NEW_PASSWORD: fresh } });
     expect(await passwd('root-admin', adminPw, 'short')).toMatchObject({ code: 2, stderr: expect.stringMatching(/too short: at least 12 characters/) });
-    expect(await passwd('root-admin', adminPw, adminPw)).toMatchObject({ code: 2, stderr: expect.stringMatching(/the new password is the old one/) });
     expect(await passwd('root-admin', adminPw, 'xx-root-admin-xx')).toMatchObject({ code: 2, stderr: expect.stringMatching(/contains the user name/) });
     expect(await passwd('root-admin', 'not-the-one-time', 'a good long passphrase')).toMatchObject({ code: 4, stderr: expect.stringMatching(/login failed: unknown user or wrong password for root-admin/) });
     const adminOwn = await choose('root-admin', adminPw);
@@ -144,7 +143,7 @@ describe('users and sessions', () => {
 
     // Commands that never open the store need no login.
     expect((await cardline(['sample', '--count', '1', '--out', path.join(work, 's')], { env: env() })).code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 
   it('bootstrap only by the OS owner of the data directory', async () => {
     // The test runs as root (CI does): the data directory is handed to another uid.
@@ -186,5 +185,5 @@ describe('cardline demo', () => {
     expect(listed.stdout).toMatch(/completed|reconciled/);
     const operator = saved.users.find((u) => u.role === 'operator')!;
     expect((await cardline(['batch', 'list'], { env: { ...qaEnv, CARDLINE_USER: operator.name, CARDLINE_PASSWORD: operator.password } })).code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 });

@@ -16,7 +16,7 @@ import { LdsBuilder } from '../domain/lds/build.ts';
 import type { Signer } from '../domain/lds/signer.ts';
 import { defaultPkiDir, ensureDemoPki, openFileSigner, PKI_FILES, readCertificates, resolvePassphrase } from '../pki/index.ts';
 import { createLineLinks } from '../plc/link-factory.ts';
-import { checkJobFolders, JobFolderAccessError } from '../plc/modbus/job-folder-access.ts';
+import { checkJobFolders, JobFolderAccessError, unitJobFolders } from '../plc/modbus/job-folder-access.ts';
 import type { StationLink } from '../plc/station-link.ts';
 import { ProofSheet } from '../render/proof.ts';
 import { CardRenderer } from '../render/renderer.ts';
@@ -151,6 +151,8 @@ export async function runBatchOnLine(ctx: LineContext, options: LineRunOptions):
     } catch (error) {
       throw error instanceof JobFolderAccessError ? new RunError(error.message) : error;
     }
+    // So that purge finds job files a crash leaves in them (src/retention/job-files.ts).
+    await store.rememberJobFolders(unitJobFolders(line, ctx.dataDir));
     links = createLineLinks(line, { dataDir: ctx.dataDir });
     controller = new LineController(line, links, store, preparer, judge, {
       actor: ctx.actor,
