@@ -9,7 +9,7 @@
  * release whose approved retention date has passed, unattended. Files with personal data are 0600
  * in 0700 folders.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +89,7 @@ describe('two people release and purge a batch', () => {
     const approved = await cardline(['approve', release], { env: as['qa-c'] });
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toMatch(new RegExp(`batch ${batchId} released: asked for by qa-b, approved by qa-c`));
-    expect(approved.stdout).toMatch(/purged after 30 days, from \d{4}-\d\d-\d\d/);
+    expect(approved.stdout).toMatch(/purged after 30 days \(the default\), from \d{4}-\d\d-\d\d/);
     expect(jsonLine((await cardline(['batch', 'show', batchId, '--json'], { env: as['op-a'] })).stdout).status).toBe('released');
     refused(await cardline(['approve', release], { env: as['mgr-d'] }), 2, new RegExp(`request ${release} is approved \\(by qa-c\\)`));
 
@@ -103,13 +103,17 @@ describe('two people release and purge a batch', () => {
     const reimported = await cardline(['import', path.join(sampleDir, 'batch.jsonl'), '--json'], { env: as['op-a'] });
     expect(jsonLine(reimported.stdout)).toMatchObject({ accepted: 3, quarantined: 1 });
 
-    // The re-issue runs, is released with a retention of 0 days, and purge --due takes it unattended.
-    expect((await cardline(['run', reissue, '--line', lineFile], { env: as['op-a'] })).code).toBe(0);
+    // The re-issue runs on the same line under a line file that keeps personal data 0 days: the
+    // line's retentionDays outranks the site's CARDLINE_RETENTION_DAYS, and purge --due takes it unattended.
+    const zeroDayLine = path.join(dir, 'line-0-days.yaml');
+    await writeFile(zeroDayLine, `${await readFile(lineFile, 'utf8')}retentionDays: 0\n`);
+    expect((await cardline(['run', reissue, '--line', zeroDayLine], { env: as['op-a'] })).code).toBe(0);
     // Who recalled the card made the re-issue batch, and so operated it.
     refused(await cardline(['qa', 'release', reissue], { env: as['qa-b'] }), 4, new RegExp(`qa-b operated batch ${reissue}`));
     const reissueRelease = requestId(await cardline(['qa', 'release', reissue], { env: as['qa-c'] }));
-    const dueNow = await cardline(['approve', reissueRelease], { env: { ...as['mgr-d'], CARDLINE_RETENTION_DAYS: '0' } });
+    const dueNow = await cardline(['approve', reissueRelease], { env: { ...as['mgr-d'], CARDLINE_RETENTION_DAYS: '45' } });
     expect(dueNow.code, dueNow.stderr).toBe(0);
+    expect(dueNow.stdout).toMatch(/purged after 0 days \(retentionDays of line tp-line\)/);
     const due = await cardline(['purge', '--due'], { env: as['mgr-d'] });
     expect(due.code, due.stderr).toBe(0);
     expect(due.stdout).toMatch(new RegExp(`^batch ${reissue} purged: 1 records`, 'm'));

@@ -1,8 +1,9 @@
 /**
  * Users, roles and sessions through the real CLI (issue 15 finding 3): the first admin by
  * bootstrap (only on an empty store, only by the data directory's owner), users added with
- * one-time passwords, login sessions in a 0600 file, scripts' credentials, disabled users, the
- * role checks (exit 4), the role matrix of docs/security.md, and the demo's own users.
+ * one-time passwords that must be changed before any other command (user passwd, user reset),
+ * login sessions in a 0600 file, scripts' credentials, disabled users, the role checks (exit 4),
+ * the role matrix of docs/security.md, and the demo's own users.
  */
 import { chown, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,13 @@ function password(r: CliResult): string {
 describe('users and sessions', () => {
   const env = (): NodeJS.ProcessEnv => ({ CARDLINE_DATA_DIR: path.join(work, 'data'), CARDLINE_DB_URL: '', CARDLINE_USER: '', CARDLINE_PASSWORD: '' });
   const as = (user: string, pw: string): NodeJS.ProcessEnv => ({ ...env(), CARDLINE_USER: user, CARDLINE_PASSWORD: pw });
+  /** The user's first use: a script changes the one-time password through the environment; returns the new one. */
+  const choose = async (user: string, oneTime: string): Promise<string> => {
+    const chosen = `chosen-${Math.random().toString(36).slice(2)}-pw`;
+    const r = await cardline(['user', 'passwd'], { env: { ...as(user, oneTime), CARDLINE_NEW_PASSWORD: chosen } });
+    expect(r.code, r.stderr).toBe(0);
+    return chosen;
+  };
 
   it('bootstrap, add, login, logout, disable; every refusal exit 4; no secret in the store', async () => {
     const noOne = await cardline(['batch', 'list'], { env: env() });
@@ -42,12 +50,29 @@ describe('users and sessions', () => {
     const again = await cardline(['user', 'bootstrap', 'other'], { env: env() });
     expect(again).toMatchObject({ code: 2, stderr: expect.stringMatching(/this store already has users: bootstrap only creates the first one/) });
 
-    const admin = as('root-admin', adminPw);
+    // A one-time password opens nothing but user passwd: exit 4 naming the next step.
+    expect(await cardline(['batch', 'list'], { env: as('root-admin', adminPw) })).toMatchObject({
+      code: 4,
+      stderr: 'cardline: root-admin still has a one-time password: choose your own first with cardline user passwd root-admin (a script sets CARDLINE_USER, CARDLINE_PASSWORD and CARDLINE_NEW_PASSWORD)\n',
+    });
+    expect(await cardline(['login', 'root-admin'], { env: env(), input: `${adminPw}\n` })).toMatchObject({ code: 4, stderr: expect.stringMatching(/one-time password: choose your own first/) });
+    // The new password's rules (exit 2), a wrong old one (exit 4): nothing changes.
+    const passwd = (user: string, old: string, fresh: string): Promise<CliResult> => cardline(['user', 'passwd', user], { env: { ...env(), CARDLINE_PASSWORD: old, CARDLINE_NEW_PASSWORD: fresh } });
+    expect(await passwd('root-admin', adminPw, 'short')).toMatchObject({ code: 2, stderr: expect.stringMatching(/too short: at least 12 characters/) });
+    expect(await passwd('root-admin', adminPw, 'xx-root-admin-xx')).toMatchObject({ code: 2, stderr: expect.stringMatching(/contains the user name/) });
+    expect(await passwd('root-admin', 'not-the-one-time', 'a good long passphrase')).toMatchObject({ code: 4, stderr: expect.stringMatching(/login failed: unknown user or wrong password for root-admin/) });
+    const adminOwn = await choose('root-admin', adminPw);
+    expect(await cardline(['batch', 'list'], { env: as('root-admin', adminPw) })).toMatchObject({ code: 4, stderr: expect.stringMatching(/wrong password/) });
+    const admin = as('root-admin', adminOwn);
     const added = await cardline(['user', 'add', 'thu.qa', '--role', 'qa'], { env: admin });
     expect(added.code, added.stderr).toBe(0);
-    expect(added.stdout).toMatch(/^user thu\.qa \(qa\) added; one-time password: \S{20}$/m);
-    const qaPw = password(added);
-    const opPw = password(await cardline(['user', 'add', 'an.op', '--role', 'operator'], { env: admin }));
+    expect(added.stdout).toMatch(/^user thu\.qa \(qa\) added; one-time password: \S{20}\nthu\.qa chooses their own at first use: cardline user passwd thu\.qa$/m);
+    const qaOneTime = password(added);
+    // A person at a terminal without CARDLINE_NEW_PASSWORD: old then new password, a line each, on standard input.
+    const qaPw = 'thu chose this one';
+    const typed = await cardline(['user', 'passwd', 'thu.qa'], { env: env(), input: `${qaOneTime}\n${qaPw}\n` });
+    expect(typed).toMatchObject({ code: 0, stdout: expect.stringMatching(/^password of thu\.qa changed; every session of thu\.qa has ended/) });
+    const opPw = await choose('an.op', password(await cardline(['user', 'add', 'an.op', '--role', 'operator'], { env: admin })));
     expect(await cardline(['user', 'add', 'x', '--role', 'operator'], { env: admin })).toMatchObject({ code: 2, stderr: expect.stringMatching(/user name 'x' is not allowed/) });
     expect(await cardline(['user', 'add', 'y.y', '--role', 'king'], { env: admin })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--role must be one of operator, qa, engineer, manager, admin, got 'king'/) });
     expect(await cardline(['user', 'add', 'thu.qa', '--role', 'qa'], { env: admin })).toMatchObject({ code: 2, stderr: expect.stringMatching(/user thu\.qa already exists/) });
@@ -77,7 +102,7 @@ describe('users and sessions', () => {
     expect(await cardline(['batch', 'list'], { env: env() })).toMatchObject({ code: 0, stdout: 'no batches\n' });
     // The session acts as thu.qa: a QA user imports nothing.
     expect(await cardline(['import', path.join(work, 'none.jsonl')], { env: env() })).toMatchObject({ code: 4, stderr: expect.stringMatching(/thu\.qa \(qa\) may not import a batch: it needs the role operator or manager/) });
-    expect(await scanForLeaks(path.join(work, 'data'), [adminPw, qaPw, opPw, token], [path.join(work, 'data', 'session.json')])).toStrictEqual([]);
+    expect(await scanForLeaks(path.join(work, 'data'), [adminPw, adminOwn, qaOneTime, qaPw, opPw, token], [path.join(work, 'data', 'session.json')])).toStrictEqual([]);
 
     // An expired session is refused, naming why.
     const ctx = await openContext({ ...process.env, ...env() });
@@ -88,6 +113,23 @@ describe('users and sessions', () => {
     }
     expect(await cardline(['batch', 'list'], { env: env() })).toMatchObject({ code: 4, stderr: expect.stringMatching(/not logged in \(the session has expired or was closed\)/) });
     expect((await cardline(['login', 'thu.qa'], { env: env(), input: `${qaPw}\n` })).code).toBe(0);
+    // Changing the password ends the user's sessions; with no name, passwd acts on the user logged in.
+    const qaPw2 = 'thu chose again now';
+    expect(await cardline(['user', 'passwd'], { env: env(), input: `${qaPw}\n${qaPw2}\n` })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^password of thu\.qa changed/) });
+    expect((await cardline(['batch', 'list'], { env: env() })).code).toBe(4);
+    expect((await cardline(['login', 'thu.qa'], { env: env(), input: `${qaPw2}\n` })).code).toBe(0);
+    // An admin resets a forgotten password: a new one-time one, the sessions ended, the old one dead.
+    expect(await cardline(['user', 'reset', 'thu.qa'], { env: as('an.op', opPw) })).toMatchObject({ code: 4, stderr: expect.stringMatching(/an\.op \(operator\) may not reset passwords: it needs the role admin/) });
+    expect(await cardline(['user', 'reset', 'root-admin'], { env: admin })).toMatchObject({ code: 2, stderr: expect.stringMatching(/changes their own password with cardline user passwd/) });
+    const reset = await cardline(['user', 'reset', 'thu.qa'], { env: admin });
+    expect(reset.code, reset.stderr).toBe(0);
+    const qaReset = password(reset);
+    expect((await cardline(['batch', 'list'], { env: env() })).code).toBe(4);
+    expect(await cardline(['batch', 'list'], { env: as('thu.qa', qaPw2) })).toMatchObject({ code: 4, stderr: expect.stringMatching(/wrong password/) });
+    expect(await cardline(['batch', 'list'], { env: as('thu.qa', qaReset) })).toMatchObject({ code: 4, stderr: expect.stringMatching(/thu\.qa still has a one-time password/) });
+    expect(JSON.parse((await cardline(['user', 'list', '--json'], { env: admin })).stdout.trim())).toMatchObject([{ name: 'an.op', mustChangePassword: false }, { name: 'root-admin', mustChangePassword: false }, { name: 'thu.qa', mustChangePassword: true }]);
+    const qaPw3 = await choose('thu.qa', qaReset);
+    expect((await cardline(['login', 'thu.qa'], { env: env(), input: `${qaPw3}\n` })).code).toBe(0);
     expect((await cardline(['logout'], { env: env() })).stdout).toBe('thu.qa logged out\n');
     await expect(stat(sessionFile)).rejects.toThrow(/ENOENT/);
     expect((await cardline(['batch', 'list'], { env: env() })).code).toBe(4);
@@ -101,7 +143,7 @@ describe('users and sessions', () => {
 
     // Commands that never open the store need no login.
     expect((await cardline(['sample', '--count', '1', '--out', path.join(work, 's')], { env: env() })).code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 
   it('bootstrap only by the OS owner of the data directory', async () => {
     // The test runs as root (CI does): the data directory is handed to another uid.
@@ -132,10 +174,16 @@ describe('cardline demo', () => {
     const file = path.join(dataDir, 'demo-users.json');
     expect(r.stdout).toContain(`demo users created (admin, operator, qa, manager): their one-time passwords are in ${file}`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    const saved = JSON.parse(await readFile(file, 'utf8')) as { users: { name: string; role: string; password: string }[] };
-    expect(saved.users.map((u) => [u.name, u.role])).toStrictEqual([['demo-admin', 'admin'], ['demo-operator', 'operator'], ['demo-qa', 'qa'], ['demo-manager', 'manager']]);
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { users: { name: string; role: string; password: string; changed?: boolean }[] };
+    expect(saved.users.map((u) => [u.name, u.role, u.changed ?? false])).toStrictEqual([['demo-admin', 'admin', false], ['demo-operator', 'operator', true], ['demo-qa', 'qa', false], ['demo-manager', 'manager', false]]);
+    // The demo's operator already chose its password (the demo ran as it); a person using demo-qa chooses theirs first.
     const qa = saved.users.find((u) => u.role === 'qa')!;
-    const listed = await cardline(['batch', 'list'], { env: { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_USER: qa.name, CARDLINE_PASSWORD: qa.password } });
+    const qaEnv = { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_USER: qa.name, CARDLINE_PASSWORD: qa.password };
+    expect(await cardline(['batch', 'list'], { env: qaEnv })).toMatchObject({ code: 4, stderr: expect.stringMatching(/demo-qa still has a one-time password: choose your own first with cardline user passwd demo-qa/) });
+    expect((await cardline(['user', 'passwd'], { env: { ...qaEnv, CARDLINE_NEW_PASSWORD: 'the qa demo user own' } })).code).toBe(0);
+    const listed = await cardline(['batch', 'list'], { env: { ...qaEnv, CARDLINE_PASSWORD: 'the qa demo user own' } });
     expect(listed.stdout).toMatch(/completed|reconciled/);
-  }, 300_000);
+    const operator = saved.users.find((u) => u.role === 'operator')!;
+    expect((await cardline(['batch', 'list'], { env: { ...qaEnv, CARDLINE_USER: operator.name, CARDLINE_PASSWORD: operator.password } })).code).toBe(0);
+  }, 600_000);
 });

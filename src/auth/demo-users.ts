@@ -1,17 +1,19 @@
 /**
  * The demo's own users (`cardline demo`, `npm start`): on a store with no users, one of each role
  * is created and their one-time passwords are written to `<data dir>/demo-users.json` (0600), so
- * the demo runs with no interaction and a lost terminal line is recoverable. The demo then acts as
- * its operator. A store that already has users and no such file is a real one: the demo acts as
- * whoever is logged in, like every other command.
+ * the demo runs with no interaction and a lost terminal line is recoverable. Like every handed-over
+ * password they must be changed at first use (`cardline user passwd`); the demo acts as its
+ * operator, so it makes that change for the operator itself, at once, and keeps the operator's new
+ * password in the file (marked `changed`). A store that already has users and no such file is a
+ * real one: the demo acts as whoever is logged in, like every other command.
  */
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { UserStore } from '../store/user-store.ts';
 import { hashPassword, newOneTimePassword } from './password.ts';
 import type { Role } from './roles.ts';
-import { PASSWORD_ENV, USER_ENV } from './session.ts';
+import { changePassword, PASSWORD_ENV, USER_ENV } from './session.ts';
 
 export const DEMO_USERS_FILE = 'demo-users.json';
 export const DEMO_USERS: readonly { readonly name: string; readonly role: Role }[] = [
@@ -22,7 +24,15 @@ export const DEMO_USERS: readonly { readonly name: string; readonly role: Role }
 ];
 
 interface DemoUsersFile {
-  readonly users: readonly { readonly name: string; readonly role: string; readonly password: string }[];
+  readonly users: readonly { readonly name: string; readonly role: string; readonly password: string; readonly changed?: boolean }[];
+}
+
+async function writeUsersFile(file: string, content: DemoUsersFile): Promise<void> {
+  // Through a temporary file and a rename: the file never holds half a list of passwords.
+  const temporary = `${file}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  await chmod(temporary, 0o600);
+  await rename(temporary, file);
 }
 
 /**
@@ -35,14 +45,18 @@ export async function demoOperatorEnv(db: Knex, dataDir: string, env: NodeJS.Pro
   const users = new UserStore(db);
   let created = false;
   if ((await users.count()) === 0) {
-    const entries = [];
-    for (const u of DEMO_USERS) entries.push({ ...u, password: newOneTimePassword() });
+    const entries = DEMO_USERS.map((u) => ({ ...u, password: newOneTimePassword() }));
     // The file first: a user whose password was never written down would be lost.
-    await writeFile(file, `${JSON.stringify({ users: entries } satisfies DemoUsersFile, null, 2)}\n`, { mode: 0o600 });
-    await chmod(file, 0o600);
+    await writeUsersFile(file, { users: entries });
     for (const [i, u] of entries.entries()) {
-      await users.add({ name: u.name, role: u.role, passwordHash: await hashPassword(u.password), by: 'cardline-demo', onlyIfNone: i === 0 });
+      await users.add({ name: u.name, role: u.role, passwordHash: await hashPassword(u.password), by: 'cardline-demo', onlyIfNone: i === 0, mustChangePassword: true });
     }
+    // The demo is its operator's first use: it chooses the operator's own password (audited as the
+    // operator's change). Written down first; if the change then fails, `user reset` by demo-admin recovers.
+    const operator = entries.find((u) => u.role === 'operator')!;
+    const chosen = newOneTimePassword();
+    await writeUsersFile(file, { users: entries.map((u) => (u === operator ? { ...u, password: chosen, changed: true } : u)) });
+    await changePassword(db, operator.name, operator.password, chosen);
     created = true;
   }
   let saved: DemoUsersFile;

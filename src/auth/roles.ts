@@ -47,7 +47,7 @@ export const PERMISSIONS = {
   'keys.rotate': ['admin'],
   /** user list. */
   'user.list': ['manager', 'admin'],
-  /** user add, user disable. */
+  /** user add, user disable, user reset. */
   'user.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -13,6 +13,10 @@ import { isRole, mayDo, PERMISSIONS, type Permission, type Role } from './roles.
 
 export const USER_ENV = 'CARDLINE_USER';
 export const PASSWORD_ENV = 'CARDLINE_PASSWORD';
+/** The new password of `cardline user passwd` for a script (else the second line of standard input, or asked at the terminal). */
+export const NEW_PASSWORD_ENV = 'CARDLINE_NEW_PASSWORD';
+/** Shortest password a user may choose (one-time passwords are 20 characters). */
+export const MIN_PASSWORD_LENGTH = 12;
 export const SESSION_FILE = 'session.json';
 /** How long a `cardline login` lasts: one sitting at the terminal, not a shift. */
 export const SESSION_MINUTES = 60;
@@ -34,8 +38,12 @@ function tokenHash(token: string): string {
 // Checked against when the user does not exist, so a wrong name costs as long as a wrong password.
 let decoyHash: Promise<string> | undefined;
 
-/** The user whose password this is; one message for an unknown name and a wrong password. */
-export async function checkPassword(db: Knex, name: string, password: string): Promise<AuthUser> {
+/**
+ * The user whose password this is; one message for an unknown name and a wrong password. A
+ * one-time password is accepted here (it is how `user passwd` proves the old one); `authenticate`
+ * and `login` refuse it.
+ */
+export async function checkPassword(db: Knex, name: string, password: string): Promise<AuthUser & { readonly mustChangePassword: boolean }> {
   const user = await new UserStore(db).get(name);
   if (!user) {
     decoyHash ??= hashPassword('decoy');
@@ -43,7 +51,45 @@ export async function checkPassword(db: Knex, name: string, password: string): P
     throw new AuthError(`login failed: unknown user or wrong password for ${name}`);
   }
   if (!(await verifyPassword(password, user.passwordHash))) throw new AuthError(`login failed: unknown user or wrong password for ${name}`);
-  return activeUser(user);
+  return { ...activeUser(user), mustChangePassword: user.mustChangePassword };
+}
+
+/** The refusal of every command but `user passwd` while a user's one-time password is unchanged. */
+export function mustChangeFirst(name: string): AuthError {
+  return new AuthError(
+    `${name} still has a one-time password: choose your own first with cardline user passwd ${name} ` +
+      `(a script sets ${USER_ENV}, ${PASSWORD_ENV} and ${NEW_PASSWORD_ENV})`,
+  );
+}
+
+function changed(user: AuthUser & { readonly mustChangePassword: boolean }): AuthUser {
+  if (user.mustChangePassword) throw mustChangeFirst(user.name);
+  return { name: user.name, role: user.role };
+}
+
+/**
+ * A user chooses their own password, proving the old one (a one-time password included). Every
+ * session of theirs ends. Throws AuthError for a wrong old password, PasswordRuleError for a new
+ * one that is too weak.
+ */
+export async function changePassword(db: Knex, name: string, oldPassword: string, newPassword: string): Promise<AuthUser> {
+  const user = await checkPassword(db, name, oldPassword);
+  checkNewPassword(name, oldPassword, newPassword);
+  await new UserStore(db).changePassword(user.name, await hashPassword(newPassword));
+  return { name: user.name, role: user.role };
+}
+
+/** A new password the user chose breaks a rule: exit code 2. */
+export class PasswordRuleError extends Error {
+  override name = 'PasswordRuleError';
+}
+
+function checkNewPassword(name: string, oldPassword: string, newPassword: string): void {
+  if ([...newPassword.normalize('NFC')].length < MIN_PASSWORD_LENGTH) throw new PasswordRuleError(`the new password is too short: at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (newPassword.normalize('NFC') === oldPassword.normalize('NFC')) throw new PasswordRuleError('the new password is the old one: choose another');
+  if (newPassword.toLowerCase().includes(name.toLowerCase())) throw new PasswordRuleError('the new password contains the user name: choose another');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(newPassword)) throw new PasswordRuleError('the new password holds a control character (a line break or tab): it could not be typed again');
 }
 
 function activeUser(user: { name: string; role: string; disabled: boolean }): AuthUser {
@@ -61,7 +107,7 @@ export async function authenticate(db: Knex, dataDir: string, env: NodeJS.Proces
   if (name) {
     const password = env[PASSWORD_ENV];
     if (!password) throw new AuthError(`${USER_ENV} is set but ${PASSWORD_ENV} is not`);
-    return checkPassword(db, name, password);
+    return changed(await checkPassword(db, name, password));
   }
   const session = await readSessionFile(dataDir);
   const users = new UserStore(db);
@@ -73,7 +119,8 @@ export async function authenticate(db: Knex, dataDir: string, env: NodeJS.Proces
   }
   const user = await users.get(who);
   if (!user) throw new AuthError(`the session's user ${who} does not exist`);
-  return activeUser(user);
+  // A reset ends the user's sessions, so this is only a belt to those braces.
+  return changed({ ...activeUser(user), mustChangePassword: user.mustChangePassword });
 }
 
 /** Throws AuthError when the user's role does not hold the permission. */
@@ -84,7 +131,7 @@ export function authorize(user: AuthUser, permission: Permission, what: string):
 
 /** Opens a session and writes its token to `<data dir>/session.json` (0600), replacing any other. */
 export async function login(db: Knex, dataDir: string, name: string, password: string, now: Date = new Date()): Promise<{ user: AuthUser; expiresAt: Date }> {
-  const user = await checkPassword(db, name, password);
+  const user = changed(await checkPassword(db, name, password));
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + SESSION_MINUTES * 60_000);
   await logout(db, dataDir);
@@ -105,7 +152,12 @@ export async function logout(db: Knex, dataDir: string): Promise<string | undefi
   return who;
 }
 
-async function readSessionFile(dataDir: string): Promise<{ token: string } | undefined> {
+/** The user named in the session file (not checked: `user passwd` then proves the password), if any. */
+export async function sessionFileUser(dataDir: string): Promise<string | undefined> {
+  return (await readSessionFile(dataDir))?.user;
+}
+
+async function readSessionFile(dataDir: string): Promise<{ token: string; user: string | undefined } | undefined> {
   let text: string;
   try {
     text = await readFile(path.join(dataDir, SESSION_FILE), 'utf8');
@@ -114,8 +166,8 @@ async function readSessionFile(dataDir: string): Promise<{ token: string } | und
     throw error;
   }
   try {
-    const parsed = JSON.parse(text) as { token?: unknown };
-    return typeof parsed.token === 'string' ? { token: parsed.token } : undefined;
+    const parsed = JSON.parse(text) as { token?: unknown; user?: unknown };
+    return typeof parsed.token === 'string' ? { token: parsed.token, user: typeof parsed.user === 'string' ? parsed.user : undefined } : undefined;
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import type { Batch } from '../store/batch.ts';
 import { ApprovalError, ApprovalStore, releaseInTransaction, type ApprovalRequest } from '../store/approval-store.ts';
 import { batchTakes, releaseStep } from '../line/batch-status.ts';
-import { purgeBatch, retentionDaysFor, type PurgeResult } from '../retention/purge.ts';
+import { purgeBatch, retentionPeriod, type PurgeResult } from '../retention/purge.ts';
 import { authorize, type AuthUser } from './session.ts';
 
 /** The rule forbids it: exit code 4. */
@@ -64,7 +64,7 @@ export async function requestPurge(db: Knex, user: AuthUser, batch: Batch & { pu
 }
 
 export type Approved =
-  | { readonly kind: 'release'; readonly request: ApprovalRequest; readonly purgeDueAt: Date; readonly retentionDays: number }
+  | { readonly kind: 'release'; readonly request: ApprovalRequest; readonly purgeDueAt: Date; readonly retentionDays: number; readonly retentionFrom: string }
   | { readonly kind: 'purge'; readonly request: ApprovalRequest; readonly purged: PurgeResult };
 
 /**
@@ -89,10 +89,10 @@ export async function approveRequest(
   const batch = await getBatch(request.batchId);
   if (!batch) throw new ApprovalError(`request ${requestId} names batch ${request.batchId}, which does not exist`);
   if (request.kind === 'release') {
-    const retentionDays = retentionDaysFor(batch, env);
+    const period = retentionPeriod(batch, env);
     return approvals.approve(requestId, user.name, async (trx, approved, at) => {
-      const purgeDueAt = await releaseInTransaction(trx, approved, at, retentionDays, releaseStep(approved.batchId, user.name));
-      return { kind: 'release', request: approved, purgeDueAt, retentionDays };
+      const purgeDueAt = await releaseInTransaction(trx, approved, at, period.days, releaseStep(approved.batchId, user.name), period.from);
+      return { kind: 'release', request: approved, purgeDueAt, retentionDays: period.days, retentionFrom: period.from };
     });
   }
   return approvals.approve(requestId, user.name, async (trx, approved) => {

@@ -159,6 +159,12 @@ export const LineConfigSchema = z
     template: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'must name a template folder (lower case letters, digits and hyphens)' }).default(DEFAULT_TEMPLATE),
     cardStock: CardStockSchema.default({ prePrinted: false }),
     /**
+     * How long the personal data of a batch run on this line is kept after its release before
+     * `purge --due` takes it (docs/security.md, "Retention and purge"). Below a batch's own value,
+     * above the site's CARDLINE_RETENTION_DAYS. Absent: the line sets none.
+     */
+    retentionDays: z.number().int().min(0).max(36_500).optional(),
+    /**
      * Modbus TCP has no authentication or encryption: a production line with Modbus stations must
      * say, in its file, that this is accepted and why (the network that protects it).
      */

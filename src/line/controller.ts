@@ -149,7 +149,8 @@ export class LineController {
     this.crash = new CrashPoint(options.crashAt);
     this.packer = packingOf(config);
     this.prepared = new PreparedRecords(preparer);
-    this.jobIds = new JobIds((n) => store.allocateJobIds(n));
+    // Each block is recorded as the running batch's, so purge finds job files a crash left behind.
+    this.jobIds = new JobIds((n) => store.allocateJobIds(n, this.batchId || undefined));
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
     this.line.subscribe(() => this.saveLineSnapshot());
   }

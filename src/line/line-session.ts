@@ -12,7 +12,7 @@ import { LdsBuilder } from '../domain/lds/build.ts';
 import type { Signer } from '../domain/lds/signer.ts';
 import { defaultPkiDir, ensureDemoPki, openFileSigner, PKI_FILES, readCertificates, resolvePassphrase } from '../pki/index.ts';
 import { createLineLinks } from '../plc/link-factory.ts';
-import { checkJobFolders, JobFolderAccessError } from '../plc/modbus/job-folder-access.ts';
+import { checkJobFolders, JobFolderAccessError, unitJobFolders } from '../plc/modbus/job-folder-access.ts';
 import type { StationLink } from '../plc/station-link.ts';
 import { CardRenderer } from '../render/renderer.ts';
 import type { BatchStore } from '../store/batch-store.ts';
@@ -192,8 +192,11 @@ export class LineSession {
       } catch (error) {
         throw error instanceof JobFolderAccessError ? new RunError(error.message) : error;
       }
+      const store = new LineStore(ctx.db, line.id);
+      // So that purge finds job files a crash leaves in them (src/retention/job-files.ts).
+      await store.rememberJobFolders(unitJobFolders(line, ctx.dataDir));
       const links = createLineLinks(line, { dataDir: ctx.dataDir });
-      session = new LineSession(ctx, line, new LineStore(ctx.db, line.id), lease, options, pki.dir, crash, preparer, judge, links, simulator);
+      session = new LineSession(ctx, line, store, lease, options, pki.dir, crash, preparer, judge, links, simulator);
       if (options.connectNow) {
         for (const [unitId, link] of links) {
           // In the background: a station that is down is retried by its link until it answers.
@@ -241,6 +244,8 @@ export class LineSession {
     this.running = batch.id;
     try {
       if (!(await this.lease.setBatch(batch.id))) throw this.lost ?? new RunError(`line ${this.line.id}: the lease is no longer this server's`);
+      // The line file's retention period goes with the batch (the approval that fixes its date has no line file).
+      await this.ctx.batches.setLineRetention(batch.id, this.line.id, this.line.retentionDays, options.actor ?? this.ctx.actor);
       if (this.line.simulation) await accountSimulatedStock(this.store, this.line, this.simulator, options.ensureBlanks, options.actor ?? this.ctx.actor, log, warn);
       const simulator = this.simulator;
       const controller = new LineController(this.line, this.links, this.store, this.preparer, this.judge, {

@@ -20,14 +20,32 @@ export class RetentionError extends Error {
   override name = 'RetentionError';
 }
 
-/** The batch's own retention period, else the site's (CARDLINE_RETENTION_DAYS), else 30 days. */
-export function retentionDaysFor(batch: Pick<Batch, 'retentionDays'>, env: NodeJS.ProcessEnv = process.env): number {
-  if (batch.retentionDays !== undefined) return batch.retentionDays;
+/** A retention period and where it was set, for the approval's message and its audit row. */
+export interface RetentionPeriod {
+  readonly days: number;
+  /** `batch`, `line <id>` (its line file's retentionDays), `CARDLINE_RETENTION_DAYS` or `default`. */
+  readonly from: string;
+}
+
+/**
+ * The retention period of a batch, first set wins: the batch's own value; the line file's
+ * `retentionDays` of the line its last run started on; the site's CARDLINE_RETENTION_DAYS; 30 days.
+ * The site file (another engineer's work, src/site) plugs in here, between the line and the
+ * environment variable: pass its `retentionDays` as `site` and name it `site` in `from`.
+ */
+export function retentionPeriod(batch: Pick<Batch, 'retentionDays' | 'lineRetention'>, env: NodeJS.ProcessEnv = process.env): RetentionPeriod {
+  if (batch.retentionDays !== undefined) return { days: batch.retentionDays, from: 'batch' };
+  if (batch.lineRetention) return { days: batch.lineRetention.days, from: `line ${batch.lineRetention.lineId}` };
   const text = env[RETENTION_ENV]?.trim();
-  if (!text) return DEFAULT_RETENTION_DAYS;
+  if (!text) return { days: DEFAULT_RETENTION_DAYS, from: 'default' };
   const days = Number(text);
   if (!Number.isInteger(days) || days < 0 || days > 36_500) throw new RetentionError(`${RETENTION_ENV} must be a whole number of days from 0 to 36500, got '${text}'`);
-  return days;
+  return { days, from: RETENTION_ENV };
+}
+
+/** The days of retentionPeriod. */
+export function retentionDaysFor(batch: Pick<Batch, 'retentionDays' | 'lineRetention'>, env: NodeJS.ProcessEnv = process.env): number {
+  return retentionPeriod(batch, env).days;
 }
 
 export interface PurgeResult {

@@ -114,7 +114,7 @@ export type ReleaseStep = (status: string) => { readonly ok: true; readonly stat
  * stored status (refused with the machine's reason), written by compare-and-set on that status with
  * the machine's snapshot, the batch's PIDs freed for new batches, the audit entry.
  */
-export async function releaseInTransaction(trx: Knex.Transaction, request: ApprovalRequest, at: Date, retentionDays: number, release: ReleaseStep): Promise<Date> {
+export async function releaseInTransaction(trx: Knex.Transaction, request: ApprovalRequest, at: Date, retentionDays: number, release: ReleaseStep, retentionFrom?: string): Promise<Date> {
   const purgeDue = new Date(at.getTime() + retentionDays * 86_400_000);
   const row: { status: string } | undefined = await trx('batches').where({ id: request.batchId }).first('status');
   if (!row) throw new ApprovalError(`batch ${request.batchId} is gone: there is nothing to release`);
@@ -134,7 +134,7 @@ export async function releaseInTransaction(trx: Knex.Transaction, request: Appro
     action: 'batch.released',
     subjectType: 'batch',
     subjectId: request.batchId,
-    details: { request: request.id, requestedBy: request.requestedBy, approvedBy: request.approvedBy, retentionDays, purgeDueAt: purgeDue.toISOString(), pidsReleased: pids },
+    details: { request: request.id, requestedBy: request.requestedBy, approvedBy: request.approvedBy, retentionDays, ...(retentionFrom ? { retentionFrom } : {}), purgeDueAt: purgeDue.toISOString(), pidsReleased: pids },
   });
   return purgeDue;
 }

@@ -34,6 +34,8 @@ interface BatchRow {
   released_at?: Date | string | null;
   purge_due_at?: Date | string | null;
   purged_at?: Date | string | null;
+  line_retention_days?: number | string | null;
+  retention_line_id?: string | null;
 }
 
 interface PreparedRecord {
@@ -221,6 +223,22 @@ export class BatchStore {
         subjectId: batchId,
         details: { reason, releasedPids },
       });
+    });
+  }
+
+  /**
+   * A run of the batch starts on a line: the line file's retention period (undefined: it sets none)
+   * becomes the batch's, below the batch's own. The run that starts last decides; a change is
+   * audited, since it moves the date the citizens' data is deleted.
+   */
+  async setLineRetention(batchId: string, lineId: string, days: number | undefined, actor: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const row: { line_retention_days: number | string | null; retention_line_id: string | null } | undefined = await trx('batches').where({ id: batchId }).first('line_retention_days', 'retention_line_id');
+      if (!row) throw new Error(`setLineRetention: batch ${batchId} does not exist`);
+      const before = row.line_retention_days === null ? undefined : Number(row.line_retention_days);
+      if (before === days && (days === undefined || row.retention_line_id === lineId)) return;
+      await trx('batches').where({ id: batchId }).update({ line_retention_days: days ?? null, retention_line_id: days === undefined ? null : lineId });
+      await appendAudit(trx, { actor, action: 'batch.line-retention', subjectType: 'batch', subjectId: batchId, details: { line: lineId, retentionDays: days ?? null, before: before ?? null } });
     });
   }
 
@@ -469,6 +487,9 @@ function rowToBatch(row: BatchRow): Batch {
     ...(row.released_at ? { releasedAt: toDate(row.released_at, `batch ${row.id} released_at`) } : {}),
     ...(row.purge_due_at ? { purgeDueAt: toDate(row.purge_due_at, `batch ${row.id} purge_due_at`) } : {}),
     ...(row.purged_at ? { purgedAt: toDate(row.purged_at, `batch ${row.id} purged_at`) } : {}),
+    ...(row.line_retention_days !== null && row.line_retention_days !== undefined && row.retention_line_id
+      ? { lineRetention: { lineId: row.retention_line_id, days: Number(row.line_retention_days) } }
+      : {}),
   };
 }
 

@@ -31,6 +31,8 @@ export interface Batch {
   readonly purgeDueAt?: Date | undefined;
   /** When its personal data was purged; its accounting and audit stay. */
   readonly purgedAt?: Date | undefined;
+  /** The retention period of the line file its last run started on, when that file sets one. */
+  readonly lineRetention?: { readonly lineId: string; readonly days: number } | undefined;
 }
 
 export interface NewRecord {

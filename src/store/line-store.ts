@@ -337,16 +337,31 @@ export class LineStore {
     this.packs = new PackStore(db, lineId);
   }
 
-  /** Reserves `count` job ids, never given out before on this line. */
-  async allocateJobIds(count: number): Promise<number> {
+  /**
+   * Reserves `count` job ids, never given out before on this line. With `batchId`, the block is
+   * recorded as that batch's: job files are named by job id only, and `purge` finds the files a
+   * crash left behind through it.
+   */
+  async allocateJobIds(count: number, batchId?: string): Promise<number> {
     return this.db.transaction(async (trx) => {
       const row = await trx<LineStateRow>('line_state').where({ line_id: this.lineId }).first();
       const start = row ? Number(row.next_job_id) : 1;
       const now = new Date().toISOString();
       if (row) await trx('line_state').where({ line_id: this.lineId }).update({ next_job_id: start + count, updated_at: now });
       else await trx('line_state').insert({ line_id: this.lineId, next_job_id: start + count, batch_id: null, updated_at: now });
+      if (batchId) await trx('job_id_blocks').insert({ line_id: this.lineId, first_id: start, count, batch_id: batchId, allocated_at: now });
       return start;
     });
+  }
+
+  /** Remembers the Modbus job folders (a unit's, holding jobs/ and outbox/) this line writes to, so `purge` looks there. */
+  async rememberJobFolders(dirs: readonly string[]): Promise<void> {
+    if (dirs.length === 0) return;
+    const now = new Date().toISOString();
+    await this.db('job_folders')
+      .insert(dirs.map((dir) => ({ dir, line_id: this.lineId, last_used_at: now })))
+      .onConflict('dir')
+      .merge(['line_id', 'last_used_at']);
   }
 
   async records(batchId: string): Promise<RecordProgress[]> {

@@ -40,6 +40,23 @@ export class PurgeStore {
     return rows.map((r) => ({ id: r.id, purgeDueAt: toDate(r.purge_due_at, `batch ${r.id} purge_due_at`) }));
   }
 
+  /** Every Modbus job folder a run has used, with its line. */
+  async jobFolders(): Promise<{ dir: string; lineId: string }[]> {
+    const rows: { dir: string; line_id: string }[] = await this.db('job_folders').orderBy('dir').select('dir', 'line_id');
+    return rows.map((r) => ({ dir: r.dir, lineId: r.line_id }));
+  }
+
+  /** The blocks of job ids a line's runs reserved, each with its batch. */
+  async jobIdBlocks(lineId: string): Promise<{ firstId: number; count: number; batchId: string }[]> {
+    const rows: { first_id: number | string; count: number | string; batch_id: string }[] = await this.db('job_id_blocks').where({ line_id: lineId }).orderBy('first_id').select('first_id', 'count', 'batch_id');
+    return rows.map((r) => ({ firstId: Number(r.first_id), count: Number(r.count), batchId: r.batch_id }));
+  }
+
+  /** Audits the removal of a line's job files a crash left behind (counts, folders and batches; no content). */
+  async recordJobFilesPurged(actor: string, lineId: string, details: { files: number; folders: readonly string[]; batches: readonly string[]; olderThanRetention: number }): Promise<void> {
+    await this.db.transaction((trx) => appendAudit(trx, { actor, action: 'jobs.purged', subjectType: 'line', subjectId: lineId, details }));
+  }
+
   async purgedAt(batchId: string): Promise<Date | undefined> {
     const row: { purged_at: Date | string | null } | undefined = await this.db('batches').where({ id: batchId }).first('purged_at');
     return row?.purged_at ? toDate(row.purged_at, `batch ${batchId} purged_at`) : undefined;

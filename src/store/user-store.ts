@@ -11,6 +11,8 @@ export interface User {
   readonly disabled: boolean;
   readonly createdAt: Date;
   readonly createdBy: string;
+  /** A one-time password (handed over at add, bootstrap or reset) still in use: it must be changed before any other command. */
+  readonly mustChangePassword: boolean;
 }
 
 interface UserRow {
@@ -20,6 +22,7 @@ interface UserRow {
   disabled: boolean | number;
   created_at: Date | string;
   created_by: string;
+  must_change_password: boolean | number;
 }
 
 export class UserStoreError extends Error {
@@ -39,9 +42,10 @@ export class UserStore {
 
   /**
    * Adds a user. With `onlyIfNone`, refuses when any user exists (checked in the same transaction:
-   * two bootstraps racing cannot both win).
+   * two bootstraps racing cannot both win). `mustChangePassword`: the password is a one-time one that
+   * was shown to someone else (the CLI's user add, bootstrap and the demo set it).
    */
-  async add(input: { name: string; role: string; passwordHash: string; by: string; onlyIfNone?: boolean }): Promise<void> {
+  async add(input: { name: string; role: string; passwordHash: string; by: string; onlyIfNone?: boolean; mustChangePassword?: boolean }): Promise<void> {
     if (!USER_NAME.test(input.name)) throw new UserStoreError(`user name '${input.name}' is not allowed: 2–64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
     await this.db.transaction(async (trx) => {
       if (input.onlyIfNone) {
@@ -50,8 +54,8 @@ export class UserStore {
       }
       if (await trx('users').where({ name: input.name }).first('name')) throw new UserStoreError(`user ${input.name} already exists`);
       const at = new Date().toISOString();
-      await trx('users').insert({ name: input.name, role: input.role, password_hash: input.passwordHash, disabled: false, created_at: at, created_by: input.by });
-      await appendAudit(trx, { actor: input.by, action: input.onlyIfNone ? 'user.bootstrap' : 'user.add', subjectType: 'user', subjectId: input.name, details: { role: input.role } });
+      await trx('users').insert({ name: input.name, role: input.role, password_hash: input.passwordHash, disabled: false, created_at: at, created_by: input.by, must_change_password: input.mustChangePassword ?? false });
+      await appendAudit(trx, { actor: input.by, action: input.onlyIfNone ? 'user.bootstrap' : 'user.add', subjectType: 'user', subjectId: input.name, details: { role: input.role, oneTimePassword: input.mustChangePassword ?? false } });
     });
   }
 
@@ -76,6 +80,30 @@ export class UserStore {
       await trx('sessions').where({ user_name: name }).delete();
       await trx('api_sessions').where({ user_name: name }).delete();
       await appendAudit(trx, { actor: by, action: 'user.disable', subjectType: 'user', subjectId: name });
+    });
+  }
+
+  /**
+   * The user chose their own password (the old one was checked by the caller): the one-time flag
+   * goes, and every session of theirs ends (a session opened by whoever knew the old password).
+   */
+  async changePassword(name: string, passwordHash: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const at = new Date().toISOString();
+      const changed = await trx('users').where({ name, disabled: false }).update({ password_hash: passwordHash, must_change_password: false, password_changed_at: at });
+      if (changed !== 1) throw new UserStoreError(`user ${name} does not exist or is disabled`);
+      await trx('sessions').where({ user_name: name }).delete();
+      await appendAudit(trx, { actor: name, action: 'user.password-changed', subjectType: 'user', subjectId: name });
+    });
+  }
+
+  /** An admin hands a user a new one-time password: it must be changed at first use; their sessions end. */
+  async resetPassword(name: string, passwordHash: string, by: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const changed = await trx('users').where({ name }).update({ password_hash: passwordHash, must_change_password: true });
+      if (changed !== 1) throw new UserStoreError(`user ${name} does not exist (cardline user list shows the users)`);
+      await trx('sessions').where({ user_name: name }).delete();
+      await appendAudit(trx, { actor: by, action: 'user.password-reset', subjectType: 'user', subjectId: name });
     });
   }
 
@@ -114,5 +142,6 @@ function rowToUser(row: UserRow): User {
     disabled: Boolean(row.disabled),
     createdAt: toDate(row.created_at, `user ${row.name} created_at`),
     createdBy: row.created_by,
+    mustChangePassword: Boolean(row.must_change_password),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { approveRequest, requestPurge } from '../../auth/two-person.ts';
+import { purgeJobFiles } from '../../retention/job-files.ts';
 import { purgeBatch, RetentionError } from '../../retention/purge.ts';
 import { ApprovalStore } from '../../store/approval-store.ts';
 import { PurgeStore } from '../../store/purge-store.ts';
@@ -11,6 +12,14 @@ import { withContext } from '../context.ts';
 import { asCliError, CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 import { asTwoPerson } from './qa.ts';
+
+/** Where the retention period came from, in the approval's words. */
+function retentionSource(from: string): string {
+  if (from === 'batch') return "the batch's own";
+  if (from === 'default') return 'the default';
+  if (from.startsWith('line ')) return `retentionDays of ${from}`;
+  return from;
+}
 
 async function approve(requestId: string): Promise<number> {
   return withContext({ permissions: ['approve'], what: 'approve a request' }, (ctx) =>
@@ -20,9 +29,11 @@ async function approve(requestId: string): Promise<number> {
         const r = done.request;
         if (done.kind === 'release') {
           writeLine(`batch ${r.batchId} released: asked for by ${r.requestedBy}, approved by ${ctx.actor}`);
-          writeLine(`its personal data is purged after ${done.retentionDays} days, from ${done.purgeDueAt.toISOString().slice(0, 10)} (cardline purge --due)`);
+          writeLine(`its personal data is purged after ${done.retentionDays} days (${retentionSource(done.retentionFrom)}), from ${done.purgeDueAt.toISOString().slice(0, 10)} (cardline purge --due)`);
         } else {
-          writeLine(`batch ${r.batchId} purged: asked for by ${r.requestedBy}, approved by ${ctx.actor}; ${done.purged.records} records and ${done.purged.portraits} portraits emptied, ${done.purged.files} files removed`);
+          // Modbus job files of the batch a crash left behind; after the commit, so a crash here leaves them to purge --due.
+          const jobs = await purgeJobFiles(ctx.db, ctx.dataDir, ctx.actor, { getBatch: (id) => ctx.batches.getBatch(id), sweep: false, purgedNow: [r.batchId] });
+          writeLine(`batch ${r.batchId} purged: asked for by ${r.requestedBy}, approved by ${ctx.actor}; ${done.purged.records} records and ${done.purged.portraits} portraits emptied, ${done.purged.files + jobs.files} files removed`);
         }
         return EXIT.ok;
       }),
@@ -49,6 +60,9 @@ async function purgeDue(): Promise<number> {
         const r = await purgeBatch(ctx.db, ctx.dataDir, batch, ctx.actor, { schedule: 'retention', purgeDueAt: batch.purgeDueAt?.toISOString() ?? null });
         writeLine(`batch ${id} purged: ${r.records} records and ${r.portraits} portraits emptied, ${r.files} files removed`);
       }
+      // Modbus job files a crash left behind: those of purged batches, and any older than the retention period.
+      const jobs = await purgeJobFiles(ctx.db, ctx.dataDir, ctx.actor, { getBatch: (id) => ctx.batches.getBatch(id), sweep: true, purgedNow: due.map((d) => d.id) });
+      if (jobs.files > 0) writeLine(`${jobs.files} Modbus job files left behind removed (${jobs.files - jobs.olderThanRetention} of purged batches, ${jobs.olderThanRetention} older than the retention period)`);
       return EXIT.ok;
     }),
   );

@@ -32,7 +32,7 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
         const count = Math.max(1, Number.parseInt(options.count, 10) || 200);
         const ctx = await openContext();
         const demo = await demoOperatorEnv(ctx.db, ctx.dataDir).finally(() => ctx.close());
-        if (demo.created) writeLine(`demo users created (admin, operator, qa, manager): their one-time passwords are in ${demo.file}`);
+        if (demo.created) writeLine(`demo users created (admin, operator, qa, manager): their one-time passwords are in ${demo.file}; each chooses their own at first use (cardline user passwd NAME)`);
         const sample = await runSample({ count, seed, outDir });
         writeLine(`sample: ${sample.records} synthetic citizens (seed ${seed}) in ${sample.batchFile}`);
         const summary = await runImport(sample.batchFile, { name: `demo ${seed}` }, demo.env);

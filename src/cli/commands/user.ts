@@ -1,12 +1,12 @@
 /**
- * `cardline user add|list|disable|bootstrap`, `cardline login` and `cardline logout`: the people who
- * may act on the store (docs/security.md, "Users and roles").
+ * `cardline user add|list|disable|reset|passwd|bootstrap`, `cardline login` and `cardline logout`:
+ * the people who may act on the store (docs/security.md, "Users and roles").
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { hashPassword, newOneTimePassword } from '../../auth/password.ts';
 import { isRole, ROLES } from '../../auth/roles.ts';
-import { AuthError, login, logout, PASSWORD_ENV, SESSION_MINUTES } from '../../auth/session.ts';
+import { AuthError, changePassword, login, logout, NEW_PASSWORD_ENV, PASSWORD_ENV, PasswordRuleError, SESSION_MINUTES, sessionFileUser, USER_ENV } from '../../auth/session.ts';
 import { UserStore, UserStoreError } from '../../store/user-store.ts';
 import { notAllowed, openContext, withContext } from '../context.ts';
 import { asCliError, CliError, EXIT } from '../errors.ts';
@@ -28,7 +28,7 @@ export async function bootstrapUser(name: string, env: NodeJS.ProcessEnv = proce
     }
     const password = newOneTimePassword();
     await asCliError(UserStoreError, async () => {
-      await new UserStore(ctx.db).add({ name, role: 'admin', passwordHash: await hashPassword(password), by: `process:${me ?? 'unknown'}`, onlyIfNone: true });
+      await new UserStore(ctx.db).add({ name, role: 'admin', passwordHash: await hashPassword(password), by: `process:${me ?? 'unknown'}`, onlyIfNone: true, mustChangePassword: true });
     });
     return password;
   } finally {
@@ -36,19 +36,26 @@ export async function bootstrapUser(name: string, env: NodeJS.ProcessEnv = proce
   }
 }
 
-/** Reads a password: CARDLINE_PASSWORD, else a line typed at the terminal without echo, else the first line of standard input. */
-async function readPassword(prompt: string): Promise<string> {
-  const fromEnv = process.env[PASSWORD_ENV];
-  if (fromEnv) return fromEnv;
-  const input = process.stdin;
-  if (!input.isTTY) {
-    let text = '';
-    for await (const chunk of input) {
-      text += (chunk as Buffer).toString('utf8');
-      if (text.includes('\n')) break;
-    }
-    return text.split(/\r?\n/)[0] ?? '';
+/**
+ * Standard input that is not a terminal, read a line at a time and shared by every question of one
+ * command (`user passwd` takes the old password from its first line and the new one from its second).
+ */
+const piped: { text: string; ended: boolean; iterator: AsyncIterator<unknown> | undefined; taken: number } = { text: '', ended: false, iterator: undefined, taken: 0 };
+
+async function nextPipedLine(): Promise<string> {
+  piped.iterator ??= process.stdin[Symbol.asyncIterator]();
+  const lines = (): string[] => piped.text.split(/\r?\n/);
+  while (!piped.ended && lines().length <= piped.taken + 1) {
+    const next = await piped.iterator.next();
+    if (next.done) piped.ended = true;
+    else piped.text += (next.value as Buffer).toString('utf8');
   }
+  return lines()[piped.taken++] ?? '';
+}
+
+/** A line typed at the terminal without echo. */
+async function typedSecret(prompt: string): Promise<string> {
+  const input = process.stdin;
   process.stderr.write(prompt);
   input.setRawMode(true);
   input.resume();
@@ -65,7 +72,7 @@ async function readPassword(prompt: string): Promise<string> {
           }
           if (ch === '\u0003') {
             input.off('data', onData);
-            reject(new CliError('login interrupted'));
+            reject(new CliError('interrupted'));
             return;
           }
           if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
@@ -77,6 +84,51 @@ async function readPassword(prompt: string): Promise<string> {
   } finally {
     input.setRawMode(false);
     input.pause();
+  }
+}
+
+/** A secret from the environment variable when set, else typed at the terminal without echo, else the next line of standard input. */
+async function readSecret(prompt: string, fromEnv: string | undefined): Promise<string> {
+  if (fromEnv) return fromEnv;
+  return process.stdin.isTTY ? typedSecret(prompt) : nextPipedLine();
+}
+
+/** Reads a password: CARDLINE_PASSWORD, else a line typed at the terminal without echo, else the first line of standard input. */
+function readPassword(prompt: string): Promise<string> {
+  return readSecret(prompt, process.env[PASSWORD_ENV]);
+}
+
+/** The new password: CARDLINE_NEW_PASSWORD, else typed twice at the terminal, else the next line of standard input. */
+async function readNewPassword(): Promise<string> {
+  const fromEnv = process.env[NEW_PASSWORD_ENV];
+  if (fromEnv || !process.stdin.isTTY) return readSecret('', fromEnv);
+  const first = await typedSecret(`new password (at least 12 characters): `);
+  const again = await typedSecret('the new password again: ');
+  if (first !== again) throw new CliError('the two new passwords differ: nothing was changed');
+  return first;
+}
+
+/**
+ * `cardline user passwd [NAME]`: the user named (else CARDLINE_USER, else the one logged in)
+ * chooses their own password, proving the old one. The one command a user with a one-time
+ * password may run.
+ */
+async function passwd(nameArg: string | undefined): Promise<number> {
+  const ctx = await openContext();
+  try {
+    const name = nameArg ?? (process.env[USER_ENV]?.trim() || (await sessionFileUser(ctx.dataDir)));
+    if (!name) throw new CliError(`whose password? give the user name (cardline user passwd NAME), or set ${USER_ENV}`);
+    const old = await readPassword(`current password for ${name}: `);
+    const fresh = await readNewPassword();
+    await changePassword(ctx.db, name, old, fresh).catch((error: unknown) => {
+      if (error instanceof AuthError) throw new CliError(error.message, EXIT.notAllowed);
+      if (error instanceof PasswordRuleError || error instanceof UserStoreError) throw new CliError(error.message);
+      throw error;
+    });
+    writeLine(`password of ${name} changed; every session of ${name} has ended (cardline login ${name}, or ${PASSWORD_ENV} with the new password for a script)`);
+    return EXIT.ok;
+  } finally {
+    await ctx.close();
   }
 }
 
@@ -93,8 +145,9 @@ export function registerUser(program: Command, run: (action: () => Promise<numbe
           asCliError(UserStoreError, async () => {
             const role = checkRole(o.role);
             const password = newOneTimePassword();
-            await new UserStore(ctx.db).add({ name, role, passwordHash: await hashPassword(password), by: ctx.actor });
+            await new UserStore(ctx.db).add({ name, role, passwordHash: await hashPassword(password), by: ctx.actor, mustChangePassword: true });
             writeLine(`user ${name} (${role}) added; one-time password: ${password}`);
+            writeLine(`${name} chooses their own at first use: cardline user passwd ${name}`);
             return EXIT.ok;
           }),
         ),
@@ -103,13 +156,13 @@ export function registerUser(program: Command, run: (action: () => Promise<numbe
   user
     .command('list')
     .description('every user with role and state (roles manager, admin)')
-    .option('--json', 'print [{"name","role","disabled","createdAt","createdBy"}]')
+    .option('--json', 'print [{"name","role","disabled","createdAt","createdBy","mustChangePassword"}]')
     .action((o: { json?: boolean }) =>
       run(() =>
         withContext({ permissions: ['user.list'], what: 'list users' }, async (ctx) => {
           const users = await new UserStore(ctx.db).list();
           if (o.json) writeLine(JSON.stringify(users));
-          else for (const u of users) writeLine(`${u.name.padEnd(24)} ${u.role.padEnd(9)} ${u.disabled ? 'disabled' : 'active  '}  added ${u.createdAt.toISOString().slice(0, 10)} by ${u.createdBy}`);
+          else for (const u of users) writeLine(`${u.name.padEnd(24)} ${u.role.padEnd(9)} ${u.disabled ? 'disabled' : u.mustChangePassword ? 'one-time' : 'active  '}  added ${u.createdAt.toISOString().slice(0, 10)} by ${u.createdBy}`);
           return EXIT.ok;
         }),
       ),
@@ -131,6 +184,29 @@ export function registerUser(program: Command, run: (action: () => Promise<numbe
       ),
     );
   user
+    .command('reset')
+    .description('give a user a new one-time password, ending their sessions; they choose their own at first use (role admin; audited)')
+    .argument('<name>', 'login name')
+    .action((name: string) =>
+      run(() =>
+        withContext({ permissions: ['user.manage'], what: 'reset passwords' }, (ctx) =>
+          asCliError(UserStoreError, async () => {
+            if (name === ctx.actor) throw new CliError('an admin changes their own password with cardline user passwd, not reset');
+            const password = newOneTimePassword();
+            await new UserStore(ctx.db).resetPassword(name, await hashPassword(password), ctx.actor);
+            writeLine(`user ${name}: one-time password: ${password}`);
+            writeLine(`${name} chooses their own at first use: cardline user passwd ${name}`);
+            return EXIT.ok;
+          }),
+        ),
+      ),
+    );
+  user
+    .command('passwd')
+    .description(`change your own password, giving the old one (also the one-time password of a new user). Scripts: ${USER_ENV}, ${PASSWORD_ENV} (old) and ${NEW_PASSWORD_ENV}; else standard input, old then new, a line each`)
+    .argument('[name]', `login name (default ${USER_ENV}, else the user logged in)`)
+    .action((name: string | undefined) => run(() => passwd(name)));
+  user
     .command('bootstrap')
     .description('create the first user, an admin: only on a store with no users, only by the OS owner of the data directory')
     .argument('<name>', 'login name')
@@ -138,6 +214,7 @@ export function registerUser(program: Command, run: (action: () => Promise<numbe
       run(async () => {
         const password = await bootstrapUser(name);
         writeLine(`user ${name} (admin) created; one-time password: ${password}`);
+        writeLine(`${name} chooses their own at first use: cardline user passwd ${name}`);
         return EXIT.ok;
       }),
     );

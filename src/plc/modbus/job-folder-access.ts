@@ -25,6 +25,16 @@ export function jobFolders(line: LineConfig, dataDir: string): string[] {
   return [...folders];
 }
 
+/** The folder of each Modbus unit of `line` (holding its jobs/ and outbox/). */
+export function unitJobFolders(line: LineConfig, dataDir: string): string[] {
+  const folders = new Set<string>();
+  for (const unit of stationUnits(line)) {
+    const address = unitAddress(line, unit, dataDir);
+    if (address.transport === 'modbus') folders.add(path.resolve(address.jobDir));
+  }
+  return [...folders];
+}
+
 /**
  * Checks (and creates, 0700) the job folders of `line`. A folder that others may read or that
  * belongs to another user is refused with the fix to apply; on a simulated line, whose folders

@@ -13,6 +13,9 @@ import * as deliveryPacks from './20261207170000_delivery_packs.ts';
 import * as lineQueue from './20261207180000_line_queue.ts';
 import * as alarms from './20261207180000_alarms.ts';
 import * as apiSessions from './20261207180000_api_sessions.ts';
+import * as userMustChangePassword from './20261207183000_user_must_change_password.ts';
+import * as lineRetention from './20261207183100_line_retention.ts';
+import * as jobIdBlocks from './20261207183200_job_id_blocks.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -32,4 +35,7 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261207180000_line_queue', migration: lineQueue },
   { name: '20261207180000_alarms', migration: alarms },
   { name: '20261207180000_api_sessions', migration: apiSessions },
+  { name: '20261207183000_user_must_change_password', migration: userMustChangePassword },
+  { name: '20261207183100_line_retention', migration: lineRetention },
+  { name: '20261207183200_job_id_blocks', migration: jobIdBlocks },
 ];
