@@ -142,6 +142,18 @@ const StationSchema = z.strictObject({
   /** Breakdowns by MTBF/MTTR (the virtual-time engine, `cardline simulate`); none when absent. */
   downtime: DowntimeSchema.optional(),
   timeouts: TimeoutsSchema.default({}),
+  /**
+   * Cards that may wait in front of the station (an accumulating conveyor) beyond each unit's own
+   * infeed: 0 by default (a finished card waits at its unit's outfeed until a unit here is free), or
+   * `unlimited`. The virtual-time engine (`cardline simulate`) models it; the real-time simulator does not.
+   */
+  buffer: z.union([z.number().int().nonnegative(), z.literal('unlimited')]).default(0),
+  /**
+   * A unit takes its next card at its infeed while it still works on the previous one (true, the
+   * default, as the PLC interface describes); false: only once its work position is free, so the
+   * heads of a station share one queue (an M/M/c station). Virtual-time engine only.
+   */
+  staging: z.boolean().default(true),
   /** Output: stacker positions before it is full (blocked). */
   stackerCapacity: z.number().int().positive().optional(),
   /** Packer: delivery packs open at once, one a pocket (default 8). */
@@ -163,12 +175,19 @@ const SimulationSchema = z.strictObject({
   heartbeatMs: z.number().positive().default(500),
   /** A jammed unit stays held this long before it produces again (the controller's recoverAfterMs; simulated). */
   jamClearMs: ms.default(2000),
+  /** Cards the controller lets into the line at once (`unlimited`, or a number); default two a unit and two more. Virtual-time engine only. */
+  wip: z.union([z.number().int().positive(), z.literal('unlimited')]).optional(),
   /** A full stacker is emptied by the operator after this long (the virtual-time engine; the real-time one waits for the control API). */
   stackerUnloadMs: ms.default(30_000),
   opcua: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(1).max(65535) }).optional(),
   /** The fault-injection and stock control surface (HTTP on loopback). */
   controlPort: z.number().int().min(1).max(65535).optional(),
 });
+
+/** The simulation block of a line, or its defaults for a line without one (capacity planning of a production line). */
+export function simulationOf(line: LineConfig): NonNullable<LineConfig['simulation']> {
+  return line.simulation ?? SimulationSchema.parse({});
+}
 
 /**
  * ISO/IEC 7816-2's contact field on the face that carries the contacts (C1–C8: 10.25–19.87 mm from
