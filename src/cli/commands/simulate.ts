@@ -111,7 +111,8 @@ async function lineWith(file: string, settings: readonly { setting: Setting; val
   return parseLineConfig(doc, `${base.source} with ${settings.map((s) => `${s.setting.text}=${JSON.stringify(s.value)}`).join(', ')}`);
 }
 
-export async function runSimulate(options: SimulateCliOptions): Promise<number> {
+/** Runs the command; `out` takes each line of the answer (standard output by default). */
+export async function runSimulate(options: SimulateCliOptions, out: (line: string) => void = writeLine): Promise<number> {
   if (options.line === undefined) throw new CliError('simulate needs --line FILE: the line to simulate, e.g. --line config/lines/demo-opcua.yaml');
   const cards = wholeNumber(options.cards, '--cards');
   const hours = positive(options.hours, '--hours');
@@ -134,14 +135,14 @@ export async function runSimulate(options: SimulateCliOptions): Promise<number> 
   try {
     if (!sweep) {
       const figures = await run([]);
-      if (options.json) writeLine(JSON.stringify(figures));
-      else for (const l of describeFigures(figures)) writeLine(l);
+      if (options.json) out(JSON.stringify(figures));
+      else for (const l of describeFigures(figures)) out(l);
       return EXIT.ok;
     }
     const points: { value: number; figures: Figures }[] = [];
     for (const value of sweep.values) points.push({ value, figures: await run([{ setting: sweep.setting, value }]) });
-    if (options.json) writeLine(JSON.stringify({ sweep: sweep.setting.text, points }));
-    else for (const l of describeSweep(sweep.setting.text, points)) writeLine(l);
+    if (options.json) out(JSON.stringify({ sweep: sweep.setting.text, points }));
+    else for (const l of describeSweep(sweep.setting.text, points)) out(l);
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
