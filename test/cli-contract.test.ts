@@ -97,6 +97,10 @@ function cases(): Record<string, readonly Case[]> {
       { args: ['plc-sim', '--line', path.join(dir, 'no-line.yaml')], code: 2, says: /cannot read line configuration/ },
       { args: ['plc-sim', '--line', busyLine], code: 6, says: /port \d+ is already in use/ },
     ],
+    simulate: [
+      { args: ['simulate', '--line', lineFile, '--cards', '5', '--set', 'nosuch.heads=2'], code: 2, says: /has no station 'nosuch'/ },
+      { args: ['simulate', '--line', path.join(dir, 'no-line.yaml'), '--hours', '1'], code: 2, says: /cannot read line configuration/ },
+    ],
     'plc-sim ledger': [{ args: ['plc-sim', 'ledger', '--bogus'], code: 2, says: /unknown option '--bogus'/ }],
     'pki init': [{ args: ['pki', 'init', '--dir', path.join(dir, 'pki')], env: { CARDLINE_PKI_PASSPHRASE: '' }, code: 2, says: /no passphrase/ }],
     'chip build': [{ args: ['chip', 'build', '--record', missing, '--out', path.join(dir, 'chip')], code: 2, says: /missing\.jsonl/ }],

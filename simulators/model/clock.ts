@@ -5,7 +5,24 @@
  */
 export type Cancel = () => void;
 
-export class SimClock {
+/**
+ * What the PLC programs and the line model need of a clock. SimClock runs it on timers against the
+ * wall clock; the virtual-time engine's clock (simulators/virtual/clock.ts) runs it as a queue of
+ * events with no sleeping, so the same modules can run in either.
+ */
+export interface Clock {
+  /** Simulated milliseconds since the clock started. */
+  now(): number;
+  /** Runs `fn` after `simMs` of simulated time. */
+  after(simMs: number, fn: () => void): Cancel;
+  /** Runs `fn` after `realMs` of real time (on a virtual clock: that many simulated ms). */
+  afterReal(realMs: number, fn: () => void): Cancel;
+  /** Runs `fn` every `realMs` of real time until cancelled. */
+  everyReal(realMs: number, fn: () => void): Cancel;
+  stop(): void;
+}
+
+export class SimClock implements Clock {
   private readonly startedReal = performance.now();
   private readonly timers = new Set<TimerEntry>();
   private stopped = false;

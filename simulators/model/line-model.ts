@@ -17,7 +17,7 @@ import { PACKING_DEFAULTS } from '../../src/packing/pack.ts';
 import { Magazine, Stacker } from './bins.ts';
 import { Card, cardSerial } from './card.ts';
 import { DG1_FID, chipContentSha256, parseDg1Mrz } from './chip.ts';
-import type { SimClock } from './clock.ts';
+import type { Clock } from './clock.ts';
 import { drawCycleMs } from './cycle-time.ts';
 import { packerFromLedger, type PackerPockets } from './packer.ts';
 import { doWork, type OutputBins, type StationFailures } from './physics.ts';
@@ -58,7 +58,7 @@ export class LineModel {
   constructor(
     readonly line: LineConfig,
     private readonly ledger: Ledger,
-    readonly clock: SimClock,
+    readonly clock: Clock,
   ) {
     if (!line.simulation) {
       throw new Error(`${line.source}: line ${line.id} has no simulation block; only a simulated line can run in plc-sim (add simulation: {…})`);
@@ -266,9 +266,12 @@ export class LineModel {
   }
 }
 
-/** The unit a card goes to: of those whose infeed is free, the one with fewest cards; ties in configured order. */
-function leastLoaded(units: readonly FlowUnit[]): FlowUnit | undefined {
-  let best: FlowUnit | undefined;
+/**
+ * The unit a card goes to: of those whose infeed is free, the one with fewest cards; ties in
+ * configured order. The machine's routing between heads, shared with the virtual-time engine.
+ */
+export function leastLoaded<U extends Pick<FlowUnit, 'canAccept' | 'load'>>(units: readonly U[]): U | undefined {
+  let best: U | undefined;
   let bestLoad = Number.POSITIVE_INFINITY;
   for (const u of units) {
     if (!u.canAccept()) continue;

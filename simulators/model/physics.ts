@@ -80,30 +80,96 @@ function wrongJob(kind: string, job: Job): never {
   throw new Error(`${kind}: a ${job.kind} job reached its physics (the unit refuses a job of another kind)`);
 }
 
+/**
+ * The failure that strikes a card at a station besides a jam, drawn before anything is done to the
+ * card; what the card physically becomes follows from it and from the kind's further draws (`u`).
+ */
+export type Defect = 'blankDefect' | 'chipWriteFailure' | 'emptyChipWrite' | 'partialChipWrite' | 'misregistration' | 'ocrMismatch';
+
+/**
+ * What a defect means for the line: the station reports it (a non-zero result; the card goes to the
+ * reject bin at that unit), or the station reports Good and QA's read-back or the controller's
+ * judgement of what QA read finds it (src/line/prepare.ts LdsQaJudge: chip unreadable or
+ * incomplete, MRZ mismatch, print grade below 2.5).
+ */
+export const DEFECT_EFFECTS: Readonly<Record<Defect, 'reported' | 'found-by-qa'>> = Object.freeze({
+  blankDefect: 'reported',
+  chipWriteFailure: 'reported',
+  emptyChipWrite: 'found-by-qa',
+  partialChipWrite: 'found-by-qa',
+  misregistration: 'found-by-qa',
+  ocrMismatch: 'found-by-qa',
+});
+
+/** The draws of a kind's work: the defect (if any) and the further uniforms its physics uses. */
+export interface KindFate {
+  readonly defect: Defect | undefined;
+  readonly u: readonly number[];
+}
+
+const NO_DRAWS: readonly number[] = Object.freeze([]);
+const SOUND: KindFate = Object.freeze({ defect: undefined, u: NO_DRAWS });
+
+/** Each built-in kind's draws, a fixed number whatever the outcome. */
+const FATES: Readonly<Record<StationKind, (rng: Rng, failures: StationFailures) => KindFate>> = {
+  feeder: (rng, f) => (rng.chance(f.blankDefect) ? { defect: 'blankDefect', u: NO_DRAWS } : SOUND),
+  encoder: (rng, f) => {
+    const u = rng.next();
+    const extra = rng.next();
+    const defect = u < f.chipWriteFailure ? 'chipWriteFailure' : u < f.chipWriteFailure + f.emptyChipWrite ? 'emptyChipWrite' : u < f.chipWriteFailure + f.emptyChipWrite + f.partialChipWrite ? 'partialChipWrite' : undefined;
+    return { defect, u: [extra] };
+  },
+  laser: (rng, f) => {
+    const misregistered = rng.chance(f.misregistration);
+    return { defect: misregistered ? 'misregistration' : undefined, u: [rng.next()] };
+  },
+  qa: (rng, f) => {
+    const mismatch = rng.chance(f.ocrMismatch);
+    return { defect: mismatch ? 'ocrMismatch' : undefined, u: [rng.next(), rng.next(), rng.next()] };
+  },
+  output: () => SOUND,
+  packer: () => SOUND,
+};
+
+/** The fate of a card at a station: jammed, or its kind's defect. The simulators' one place for these draws. */
+export interface Fate {
+  readonly jam: boolean;
+  readonly kind: KindFate;
+}
+
+/**
+ * Draws a card's fate at a station from its stream (after its cycle time): the jam first, then —
+ * for a job other than `skip` — the kind's draws. A kind added at run time draws in its own physics.
+ */
+export function drawFate(kind: StationKind, skip: boolean, rng: Rng, failures: StationFailures): Fate {
+  const jam = rng.chance(failures.jam);
+  if (jam || skip || !Object.hasOwn(FATES, kind)) return { jam, kind: SOUND };
+  return { jam, kind: FATES[kind](rng, failures) };
+}
+
 const feed: StationPhysics = (_card, job, rng, failures) => {
   if (job.kind !== 'feed') wrongJob('feeder', job);
-  if (rng.chance(failures.blankDefect)) return { result: RESULT_CODES.BlankDefect, data: null, left: false };
+  if (FATES.feeder(rng, failures).defect) return { result: RESULT_CODES.BlankDefect, data: null, left: false };
   return { result: RESULT_CODES.Good, data: { v: 1, kind: 'feed' }, left: false };
 };
 
 const encode: StationPhysics = (card, job, rng, failures) => {
   if (job.kind !== 'chip') wrongJob('encoder', job);
-  const u = rng.next();
-  const extra = rng.next();
+  const { defect, u } = FATES.encoder(rng, failures);
+  const extra = u[0]!;
   const fids = job.files.map((f) => f.fid);
-  const { chipWriteFailure, emptyChipWrite, partialChipWrite } = failures;
-  if (u < chipWriteFailure) {
+  if (defect === 'chipWriteFailure') {
     // Some files went in before the chip stopped answering; the encoder knows and says so.
     const written = job.files.slice(0, Math.floor(extra * job.files.length));
     card.chip.write(written);
     return { result: RESULT_CODES.ChipWriteFailed, data: { v: 1, kind: 'chip', written: written.map((f) => f.fid) }, left: false };
   }
-  if (u < chipWriteFailure + emptyChipWrite) {
+  if (defect === 'emptyChipWrite') {
     // The German eID failure: the encoder believes it wrote everything; the chip holds nothing.
     card.chip.lock();
     return { result: RESULT_CODES.Good, data: { v: 1, kind: 'chip', written: fids }, left: false };
   }
-  if (u < chipWriteFailure + emptyChipWrite + partialChipWrite) {
+  if (defect === 'partialChipWrite') {
     // The key objects went in with the application; some file writes did not.
     if (job.bac) card.chip.setBacKeys(job.bac);
     if (job.files.length >= 2) {
@@ -123,8 +189,9 @@ const encode: StationPhysics = (card, job, rng, failures) => {
 
 const engrave: StationPhysics = (card, job, rng, failures) => {
   if (job.kind !== 'laser') wrongJob('laser', job);
-  const misregistered = rng.chance(failures.misregistration);
-  const offsetDraw = rng.next();
+  const { defect, u } = FATES.laser(rng, failures);
+  const misregistered = defect === 'misregistration';
+  const offsetDraw = u[0]!;
   card.surface.engrave(job.sides, job.mrz ?? null);
   card.surface.registrationOffsetMm = misregistered ? MISREGISTRATION_MM + 0.1 + offsetDraw * 1.1 : offsetDraw * 0.1;
   return { result: RESULT_CODES.Good, data: { v: 1, kind: 'laser', engravedSha256: engravedSha256OfSides(job.sides) }, left: false };
@@ -132,10 +199,9 @@ const engrave: StationPhysics = (card, job, rng, failures) => {
 
 const inspect: StationPhysics = (card, job, rng, failures) => {
   if (job.kind !== 'inspect') wrongJob('qa', job);
-  const mismatch = rng.chance(failures.ocrMismatch);
-  const gradeDraw = rng.next();
-  const posDraw = rng.next();
-  const charDraw = rng.next();
+  const { defect, u } = FATES.qa(rng, failures);
+  const mismatch = defect === 'ocrMismatch';
+  const [gradeDraw, posDraw, charDraw] = u as [number, number, number];
   const surfaceMrz = card.surface.mrz;
   const ocrMrz = surfaceMrz === null ? null : mismatch ? misread(surfaceMrz, posDraw, charDraw) : [...surfaceMrz];
   // The reader in the QA station: BAC with keys from the MRZ it just read, as in the field.

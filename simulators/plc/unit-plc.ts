@@ -40,7 +40,7 @@ import { dataCrc32, type TagStore } from '../../src/plc/tag-store.ts';
 import type { StationTags } from '../../src/plc/tags.ts';
 import type { CommandOutcome } from '../../src/plc/transport.ts';
 import type { Card } from '../model/card.ts';
-import type { Cancel, SimClock } from '../model/clock.ts';
+import type { Cancel, Clock } from '../model/clock.ts';
 import type { WorkSession, Workcell } from './workcell.ts';
 
 export interface UnitPlcTiming {
@@ -171,7 +171,7 @@ export class UnitPlc {
   constructor(
     readonly store: TagStore,
     private readonly cell: Workcell,
-    private readonly clock: SimClock,
+    private readonly clock: Clock,
     private readonly timing: UnitPlcTiming = DEFAULT_UNIT_TIMING,
   ) {
     // Power-up: Stopped, nothing present, nothing done.

@@ -21,6 +21,7 @@ import { registerQa } from './commands/qa.ts';
 import { registerRender } from './commands/render.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSample } from './commands/sample.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerStock } from './commands/stock.ts';
 
 import { registerUser } from './commands/user.ts';
@@ -42,6 +43,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerSample(program, run);
   registerDemo(program, run);
   registerPlcSim(program, run);
+  registerSimulate(program, run);
   registerPki(program, run);
   registerChip(program, run);
   registerStock(program, run);

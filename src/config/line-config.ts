@@ -17,11 +17,54 @@ export type { StationKind } from '../stations/kinds.ts';
 const probability = z.number().min(0).max(1);
 const ms = z.number().nonnegative();
 
-const CycleSchema = z.strictObject({
-  /** Physical cycle time of one card, before time scaling. */
-  meanMs: z.number().positive(),
-  sdMs: ms.default(0),
-  distribution: z.enum(['normal', 'lognormal', 'fixed']).default('normal'),
+/** The mean of a histogram (uniform within each bin): an empirical cycle's true mean. */
+export function histogramMeanMs(h: { readonly edgesMs: readonly number[]; readonly counts: readonly number[] }): number {
+  const total = h.counts.reduce((a, b) => a + b, 0);
+  return h.counts.reduce((sum, c, i) => sum + (c * (h.edgesMs[i]! + h.edgesMs[i + 1]!)) / 2, 0) / total;
+}
+
+const HistogramSchema = z
+  .strictObject({
+    /** n + 1 increasing bin edges, ms (a histogram measured on a real line). */
+    edgesMs: z.array(ms).min(2),
+    /** n counts, one a bin. */
+    counts: z.array(z.number().nonnegative()).min(1),
+  })
+  .superRefine((h, ctx) => {
+    if (h.counts.length !== h.edgesMs.length - 1) ctx.addIssue({ code: 'custom', path: ['counts'], message: `needs one count a bin: ${h.edgesMs.length - 1} for ${h.edgesMs.length} edges, got ${h.counts.length}` });
+    h.edgesMs.forEach((e, i) => {
+      if (i > 0 && !(e > h.edgesMs[i - 1]!)) ctx.addIssue({ code: 'custom', path: ['edgesMs', i], message: `edges must increase: ${e} after ${h.edgesMs[i - 1]}` });
+    });
+    if (!h.counts.some((c) => c > 0)) ctx.addIssue({ code: 'custom', path: ['counts'], message: 'at least one bin needs a count above 0' });
+  });
+
+/**
+ * A station's cycle time (simulators/model/cycle-time.ts draws it). `normal` (the default: truncated
+ * at a tenth of the mean), `lognormal` (this mean and sd), `fixed` or `deterministic` (always the
+ * mean), `exponential` (this mean), `empirical` (a histogram; meanMs is then the histogram's mean).
+ */
+const CycleSchema = z
+  .strictObject({
+    /** Physical cycle time of one card, before time scaling. */
+    meanMs: z.number().positive().optional(),
+    sdMs: ms.default(0),
+    distribution: z.enum(['normal', 'lognormal', 'fixed', 'deterministic', 'exponential', 'empirical']).default('normal'),
+    histogram: HistogramSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.distribution === 'empirical' && !c.histogram) ctx.addIssue({ code: 'custom', path: ['histogram'], message: 'an empirical cycle needs histogram: { edgesMs: [...], counts: [...] }' });
+    if (c.distribution !== 'empirical' && c.histogram) ctx.addIssue({ code: 'custom', path: ['histogram'], message: `a histogram goes with distribution: empirical, not ${c.distribution}` });
+    if (c.distribution !== 'empirical' && c.meanMs === undefined) ctx.addIssue({ code: 'custom', path: ['meanMs'], message: 'required: the mean cycle time in ms' });
+  })
+  .transform((c) => ({ ...c, meanMs: c.meanMs ?? (c.histogram ? histogramMeanMs(c.histogram) : 0) }));
+
+/** Time-based breakdowns of a unit (each head on its own): mean time between failures and to repair. */
+const DowntimeSchema = z.strictObject({
+  mtbfMs: z.number().positive(),
+  mttrMs: z.number().positive(),
+  repair: z.enum(['exponential', 'lognormal']).default('exponential'),
+  /** Lognormal repair: its standard deviation (default: the mean). */
+  repairSdMs: ms.optional(),
 });
 
 const FailuresSchema = z.strictObject({
@@ -96,7 +139,21 @@ const StationSchema = z.strictObject({
   }).optional(),
   cycle: CycleSchema,
   failures: FailuresSchema.default(FailuresSchema.parse({})),
+  /** Breakdowns by MTBF/MTTR (the virtual-time engine, `cardline simulate`); none when absent. */
+  downtime: DowntimeSchema.optional(),
   timeouts: TimeoutsSchema.default({}),
+  /**
+   * Cards that may wait in front of the station (an accumulating conveyor) beyond each unit's own
+   * infeed: 0 by default (a finished card waits at its unit's outfeed until a unit here is free), or
+   * `unlimited`. The virtual-time engine (`cardline simulate`) models it; the real-time simulator does not.
+   */
+  buffer: z.union([z.number().int().nonnegative(), z.literal('unlimited')]).default(0),
+  /**
+   * A unit takes its next card at its infeed while it still works on the previous one (true, the
+   * default, as the PLC interface describes); false: only once its work position is free, so the
+   * heads of a station share one queue (an M/M/c station). Virtual-time engine only.
+   */
+  staging: z.boolean().default(true),
   /** Output: stacker positions before it is full (blocked). */
   stackerCapacity: z.number().int().positive().optional(),
   /** Packer: delivery packs open at once, one a pocket (default 8). */
@@ -116,10 +173,21 @@ const SimulationSchema = z.strictObject({
   transferMs: ms.default(300),
   /** PLC heartbeat period (real time). */
   heartbeatMs: z.number().positive().default(500),
+  /** A jammed unit stays held this long before it produces again (the controller's recoverAfterMs; simulated). */
+  jamClearMs: ms.default(2000),
+  /** Cards the controller lets into the line at once (`unlimited`, or a number); default two a unit and two more. Virtual-time engine only. */
+  wip: z.union([z.number().int().positive(), z.literal('unlimited')]).optional(),
+  /** A full stacker is emptied by the operator after this long (the virtual-time engine; the real-time one waits for the control API). */
+  stackerUnloadMs: ms.default(30_000),
   opcua: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(1).max(65535) }).optional(),
   /** The fault-injection and stock control surface (HTTP on loopback). */
   controlPort: z.number().int().min(1).max(65535).optional(),
 });
+
+/** The simulation block of a line, or its defaults for a line without one (capacity planning of a production line). */
+export function simulationOf(line: LineConfig): NonNullable<LineConfig['simulation']> {
+  return line.simulation ?? SimulationSchema.parse({});
+}
 
 /**
  * ISO/IEC 7816-2's contact field on the face that carries the contacts (C1–C8: 10.25–19.87 mm from

@@ -21,7 +21,7 @@ import { BATCH_MACHINE_VERSION, stepBatch } from './batch-status.ts';
 import { CrashPoint } from './crash-point.ts';
 import { JobIds } from './job-ids.ts';
 import { PreparedRecords } from './prepared-records.ts';
-import { FeedQueue } from './scheduler.ts';
+import { DEFAULT_MAX_ATTEMPTS, defaultWip, FeedQueue, underWipLimit } from './scheduler.ts';
 import { packingOf, PackingRun, type PackingUpdate, type ProducedRecord } from './packing.ts';
 
 export { CRASH_POINTS, CrashPoint } from './crash-point.ts';
@@ -292,7 +292,7 @@ export class LineController {
   private async load(batchId: string, resume: boolean): Promise<void> {
     const rows = await this.store.records(batchId);
     this.records = new RecordMachines(batchId, this.recordEffects);
-    const { queued, remakes } = this.records.load(rows, this.options.maxAttempts ?? 3);
+    const { queued, remakes } = this.records.load(rows, this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.queue = new FeedQueue(queued);
     if (this.packer) {
       // The packs so far and each record's office: a run resumed packs on where the last one stopped.
@@ -513,7 +513,7 @@ export class LineController {
     const serial = this.feederCard;
     if (serial === undefined || this.feeding || this.relinquished || this.feedingStopped) return;
     if (!this.line.getSnapshot().matches({ running: 'producing' })) return;
-    if (this.inLine() >= (this.options.wip ?? defaultWip(this.units.size))) return;
+    if (!underWipLimit(this.inLine(), this.options.wip ?? defaultWip(this.units.size))) return;
     const feeder = link ?? this.links.get(this.feederUnit!)!;
     // Held (a jam) or stopped, the feeder takes no job; its plc.state Execute feeds again.
     if (feeder.status?.state !== PACKML_STATES.Execute) return;
@@ -923,15 +923,6 @@ export class LineController {
   private failedRecords(): { seq: number; reasons: readonly unknown[] }[] {
     return this.records.failedRecords();
   }
-}
-
-/**
- * The default WIP limit: two cards a unit — one in work, the next staged at its infeed, so no unit
- * waits for a card — and two more on the way. Every card in the line is scrapped if the batch is
- * aborted, so the limit is no higher than the line needs to run at its bottleneck's pace.
- */
-export function defaultWip(units: number): number {
-  return 2 * units + 2;
 }
 
 function stationOf(unitId: string, units: ReadonlyMap<string, StationKind>): CardStation | 'line' {

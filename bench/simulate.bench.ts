@@ -1,0 +1,29 @@
+/**
+ * The virtual-time engine's speed (issue 19): `sim_cards_per_s` — blank cards simulated a
+ * wall-clock second in fast mode on demo-opcua (a batch of BENCH_SIM_CARDS records, default
+ * 200,000); `sim_speedup_vs_real_time` — one simulated day of the same line (an endless queue of
+ * records) ÷ the wall-clock time it took. Figures, not assertions: the targets (≥ 10,000 cards/s,
+ * ≥ 1,000×) are judged on them.
+ */
+import path from 'node:path';
+import { loadLineConfig } from '../src/config/line-config.ts';
+import { runLine } from '../simulators/virtual/engine.ts';
+import { bench, info } from './report.ts';
+
+const CARDS = Number(process.env.BENCH_SIM_CARDS ?? 200_000);
+const line = await loadLineConfig(path.resolve(import.meta.dirname, '../config/lines/demo-opcua.yaml'));
+
+// A short run first, so the figures are of compiled code.
+runLine({ line, cards: 5_000 });
+
+let t = performance.now();
+const batch = runLine({ line, cards: CARDS });
+let wallMs = performance.now() - t;
+info(`${batch.fed} blanks fed for ${CARDS} records (${batch.good} good) in ${wallMs.toFixed(0)} ms wall, ${(batch.elapsedMs / 3_600_000).toFixed(1)} simulated h, ${batch.events} events`);
+bench('sim_cards_per_s', batch.fed / (wallMs / 1000), 'cards/s');
+
+t = performance.now();
+const day = runLine({ line, hours: 24 });
+wallMs = performance.now() - t;
+info(`one simulated day: ${day.good} good cards, ${day.fed} fed, in ${wallMs.toFixed(0)} ms wall`);
+bench('sim_speedup_vs_real_time', (24 * 3_600_000) / wallMs, 'x');

@@ -1,0 +1,212 @@
+/**
+ * `cardline simulate`: capacity planning in virtual time. Runs a line file on the virtual-time
+ * engine (simulators/virtual/) for a batch of cards or a number of hours, with parameters changed
+ * on the command line (`--set encoder.heads=8`) or swept over a range, and prints the figures.
+ * It reads a line file and nothing else — no store, no records, no personal data — so it needs no
+ * login.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parse } from 'yaml';
+import { ConfigError, loadLineConfig, parseLineConfig, type LineConfig } from '../../config/line-config.ts';
+import { simulate, type Figures } from '../../../simulators/virtual/figures.ts';
+import { UNIT_STATES } from '../../../simulators/virtual/engine.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { writeLine } from '../io.ts';
+
+export interface SimulateCliOptions {
+  line?: string;
+  cards?: string;
+  hours?: string;
+  seed?: string;
+  set?: string[];
+  replications?: string;
+  sweep?: string;
+  warmup?: string;
+  json?: boolean;
+}
+
+/** `station.param.path=value`: the station (or `simulation`) and the key path below it. */
+interface Setting {
+  readonly text: string;
+  readonly target: string;
+  readonly path: readonly string[];
+}
+
+function parseTarget(text: string, option: string): Setting {
+  const m = /^([a-z][a-z0-9-]{0,30})\.([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*)$/.exec(text);
+  if (!m) throw new CliError(`${option} '${text}': name a station and its parameter, e.g. encoder.heads or encoder.cycle.meanMs (or simulation.transferMs)`);
+  return { text, target: m[1]!, path: m[2]!.split('.') };
+}
+
+function parseSet(text: string): { setting: Setting; value: unknown } {
+  const eq = text.indexOf('=');
+  if (eq < 0) throw new CliError(`--set '${text}': write station.param=value, e.g. --set encoder.heads=8`);
+  const setting = parseTarget(text.slice(0, eq), '--set');
+  const raw = text.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = parse(raw);
+  } catch {
+    value = raw;
+  }
+  return { setting, value };
+}
+
+/** `encoder.heads=4..10` or `encoder.cycle.meanMs=6000..9000:500`. */
+export function parseSweep(text: string): { setting: Setting; values: number[] } {
+  const m = /^([^=]+)=(-?[\d.]+)\.\.(-?[\d.]+)(?::([\d.]+))?$/.exec(text);
+  if (!m) throw new CliError(`--sweep '${text}': write station.param=a..b or a..b:step, e.g. --sweep encoder.heads=4..10`);
+  const setting = parseTarget(m[1]!, '--sweep');
+  const [from, to, step] = [Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])];
+  if (![from, to, step].every(Number.isFinite) || !(step > 0) || to < from) throw new CliError(`--sweep '${text}': needs numbers a ≤ b and a step above 0`);
+  const values: number[] = [];
+  for (let i = 0; from + i * step <= to + step * 1e-9; i++) values.push(Number((from + i * step).toPrecision(12)));
+  if (values.length > 200) throw new CliError(`--sweep '${text}': ${values.length} values; at most 200 a sweep`);
+  return { setting, values };
+}
+
+/** The raw line document with `value` at the setting's place (a station by id, or the simulation block). */
+function applySetting(doc: Record<string, unknown>, setting: Setting, value: unknown, file: string): void {
+  let node: Record<string, unknown>;
+  if (setting.target === 'simulation') {
+    doc.simulation ??= {};
+    node = doc.simulation as Record<string, unknown>;
+  } else {
+    const stations = Array.isArray(doc.stations) ? (doc.stations as Record<string, unknown>[]) : [];
+    const station = stations.find((s) => s.id === setting.target);
+    if (!station) throw new CliError(`${setting.text}: ${file} has no station '${setting.target}'; its stations: ${stations.map((s) => String(s.id)).join(', ')}`);
+    node = station;
+  }
+  const keys = setting.path;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined) node[key] = {};
+    else if (typeof next !== 'object' || next === null) throw new CliError(`${setting.text}: ${key} is not a block in ${file}`);
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function wholeNumber(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${option} must be a whole number ≥ 1, got '${text}'`);
+  return n;
+}
+
+function positive(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(n > 0) || !Number.isFinite(n)) throw new CliError(`${option} must be a number above 0, got '${text}'`);
+  return n;
+}
+
+async function lineWith(file: string, settings: readonly { setting: Setting; value: unknown }[]): Promise<LineConfig> {
+  // The file on its own first: its errors name their line in it.
+  const base = await loadLineConfig(file);
+  if (settings.length === 0) return base;
+  const doc = parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  for (const { setting, value } of settings) applySetting(doc, setting, value, file);
+  return parseLineConfig(doc, `${base.source} with ${settings.map((s) => `${s.setting.text}=${JSON.stringify(s.value)}`).join(', ')}`);
+}
+
+/** Runs the command; `out` takes each line of the answer (standard output by default). */
+export async function runSimulate(options: SimulateCliOptions, out: (line: string) => void = writeLine): Promise<number> {
+  if (options.line === undefined) throw new CliError('simulate needs --line FILE: the line to simulate, e.g. --line config/lines/demo-opcua.yaml');
+  const cards = wholeNumber(options.cards, '--cards');
+  const hours = positive(options.hours, '--hours');
+  if ((cards === undefined) === (hours === undefined)) throw new CliError('give exactly one of --cards N (a batch of N records) and --hours H (simulated hours)');
+  const replications = wholeNumber(options.replications, '--replications') ?? 1;
+  const warmupH = options.warmup === undefined ? undefined : positive(options.warmup, '--warmup');
+  if (warmupH !== undefined && (hours === undefined || warmupH >= hours)) throw new CliError('--warmup H goes with --hours, and must be shorter than the run');
+  const sets = (options.set ?? []).map(parseSet);
+  const sweep = options.sweep === undefined ? undefined : parseSweep(options.sweep);
+  const run = async (extra: { setting: Setting; value: unknown }[]): Promise<Figures> => {
+    const line = await lineWith(options.line!, [...sets, ...extra]);
+    return simulate({
+      line,
+      replications,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(cards !== undefined ? { cards } : { hours: hours! }),
+      ...(warmupH !== undefined ? { warmupMs: warmupH * 3_600_000 } : {}),
+    });
+  };
+  try {
+    if (!sweep) {
+      const figures = await run([]);
+      if (options.json) out(JSON.stringify(figures));
+      else for (const l of describeFigures(figures)) out(l);
+      return EXIT.ok;
+    }
+    const points: { value: number; figures: Figures }[] = [];
+    for (const value of sweep.values) points.push({ value, figures: await run([{ setting: sweep.setting, value }]) });
+    if (options.json) out(JSON.stringify({ sweep: sweep.setting.text, points }));
+    else for (const l of describeSweep(sweep.setting.text, points)) out(l);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    if (error instanceof RangeError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const whole = (x: number): string => Math.round(x).toLocaleString('en-US');
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export function describeFigures(f: Figures): string[] {
+  const t = f.throughputCardsPerH;
+  const ci = f.replications > 1 ? ` (95 % CI ${whole(t.low)}–${whole(t.high)} over ${f.replications} replications)` : ' (one replication: no confidence interval; add --replications R)';
+  const run = 'cards' in f.run ? `a batch of ${whole(f.run.cards)} records` : `${f.run.hours} h`;
+  const spoiled = Object.entries(f.spoiledBy).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${whole(v)}`).join(', ');
+  const b = f.bottleneck;
+  const lines = [
+    `line ${f.line} · seed ${f.seed} · ${run} · ${f.simulatedHours.toFixed(2)} simulated h a replication`,
+    `throughput       ${whole(t.mean)} good cards/h${ci}`,
+    `good / spoiled   ${whole(f.good)} / ${whole(f.spoiled)}${spoiled ? ` (${spoiled})` : ''}`,
+    `blanks per good  ${f.blanksPerGoodCard.toFixed(3)}`,
+    `records          ${whole(f.records.produced)} produced, ${whole(f.records.failed)} failed, ${whole(f.records.remakes)} re-makes`,
+    `bottleneck       ${b.stations.join(' and ')}${b.tie ? ' (a tie)' : ''} at ${whole(b.nominalCardsPerH)} cards/h nominal; busiest measured: ${b.busiest.join(', ')}`,
+    `WIP (cards)      mean ${f.wip.mean.toFixed(1)}, p50 ${f.wip.p50}, p90 ${f.wip.p90}, max ${f.wip.max}`,
+    `lead time        mean ${seconds(f.leadTimeMs.mean)}, p50 ${seconds(f.leadTimeMs.p50)}, p90 ${seconds(f.leadTimeMs.p90)}, p99 ${seconds(f.leadTimeMs.p99)}`,
+    '',
+    `${'station'.padEnd(10)}${'units'.padStart(6)}${'nominal/h'.padStart(11)}${UNIT_STATES.map((s) => s.padStart(9)).join('')}${'wait'.padStart(10)}${'queue'.padStart(8)}`,
+  ];
+  for (const s of f.stations) {
+    lines.push(
+      `${s.id.padEnd(10)}${String(s.units).padStart(6)}${whole(s.nominalCardsPerH).padStart(11)}${UNIT_STATES.map((st) => pct(s.shares[st]).padStart(9)).join('')}${seconds(s.meanWaitMs).padStart(10)}${s.meanQueue.toFixed(2).padStart(8)}`,
+    );
+  }
+  return lines;
+}
+
+function describeSweep(name: string, points: readonly { value: number; figures: Figures }[]): string[] {
+  const lines = [`sweep ${name} · line ${points[0]!.figures.line} · seed ${points[0]!.figures.seed} · ${points[0]!.figures.replications} replication(s) a value`, ''];
+  lines.push(`${'value'.padStart(10)}${'cards/h'.padStart(10)}${'95 % CI'.padStart(18)}${'blanks/good'.padStart(13)}  bottleneck`);
+  for (const { value, figures: f } of points) {
+    const t = f.throughputCardsPerH;
+    const ci = f.replications > 1 ? `${whole(t.low)}–${whole(t.high)}` : '–';
+    lines.push(`${String(value).padStart(10)}${whole(t.mean).padStart(10)}${ci.padStart(18)}${f.blanksPerGoodCard.toFixed(3).padStart(13)}  ${f.bottleneck.stations.join(' and ')}${f.bottleneck.tie ? ' (tie)' : ''}`);
+  }
+  return lines;
+}
+
+export function registerSimulate(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('simulate')
+    .description(
+      'capacity planning: runs a line file in virtual time (seconds for a simulated day) and prints throughput, spoilage, utilization, WIP, lead time and the bottleneck. ' +
+        'Reads only the line file — no store, no records, no personal data — so it needs no login.',
+    )
+    .option('--line <file>', 'the line file, e.g. config/lines/demo-opcua.yaml')
+    .option('--cards <n>', 'a batch of N records: runs until each is produced or has failed')
+    .option('--hours <h>', 'or: an endless queue of records for H simulated hours')
+    .option('--seed <seed>', "the random seed (default: the line file's simulation.seed); the same seed gives the same figures")
+    .option('--set <station.param=value>', 'changes the line file for this run, e.g. encoder.heads=8, encoder.cycle.meanMs=8000, simulation.wip=unlimited (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--replications <r>', 'independent runs (seeds S, S/2, …); throughput gets a 95 % confidence interval', '1')
+    .option('--sweep <station.param=a..b[:step]>', 'runs each value of a range, e.g. encoder.heads=4..10')
+    .option('--warmup <h>', 'with --hours: leaves the first H hours out of the figures')
+    .option('--json', 'the figures as JSON')
+    .action((options: SimulateCliOptions) => run(() => runSimulate(options)));
+}
