@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openContext, type AppContext } from '../src/cli/context.ts';
 import { ApprovalStore, releaseInTransaction } from '../src/store/approval-store.ts';
+import { releaseStep } from '../src/line/batch-status.ts';
 import { listAudit } from '../src/store/audit.ts';
 import { LineLease } from '../src/store/line-lease.ts';
 import { LineStore } from '../src/store/line-store.ts';
@@ -46,7 +47,7 @@ async function batchIn(ctx: AppContext, name: string, days: number | undefined):
   await new LineStore(ctx.db, 'mb-line').journal.append({ op: 'batch.status', batchId: batch.id, status: 'reconciled', actor: 'op-x' });
   const approvals = new ApprovalStore(ctx.db);
   const request = await approvals.request('release', batch.id, 'qa-1');
-  await approvals.approve(request.id, 'qa-2', (trx, r, at) => releaseInTransaction(trx, r, at, days));
+  await approvals.approve(request.id, 'qa-2', (trx, r, at) => releaseInTransaction(trx, r, at, days, releaseStep(batch.id, 'qa-2')));
   return batch.id;
 }
 
