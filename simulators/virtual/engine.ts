@@ -66,6 +66,7 @@ export interface RunResult {
   readonly spoiled: number;
   readonly spoiledBy: Readonly<Record<string, number>>;
   readonly inLineAtEnd: number;
+  /** Records produced, failed (attempts used up) and sent back for a re-make, after the warm-up. */
   readonly records: { readonly produced: number; readonly failed: number; readonly remakes: number };
   readonly stations: readonly StationRun[];
   /** Time-weighted cards in the line: ms spent at each count. */
@@ -186,10 +187,9 @@ class Engine {
   private readonly spoiledBy: Record<string, number> = {};
   private produced = 0;
   private failed = 0;
-  private remakes = 0;
   private inLine = 0;
   private inTransit = 0;
-  private counted = { fed: 0, good: 0, spoiled: 0 };
+  private counted = { fed: 0, good: 0, spoiled: 0, failed: 0, remakes: 0 };
   private readonly spoiledCounted: Record<string, number> = {};
   private readonly wipMs: Record<number, number> = {};
   private wipSince = 0;
@@ -307,7 +307,7 @@ class Engine {
       spoiled: this.counted.spoiled,
       spoiledBy: { ...this.spoiledCounted },
       inLineAtEnd: this.inLine,
-      records: { produced: this.produced, failed: this.failed, remakes: this.remakes },
+      records: { produced: this.counted.good, failed: this.counted.failed, remakes: this.counted.remakes },
       stations: this.stages.map((s) => this.stationRun(s)),
       wipMs: { ...this.wipMs },
       leadTimesMs: this.leadTimes,
@@ -356,7 +356,7 @@ class Engine {
 
   private resetFigures(): void {
     const now = this.clock.now();
-    this.counted = { fed: 0, good: 0, spoiled: 0 };
+    this.counted = { fed: 0, good: 0, spoiled: 0, failed: 0, remakes: 0 };
     for (const k of Object.keys(this.spoiledCounted)) delete this.spoiledCounted[k];
     for (const k of Object.keys(this.wipMs)) delete this.wipMs[Number(k)];
     this.wipSince = now;
@@ -477,9 +477,10 @@ class Engine {
     // The controller: a re-make at the front of the queue, until the record's attempts are used up.
     if ((this.attempts[card.record] ?? 0) < this.maxAttempts) {
       this.queue.remake(card.record);
-      this.remakes += 1;
+      if (this.counting()) this.counted.remakes += 1;
     } else {
       this.failed += 1;
+      if (this.counting()) this.counted.failed += 1;
     }
   }
 

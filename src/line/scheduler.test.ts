@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FeedQueue } from './scheduler.ts';
+import { defaultWip, FeedQueue, underWipLimit } from './scheduler.ts';
 
 describe('FeedQueue', () => {
   it('feeds re-makes first, in rejection order, then records in order', () => {
@@ -42,5 +42,22 @@ describe('FeedQueue', () => {
         expect(new Set(taken)).toStrictEqual(new Set(seqs));
       }),
     );
+  });
+
+  it('appends records that arrive later, after the others and behind re-makes', () => {
+    const q = new FeedQueue([1, 2]);
+    q.append(3);
+    expect(q.take()).toBe(1);
+    q.remake(1);
+    q.append(4);
+    expect([q.take(), q.take(), q.take(), q.take(), q.take()]).toStrictEqual([1, 2, 3, 4, undefined]);
+    expect(() => q.append(4)).toThrow(/record 4 must come after 4/);
+  });
+
+  it('feeds under the WIP limit only: two cards a unit and two more by default, or none at all', () => {
+    expect(defaultWip(11)).toBe(24);
+    expect(underWipLimit(23, 24)).toBe(true);
+    expect(underWipLimit(24, 24)).toBe(false);
+    expect(underWipLimit(1e9, Number.POSITIVE_INFINITY)).toBe(true);
   });
 });
