@@ -7,15 +7,18 @@
  * never shows a card rejected since. Record numbers, card serials and reason codes only: never
  * personal data.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LineRunResult } from '../line/compose.ts';
 import { appendAudit } from '../store/audit.ts';
 import { LineStore } from '../store/line-store.ts';
 import type { AppContext } from './context.ts';
 import { runRates, type RunRates } from './run-progress.ts';
+import { readCumulative, REPORT_FILE } from '../line/batch-report-file.ts';
 
-export const REPORT_FILE = 'report.json';
+// Moved to src/line/batch-report-file.ts (the API's QA reject uses it too); re-exported for the commands.
+export { dropStaleProof, REPORT_FILE } from '../line/batch-report-file.ts';
+
 export const PROOF_FILE = 'proof.pdf';
 
 export interface RunReportFiles {
@@ -59,19 +62,6 @@ export function runFigures(result: LineRunResult): RunFigures {
     cardsPerHour: Math.round(rates.cardsPerHour),
     simulated: timeScale === undefined ? null : { timeScale },
   };
-}
-
-interface CumulativeReport {
-  readonly runs?: readonly { file: string; startedAt: string; outcome: string; good: number; cardsPerHour: number }[];
-  readonly proof?: { file: string; cards: string[] } | null;
-}
-
-async function readCumulative(file: string): Promise<CumulativeReport> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as CumulativeReport;
-  } catch {
-    return {};
-  }
 }
 
 /** The produced cards of a batch, by record: what a proof shows. */
@@ -133,20 +123,5 @@ export async function writeRunReport(ctx: AppContext, result: LineRunResult, opt
   const runs = [...(before.runs ?? []), { file: path.basename(runFile), startedAt: run.startedAt, outcome: run.outcome, good: run.good, cardsPerHour: run.cardsPerHour }];
   await writeFile(file, `${JSON.stringify({ kind: 'batch', ...common, run, runs, proof, writtenAt: new Date().toISOString() }, null, 2)}\n`);
   return { file, runFile, ...(proof && options.proof ? { proof: proof.file } : {}), ...(proofRemoved ? { proofRemoved } : {}) };
-}
-
-/**
- * Removes a batch's proof when a card it shows changes outside a run (an inspector's reject):
- * returns the file removed, or undefined when no proof shows the card. report.json then says the
- * batch has no proof.
- */
-export async function dropStaleProof(reportDir: string, batchId: string, cardSerial: string): Promise<string | undefined> {
-  const dir = path.join(reportDir, batchId);
-  const file = path.join(dir, REPORT_FILE);
-  const report = (await readCumulative(file)) as CumulativeReport & Record<string, unknown>;
-  if (!report.proof?.cards.includes(cardSerial)) return undefined;
-  await rm(report.proof.file, { force: true });
-  await writeFile(file, `${JSON.stringify({ ...report, proof: null }, null, 2)}\n`);
-  return report.proof.file;
 }
 

@@ -88,7 +88,8 @@ export const batchRoutes: RouteFactory = (deps) => [
     response: importResult,
     handler: async ({ query, body, user, request }) => {
       const kind = uploadKind(request.headers['content-type']);
-      const summary = await importUpload({ store: deps.batches, dataDir: deps.dataDir, actor: user!.name, name: query.name }, { kind, body: body as Buffer, fileName: query.fileName });
+      if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpProblem(422, 'the upload is empty', { field: 'body' });
+      const summary = await importUpload({ store: deps.batches, dataDir: deps.dataDir, actor: user!.name, name: query.name }, { kind, body, fileName: query.fileName });
       return importAnswer(summary);
     },
   }),

@@ -1,5 +1,6 @@
 /** The public routes that describe the server: its health and its OpenAPI document. */
 import { z } from 'zod';
+import { HttpProblem } from '../problem.ts';
 import { route, type RouteFactory, type RouteSpec } from '../route-spec.ts';
 
 /** GET /healthz (at the root, not under /api/v1): the process answers and its database does. */
@@ -11,8 +12,13 @@ export const healthRoutes: RouteFactory = (deps) => [
     summary: 'Health: the server answers and reaches its database',
     tags: ['meta'],
     response: z.object({ status: z.literal('ok'), site: z.string().nullable() }),
+    // 503 (problem details) when the database does not answer.
     handler: async () => {
-      await deps.db.raw('select 1');
+      try {
+        await deps.db.raw('select 1');
+      } catch {
+        throw new HttpProblem(503, 'the database does not answer');
+      }
       return { status: 'ok' as const, site: deps.site?.siteId ?? null };
     },
   }),

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { approveRequest, requestPurge, requestRelease } from '../../auth/two-person.ts';
 import { inspectorReject, reissueRecord } from '../../line/batch-actions.ts';
-import { dropStaleProof } from '../../cli/run-report.ts';
+import { dropStaleProof } from '../../line/batch-report-file.ts';
 import { appendAudit } from '../../store/audit.ts';
 import { ApprovalStore, type ApprovalRequest } from '../../store/approval-store.ts';
 import { LineStore } from '../../store/line-store.ts';
