@@ -16,11 +16,12 @@ const LINE = 'L1';
 describe.each(BACKENDS)('writeOffCard on $name', (backend) => {
   let fx: StoreFixture;
   let lines: LineStore;
+  let batches: BatchStore;
   let batchId: string;
 
   beforeAll(async () => {
     fx = await backend.setup();
-    const batches = new BatchStore(fx.db, fx.keys);
+    batches = new BatchStore(fx.db, fx.keys);
     const batch = await batches.createBatch({ name: 'write-off', sourceFile: 'in/w.jsonl', actor: 'op' });
     await batches.addRecords(
       batch.id,
@@ -44,6 +45,13 @@ describe.each(BACKENDS)('writeOffCard on $name', (backend) => {
   }
 
   const record = async (seq: number) => (await lines.records(batchId)).find((r) => r.seq === seq)!;
+
+  it('asks the stores what the batch actions need to know (no query of their own): the batch status, a record’s source line and variant', async () => {
+    expect(await lines.batchStatus(batchId)).toBe((await batches.getBatch(batchId))!.status);
+    expect(await lines.batchStatus('20991231-000000')).toBeUndefined();
+    expect(await batches.recordSource(batchId, 3)).toStrictEqual({ lineNo: 3, cardVariant: 'without-portrait' });
+    expect(await batches.recordSource(batchId, 99)).toBeUndefined();
+  });
 
   it("spoils the record's current card, sends the record back to re-make at top priority, and audits who did it", async () => {
     await feed(1, 'W0001', 1);

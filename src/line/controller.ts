@@ -300,6 +300,7 @@ export class LineController {
       this.packing = PackingRun.open(batchId, this.packer.config, await this.store.packs.packs(batchId), await this.store.packs.recordOffices(batchId), rows, good);
     }
     for (const seq of remakes) this.queue.remake(seq);
+    if (this.packing) await this.restorePackedRecords(this.packing);
     this.endedBefore = this.records.produced + this.records.failed + this.records.cancelled;
     if (!resume) return;
     // Cards that were in the line when the previous controller stopped: their outcome is uncertain.
@@ -321,6 +322,37 @@ export class LineController {
       }
     }
     await this.store.journal.append(...[...this.cards.values()].map((t): JournalOp => ({ op: 'card.suspect', cardSerial: t.serial })));
+  }
+
+  /**
+   * Records whose card the packer packed before the last run stopped, its pack still open: the card
+   * lies in the pack (its result was committed, the card is good) and the record waits for the pack
+   * to close. The record's machine was stored at its last stable state, before that card was fed:
+   * it is brought to the packer again with that card (not re-made: that would be a second good card
+   * for one record), and produced at once when the pack closed meanwhile.
+   */
+  private async restorePackedRecords(packing: PackingRun): Promise<void> {
+    const { waiting, produced } = packing.packedUnproduced();
+    const [inspecting] = kindsWithRole('inspect');
+    const [sorting] = kindsWithRole('sort');
+    const [packingKind] = kindsWithRole('pack');
+    for (const p of [...waiting, ...produced]) {
+      if (this.records.state(p.seq) !== 'queued') continue;
+      this.queue.drop(p.seq);
+      const path = [
+        { type: 'card.feeding', cardSerial: p.cardSerial },
+        { type: 'card.fed' },
+        { type: 'card.at', station: inspecting! },
+        { type: 'qa.passed' },
+        { type: 'card.at', station: sorting! },
+        { type: 'card.at', station: packingKind! },
+      ] as const;
+      // Not journaled: the stored row already says in-line; the record's row changes when it is produced.
+      for (const event of path) this.records.send(p.seq, event, []);
+    }
+    const ops: JournalOp[] = [];
+    this.produce(produced, ops);
+    if (ops.length > 0) await this.store.journal.append(...ops);
   }
 
   /**

@@ -62,4 +62,28 @@ describe('PackingRun', () => {
     const p4 = resumed.plan(serial(4), 4);
     expect([p4.instruction, p4.produced]).toStrictEqual([{ packId: `${B}-P0001`, office: 'A', pocket: 0, closesPack: true }, [{ seq: 1, cardSerial: 'C1', position: 1 }, { seq: 2, cardSerial: 'C2', position: 2 }]]);
   });
+
+  it('names the records whose card lies packed in a pack not closed when the run stopped, and those whose pack closed since', () => {
+    const first = PackingRun.open(B, { pockets: 2, packSize: 2 }, [], offices, [1, 2, 3, 4, 5].map(queued), new Set());
+    first.plan(serial(1), 1);
+    first.done(serial(1), { packId: `${B}-P0001`, pocket: 0, count: 1 });
+    first.plan(serial(2), 2);
+    first.done(serial(2), { packId: `${B}-P0001`, pocket: 0, count: 2 });
+    first.plan(serial(3), 3);
+    first.done(serial(3), { packId: `${B}-P0002`, pocket: 1, count: 1 });
+    // The store after a stop: pack 1 closed (records 1 and 2 not yet produced), pack 2 open with card 3.
+    const records: PackingRecord[] = [{ seq: 1, status: 'in-line' }, { seq: 2, status: 'in-line' }, { seq: 3, status: 'in-line' }, queued(4), queued(5)];
+    const resumed = PackingRun.open(B, { pockets: 2, packSize: 2 }, first.packs(), offices, records, new Set([serial(1), serial(2), serial(3)]));
+    expect(resumed.packedUnproduced()).toStrictEqual({
+      waiting: [{ seq: 3, cardSerial: 'C3', position: 1 }],
+      produced: [
+        { seq: 1, cardSerial: 'C1', position: 1 },
+        { seq: 2, cardSerial: 'C2', position: 2 },
+      ],
+    });
+    // Reported once: asked again, only the record still waiting for its pack.
+    expect(resumed.packedUnproduced()).toStrictEqual({ waiting: [{ seq: 3, cardSerial: 'C3', position: 1 }], produced: [] });
+    // Office B's last card closes pack 2: record 3 is produced then.
+    expect(resumed.plan(serial(5), 5).produced).toStrictEqual([{ seq: 3, cardSerial: 'C3', position: 1 }]);
+  });
 });

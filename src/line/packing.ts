@@ -79,6 +79,25 @@ export class PackingRun {
     return run;
   }
 
+  /**
+   * Records whose card the packer packed (its result committed) that are not produced: the last run
+   * stopped before their pack closed. `produced`: those whose pack has closed since (now reported).
+   */
+  packedUnproduced(): { waiting: ProducedRecord[]; produced: ProducedRecord[] } {
+    const waiting: ProducedRecord[] = [];
+    const produced: ProducedRecord[] = [];
+    for (const [cardSerial, done] of this.packedDone) {
+      if (this.reported.has(done.seq)) continue;
+      const packId = this.planner.packOf(cardSerial);
+      const record = { seq: done.seq, cardSerial, position: done.position };
+      if (packId !== undefined && this.planner.pack(packId)?.closed) {
+        this.reported.add(done.seq);
+        produced.push(record);
+      } else waiting.push(record);
+    }
+    return { waiting, produced };
+  }
+
   officeOf(seq: number): string {
     return this.offices.get(seq) ?? UNSORTED;
   }
