@@ -93,6 +93,11 @@ function cases(): Record<string, readonly Case[]> {
       { args: ['import', empty], code: 3, says: /no record was accepted: the file holds no record/ },
     ],
     demo: [{ args: ['demo', '--line', path.join(dir, 'no-line.yaml')], code: 2, says: /no-line\.yaml: ENOENT/ }],
+    serve: [
+      { args: ['serve', '--site', path.join(dir, 'no-site.yaml')], code: 2, says: /cannot read site file .*no-site\.yaml: ENOENT/ },
+      { args: ['serve', '--host', '0.0.0.0'], code: 2, says: /--host 0\.0\.0\.0 is reachable from other machines/ },
+      { args: ['serve', '--port', '70000'], code: 2, says: /--port must be a port number/ },
+    ],
     'plc-sim': [
       { args: ['plc-sim', '--line', path.join(dir, 'no-line.yaml')], code: 2, says: /cannot read line configuration/ },
       { args: ['plc-sim', '--line', busyLine], code: 6, says: /port \d+ is already in use/ },

@@ -22,6 +22,7 @@ import { registerRender } from './commands/render.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerStock } from './commands/stock.ts';
 
 import { registerUser } from './commands/user.ts';
@@ -48,6 +49,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerChip(program, run);
   registerStock(program, run);
   registerRun(program, run);
+  registerServe(program, run);
   registerBatch(program, run);
   registerQa(program, run);
   registerCard(program, run);

@@ -61,7 +61,7 @@ function positiveInt(text: string | undefined, option: string): number | undefin
   return n;
 }
 
-function printSummary(result: LineRunResult, accounting: { records: Record<string, number>; cards: Record<string, number> }, batchStatus: string, run: RunFigures): void {
+export function printSummary(result: LineRunResult, accounting: { records: Record<string, number>; cards: Record<string, number> }, batchStatus: string, run: RunFigures): void {
   const r = accounting.records;
   const c = accounting.cards;
   const paused = run.pausedMs >= 1000 ? `, ${formatDuration(run.pausedMs)} of it paused` : '';

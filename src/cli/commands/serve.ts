@@ -1,0 +1,225 @@
+/**
+ * `cardline serve`: the site's lines as a long-lived server with the HTTP API (src/http). Lines
+ * start idle; operators start batches through the API. `--demo` (`npm start`): the site's lines
+ * simulated in process, a TEST PKI, the demo users created on first start (their one-time passwords
+ * printed once), a fresh 200-citizen sample imported and started on the first line, one log line
+ * per 10 % of progress; `--exit-when-done` ends after that batch with its summary. SIGINT/SIGTERM:
+ * a planned stop (every line drained and paused at a safe point, leases released), exit 0.
+ */
+import { createServer as createHttpsServer } from 'node:https';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { DEMO_USERS_FILE, demoOperatorEnv } from '../../auth/demo-users.ts';
+import type { AuthUser } from '../../auth/session.ts';
+import { ConfigError } from '../../config/line-config.ts';
+import { EventBus } from '../../events/event-bus.ts';
+import { importBatch } from '../../import/importer.ts';
+import type { Progress } from '../../line/controller.ts';
+import { DEFAULT_SITE_FILE, loadSiteConfig, type SiteConfig } from '../../site/site-config.ts';
+import { SiteRequestError, type AlarmBoard } from '../../site/runtime.ts';
+import type { RunEnd } from '../../site/line-agent.ts';
+import type { Site } from '../../site/site.ts';
+import { LineStore } from '../../store/line-store.ts';
+import { openContext, type AppContext } from '../context.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { writeError, writeLine, writeWarning } from '../io.ts';
+import { runFigures, writeRunReport } from '../run-report.ts';
+import { printSummary } from './run.ts';
+import { newSeed, runSample } from './sample.ts';
+
+export interface ServeOptions {
+  site?: string;
+  host?: string;
+  port?: string;
+  demo?: boolean;
+  exitWhenDone?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+  /** Records in the demo's sample batch (tests use fewer). */
+  demoCount?: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * MERGE SEAM: the site's alarms are src/alarms' AlarmBoard (the "events" part of issue 16); until
+ * it is merged this server raises none, lists none and acknowledges none.
+ */
+const ALARMS_NOT_MERGED: AlarmBoard = {
+  list: () => Promise.resolve([]),
+  acknowledge: (id) => Promise.reject(new SiteRequestError(`alarm ${id} does not exist`, 404, 'alarmId')),
+};
+
+function portOf(text: string | undefined): number {
+  const port = Number(text ?? '8080');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number 0–65535, got '${text}'`);
+  return port;
+}
+
+async function siteFile(file: string): Promise<SiteConfig> {
+  try {
+    return await loadSiteConfig(path.resolve(file));
+  } catch (error) {
+    throw error instanceof ConfigError ? new CliError(error.message) : error;
+  }
+}
+
+/** Logs a run's progress once per 10 % of its records ended. */
+function tenths(log: (m: string) => void): (lineId: string, p: Progress) => void {
+  const last = new Map<string, number>();
+  return (lineId, p) => {
+    if (p.total === 0) return;
+    const ended = p.produced + p.failed + p.cancelled;
+    const tenth = Math.floor((ended * 10) / p.total);
+    if (tenth <= (last.get(lineId) ?? 0)) return;
+    last.set(lineId, tenth);
+    log(`line ${lineId}: ${tenth * 10} % — ${ended}/${p.total} records ended, ${p.good} good, ${p.spoiled} spoiled, ${p.inLine} in the line`);
+  };
+}
+
+/** The demo users' one-time passwords, printed once: when they were created by this start. */
+async function printDemoUsers(dataDir: string): Promise<void> {
+  const file = path.join(dataDir, DEMO_USERS_FILE);
+  const saved = JSON.parse(await readFile(file, 'utf8')) as { users: { name: string; role: string; password: string }[] };
+  writeLine('demo users created; their one-time passwords (shown once; also in the 0600 file below):');
+  for (const u of saved.users) writeLine(`  ${u.name.padEnd(15)} ${u.role.padEnd(9)} ${u.password}`);
+  writeLine(`  (${file})`);
+}
+
+export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const host = options.host ?? '127.0.0.1';
+  const port = portOf(options.port);
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new CliError('--tls-cert and --tls-key go together: give both, or neither');
+  const tls = options.tlsCert !== undefined;
+  if (!LOOPBACK.has(host) && !tls) {
+    if (!options.insecureHttp) throw new CliError(`--host ${host} is reachable from other machines: serve it over TLS (--tls-cert, --tls-key), or say --insecure-http to send passwords and session cookies in clear`);
+    writeWarning(`cardline: WARNING: serving ${host} over plain HTTP (--insecure-http): passwords and session cookies cross the network in clear`);
+  }
+  if (options.exitWhenDone && !options.demo) throw new CliError('--exit-when-done ends the demo batch: it goes with --demo');
+  const config = await siteFile(options.site ?? DEFAULT_SITE_FILE);
+  if (options.demo && !config.lines.some((l) => l.config.simulation)) throw new CliError(`--demo runs a simulated line, and site ${config.id} (${config.source}) has none`);
+  const cert = tls ? await readFile(options.tlsCert!) : undefined;
+  const key = tls ? await readFile(options.tlsKey!) : undefined;
+
+  const ctx: AppContext = await openContext(env);
+  const { openLineSession } = await import('../../app/run-line.ts');
+  const { Site: SiteClass } = await import('../../site/site.ts');
+  const { buildApiServer } = await import('../../http/server.ts');
+  let finished: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => {
+    finished = resolve;
+  });
+  let demoBatch: string | undefined;
+  const onRunEnded = (lineId: string, end: RunEnd): void => {
+    if (end.outcome === 'stopped') return;
+    if (end.result) {
+      const result = end.result;
+      void (async () => {
+        const report = await writeRunReport(ctx, result);
+        const after = await ctx.batches.getBatch(result.batchId);
+        printSummary(result, await new LineStore(ctx.db, lineId).accounting(result.batchId), after?.status ?? '?', runFigures(result));
+        writeLine(`report: ${report.file}`);
+        if (options.exitWhenDone && end.batchId === demoBatch) finished(result.status === 'completed' ? EXIT.ok : EXIT.invalid);
+      })().catch((error: unknown) => writeError(`cardline: the report of batch ${end.batchId} was not written: ${(error as Error).message}`));
+    } else if (options.exitWhenDone && end.batchId === demoBatch) {
+      writeError(`cardline: batch ${end.batchId} did not finish: ${end.error?.message ?? 'unknown error'}`);
+      finished(EXIT.invalid);
+    }
+  };
+  const log = (m: string): void => writeError(`cardline: ${m}`);
+  const site = new SiteClass({
+    config,
+    ctx,
+    openSession: openLineSession,
+    events: new EventBus(),
+    alarms: ALARMS_NOT_MERGED,
+    log,
+    warn: (m) => writeWarning(`cardline: WARNING: ${m}`),
+    onRunEnded,
+    onProgress: tenths(log),
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await site.stop();
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping — every line drains and pauses at a safe point; a paused batch continues with start (resume) after the next start`);
+    void stop().then(() => finished(EXIT.ok));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const app = await buildApiServer({ dataDir: ctx.dataDir, db: ctx.db, keys: ctx.keys, batches: ctx.batches, site, secureCookies: tls });
+  try {
+    await site.open();
+    let url: string;
+    if (tls) {
+      const server = createHttpsServer({ cert: cert!, key: key! }, (req, res) => app.routing(req, res));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      app.addHook('onClose', (_i, next) => server.close(() => next()));
+      url = `https://${host}:${(server.address() as AddressInfo).port}/`;
+    } else {
+      await app.listen({ host, port });
+      url = `http://${host}:${(app.server.address() as AddressInfo).port}/`;
+    }
+    writeLine(`cardline: site ${config.id} (${config.name}) serving at ${url} — the API at ${url}api/v1/, health at ${url}healthz`);
+    for (const line of await site.lines()) writeLine(`  line ${line.id}: ${line.phase}${line.simulated ? ' (simulated in process)' : ''}`);
+    if (options.demo) demoBatch = await startDemo(ctx, config, site, Number(options.demoCount ?? '200'));
+    const code = await done;
+    await stop();
+    return code;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is in use: choose another with --port`, EXIT.environment);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stop().catch(() => undefined);
+    await app.close();
+    await ctx.close();
+  }
+}
+
+/** The demo: users on first start, a fresh sample imported, queued and started on the first simulated line. */
+async function startDemo(ctx: AppContext, config: SiteConfig, site: Site, count: number): Promise<string> {
+  const demo = await demoOperatorEnv(ctx.db, ctx.dataDir, {});
+  if (demo.created) await printDemoUsers(ctx.dataDir);
+  const operatorName = demo.env.CARDLINE_USER;
+  if (!operatorName) throw new CliError(`--demo acts as the demo operator, but this store has other users and no ${DEMO_USERS_FILE}: start without --demo and use the API as a user`);
+  const operator: AuthUser = { name: operatorName, role: 'operator' };
+  const line = config.lines.find((l) => l.config.simulation)!;
+  const seed = newSeed();
+  const sample = await runSample({ count: Math.max(1, count), seed, outDir: path.join(ctx.dataDir, 'samples', seed) });
+  const imported = await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: operator.name, name: `demo ${seed}` });
+  if (imported.accepted === 0) throw new CliError(`the demo sample ${sample.batchFile} had no record accepted: see ${imported.reportPath}`, EXIT.nothingAccepted);
+  writeLine(`demo: ${imported.accepted} synthetic citizens imported as batch ${imported.batchId}; started on line ${line.id} as ${operator.name}`);
+  await site.enqueue(line.id, imported.batchId, operator);
+  // Blanks for every record and its likely re-makes; a stacker without room emptied.
+  await site.start(line.id, { batchId: imported.batchId }, operator, { ensureBlanks: Math.ceil(imported.accepted * 1.25) + 20 });
+  return imported.batchId;
+}
+
+export function registerServe(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('serve')
+    .description("run a site's lines as a server with the HTTP API (npm start: serve --demo)")
+    .option('--site <file>', 'the site file (default config/site.yaml)')
+    .option('--host <address>', 'the address to listen on (default 127.0.0.1; anything else needs TLS or --insecure-http)', '127.0.0.1')
+    .option('--port <n>', 'the port (default 8080; 0 picks a free one)', '8080')
+    .option('--demo', "the demo: a fresh 200-citizen sample batch imported and started on the site's simulated line, demo users created on first start")
+    .option('--demo-count <n>', 'records in the demo batch', '200')
+    .option('--exit-when-done', 'with --demo: exit once the demo batch has ended, after its summary (0 when it completed)')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'and this private key (PEM)')
+    .option('--insecure-http', 'allow plain HTTP on an address other than loopback (passwords cross the network in clear)')
+    .addHelpText('after', '\nSIGINT/SIGTERM: a planned stop — each line stops feeding, lets the cards inside finish, pauses and releases its lease; exit 0.\nA paused batch continues after the next start: POST /api/v1/lines/LINE/start with {"resume": true}.')
+    .action((options: ServeOptions) => run(() => serveCommand(options)));
+}
