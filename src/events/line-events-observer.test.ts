@@ -49,7 +49,7 @@ describe('createLineEventsObserver', () => {
 
     detach();
     const count = events.length;
-    progress = { ...running[0]!, batchId: 'B8', status: 'running', records: 1, etaSeconds: null } as BatchProgressView;
+    progress = { ...running[0]!, batchId: 'B8', status: 'running', records: 1, etaSeconds: null };
     await store.journal.append({ op: 'card.suspect', cardSerial: 'T43' });
     await sleep(100);
     expect(events).toHaveLength(count);
