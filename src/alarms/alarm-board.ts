@@ -69,6 +69,11 @@ export class SiteAlarmBoard implements AlarmBoard, LineObserver {
   attach(line: ObservedLine): () => void {
     const { lineId } = line;
     const units = new Map<string, UnitTrack>();
+    // Readings from an earlier attachment of this line are stale (another server may have driven it since).
+    const forget = (): void => {
+      for (const key of this.readings.keys()) if (key.startsWith(`${lineId}\u0000`)) this.readings.delete(key);
+    };
+    forget();
     const offs: (() => void)[] = [];
     // Alarms a previous process left open on this line carry on (no duplicate when their condition still holds).
     this.background(async () => {
@@ -103,6 +108,7 @@ export class SiteAlarmBoard implements AlarmBoard, LineObserver {
     return () => {
       clearInterval(timer);
       for (const off of offs.splice(0)) off();
+      forget();
     };
   }
 
@@ -193,7 +199,16 @@ export class SiteAlarmBoard implements AlarmBoard, LineObserver {
 
   /** A condition's new reading: the alarm's transition, stored, then published. */
   private async apply(key: string, lineId: string, unitId: string, rule: AlarmRule, active: boolean, message: string): Promise<void> {
-    const open = this.open.get(key);
+    let open = this.open.get(key);
+    if (open) {
+      // Another server of the site may have acknowledged it since: the store has the last word.
+      const stored = await this.store.get(open.record.id);
+      open.state = stored?.state ?? 'cleared';
+      if (open.state === 'cleared') {
+        this.open.delete(key);
+        open = undefined;
+      }
+    }
     const step = alarmStep(open?.state ?? 'normal', active ? 'condition.active' : 'condition.normal');
     if (!step.changed) return;
     const at = this.isoNow();

@@ -83,6 +83,19 @@ describe('reject streaks', () => {
       { unitId: 'encoder-2', reason: null },
       { unitId: 'encoder-1', reason: 'JOB_TIMEOUT' },
     ]);
+    // QA's Done is good as a station result; the controller's verdict on it fails the card.
+    expect(
+      unitResults([
+        { op: 'event', event: 'qa.done', cardSerial: 'T5', unit: 'qa', reason: null },
+        { op: 'event', event: 'qa.failed', cardSerial: 'T5', reason: 'CHIP_UNREADABLE' },
+        { op: 'event', event: 'qa.done', cardSerial: 'T6', unit: 'qa', reason: null },
+        { op: 'event', event: 'qa.passed', cardSerial: 'T6' },
+        { op: 'event', event: 'qa.failed', cardSerial: 'T7', reason: 'CHIP_UNREADABLE' },
+      ]),
+    ).toStrictEqual([
+      { unitId: 'qa', reason: 'CHIP_UNREADABLE' },
+      { unitId: 'qa', reason: null },
+    ]);
     let s = nextStreak(null, 'CHIP_NO_RESPONSE');
     s = nextStreak(s, 'CHIP_NO_RESPONSE');
     expect(s).toStrictEqual({ reason: 'CHIP_NO_RESPONSE', count: 2 });

@@ -5,8 +5,16 @@
  */
 import type { SiteEvent } from './site-event.ts';
 
+// One event goes to every connected client: its frame is made once.
+const frames = new WeakMap<SiteEvent, string>();
+
 export function sseEvent(event: SiteEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
 }
 
 /**
