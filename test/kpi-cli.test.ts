@@ -80,7 +80,7 @@ interface KpiJson {
 function checkRun(k: KpiJson): void {
   const s = k.total.sums;
   expect({ blanks: s.blanks, pq: s.pq, gq: s.gq, sq: s.sq, firstPassGood: s.firstPassGood, failures: s.failures }).toStrictEqual({ blanks: 4, pq: 4, gq: 3, sq: 1, firstPassGood: 2, failures: 1 });
-  expect(s.pbtMs).toBe(s.aptMs + s.adetMs + s.adotMs);
+  expect(s.pbtMs).toBe(s.aptMs! + s.adetMs! + s.adotMs!);
   // The laser was held by the jam for about 40 ms of a run of about 120 ms.
   expect(s.adotMs).toBeGreaterThanOrEqual(30);
   expect(s.aptMs).toBeGreaterThan(0);
