@@ -67,6 +67,10 @@ const REASON_MADE_AT: Readonly<Record<string, string>> = {
   PRINT_GRADE_LOW: 'laser',
 };
 
+/** The kinds whose work QA judges (REASON_MADE_AT's stations), by slot in a card's visits. */
+const MADE_AT_KINDS = [...new Set(Object.values(REASON_MADE_AT))];
+const MADE_AT_SLOT: ReadonlyMap<string, number> = new Map(MADE_AT_KINDS.map((k, i) => [k, i]));
+
 const BUCKET_SIZES = [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 86_400_000];
 
 export function defaultBucketMs(spanMs: number): number {
@@ -116,8 +120,8 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
   const buckets: Bucket[] = Array.from({ length: bucketCount }, (_, i) => ({ from: from + i * bucketMs, good: 0, spoiled: 0, pbtMs: 0 }));
   const lines = new Map<string, LineAcc>();
   const plans = new Map((options.plans ?? []).map((p) => [p.id, p]));
-  /** The unit of each kind a card in the line went through (to attribute QA's findings). */
-  const visits = new Map<string, Record<string, string>>();
+  /** The unit of each judged kind (MADE_AT_KINDS) a card in the line went through (to attribute QA's findings). */
+  const visits = new Map<string, (string | undefined)[]>();
   const inspecting = new Map<string, boolean>();
 
   /** Adds [a, b) ∩ the period to `sums` under `el`. */
@@ -213,10 +217,15 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
         if (filter !== undefined && e.batchId !== filter) break;
         const u = unitOf(line, e.unit, t);
         if (u.kind === null) u.kind = e.kind;
-        if (e.card !== null) {
+        const slot = MADE_AT_SLOT.get(e.kind);
+        if (slot !== undefined && e.card !== null) {
           const v = visits.get(e.card);
-          if (v) v[e.kind] = e.unit;
-          else visits.set(e.card, { [e.kind]: e.unit });
+          if (v) v[slot] = e.unit;
+          else {
+            const fresh = new Array<string | undefined>(MADE_AT_KINDS.length);
+            fresh[slot] = e.unit;
+            visits.set(e.card, fresh);
+          }
         }
         if (!inPeriod) break;
         u.sums.pq += 1;
@@ -230,7 +239,7 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
       case 'ended': {
         if (filter !== undefined && e.batchId !== filter) break;
         const v = visits.get(e.card);
-        visits.delete(e.card);
+        if (v) visits.delete(e.card);
         if (!inPeriod) break;
         const s = line.sums;
         s.pq += 1;
@@ -247,7 +256,7 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
           s.scrapByReason[reason] = (s.scrapByReason[reason] ?? 0) + 1;
           bucket.spoiled += 1;
           const madeAt = REASON_MADE_AT[reason];
-          const unit = (madeAt !== undefined ? v?.[madeAt] : undefined) ?? e.unit;
+          const unit = (madeAt !== undefined ? v?.[MADE_AT_SLOT.get(madeAt)!] : undefined) ?? e.unit;
           if (unit !== null) {
             const u = unitOf(line, unit, t);
             u.sums.sq += 1;
