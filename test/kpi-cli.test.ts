@@ -102,8 +102,8 @@ describe('cardline kpi', () => {
     checkRun(k);
   }, 60_000);
 
-  it('gives the same for the line over a period', async () => {
-    const period = await cardline(['kpi', '--line', LINE, '--from', before.toISOString(), '--to', after.toISOString(), '--json', '--lines-dir', path.join(dir, 'lines')], { env });
+  it('gives the same for the line over a period, the line named by its file', async () => {
+    const period = await cardline(['kpi', '--line', path.join(dir, 'lines', `${LINE}.yaml`), '--from', before.toISOString(), '--to', after.toISOString(), '--json'], { env });
     expect(period.code, period.stderr).toBe(0);
     checkRun(jsonLine(period.stdout) as unknown as KpiJson);
   }, 60_000);
