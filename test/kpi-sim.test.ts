@@ -23,7 +23,7 @@ import { writeSample } from '../src/sample/generate.ts';
 import { KpiStore } from '../src/store/kpi-store.ts';
 
 const COUNT = 40;
-const TIME_SCALE = 4;
+const TIME_SCALE = 3;
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -56,8 +56,8 @@ describe('KPIs of a simulated run with faults', () => {
       failures: {
         feeder: { blankDefect: 0.05 },
         encoder: { chipWriteFailure: 0.04, emptyChipWrite: 0.04 },
-        laser: { misregistration: 0.04, jam: 0.04 },
-        output: { jam: 0.04 },
+        laser: { misregistration: 0.04, jam: 0.02 },
+        output: { jam: 0.02 },
       },
     });
     const sim = await LineSimulator.start({ line, dataDir: ctx.dataDir, ports: { control: false } });

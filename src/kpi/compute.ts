@@ -67,6 +67,10 @@ const REASON_MADE_AT: Readonly<Record<string, string>> = {
   PRINT_GRADE_LOW: 'laser',
 };
 
+/** The kinds whose work QA judges (REASON_MADE_AT's stations), by slot in a card's visits. */
+const MADE_AT_KINDS = [...new Set(Object.values(REASON_MADE_AT))];
+const MADE_AT_SLOT: ReadonlyMap<string, number> = new Map(MADE_AT_KINDS.map((k, i) => [k, i]));
+
 const BUCKET_SIZES = [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 86_400_000];
 
 export function defaultBucketMs(spanMs: number): number {
@@ -82,6 +86,8 @@ interface UnitAcc {
   state: number | undefined;
   stopReason: number;
   linkUp: boolean;
+  /** The unit has reported a state or link event: it has times, and the line's state waits for it. */
+  timed: boolean;
   el: TimeElement | null;
   since: number;
   readonly sums: KpiSums;
@@ -92,6 +98,8 @@ interface LineAcc {
   readonly priMs: number | undefined;
   readonly units: Map<string, UnitAcc>;
   readonly counts: Record<TimeElement, number>;
+  /** Units that have reported a state or link event (a unit named only by a card, such as `line`, has no state). */
+  timed: number;
   /** A run under way that this computation counts (its batch, or any batch). */
   selected: boolean;
   el: TimeElement | null;
@@ -116,8 +124,8 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
   const buckets: Bucket[] = Array.from({ length: bucketCount }, (_, i) => ({ from: from + i * bucketMs, good: 0, spoiled: 0, pbtMs: 0 }));
   const lines = new Map<string, LineAcc>();
   const plans = new Map((options.plans ?? []).map((p) => [p.id, p]));
-  /** The unit of each kind a card in the line went through (to attribute QA's findings). */
-  const visits = new Map<string, Record<string, string>>();
+  /** The unit of each judged kind (MADE_AT_KINDS) a card in the line went through (to attribute QA's findings). */
+  const visits = new Map<string, (string | undefined)[]>();
   const inspecting = new Map<string, boolean>();
 
   /** Adds [a, b) ∩ the period to `sums` under `el`. */
@@ -157,7 +165,7 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
   };
 
   const relineElement = (line: LineAcc, t: number): void => {
-    const next = line.selected ? lineElement(line.counts, line.units.size) : null;
+    const next = line.selected ? lineElement(line.counts, line.timed) : null;
     if (next === line.el) return;
     accrueLine(line, t);
     if (next === 'adot' && line.el !== null && t >= from && t < to) line.sums.failures += 1;
@@ -165,7 +173,7 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
   };
 
   const reelement = (u: UnitAcc, t: number): void => {
-    const next = u.line.selected ? timeElement(u.state, u.stopReason, u.linkUp) : null;
+    const next = u.line.selected && u.timed ? timeElement(u.state, u.stopReason, u.linkUp) : null;
     if (next === u.el) return;
     accrue(u.sums, u.el, u.since, t);
     if (next === 'adot' && u.el !== null && t >= from && t < to) u.sums.failures += 1;
@@ -180,26 +188,32 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
     let line = lines.get(id);
     if (line) return line;
     const plan = plans.get(id);
-    line = { id, priMs: plan?.priMs, units: new Map(), counts: { apt: 0, adet: 0, adot: 0, pdot: 0 }, selected: false, el: null, since: from, sums: emptySums(), inspected: new Set() };
+    line = { id, priMs: plan?.priMs, units: new Map(), counts: { apt: 0, adet: 0, adot: 0, pdot: 0 }, timed: 0, selected: false, el: null, since: from, sums: emptySums(), inspected: new Set() };
     lines.set(id, line);
     for (const [unit, p] of plan?.units ?? []) addUnit(line, unit, p.station, p.kind, p.priMs);
     return line;
   };
 
   const addUnit = (line: LineAcc, unit: string, station: string, kind: string | null, priMs: number | undefined): UnitAcc => {
-    const u: UnitAcc = { line, unit, station, kind, priMs, state: undefined, stopReason: 0, linkUp: true, el: null, since: from, sums: emptySums() };
+    const u: UnitAcc = { line, unit, station, kind, priMs, state: undefined, stopReason: 0, linkUp: true, timed: false, el: null, since: from, sums: emptySums() };
     line.units.set(unit, u);
     return u;
   };
 
-  const unitOf = (line: LineAcc, unit: string, t: number): UnitAcc => {
+  const unitOf = (line: LineAcc, unit: string): UnitAcc => {
     const known = line.units.get(unit);
     if (known) return known;
     const dot = unit.indexOf('.');
-    const u = addUnit(line, unit, dot > 0 ? unit.slice(0, dot) : unit, null, undefined);
-    // A unit the plan did not name joins the line's count of units.
-    reelement(u, t);
-    relineElement(line, t);
+    return addUnit(line, unit, dot > 0 ? unit.slice(0, dot) : unit, null, undefined);
+  };
+
+  /** A state or link event: the unit has times from now on, and the line's state counts it. */
+  const timedUnit = (line: LineAcc, unit: string): UnitAcc => {
+    const u = unitOf(line, unit);
+    if (!u.timed) {
+      u.timed = true;
+      line.timed += 1;
+    }
     return u;
   };
 
@@ -211,12 +225,17 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
     switch (e.type) {
       case 'done': {
         if (filter !== undefined && e.batchId !== filter) break;
-        const u = unitOf(line, e.unit, t);
+        const u = unitOf(line, e.unit);
         if (u.kind === null) u.kind = e.kind;
-        if (e.card !== null) {
+        const slot = MADE_AT_SLOT.get(e.kind);
+        if (slot !== undefined && e.card !== null) {
           const v = visits.get(e.card);
-          if (v) v[e.kind] = e.unit;
-          else visits.set(e.card, { [e.kind]: e.unit });
+          if (v) v[slot] = e.unit;
+          else {
+            const fresh = new Array<string | undefined>(MADE_AT_KINDS.length);
+            fresh[slot] = e.unit;
+            visits.set(e.card, fresh);
+          }
         }
         if (!inPeriod) break;
         u.sums.pq += 1;
@@ -230,7 +249,7 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
       case 'ended': {
         if (filter !== undefined && e.batchId !== filter) break;
         const v = visits.get(e.card);
-        visits.delete(e.card);
+        if (v) visits.delete(e.card);
         if (!inPeriod) break;
         const s = line.sums;
         s.pq += 1;
@@ -247,9 +266,9 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
           s.scrapByReason[reason] = (s.scrapByReason[reason] ?? 0) + 1;
           bucket.spoiled += 1;
           const madeAt = REASON_MADE_AT[reason];
-          const unit = (madeAt !== undefined ? v?.[madeAt] : undefined) ?? e.unit;
+          const unit = (madeAt !== undefined ? v?.[MADE_AT_SLOT.get(madeAt)!] : undefined) ?? e.unit;
           if (unit !== null) {
-            const u = unitOf(line, unit, t);
+            const u = unitOf(line, unit);
             u.sums.sq += 1;
             u.sums.scrapByReason[reason] = (u.sums.scrapByReason[reason] ?? 0) + 1;
           }
@@ -260,14 +279,14 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
         if ((filter === undefined || e.batchId === filter) && inPeriod) line.sums.blanks += 1;
         break;
       case 'state': {
-        const u = unitOf(line, e.unit, t);
+        const u = timedUnit(line, e.unit);
         u.state = e.state;
         u.stopReason = e.stopReason;
         reelement(u, t);
         break;
       }
       case 'link': {
-        const u = unitOf(line, e.unit, t);
+        const u = timedUnit(line, e.unit);
         u.linkUp = e.up;
         reelement(u, t);
         break;

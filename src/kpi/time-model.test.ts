@@ -132,6 +132,17 @@ describe('the PackML time model', () => {
     expect({ apt: seconds(line.aptMs), pbt: seconds(line.pbtMs), blanks: line.blanks, gq: line.gq }).toStrictEqual({ apt: 97, pbt: 130, blanks: 7, gq: 4 });
   });
 
+  it('a unit named only by a card (the controller’s `line` for a card the line purged) has no state and holds no line time', () => {
+    const purged = ended(70, 'line', 'c7', 4, 1, 'LINE_PURGED');
+    const events = [...scenario()];
+    events.splice(events.findIndex((e) => e.at > s(70)), 0, purged);
+    const plain = computeKpis(scenario(), { from: s(0), to: s(100), batchId: 'B1', plans: [plan] }).lines[0]!.sums;
+    const withPurge = computeKpis(events, { from: s(0), to: s(100), batchId: 'B1', plans: [plan] });
+    const line = withPurge.lines[0]!.sums;
+    expect([line.aptMs, line.adetMs, line.adotMs, line.pbtMs, line.sq]).toStrictEqual([plain.aptMs, plain.adetMs, plain.adotMs, plain.pbtMs, plain.sq + 1]);
+    expect(withPurge.units.find((u) => u.unit === 'line')!.sums).toMatchObject({ pbtMs: 0, sq: 1 });
+  });
+
   it('clips times to the period: the state at its start comes from before it', () => {
     const result = computeKpis(scenario(), { from: s(25), to: s(45), batchId: 'B1', plans: [plan] });
     const unit = result.units.find((u) => u.unit === 'encoder.1')!.sums;

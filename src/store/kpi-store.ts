@@ -74,12 +74,6 @@ export class KpiStore {
     return { lines: [...new Set(starts.map((r) => r.line_id))].sort(), from: toDate(starts[0]!.at, 'batch run'), to: end ? toDate(end.at, 'batch run') : now, running: end === undefined };
   }
 
-  /** The lines that have a run on record. */
-  async lines(): Promise<string[]> {
-    const rows: unknown[] = await this.db('card_events').where({ event: 'batch.running' }).distinct('line_id').orderBy('line_id');
-    return rows.map((r) => (r as { line_id: string }).line_id);
-  }
-
   /**
    * The events of `lines` (every line when undefined) in [from, to), preceded by each unit's last
    * state and link event and each line's last run event before `from`. With `batchId`, only that

@@ -5,7 +5,8 @@
  * times from the line files (config/lines/<line>.yaml, or --lines-dir DIR).
  */
 import type { Command } from 'commander';
-import { loadLinePlan } from '../../kpi/line-plan.ts';
+import { loadLineConfig } from '../../config/line-config.ts';
+import { linePlan, loadLinePlan, type LinePlan } from '../../kpi/line-plan.ts';
 import { answerKpiQuery, KpiQueryError, type KpiAnswer, type KpiQuery } from '../../kpi/query.ts';
 import type { Kpis } from '../../kpi/report.ts';
 import { parseSiteTime } from '../../kpi/shifts.ts';
@@ -93,14 +94,21 @@ async function kpi(o: KpiOptions): Promise<number> {
     if (error instanceof SiteFileError) throw new CliError(error.message);
     throw error;
   }
+  // --line may name the line's file (as `run` and `stock` take it): its id and its planned run times.
+  let lineFilePlan: LinePlan | undefined;
+  if (o.line !== undefined && /\.ya?ml$/.test(o.line)) {
+    lineFilePlan = linePlan(await loadLineConfig(o.line));
+    o = { ...o, line: lineFilePlan.id };
+  }
   const query = queryOf(o, site);
+  const plan = (lineId: string): Promise<LinePlan | undefined> => (lineFilePlan?.id === lineId ? Promise.resolve(lineFilePlan) : loadLinePlan(o.linesDir, lineId));
   const bucketMinutes = o.bucket === undefined ? undefined : Number(o.bucket);
   if (bucketMinutes !== undefined && !(Number.isInteger(bucketMinutes) && bucketMinutes >= 1 && bucketMinutes <= 1440)) throw new CliError(`--bucket '${o.bucket}': a whole number of minutes, 1 to 1440`);
   return withContext({ permissions: ['batch.read'], what: 'see KPIs' }, async (ctx) => {
     if (query.kind === 'batch' && !(await ctx.batches.getBatch(query.batchId))) throw new CliError(`batch ${query.batchId} does not exist (cardline batch list shows the batches)`);
     let answer: KpiAnswer;
     try {
-      answer = await answerKpiQuery(new KpiStore(ctx.db), query, { site, plan: (lineId) => loadLinePlan(o.linesDir, lineId), ...(bucketMinutes ? { bucketMs: bucketMinutes * 60_000 } : {}) });
+      answer = await answerKpiQuery(new KpiStore(ctx.db), query, { site, plan, ...(bucketMinutes ? { bucketMs: bucketMinutes * 60_000 } : {}) });
     } catch (error) {
       if (error instanceof KpiQueryError) throw new CliError(`--${error.field}: ${error.message}`, error.notFound ? EXIT.invalid : EXIT.badInput);
       throw error;
@@ -116,7 +124,7 @@ export function registerKpi(program: Command, run: (action: () => Promise<number
     .command('kpi')
     .description('ISO 22400-2 KPIs from the journal (docs/kpis.md): of a batch, a line over a period, or a shift')
     .option('--batch <id>', 'the KPIs of a batch’s runs and cards')
-    .option('--line <id>', 'a line (with --from/--to, or to narrow --shift)')
+    .option('--line <id|file>', 'a line, by id or by its line file (with --from/--to, or to narrow --shift)')
     .option('--from <time>', 'start of the period: 2026-12-07T06:00 (site time zone) or ISO 8601 with a zone')
     .option('--to <time>', 'end of the period (excluded)')
     .option('--shift <date/name>', 'a shift by its start date and name, e.g. 2026-12-07/night')
