@@ -116,7 +116,7 @@ export class LineController {
   private queue = new FeedQueue([]);
   private feederCard: string | undefined;
   private feeding = false;
-  private readonly jobIds: JobIds;
+  private jobIds: JobIds;
   private rejects: Record<string, number> = {};
   /** Records in each terminal state, kept as they change (no scan of the batch per card). */
   private readonly ended = { produced: 0, failed: 0, cancelled: 0 };
@@ -148,14 +148,15 @@ export class LineController {
     this.crash = new CrashPoint(options.crashAt);
     this.packer = packingOf(config);
     this.prepared = new PreparedRecords(preparer);
-    // Each block is recorded as the running batch's, so purge finds job files a crash left behind.
-    this.jobIds = new JobIds((n) => store.allocateJobIds(n, this.batchId || undefined));
+    this.jobIds = this.newJobIds();
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
     this.line.subscribe(() => this.saveLineSnapshot());
   }
 
   /** Runs (or resumes) a batch to its end; resolves with the outcome. */
   async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
+    // A fresh block for each batch: a block is recorded as one batch's.
+    if (batchId !== this.batchId) this.jobIds = this.newJobIds();
     this.batchId = batchId;
     this.startedAt = Date.now();
     this.batchStatus = options.status;
@@ -895,6 +896,11 @@ export class LineController {
   /** Prepares the jobs of the records the feeder will take next, so no handshake waits for them. */
   private prestage(): void {
     this.prepared.prestage(this.batchId, this.queue.peek(this.options.prestage ?? 8));
+  }
+
+  /** Job ids in blocks recorded as the running batch's, so purge finds job files a crash left behind. */
+  private newJobIds(): JobIds {
+    return new JobIds((n) => this.store.allocateJobIds(n, this.batchId || undefined));
   }
 
   private nextJobId(): Promise<number> {
