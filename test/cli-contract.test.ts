@@ -138,6 +138,8 @@ function cases(): Record<string, readonly Case[]> {
     'user add': [{ args: ['user', 'add', 'thu', '--role', 'boss'], env: asAdmin, code: 2, says: /--role must be one of operator, qa, engineer, manager, admin, got 'boss'/ }],
     'user list': [{ args: ['user', 'list'], env: asOperator, code: 4, says: /may not/ }],
     'user disable': [{ args: ['user', 'disable', 'nobody'], env: asAdmin, code: 2, says: /nobody/ }],
+    'user reset': [{ args: ['user', 'reset', 'nobody'], env: asAdmin, code: 2, says: /user nobody does not exist/ }],
+    'user passwd': [{ args: ['user', 'passwd', 'nobody'], env: { CARDLINE_PASSWORD: 'wrong', CARDLINE_NEW_PASSWORD: 'a long new password' }, code: 4, says: /login failed: unknown user or wrong password for nobody/ }],
     login: [{ args: ['login', 'nobody'], env: { CARDLINE_PASSWORD: 'wrong' }, code: 4, says: /./ }],
     logout: [{ args: ['logout', '--bogus'], code: 2, says: /unknown option '--bogus'/ }],
     approve: [{ args: ['approve', 'R-00000000'], env: asQa, code: 2, says: /R-00000000/ }],

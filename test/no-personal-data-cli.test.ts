@@ -1,14 +1,14 @@
 /**
- * Issue 15's property: no CLI command's output (stdout, stderr), log line, audit row, event or
- * error message holds a personal value of the records it handled — no name (the holder's, a
+ * Issue 15's property: no CLI command's output (stdout, stderr), log line, audit row, event,
+ * report (quarantine, run) or error message holds a personal value of the records it handled — no name (the holder's, a
  * parent's or spouse's), PID (also a former one and a mistyped one), full birth date (as written
  * and re-formatted) or MRZ line. fast-check draws the citizens (src/sample) and the bad rows made
  * from them (a PID that contradicts the birth year, a mistyped PID, a bidi control in the name, a
  * row that is not JSON, a duplicate, a missing field, a date in another format); each run imports
  * them, shows the batch, runs it on a small simulated line with tracing on, lists and shows its
  * cards, rejects one, and makes a handful of mistakes on purpose. Commands whose job is to show
- * personal data (`mrz compose`/`check`, `render`, `chip build`, `pack manifest`, the quarantine
- * report's file) are the exemptions listed in docs/security.md and are not run here.
+ * personal data (`mrz compose`/`check`, `sample`, `render`, `chip build`, `run --proof`,
+ * `pack manifest`) are the exemptions listed in docs/security.md and are not run here.
  * Few runs and small batches, one data directory and one line for all of them: the property is
  * in the variety of records and mistakes, not in their number.
  */
@@ -22,7 +22,7 @@ import { parseCivilDate, parsePartialDate } from '../src/domain/dates.ts';
 import { composeVietnameseMrz } from '../src/domain/mrz/compose.ts';
 import { writeSample } from '../src/sample/write-sample.ts';
 import { cardline, cliUsers, jsonLine, writeCliLine, type CliResult } from './helpers/cli.ts';
-import { leaks } from './helpers/scan.ts';
+import { leaks, scanForLeaks } from './helpers/scan.ts';
 
 let dir: string;
 let lineFile: string;
@@ -70,7 +70,7 @@ function badValues(kind: BadKind, r: Row): string[] {
 }
 
 describe('no personal value in any CLI output, log line, audit row or event', () => {
-  it('import (good and bad rows), batch show/list, run, qa list, card show, qa reject and mistakes on purpose', async () => {
+  it('import (good and bad rows), batch show, run, qa list, card show, qa reject and mistakes on purpose', async () => {
     let round = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -107,7 +107,7 @@ describe('no personal value in any CLI output, log line, audit row or event', ()
           const summary = jsonLine(imported.stdout) as { batchId: string; accepted: number; quarantined: number };
           expect(summary).toMatchObject({ accepted: 2, quarantined: badKinds.length + (duplicate ? 1 : 0) });
           const batchId = summary.batchId;
-          await Promise.all([run('batch show', ['batch', 'show', batchId], as.op), run('batch show --json', ['batch', 'show', batchId, '--json'], as.inspector), run('batch list', ['batch', 'list'], as.op)]);
+          await Promise.all([run('batch show', ['batch', 'show', batchId], as.op), run('batch show --json', ['batch', 'show', batchId, '--json'], as.inspector)]);
           const ran = await run('run', ['run', batchId, '--line', lineFile], as.op, { CARDLINE_TRACE: '1' });
           expect(ran.code, ran.stderr).toBe(0);
           const listed = await run('qa list', ['qa', 'list', batchId], as.inspector);
@@ -138,7 +138,13 @@ describe('no personal value in any CLI output, log line, audit row or event', ()
             await ctx.close();
           }
 
-          const found = [...outputs.map(({ what, r }) => ({ what, hit: leaks(Buffer.from(r.stdout + r.stderr), secrets) })), { what: 'audit log and events', hit: leaks(Buffer.from(stored), secrets) }].filter((f) => f.hit.length > 0);
+          // The reports the commands wrote: the quarantine reports (JSON and text) and the run report.
+          const reports = (await scanForLeaks(path.join(base().CARDLINE_DATA_DIR!, 'reports'), secrets)).map((f) => ({ what: f.file, hit: f.leaks }));
+          const found = [
+            ...outputs.map(({ what, r }) => ({ what, hit: leaks(Buffer.from(r.stdout + r.stderr), secrets) })),
+            { what: 'audit log and events', hit: leaks(Buffer.from(stored), secrets) },
+            ...reports,
+          ].filter((f) => f.hit.length > 0);
           expect(found).toStrictEqual([]);
           // Control: the scan finds what is there — the batch file holds the good rows' PIDs and names.
           const controls = good.flatMap((r) => [r.pid!, r.fullName!]);
@@ -147,5 +153,5 @@ describe('no personal value in any CLI output, log line, audit row or event', ()
       ),
       { numRuns: 2, endOnFailure: true },
     );
-  }, 300_000);
+  }, 900_000);
 });

@@ -117,7 +117,7 @@ export class LineController {
   private queue = new FeedQueue([]);
   private feederCard: string | undefined;
   private feeding = false;
-  private readonly jobIds: JobIds;
+  private jobIds: JobIds;
   private rejects: Record<string, number> = {};
   private good = 0;
   private spoiled = 0;
@@ -149,14 +149,15 @@ export class LineController {
     this.crash = new CrashPoint(options.crashAt);
     this.packer = packingOf(config);
     this.prepared = new PreparedRecords(preparer);
-    // Each block is recorded as the running batch's, so purge finds job files a crash left behind.
-    this.jobIds = new JobIds((n) => store.allocateJobIds(n, this.batchId || undefined));
+    this.jobIds = this.newJobIds();
     this.line = createActor(lineMachine, { input: { lineId: config.id } });
     this.line.subscribe(() => this.saveLineSnapshot());
   }
 
   /** Runs (or resumes) a batch to its end; resolves with the outcome. */
   async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
+    // A fresh block for each batch: a block is recorded as one batch's.
+    if (batchId !== this.batchId) this.jobIds = this.newJobIds();
     this.batchId = batchId;
     this.startedAt = Date.now();
     this.batchStatus = options.status;
@@ -892,6 +893,11 @@ export class LineController {
   /** Prepares the jobs of the records the feeder will take next, so no handshake waits for them. */
   private prestage(): void {
     this.prepared.prestage(this.batchId, this.queue.peek(this.options.prestage ?? 8));
+  }
+
+  /** Job ids in blocks recorded as the running batch's, so purge finds job files a crash left behind. */
+  private newJobIds(): JobIds {
+    return new JobIds((n) => this.store.allocateJobIds(n, this.batchId || undefined));
   }
 
   private nextJobId(): Promise<number> {

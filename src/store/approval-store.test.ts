@@ -128,4 +128,66 @@ describe.each(BACKENDS)('approvals, purge and users on $name', (backend) => {
     await expect(users.disable('bao', 'ada')).rejects.toThrow(/already disabled/);
     await expect(users.disable('nobody', 'ada')).rejects.toThrow(/does not exist/);
   });
+
+  it('one-time passwords: flagged at add and reset, cleared by the user\'s own change; each ends the sessions, audited', async () => {
+    const users = new UserStore(fx.db);
+    await users.add({ name: 'cuong', role: 'operator', passwordHash: 'one-time', by: 'ada', mustChangePassword: true });
+    await users.add({ name: 'dung', role: 'operator', passwordHash: 'h', by: 'test-setup' });
+    expect([(await users.get('cuong'))!.mustChangePassword, (await users.get('dung'))!.mustChangePassword]).toStrictEqual([true, false]);
+    const now = new Date();
+    await users.openSession('cuong', 'c'.repeat(64), new Date(now.getTime() + 60_000));
+    await users.changePassword('cuong', 'own');
+    expect(await users.get('cuong')).toMatchObject({ mustChangePassword: false, passwordHash: 'own' });
+    expect(await users.sessionUser('c'.repeat(64), now)).toBeUndefined();
+    await users.openSession('cuong', 'd'.repeat(64), new Date(now.getTime() + 60_000));
+    await users.resetPassword('cuong', 'new-one-time', 'ada');
+    expect(await users.get('cuong')).toMatchObject({ mustChangePassword: true, passwordHash: 'new-one-time' });
+    expect(await users.sessionUser('d'.repeat(64), now)).toBeUndefined();
+    await expect(users.resetPassword('nobody', 'x', 'ada')).rejects.toThrow(/user nobody does not exist/);
+    await users.disable('dung', 'ada');
+    await expect(users.changePassword('dung', 'x')).rejects.toThrow(/does not exist or is disabled/);
+    const audit = (await listAudit(fx.db, { subjectId: 'cuong' })).map((e) => [e.action, e.actor, e.details]);
+    expect(audit).toStrictEqual([
+      ['user.add', 'ada', { role: 'operator', oneTimePassword: true }],
+      ['user.login', 'cuong', expect.anything()],
+      ['user.password-changed', 'cuong', undefined],
+      ['user.login', 'cuong', expect.anything()],
+      ['user.password-reset', 'ada', undefined],
+    ]);
+  });
+
+  it('a line file\'s retention goes with the batch when a run starts; a change is audited, the same value is not', async () => {
+    const id = await reconciledBatch('op-10');
+    expect((await batches.getBatch(id))!.lineRetention).toBeUndefined();
+    await batches.setLineRetention(id, 'L-ret', 7, 'op-10');
+    await batches.setLineRetention(id, 'L-ret', 7, 'op-10');
+    expect((await batches.getBatch(id))!.lineRetention).toStrictEqual({ lineId: 'L-ret', days: 7 });
+    await batches.setLineRetention(id, 'L-plain', undefined, 'op-11');
+    expect((await batches.getBatch(id))!.lineRetention).toBeUndefined();
+    const audit = (await listAudit(fx.db, { subjectId: id })).filter((e) => e.action === 'batch.line-retention').map((e) => [e.actor, e.details]);
+    expect(audit).toStrictEqual([
+      ['op-10', { line: 'L-ret', retentionDays: 7, before: null }],
+      ['op-11', { line: 'L-plain', retentionDays: null, before: 7 }],
+    ]);
+  });
+
+  it('job id blocks name their batch; job folders are remembered once, with their last use', async () => {
+    const id = await reconciledBatch('op-9');
+    const line = new LineStore(fx.db, 'L-jobs');
+    const first = await line.allocateJobIds(100, id);
+    const anonymous = await line.allocateJobIds(50);
+    const second = await line.allocateJobIds(100, id);
+    expect([anonymous, second]).toStrictEqual([first + 100, first + 150]);
+    const purge = new PurgeStore(fx.db);
+    expect(await purge.jobIdBlocks('L-jobs')).toStrictEqual([
+      { firstId: first, count: 100, batchId: id },
+      { firstId: second, count: 100, batchId: id },
+    ]);
+    await line.rememberJobFolders(['/share/a/u1', '/share/b/u1']);
+    await new LineStore(fx.db, 'L-other').rememberJobFolders(['/share/b/u1']);
+    expect(await purge.jobFolders()).toStrictEqual([
+      { dir: '/share/a/u1', lineId: 'L-jobs' },
+      { dir: '/share/b/u1', lineId: 'L-other' },
+    ]);
+  });
 });

@@ -53,6 +53,13 @@ async function nextPipedLine(): Promise<string> {
   return lines()[piped.taken++] ?? '';
 }
 
+/** Lets standard input go once the secrets are read: an open pipe would keep the process alive. */
+async function releasePipedInput(): Promise<void> {
+  const iterator = piped.iterator;
+  piped.iterator = undefined;
+  await iterator?.return?.();
+}
+
 /** A line typed at the terminal without echo. */
 async function typedSecret(prompt: string): Promise<string> {
   const input = process.stdin;
@@ -128,6 +135,7 @@ async function passwd(nameArg: string | undefined): Promise<number> {
     writeLine(`password of ${name} changed; every session of ${name} has ended (cardline login ${name}, or ${PASSWORD_ENV} with the new password for a script)`);
     return EXIT.ok;
   } finally {
+    await releasePipedInput();
     await ctx.close();
   }
 }
@@ -234,6 +242,7 @@ export function registerUser(program: Command, run: (action: () => Promise<numbe
           writeLine(`logged in as ${session.user.name} (${session.user.role}) until ${session.expiresAt.toISOString().slice(11, 16)} UTC`);
           return EXIT.ok;
         } finally {
+          await releasePipedInput();
           await ctx.close();
         }
       }),
