@@ -49,6 +49,11 @@ export interface LineAgentOptions {
   readonly onProgress?: (lineId: string, progress: Progress) => void;
   /** The phase changed (idle, running, paused, remote…). */
   readonly onPhase?: (phase: LinePhase) => void;
+  /**
+   * This server took the line over from another that held it (a standby after the active server
+   * died) and resumed the batch that server left running; the cards it left in the line are suspect.
+   */
+  readonly onTakeover?: (batchId: string) => void;
 }
 
 interface ActiveRun {
@@ -71,6 +76,8 @@ export class LineAgent {
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
   private opening: Promise<void> | undefined;
+  /** Another server held the line when this one tried to take it: a later success is a takeover. */
+  private stoodBy = false;
   private readonly detach: (() => void)[] = [];
   private readonly seen = new Map<string, UnitSeen>();
   private readonly store: LineStore;
@@ -334,13 +341,38 @@ export class LineAgent {
           this.detach.push(observer.attach({ lineId: this.id, links: session.links, onCommitted: (l) => session.onCommitted(l), progress: () => this.progress() }));
         }
         this.setPhase('idle');
+        if (this.stoodBy) await this.resumeAfterTakeover();
       } catch (error) {
         if (!(error instanceof RunError)) throw error;
-        if (this.current !== 'remote') this.options.log?.(`line ${this.id}: ${error.message}; this server stands by`);
+        if (!this.stoodBy) this.options.log?.(`line ${this.id}: ${error.message}; this server stands by`);
+        this.stoodBy = true;
         this.setPhase('remote');
       }
     })();
     return this.opening;
+  }
+
+  /**
+   * A standby that took the line over continues the batch the dead server left running (its cards
+   * in the line are checked as suspect, as after a crash); a paused batch waits for its operator, and
+   * a batch with no card in the line at the takeover waits for a start with resume.
+   */
+  private async resumeAfterTakeover(): Promise<void> {
+    this.stoodBy = false;
+    // The batch the dead server was running is the one whose cards it left in the line.
+    const candidates = new Set((await this.store.cardsInLine()).map((c) => c.batchId));
+    for (const batchId of candidates) {
+      const batch = await this.options.ctx.batches.getBatch(batchId);
+      if (batch?.status !== 'running') continue;
+      this.options.log?.(`line ${this.id}: taken over; resuming batch ${batchId} that the previous server left running`);
+      try {
+        await this.startBatch(batchId, { resume: true, actor: this.options.ctx.actor });
+        this.options.onTakeover?.(batchId);
+      } catch (error) {
+        this.options.warn?.(`line ${this.id}: batch ${batchId} was not resumed after the takeover: ${(error as Error).message}`);
+      }
+      return;
+    }
   }
 
   private watchLinks(session: LineSession): void {

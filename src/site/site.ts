@@ -65,6 +65,7 @@ export class Site implements SiteRuntime {
           ...(options.warn ? { warn: options.warn } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           onRunEnded: (end) => this.runEnded(line.id, end),
+          onTakeover: (batchId) => this.tookOver(line.id, batchId),
         }),
       );
     }
@@ -188,6 +189,14 @@ export class Site implements SiteRuntime {
 
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
+  }
+
+  private tookOver(lineId: string, batchId: string): void {
+    const by = this.options.ctx.actor;
+    appendAudit(this.options.ctx.db, { actor: by, action: 'line.takeover', subjectType: 'line', subjectId: lineId, details: { batchId } }).catch((error: unknown) =>
+      this.options.warn?.(`line ${lineId}: the takeover was not audited: ${(error as Error).message}`),
+    );
+    this.events.publish({ type: 'batch', lineId, batchId, status: 'running', by });
   }
 
   private runEnded(lineId: string, end: RunEnd): void {
