@@ -95,7 +95,7 @@ function cases(): Record<string, readonly Case[]> {
     demo: [{ args: ['demo', '--line', path.join(dir, 'no-line.yaml')], code: 2, says: /no-line\.yaml: ENOENT/ }],
     serve: [
       { args: ['serve', '--site', path.join(dir, 'no-site.yaml')], code: 2, says: /cannot read site file .*no-site\.yaml: ENOENT/ },
-      { args: ['serve', '--host', '0.0.0.0'], code: 2, says: /--host 0\.0\.0\.0 is reachable from other machines/ },
+      { args: ['serve', '--host', '0.0.0.0'], code: 2, says: /--host 0\.0\.0\.0 is not a loopback address/ },
       { args: ['serve', '--port', '70000'], code: 2, says: /--port must be a port number/ },
     ],
     'plc-sim': [

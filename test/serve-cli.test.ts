@@ -56,7 +56,7 @@ describe('cardline serve', () => {
   it('refuses a non-loopback address without TLS, and --exit-when-done without --demo', async () => {
     const open = await cardline(['serve', '--site', siteFile, '--host', '0.0.0.0'], { env });
     expect(open.code).toBe(2);
-    expect(open.stderr).toMatch(/--host 0\.0\.0\.0 is reachable from other machines: serve it over TLS \(--tls-cert, --tls-key\), or say --insecure-http/);
+    expect(open.stderr).toMatch(/--host 0\.0\.0\.0 is not a loopback address: serving it needs TLS \(--tls-cert FILE --tls-key FILE\), or --insecure-http/);
     const half = await cardline(['serve', '--site', siteFile, '--tls-cert', 'x.pem'], { env });
     expect(half.code).toBe(2);
     expect(half.stderr).toMatch(/--tls-cert and --tls-key go together/);

@@ -155,10 +155,12 @@ export class LineSession {
     readonly simulator: InProcessSimulator | undefined,
   ) {
     // The journal's commits, to every listener (the event stream, the alarms) for as long as the session lives.
-    store.journal.onCommitted = (ops) => {
+    this.stopListening = store.journal.addCommitListener((ops) => {
       for (const listener of this.committed) listener(ops);
-    };
+    });
   }
+
+  private readonly stopListening: () => void;
 
   /** Takes the line's lease (LineBusyError → RunError naming the holder) and builds the line's parts. */
   static async open(ctx: LineContext, options: LineSessionOptions): Promise<LineSession> {
@@ -280,7 +282,7 @@ export class LineSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.store.journal.onCommitted = undefined;
+    this.stopListening();
     const warn = this.options.warn ?? this.options.log ?? (() => undefined);
     await Promise.allSettled([...this.links.values()].map((l) => l.close()));
     await this.simulator?.stop();

@@ -1,4 +1,4 @@
-// Repository of the HTTP API's sessions (migration 20261207180000_api_sessions). It keeps token hashes
+// Repository of the HTTP API's sessions (migration 20261207180200_api_sessions). It keeps token hashes
 // only; the tokens are made and hashed by src/http/auth. Opening and closing a session is audited
 // with the user; a lookup answers only for a live session of an enabled user, so disabling a user
 // (UserStore.disable) ends their API sessions at once, whatever is left in this table.

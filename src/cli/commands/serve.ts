@@ -14,11 +14,18 @@ import type { Command } from 'commander';
 import { DEMO_USERS_FILE, demoOperatorEnv } from '../../auth/demo-users.ts';
 import type { AuthUser } from '../../auth/session.ts';
 import { ConfigError } from '../../config/line-config.ts';
+import { SiteAlarmBoard } from '../../alarms/alarm-board.ts';
 import { EventBus } from '../../events/event-bus.ts';
+import { createLineEventsObserver } from '../../events/line-events-observer.ts';
+import { BindPolicyError, checkBind } from '../../http/bind-policy.ts';
+import { alarmRoutes } from '../../http/routes/alarms.ts';
+import { eventRoutes } from '../../http/routes/events.ts';
+import { kpiRoutes } from '../../http/routes/kpi.ts';
+import { lineRoutes } from '../../http/routes/lines.ts';
+import { AlarmStore } from '../../store/alarm-store.ts';
 import { importBatch } from '../../import/importer.ts';
 import type { Progress } from '../../line/controller.ts';
 import { DEFAULT_SITE_FILE, loadSiteConfig, type SiteConfig } from '../../site/site-config.ts';
-import { SiteRequestError, type AlarmBoard } from '../../site/runtime.ts';
 import type { RunEnd } from '../../site/line-agent.ts';
 import type { Site } from '../../site/site.ts';
 import { LineStore } from '../../store/line-store.ts';
@@ -42,16 +49,6 @@ export interface ServeOptions {
   demoCount?: string;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-/**
- * MERGE SEAM: the site's alarms are src/alarms' AlarmBoard (the "events" part of issue 16); until
- * it is merged this server raises none, lists none and acknowledges none.
- */
-const ALARMS_NOT_MERGED: AlarmBoard = {
-  list: () => Promise.resolve([]),
-  acknowledge: (id) => Promise.reject(new SiteRequestError(`alarm ${id} does not exist`, 404, 'alarmId')),
-};
 
 function portOf(text: string | undefined): number {
   const port = Number(text ?? '8080');
@@ -94,9 +91,11 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
   const port = portOf(options.port);
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new CliError('--tls-cert and --tls-key go together: give both, or neither');
   const tls = options.tlsCert !== undefined;
-  if (!LOOPBACK.has(host) && !tls) {
-    if (!options.insecureHttp) throw new CliError(`--host ${host} is reachable from other machines: serve it over TLS (--tls-cert, --tls-key), or say --insecure-http to send passwords and session cookies in clear`);
-    writeWarning(`cardline: WARNING: serving ${host} over plain HTTP (--insecure-http): passwords and session cookies cross the network in clear`);
+  try {
+    const { warning } = checkBind({ host, tls, insecureHttp: options.insecureHttp === true });
+    if (warning) writeWarning(`cardline: WARNING: ${warning}`);
+  } catch (error) {
+    throw error instanceof BindPolicyError ? new CliError(error.message) : error;
   }
   if (options.exitWhenDone && !options.demo) throw new CliError('--exit-when-done ends the demo batch: it goes with --demo');
   const config = await siteFile(options.site ?? DEFAULT_SITE_FILE);
@@ -130,12 +129,15 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     }
   };
   const log = (m: string): void => writeError(`cardline: ${m}`);
+  const events = new EventBus();
+  const alarms = new SiteAlarmBoard(new AlarmStore(ctx.db), events, { onError: (error) => writeWarning(`cardline: WARNING: an alarm was not recorded: ${(error as Error).message}`) });
   const site = new SiteClass({
     config,
     ctx,
     openSession: openLineSession,
-    events: new EventBus(),
-    alarms: ALARMS_NOT_MERGED,
+    events,
+    alarms,
+    observers: [createLineEventsObserver(events), alarms],
     log,
     warn: (m) => writeWarning(`cardline: WARNING: ${m}`),
     onRunEnded,
@@ -154,7 +156,16 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const app = await buildApiServer({ dataDir: ctx.dataDir, db: ctx.db, keys: ctx.keys, batches: ctx.batches, site, secureCookies: tls });
+  const app = await buildApiServer({
+    dataDir: ctx.dataDir,
+    db: ctx.db,
+    keys: ctx.keys,
+    batches: ctx.batches,
+    site,
+    secureCookies: tls,
+    extraRoutes: [kpiRoutes],
+    siteRoutes: [lineRoutes, eventRoutes, alarmRoutes],
+  });
   try {
     await site.open();
     let url: string;

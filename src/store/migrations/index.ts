@@ -11,8 +11,8 @@ import * as storeKeysAuditChain from './20261207120000_store_keys_audit_chain.ts
 import * as users from './20261207130000_users.ts';
 import * as deliveryPacks from './20261207170000_delivery_packs.ts';
 import * as lineQueue from './20261207180000_line_queue.ts';
-import * as alarms from './20261207180000_alarms.ts';
-import * as apiSessions from './20261207180000_api_sessions.ts';
+import * as alarms from './20261207180100_alarms.ts';
+import * as apiSessions from './20261207180200_api_sessions.ts';
 import * as userMustChangePassword from './20261207183000_user_must_change_password.ts';
 import * as lineRetention from './20261207183100_line_retention.ts';
 import * as jobIdBlocks from './20261207183200_job_id_blocks.ts';
@@ -33,8 +33,8 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261207130000_users', migration: users },
   { name: '20261207170000_delivery_packs', migration: deliveryPacks },
   { name: '20261207180000_line_queue', migration: lineQueue },
-  { name: '20261207180000_alarms', migration: alarms },
-  { name: '20261207180000_api_sessions', migration: apiSessions },
+  { name: '20261207180100_alarms', migration: alarms },
+  { name: '20261207180200_api_sessions', migration: apiSessions },
   { name: '20261207183000_user_must_change_password', migration: userMustChangePassword },
   { name: '20261207183100_line_retention', migration: lineRetention },
   { name: '20261207183200_job_id_blocks', migration: jobIdBlocks },
