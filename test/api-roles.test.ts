@@ -11,7 +11,13 @@ import { validate, compileErrors } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mayDo, PERMISSIONS, ROLES, type Permission, type Role } from '../src/auth/roles.ts';
 import { routeTable } from '../src/http/openapi.ts';
+import { alarmRoutes } from '../src/http/routes/alarms.ts';
+import { eventRoutes } from '../src/http/routes/events.ts';
+import { kpiRoutes } from '../src/http/routes/kpi.ts';
+import { lineRoutes } from '../src/http/routes/lines.ts';
+import type { Site } from '../src/site/site.ts';
 import { call, startApi, type ApiFixture } from './helpers/api.ts';
+import { siteFixture, type SiteFixture } from './helpers/site.ts';
 
 const USERS = Object.fromEntries(ROLES.map((r) => [`u-${r}`, r])) as Record<string, Role>;
 
@@ -45,10 +51,26 @@ const EXPECTED: Record<string, Permission | 'public' | 'authenticated'> = {
   'GET /api/v1/users': 'user.list',
   'POST /api/v1/users': 'user.manage',
   'POST /api/v1/users/{name}/disable': 'user.manage',
+  'GET /api/v1/lines': 'batch.read',
+  'GET /api/v1/lines/{lineId}': 'batch.read',
+  'GET /api/v1/lines/{lineId}/queue': 'batch.read',
+  'POST /api/v1/lines/{lineId}/queue': 'run',
+  'PUT /api/v1/lines/{lineId}/queue': 'run',
+  'DELETE /api/v1/lines/{lineId}/queue/{batchId}': 'run',
+  'POST /api/v1/lines/{lineId}/start': 'run',
+  'POST /api/v1/lines/{lineId}/pause': 'run',
+  'POST /api/v1/lines/{lineId}/resume': 'run',
+  'POST /api/v1/lines/{lineId}/abort': 'run',
+  'GET /api/v1/events': 'batch.read',
+  'GET /api/v1/alarms': 'batch.read',
+  'POST /api/v1/alarms/{alarmId}/acknowledge': 'alarm.acknowledge',
+  'GET /api/v1/kpi/batches/{batchId}': 'batch.read',
+  'GET /api/v1/kpi/lines/{lineId}': 'batch.read',
+  'GET /api/v1/kpi/shifts/{date}/{name}': 'batch.read',
 };
 
 /** Path values that name nothing: the call reaches the handler only when the guard lets it. */
-const SAMPLE: Record<string, string> = { batchId: '20000101-000000', cardSerial: 'NOCARD1', lineId: 'no-line', requestId: 'R-00000000', name: 'nobody-here' };
+const SAMPLE: Record<string, string> = { batchId: '20000101-000000', cardSerial: 'NOCARD1', lineId: 'no-line', requestId: 'R-00000000', name: 'nobody-here', alarmId: 'A-none', date: '2026-12-07' };
 
 interface Operation {
   readonly key: string;
@@ -60,11 +82,17 @@ interface Operation {
 }
 
 let api: ApiFixture;
+let fixture: SiteFixture;
+let site: Site;
 let doc: { paths: Record<string, Record<string, { 'x-permission': string; 'x-roles': string[]; requestBody?: { content: Record<string, unknown> } }>> };
 let operations: Operation[];
 
 beforeAll(async () => {
-  api = await startApi(USERS);
+  // The whole server: the data routes, and a running site (one simulated line, its events, its alarms) with its routes.
+  fixture = await siteFixture('roles');
+  site = fixture.site().site;
+  await site.open();
+  api = await startApi(USERS, { site, siteRoutes: [lineRoutes, eventRoutes, alarmRoutes], extraRoutes: [kpiRoutes] }, { ctx: fixture.ctx, dir: fixture.dir });
   const answer = await call(api.base, 'GET', '/api/v1/openapi.json');
   expect(answer.status).toBe(200);
   doc = answer.json as typeof doc;
@@ -78,10 +106,12 @@ beforeAll(async () => {
       body: op.requestBody ? ('application/json' in op.requestBody.content ? 'json' : 'upload') : undefined,
     })),
   );
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   await api?.close();
+  await site?.stop();
+  await fixture?.cleanup();
 });
 
 function send(op: Operation, token?: string) {

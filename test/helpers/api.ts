@@ -27,11 +27,12 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function startApi(users: Readonly<Record<string, Role>>, options: Partial<ApiServerOptions> = {}): Promise<ApiFixture> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'cardline-api-'));
-  const dataDir = path.join(dir, 'data');
+/** A server over a fresh store, or (`given`) over the store of a site fixture, whose close is then the fixture's. */
+export async function startApi(users: Readonly<Record<string, Role>>, options: Partial<ApiServerOptions> = {}, given?: { readonly ctx: AppContext; readonly dir: string }): Promise<ApiFixture> {
+  const dir = given?.dir ?? (await mkdtemp(path.join(tmpdir(), 'cardline-api-')));
+  const dataDir = given?.ctx.dataDir ?? path.join(dir, 'data');
   const baseEnv = { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_DATA_KEY: undefined };
-  const ctx = await openContext({ ...process.env, ...baseEnv });
+  const ctx = given?.ctx ?? (await openContext({ ...process.env, ...baseEnv }));
   const hash = await hashPassword(TEST_PASSWORD);
   const store = new UserStore(ctx.db);
   for (const [name, role] of Object.entries(users)) await store.add({ name, role, passwordHash: hash, by: 'test-setup' });
@@ -49,6 +50,7 @@ export async function startApi(users: Readonly<Record<string, Role>>, options: P
     token: async (user) => (await openApiSession(ctx.db, { name: user, role: users[user]! }, '127.0.0.1')).token,
     async close() {
       await app.close();
+      if (given) return;
       await ctx.close();
       await rm(dir, { recursive: true, force: true });
     },
@@ -81,6 +83,11 @@ export async function call(
   }
   const response = await fetch(base + url, { method, headers, ...(body !== undefined ? { body } : {}) });
   const type = response.headers.get('content-type') ?? '';
+  if (type.startsWith('text/event-stream')) {
+    // A live stream never ends: its status and headers are the answer.
+    await response.body?.cancel();
+    return { status: response.status, headers: response.headers, body: undefined, json: {} };
+  }
   const parsed: unknown = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, body: parsed, json: (type.includes('json') ? parsed : {}) as Record<string, unknown> };
 }

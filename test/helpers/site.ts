@@ -11,7 +11,8 @@ import { importBatch } from '../../src/import/importer.ts';
 import { writeSample } from '../../src/sample/generate.ts';
 import { loadSiteConfig, type SiteConfig } from '../../src/site/site-config.ts';
 import { Site, type SiteOptions } from '../../src/site/site.ts';
-import { SiteRequestError, type AlarmBoard } from '../../src/site/runtime.ts';
+import { SiteAlarmBoard } from '../../src/alarms/alarm-board.ts';
+import { AlarmStore } from '../../src/store/alarm-store.ts';
 import { writeCliLine } from './cli.ts';
 
 export interface SiteFixture {
@@ -26,12 +27,6 @@ export interface SiteFixture {
   /** Opens the store again (after a Site's stop closed nothing of it, or to act as a new process would). */
   cleanup(): Promise<void>;
 }
-
-/** The site's alarms are src/alarms' (another part of the server); these tests raise none. */
-export const NO_ALARMS: AlarmBoard = {
-  list: () => Promise.resolve([]),
-  acknowledge: (id) => Promise.reject(new SiteRequestError(`alarm ${id} does not exist`, 404, 'alarmId')),
-};
 
 export async function siteFixture(name: string, line: { timeScale?: number; cycleMs?: number; initialBlanks?: number } = {}): Promise<SiteFixture> {
   const dir = await mkdtemp(path.join(tmpdir(), `cardline-${name}-`));
@@ -55,7 +50,8 @@ export async function siteFixture(name: string, line: { timeScale?: number; cycl
       const events: SiteEvent[] = [];
       const bus = new EventBus();
       bus.subscribe((e) => events.push(e));
-      const site = new Site({ config, ctx: fixture.ctx, openSession: openLineSession, events: bus, alarms: NO_ALARMS, recoverAfterMs: 100, retryMs: 300, ...extra });
+      // The site's real alarm board over this store (it raises alarms only for the lines it is given to observe).
+      const site = new Site({ config, ctx: fixture.ctx, openSession: openLineSession, events: bus, alarms: new SiteAlarmBoard(new AlarmStore(fixture.ctx.db), bus), recoverAfterMs: 100, retryMs: 300, ...extra });
       return { site, events };
     },
     async cleanup() {
