@@ -121,7 +121,7 @@ describe('no personal value in any CLI output, log line, audit row or event', ()
           // Mistakes on purpose: each is refused, and its message names rows, never content.
           const mistakes = await Promise.all([
             run('import again (every row a duplicate or bad)', ['import', file], as.op),
-            run('run a completed batch', ['run', batchId, '--line', lineFile], as.op),
+            run('run on a line file that is not there', ['run', batchId, '--line', path.join(dir, 'no-line.yaml')], as.op),
             run('render as an operator', ['render', '--batch', batchId, '--out', path.join(dir, `never-${round}`)], as.op),
             run('reject with an unknown reason', ['qa', 'reject', serial!, '--reason', 'NOT_A_REASON'], as.inspector),
             run('show an unknown card', ['card', 'show', 'P999999'], as.op),
