@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiServer } from '../src/http/server.ts';
 import { listAudit } from '../src/store/audit.ts';
+import { UserStore } from '../src/store/user-store.ts';
+import { testPasswordHash } from './helpers/cli.ts';
 import { call, startApi, TEST_PASSWORD, type ApiFixture } from './helpers/api.ts';
 
 let api: ApiFixture;
@@ -113,6 +115,28 @@ describe('login', () => {
     const again = await call(api.base, 'POST', '/api/v1/auth/login', { body: { user: 'op-dung', password: TEST_PASSWORD } });
     expect(again.status).toBe(401);
     expect((await listAudit(api.ctx.db, { subjectId: 'op-dung' })).map((a) => [a.actor, a.action]).at(-1)).toStrictEqual(['admin-chi', 'user.disable']);
+  });
+
+  it('a one-time password opens no session: it is changed through /auth/password first, which ends older sessions', async () => {
+    await new UserStore(api.ctx.db).add({ name: 'op-giang', role: 'operator', passwordHash: testPasswordHash(TEST_PASSWORD), by: 'admin-chi', mustChangePassword: true });
+    const first = await call(api.base, 'POST', '/api/v1/auth/login', { body: { user: 'op-giang', password: TEST_PASSWORD } });
+    expect(first.status).toBe(403);
+    expect(first.json).toMatchObject({ type: 'urn:cardline:problem:password-change-required', field: 'body.password' });
+    expect(first.headers.get('set-cookie')).toBeNull();
+    const weak = await call(api.base, 'POST', '/api/v1/auth/password', { body: { user: 'op-giang', password: TEST_PASSWORD, newPassword: 'short' } });
+    expect(weak.status).toBe(422);
+    expect(weak.json).toMatchObject({ field: 'body.newPassword' });
+    const wrong = await call(api.base, 'POST', '/api/v1/auth/password', { body: { user: 'op-giang', password: 'not it at all', newPassword: 'a much longer new one 77' } });
+    expect(wrong.status).toBe(401);
+    const changed = await call(api.base, 'POST', '/api/v1/auth/password', { body: { user: 'op-giang', password: TEST_PASSWORD, newPassword: 'a much longer new one 77' } });
+    expect(changed.status).toBe(204);
+    const login = await call(api.base, 'POST', '/api/v1/auth/login', { body: { user: 'op-giang', password: 'a much longer new one 77' } });
+    expect(login.status).toBe(200);
+    const token = String(login.json.token);
+    expect((await call(api.base, 'GET', '/api/v1/auth/me', { token })).json).toMatchObject({ name: 'op-giang', role: 'operator' });
+    // Changing it again ends the sessions opened with the old one.
+    await call(api.base, 'POST', '/api/v1/auth/password', { body: { user: 'op-giang', password: 'a much longer new one 77', newPassword: 'and another one, 88' } });
+    expect((await call(api.base, 'GET', '/api/v1/auth/me', { token })).status).toBe(401);
   });
 
   it('limits failed logins per user name: then even the right password waits (429 naming the field)', async () => {

@@ -26,6 +26,7 @@ const EXPECTED: Record<string, Permission | 'public' | 'authenticated'> = {
   'GET /healthz': 'public',
   'GET /api/v1/openapi.json': 'public',
   'POST /api/v1/auth/login': 'public',
+  'POST /api/v1/auth/password': 'public',
   'POST /api/v1/auth/logout': 'authenticated',
   'GET /api/v1/auth/me': 'authenticated',
   'GET /api/v1/batches': 'batch.read',

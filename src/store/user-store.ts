@@ -93,6 +93,7 @@ export class UserStore {
       const changed = await trx('users').where({ name, disabled: false }).update({ password_hash: passwordHash, must_change_password: false, password_changed_at: at });
       if (changed !== 1) throw new UserStoreError(`user ${name} does not exist or is disabled`);
       await trx('sessions').where({ user_name: name }).delete();
+      await trx('api_sessions').where({ user_name: name }).delete();
       await appendAudit(trx, { actor: name, action: 'user.password-changed', subjectType: 'user', subjectId: name });
     });
   }
@@ -103,6 +104,7 @@ export class UserStore {
       const changed = await trx('users').where({ name }).update({ password_hash: passwordHash, must_change_password: true });
       if (changed !== 1) throw new UserStoreError(`user ${name} does not exist (cardline user list shows the users)`);
       await trx('sessions').where({ user_name: name }).delete();
+      await trx('api_sessions').where({ user_name: name }).delete();
       await appendAudit(trx, { actor: by, action: 'user.password-reset', subjectType: 'user', subjectId: name });
     });
   }

@@ -5,7 +5,7 @@
  * and failed ones per user name (auth/login-throttle.ts); both answer 429.
  */
 import { z } from 'zod';
-import { AuthError, checkPassword } from '../../auth/session.ts';
+import { AuthError, changePassword, checkPassword, mustChangeFirst, PasswordRuleError } from '../../auth/session.ts';
 import { ROLES } from '../../auth/roles.ts';
 import { closeApiSession, csrfTokenFor, openApiSession, SESSION_COOKIE, sessionUser } from '../auth/api-session.ts';
 import { sessionOf } from '../auth/guard.ts';
@@ -17,6 +17,8 @@ const loginBody = z.object({
   user: z.string().min(1).max(64).describe('login name'),
   password: z.string().min(1).max(1024),
 });
+
+const passwordBody = loginBody.extend({ newPassword: z.string().min(1).max(1024).describe('the password the user chooses') });
 
 const sessionView = z.object({
   name: z.string(),
@@ -53,9 +55,38 @@ export function authRoutes(options: { readonly throttle: LoginThrottle; readonly
           throw new HttpProblem(401, 'login failed: unknown user, wrong password or disabled user', { field: 'body.password', slug: 'login-failed' });
         }
         throttle.succeed(body.user);
-        const session = await openApiSession(deps.db, user, request.ip);
+        // A one-time password opens nothing but its own change (POST /auth/password).
+        if (user.mustChangePassword) throw new HttpProblem(403, `${mustChangeFirst(user.name).message}, or POST /api/v1/auth/password`, { field: 'body.password', slug: 'password-change-required' });
+        const session = await openApiSession(deps.db, { name: user.name, role: user.role }, request.ip);
         void reply.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', expires: session.expiresAt });
         return { name: user.name, role: user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString(), token: session.token };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/auth/password',
+      permission: 'public',
+      summary: 'Change one’s own password (the old one proves who asks; a one-time password must be changed so before any login)',
+      tags: ['auth'],
+      body: passwordBody,
+      status: 204,
+      rateLimit: { max: options.perIp.max, windowMs: options.perIp.windowMs },
+      handler: async ({ body, reply }) => {
+        const wait = throttle.retryAfterMs(body.user);
+        if (wait > 0) {
+          void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+          throw new HttpProblem(429, `too many failed logins for ${body.user}: try again in ${Math.ceil(wait / 1000)} s`, { field: 'body.user' });
+        }
+        try {
+          await changePassword(deps.db, body.user, body.password, body.newPassword);
+        } catch (error) {
+          if (error instanceof PasswordRuleError) throw new HttpProblem(422, error.message, { field: 'body.newPassword' });
+          if (!(error instanceof AuthError)) throw error;
+          throttle.fail(body.user);
+          throw new HttpProblem(401, 'password change failed: unknown user, wrong password or disabled user', { field: 'body.password', slug: 'login-failed' });
+        }
+        throttle.succeed(body.user);
+        return undefined;
       },
     }),
     route({
