@@ -121,11 +121,11 @@ describe('login', () => {
     await new UserStore(api.ctx.db).add({ name: 'op-giang', role: 'operator', passwordHash: testPasswordHash(TEST_PASSWORD), by: 'admin-chi', mustChangePassword: true });
     const first = await call(api.base, 'POST', '/api/v1/auth/login', { body: { user: 'op-giang', password: TEST_PASSWORD } });
     expect(first.status).toBe(403);
-    expect(first.json).toMatchObject({ type: 'urn:cardline:problem:password-change-required', field: 'body.password' });
+    expect(first.json).toMatchObject({ type: 'urn:cardline:problem:password-change-required', errors: [{ field: 'body.password' }] });
     expect(first.headers.get('set-cookie')).toBeNull();
     const weak = await call(api.base, 'POST', '/api/v1/auth/password', { body: { user: 'op-giang', password: TEST_PASSWORD, newPassword: 'short' } });
     expect(weak.status).toBe(422);
-    expect(weak.json).toMatchObject({ field: 'body.newPassword' });
+    expect(weak.json).toMatchObject({ errors: [{ field: 'body.newPassword' }] });
     const wrong = await call(api.base, 'POST', '/api/v1/auth/password', { body: { user: 'op-giang', password: 'not it at all', newPassword: 'a much longer new one 77' } });
     expect(wrong.status).toBe(401);
     const changed = await call(api.base, 'POST', '/api/v1/auth/password', { body: { user: 'op-giang', password: TEST_PASSWORD, newPassword: 'a much longer new one 77' } });

@@ -42,11 +42,17 @@ describe('cardline serve and SIGTERM', () => {
       const batchId = /imported as batch (\S+);/.exec(out)![1]!;
       const health = await fetch(`${base}healthz`);
       expect(health.status).toBe(200);
-      const lines = (await (await fetch(`${base}api/v1/lines`)).json()) as { siteId: string; lines: { id: string; phase: string; batch: { batchId: string; records: number } | null; stations: { units: { connected: boolean; state: string }[] }[] }[] };
+      // The API answers only users: the demo operator logs in and uses the bearer token.
+      const operator = await demoOperator();
+      const login = await fetch(`${base}api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: operator.CARDLINE_USER, password: operator.CARDLINE_PASSWORD }) });
+      expect(login.status).toBe(200);
+      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+      expect((await fetch(`${base}api/v1/lines`)).status).toBe(401);
+      const lines = (await (await fetch(`${base}api/v1/lines`, { headers: auth })).json()) as { siteId: string; lines: { id: string; phase: string; batch: { batchId: string; records: number } | null; stations: { units: { connected: boolean; state: string }[] }[] }[] };
       expect(lines.siteId).toBe('sig-site');
       expect(lines.lines[0]).toMatchObject({ id: 'sig-line', phase: 'running', batch: { batchId, records: 40 } });
       expect(lines.lines[0]!.stations.flatMap((s) => s.units).every((u) => u.connected)).toBe(true);
-      const unknown = await fetch(`${base}api/v1/lines/no-such-line`);
+      const unknown = await fetch(`${base}api/v1/lines/no-such-line`, { headers: auth });
       expect(unknown.status).toBe(404);
       expect(((await unknown.json()) as { errors: { field: string }[] }).errors[0]!.field).toBe('lineId');
 

@@ -296,3 +296,8 @@ export function describePgUrl(url: string): string {
     return 'PostgreSQL (unparseable URL)';
   }
 }
+
+/** Resolves when the database answers a trivial query (the server's health check). */
+export async function pingDatabase(db: Knex): Promise<void> {
+  await db.raw('select 1');
+}

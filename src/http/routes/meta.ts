@@ -1,5 +1,6 @@
 /** The public routes that describe the server: its health and its OpenAPI document. */
 import { z } from 'zod';
+import { pingDatabase } from '../../store/db.ts';
 import { HttpProblem } from '../problem.ts';
 import { route, type RouteFactory, type RouteSpec } from '../route-spec.ts';
 
@@ -15,7 +16,7 @@ export const healthRoutes: RouteFactory = (deps) => [
     // 503 (problem details) when the database does not answer.
     handler: async () => {
       try {
-        await deps.db.raw('select 1');
+        await pingDatabase(deps.db);
       } catch {
         throw new HttpProblem(503, 'the database does not answer');
       }
