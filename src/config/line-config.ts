@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { formatPath, offsetAt } from './yaml-location.ts';
 import { z } from 'zod';
 import { DEFAULT_TIMEOUTS, type LinkTimeouts } from '../plc/station-link.ts';
 import { DEFAULT_TEMPLATE } from '../render/defaults.ts';
@@ -373,32 +374,7 @@ export async function loadLineConfig(file: string): Promise<LineConfig> {
   return parseLineConfig(doc.toJS(), path.relative(process.cwd(), file) || file, where);
 }
 
-function formatPath(keys: readonly PropertyKey[]): string {
-  return keys.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
-}
 
-/**
- * Where a key path is in the YAML text: the offset of its deepest key that exists (the key itself,
- * not its value, which for a block starts on the next line), or of the sequence item.
- */
-function offsetAt(root: unknown, keys: readonly PropertyKey[]): number | undefined {
-  let node = root as Node | undefined;
-  let offset = node?.range?.[0];
-  for (const key of keys) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key));
-      if (!pair) break;
-      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
-      node = pair.value as Node | undefined;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const next = node.get(key, true) as Node | undefined;
-      if (next === undefined) break;
-      offset = next.range?.[0] ?? offset;
-      node = next;
-    } else break;
-  }
-  return offset;
-}
 
 /** Where a unit is reached: the one place that turns a line file into addresses. */
 export type UnitAddress =

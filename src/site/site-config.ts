@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { formatPath, offsetAt } from '../config/yaml-location.ts';
 import { z } from 'zod';
 import { ConfigError, loadLineConfig, type LineConfig } from '../config/line-config.ts';
 import { DEFAULT_SHIFTS, DEFAULT_TIME_ZONE, shiftsSchema, type ShiftSpec } from '../kpi/shifts.ts';
@@ -69,29 +70,7 @@ export interface SiteConfig {
   readonly source: string;
 }
 
-function formatPath(keys: readonly PropertyKey[]): string {
-  return keys.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
-}
 
-/** The offset of the deepest existing key of `keys` in the YAML tree. */
-function offsetAt(root: unknown, keys: readonly PropertyKey[]): number | undefined {
-  let node = root as Node | undefined;
-  let offset = node?.range?.[0];
-  for (const key of keys) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key));
-      if (!pair) break;
-      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
-      node = pair.value as Node | undefined;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const next = node.get(key, true) as Node | undefined;
-      if (next === undefined) break;
-      offset = next.range?.[0] ?? offset;
-      node = next;
-    } else break;
-  }
-  return offset;
-}
 
 /** Loads a site file and every line file it names; throws ConfigError naming file, line and field. */
 export async function loadSiteConfig(file: string): Promise<SiteConfig> {
