@@ -13,9 +13,10 @@
  * without --demo the server creates none.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSample } from '../src/sample/write-sample.ts';
 import { call } from './helpers/api.ts';
@@ -78,7 +79,7 @@ interface Frame {
 }
 
 /** An SSE client over fetch: parses `id:`/`event:`/`data:` frames into `frames` until stopped. */
-function sseClient(base: string, token: string, frames: Frame[], lastEventId?: number): { stop: () => void; done: Promise<void>; opened: Promise<void> } {
+function sseClient(base: string, token: string, frames: Frame[], lastEventId?: number): { stop: () => void; done: Promise<Error | undefined>; opened: Promise<void> } {
   const abort = new AbortController();
   let opened!: () => void;
   const openedP = new Promise<void>((resolve) => (opened = resolve));
@@ -114,7 +115,12 @@ function sseClient(base: string, token: string, frames: Frame[], lastEventId?: n
       if (!abort.signal.aborted) throw error;
     }
   })();
-  return { stop: () => abort.abort(), done: done.catch((e: unknown) => (abort.signal.aborted ? undefined : Promise.reject(e as Error))), opened: openedP };
+  // `done`: the error of a stream that failed on its own (not stopped), if any.
+  const settled = done.then(
+    () => undefined,
+    (e: unknown) => (abort.signal.aborted ? undefined : (e as Error)),
+  );
+  return { stop: () => abort.abort(), done: settled, opened: openedP };
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
@@ -146,8 +152,12 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     // Upload a sample made by src/sample: a zip of its batch file and portraits.
     const sampleDir = path.join(dir, 'sample');
     await writeSample({ outDir: sampleDir, count: RECORDS, seed: 'serve-e2e-api', portraitPool: 8 });
-    const jsonl = await readFile(path.join(sampleDir, 'batch.jsonl'));
-    const up = await call(base, 'POST', '/api/v1/batches/uploads?name=e2e&fileName=batch.jsonl', { token: op, raw: { type: 'application/x-ndjson', data: jsonl } });
+    const files: Record<string, Uint8Array> = {};
+    for (const entry of await readdir(sampleDir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) files[path.relative(sampleDir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name));
+    }
+    const jsonl = Buffer.from(files['batch.jsonl']!);
+    const up = await call(base, 'POST', '/api/v1/batches/uploads?name=e2e&fileName=sample.zip', { token: op, raw: { type: 'application/zip', data: zipSync(files) } });
     expect(up.status, JSON.stringify(up.body)).toBe(201);
     expect(up.json).toMatchObject({ accepted: RECORDS, quarantined: 0 });
     const batchId = up.json.batchId as string;
@@ -182,27 +192,43 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     expect((await accounting()).cards.blanksConsumed).toBe(whilePaused.cards.blanksConsumed);
     expect((await call(base, 'POST', `/api/v1/lines/${LINE}/resume`, { token: op })).status).toBe(204);
 
-    // The inspector rejects a stacked card mid-batch: its record is re-made in this run.
+    // An inspector's reject of a card of the batch on the line is refused while it runs (the run
+    // holds its records: a record sent back to re-make under it would be missed); done after the run.
     const good = await call(base, 'GET', `/api/v1/batches/${batchId}/cards?status=good`, { token: qa });
     const victim = (good.body as { cardSerial: string; seq: number }[])[0]!;
-    const reject = await call(base, 'POST', `/api/v1/cards/${victim.cardSerial}/reject`, { token: qa, body: { reason: 'INSPECTOR_REJECT' } });
-    expect(reject.status, JSON.stringify(reject.body)).toBe(200);
-    expect(reject.json).toMatchObject({ batchId, seq: victim.seq });
+    const early = await call(base, 'POST', `/api/v1/cards/${victim.cardSerial}/reject`, { token: qa, body: { reason: 'INSPECTOR_REJECT' } });
+    expect(early.json).toMatchObject({ status: 409, detail: expect.stringMatching(/which is running on a line: an inspector rejects its cards once the run has ended/) });
 
     // The stream drops once mid-batch and comes back with the last id it saw.
     await until('a third of the batch stacked', () => stackedSerials().length >= RECORDS / 3);
     client.stop();
-    await client.done;
+    expect(await client.done).toBeUndefined();
     const lastSeen = frames.at(-1)!.id;
     balances(await accounting());
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     client = sseClient(base, boss, frames, lastSeen);
     await client.opened;
 
-    await until('the batch completed', () => frames.some((f) => f.event === 'batch' && f.data.batchId === batchId && f.data.status === 'completed'), 150_000);
+    const ended = (): boolean => frames.some((f) => f.event === 'batch' && f.data.batchId === batchId && f.data.status === 'reconciled');
+    await until('the batch reconciled', ended, 150_000);
+    const first = await accounting();
+    balances(first);
+    expect(first).toMatchObject({ status: 'reconciled', records: { produced: RECORDS, pending: 0 }, cards: { good: RECORDS, inLine: 0 } });
+
+    // Now the inspector rejects the card: the batch has work again, and a second run re-makes it.
+    const reject = await call(base, 'POST', `/api/v1/cards/${victim.cardSerial}/reject`, { token: qa, body: { reason: 'INSPECTOR_REJECT' } });
+    expect(reject.status, JSON.stringify(reject.body)).toBe(200);
+    expect(reject.json).toMatchObject({ batchId, seq: victim.seq, record: 'queued for re-make' });
+    const reopened = await accounting();
+    balances(reopened);
+    expect(reopened).toMatchObject({ records: { produced: RECORDS - 1, pending: 1 }, cards: { good: RECORDS - 1 } });
+    const rerun = await call(base, 'POST', `/api/v1/lines/${LINE}/start`, { token: op, body: { batchId } });
+    expect(rerun.status, JSON.stringify(rerun.body)).toBe(202);
+    const reconciledEvents = (): number => frames.filter((f) => f.event === 'batch' && f.data.batchId === batchId && f.data.status === 'reconciled').length;
+    await until('the re-run reconciled', () => reconciledEvents() === 2, 60_000);
     const done = await accounting();
     balances(done);
-    expect(done).toMatchObject({ status: 'completed', records: { produced: RECORDS, pending: 0 }, cards: { good: RECORDS, inLine: 0 } });
+    expect(done).toMatchObject({ status: 'reconciled', records: { produced: RECORDS, pending: 0 }, cards: { good: RECORDS, inLine: 0 } });
     expect(done.cards.spoiled).toBeGreaterThanOrEqual(1);
 
     // The rejected card is spoiled with the inspector's reason, its record made again by a later attempt.
@@ -215,7 +241,7 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     // Let the last counters reach the stream, then stop it.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     client.stop();
-    await client.done;
+    expect(await client.done).toBeUndefined();
 
     // No id missed across the reconnect, none twice: the ids run on without a gap.
     const ids = frames.map((f) => f.id);
@@ -223,7 +249,7 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     expect(frames.some((f) => f.event === 'reset')).toBe(false);
     // The pause and the resume are on the stream as batch events.
     const statuses = frames.filter((f) => f.event === 'batch' && f.data.batchId === batchId).map((f) => f.data.status);
-    expect(statuses).toEqual(expect.arrayContaining(['running', 'paused', 'completed']));
+    expect(statuses).toEqual(expect.arrayContaining(['running', 'paused', 'completed', 'reconciled']));
 
     // The stream's stacked cards are the simulator's stacker, card for card.
     const ledger = jsonLine((await cardline(['plc-sim', 'ledger', '--json'], { env })).stdout) as { stacker: { cardSerial: string }[] };
