@@ -20,11 +20,14 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSample } from '../src/sample/write-sample.ts';
 import { call } from './helpers/api.ts';
+import { checkInvariants } from './helpers/invariants.ts';
 import { CARDLINE_BIN, cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
 
 /** Records in the batch: the issue's 300 (the run takes about a minute at this time scale). */
 const RECORDS = 300;
 const LINE = 'e2e-line';
+/** Records of the batch whose server is killed -9 mid-batch. */
+const CRASH_RECORDS = 80;
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -35,7 +38,7 @@ let serve: ChildProcess | undefined;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-serve-e2e-'));
   env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_USER: '', CARDLINE_PASSWORD: '' };
-  await writeCliLine(path.join(dir, 'line.yaml'), { id: LINE, timeScale: 20, seed: 16, initialBlanks: RECORDS + 100, serialPrefix: 'E', cycleMs: 200 });
+  await writeCliLine(path.join(dir, 'line.yaml'), { id: LINE, timeScale: 20, seed: 16, initialBlanks: RECORDS + CRASH_RECORDS + 200, serialPrefix: 'E', cycleMs: 200 });
   siteFile = path.join(dir, 'site.yaml');
   await writeFile(siteFile, `id: e2e-site\nname: API end to end\nlines:\n  - { id: ${LINE}, file: line.yaml }\n`);
   users = await cliUsers(env, { op: 'operator', inspector: 'qa', boss: 'manager' });
@@ -60,10 +63,33 @@ function startServe(): Promise<{ base: string; out: () => string }> {
         resolve({ base: m[1]!, out: () => out });
       }
     };
-    child.stdout!.setEncoding('utf8').on('data', seen);
-    child.stderr!.setEncoding('utf8').on('data', seen);
+    child.stdout.setEncoding('utf8').on('data', seen);
+    child.stderr.setEncoding('utf8').on('data', seen);
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
   });
+}
+
+/** A sample made by src/sample uploaded as a zip of its batch file and portraits; every record accepted. */
+async function uploadSample(base: string, token: string, count: number, seed: string): Promise<{ batchId: string; jsonl: Buffer }> {
+  const sampleDir = path.join(dir, seed);
+  await writeSample({ outDir: sampleDir, count, seed, portraitPool: 8 });
+  const files: Record<string, Uint8Array> = {};
+  for (const entry of await readdir(sampleDir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[path.relative(sampleDir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name));
+  }
+  const up = await call(base, 'POST', `/api/v1/batches/uploads?name=${seed}&fileName=sample.zip`, { token, raw: { type: 'application/zip', data: zipSync(files) } });
+  expect(up.status, JSON.stringify(up.body)).toBe(201);
+  expect(up.json).toMatchObject({ accepted: count, quarantined: 0 });
+  return { batchId: up.json.batchId as string, jsonl: Buffer.from(files['batch.jsonl']!) };
+}
+
+/** SIGTERM to the server: a planned stop, exit 0. */
+async function stopServe(): Promise<void> {
+  const child = serve!;
+  if (child.exitCode !== null) return;
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
 }
 
 async function login(base: string, who: NodeJS.ProcessEnv): Promise<string> {
@@ -150,17 +176,7 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     await client.opened;
 
     // Upload a sample made by src/sample: a zip of its batch file and portraits.
-    const sampleDir = path.join(dir, 'sample');
-    await writeSample({ outDir: sampleDir, count: RECORDS, seed: 'serve-e2e-api', portraitPool: 8 });
-    const files: Record<string, Uint8Array> = {};
-    for (const entry of await readdir(sampleDir, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile()) files[path.relative(sampleDir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name));
-    }
-    const jsonl = Buffer.from(files['batch.jsonl']!);
-    const up = await call(base, 'POST', '/api/v1/batches/uploads?name=e2e&fileName=sample.zip', { token: op, raw: { type: 'application/zip', data: zipSync(files) } });
-    expect(up.status, JSON.stringify(up.body)).toBe(201);
-    expect(up.json).toMatchObject({ accepted: RECORDS, quarantined: 0 });
-    const batchId = up.json.batchId as string;
+    const { batchId, jsonl } = await uploadSample(base, op, RECORDS, 'serve-e2e-api');
 
     expect((await call(base, 'POST', `/api/v1/lines/${LINE}/stock`, { token: op, body: { count: RECORDS + 100, lot: 'E2E-1' } })).status).toBe(201);
     const queued = await call(base, 'POST', `/api/v1/lines/${LINE}/queue`, { token: op, body: { batchId } });
@@ -281,5 +297,52 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     expect(approved.json).toMatchObject({ kind: 'release', request: { status: 'approved', approvedBy: 'boss', requestedBy: 'inspector' } });
     expect((await accounting()).status).toBe('released');
     expect(out()).not.toContain(sample[0]!.fullName);
+    await stopServe();
+  }, 170_000);
+
+  it('kill -9 mid-batch: a new server resumes the batch through the API, and it completes with the invariants held', async () => {
+    let { base } = await startServe();
+    let op = await login(base, users.op);
+    const { batchId } = await uploadSample(base, op, CRASH_RECORDS, 'serve-e2e-crash');
+    expect((await call(base, 'POST', `/api/v1/lines/${LINE}/stock`, { token: op, body: { count: CRASH_RECORDS + 50, lot: 'E2E-2' } })).status).toBe(201);
+    const started = await call(base, 'POST', `/api/v1/lines/${LINE}/start`, { token: op, body: { batchId } });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const good = async (): Promise<number> => ((await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: op })).json as unknown as Accounting).cards.good;
+    await until('a quarter of the batch good', async () => (await good()) >= CRASH_RECORDS / 4);
+
+    // The server dies with cards in the line.
+    const dead = new Promise((resolve) => serve!.once('close', resolve));
+    serve!.kill('SIGKILL');
+    await dead;
+
+    const second = await startServe();
+    base = second.base;
+    op = await login(base, users.op);
+    const crashed = (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: op })).json as unknown as Accounting;
+    // Killed mid-batch: records still to make, cards inside the machine (the resume accounts for them).
+    expect(crashed.records.pending).toBeGreaterThan(0);
+    expect(crashed.cards.inLine).toBeGreaterThan(0);
+    await until('the line taken by the new server', async () => {
+      const r = await call(base, 'POST', `/api/v1/lines/${LINE}/start`, { token: op, body: { batchId, resume: true } });
+      if (r.status === 202) return true;
+      expect(r.status, JSON.stringify(r.body)).toBe(409);
+      return false;
+    }, 60_000);
+    await until('the resumed batch reconciled', async () => ((await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: op })).json as unknown as Accounting).status === 'reconciled', 90_000);
+    const done = (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: op })).json as unknown as Accounting;
+    expect(done, `${JSON.stringify(done)}\n${second.out()}`).toMatchObject({ records: { produced: CRASH_RECORDS, pending: 0 }, cards: { good: CRASH_RECORDS, inLine: 0 } });
+    expect(done.cards.good + done.cards.spoiled).toBe(done.cards.blanksConsumed);
+    await stopServe();
+
+    // Judged against the simulator's ledger and the store, as the line's crash tests do.
+    const { openContext } = await import('../src/cli/context.ts');
+    const ctx = await openContext({ ...process.env, ...env });
+    try {
+      const report = await checkInvariants({ db: ctx.db, batches: ctx.batches, dataDir: env.CARDLINE_DATA_DIR!, batchId });
+      expect(report.violations).toEqual([]);
+      expect(report.produced).toBe(CRASH_RECORDS);
+    } finally {
+      await ctx.close();
+    }
   }, 170_000);
 });
