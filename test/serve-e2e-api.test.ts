@@ -13,7 +13,7 @@
  * without --demo the server creates none.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipSync } from 'fflate';
@@ -38,7 +38,7 @@ let serve: ChildProcess | undefined;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cardline-serve-e2e-'));
   env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_USER: '', CARDLINE_PASSWORD: '' };
-  await writeCliLine(path.join(dir, 'line.yaml'), { id: LINE, timeScale: 20, seed: 16, initialBlanks: RECORDS + CRASH_RECORDS + 200, serialPrefix: 'E', cycleMs: 200 });
+  await writeCliLine(path.join(dir, 'line.yaml'), { id: LINE, timeScale: 20, seed: 16, initialBlanks: RECORDS + 100, serialPrefix: 'E', cycleMs: 200 });
   siteFile = path.join(dir, 'site.yaml');
   await writeFile(siteFile, `id: e2e-site\nname: API end to end\nlines:\n  - { id: ${LINE}, file: line.yaml }\n`);
   users = await cliUsers(env, { op: 'operator', inspector: 'qa', boss: 'manager' });
@@ -49,9 +49,9 @@ afterAll(async () => {
 });
 
 /** Starts `cardline serve` and resolves with its base URL once it serves. */
-function startServe(): Promise<{ base: string; out: () => string }> {
+function startServe(site = siteFile, serveEnv = env): Promise<{ base: string; out: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CARDLINE_BIN, 'serve', '--site', siteFile, '--port', '0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CARDLINE_BIN, 'serve', '--site', site, '--port', '0'], { env: { ...process.env, ...serveEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     serve = child;
     let out = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 60_000);
@@ -301,8 +301,16 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
   }, 170_000);
 
   it('kill -9 mid-batch: a new server resumes the batch through the API, and it completes with the invariants held', async () => {
-    let { base } = await startServe();
-    let op = await login(base, users.op);
+    // A site of its own: the first test's inspector-rejected card still lies in that simulator's stacker.
+    const crashDir = path.join(dir, 'crash');
+    const crashEnv = { ...env, CARDLINE_DATA_DIR: path.join(crashDir, 'data') };
+    await mkdir(crashDir, { recursive: true });
+    await writeCliLine(path.join(crashDir, 'line.yaml'), { id: LINE, timeScale: 20, seed: 17, initialBlanks: CRASH_RECORDS + 100, serialPrefix: 'K', cycleMs: 200 });
+    const crashSite = path.join(crashDir, 'site.yaml');
+    await writeFile(crashSite, `id: crash-site\nname: API kill -9\nlines:\n  - { id: ${LINE}, file: line.yaml }\n`);
+    const { op: operator } = await cliUsers(crashEnv, { op: 'operator' });
+    let { base } = await startServe(crashSite, crashEnv);
+    let op = await login(base, operator);
     const { batchId } = await uploadSample(base, op, CRASH_RECORDS, 'serve-e2e-crash');
     expect((await call(base, 'POST', `/api/v1/lines/${LINE}/stock`, { token: op, body: { count: CRASH_RECORDS + 50, lot: 'E2E-2' } })).status).toBe(201);
     const started = await call(base, 'POST', `/api/v1/lines/${LINE}/start`, { token: op, body: { batchId } });
@@ -315,9 +323,9 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     serve!.kill('SIGKILL');
     await dead;
 
-    const second = await startServe();
+    const second = await startServe(crashSite, crashEnv);
     base = second.base;
-    op = await login(base, users.op);
+    op = await login(base, operator);
     const crashed = (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: op })).json as unknown as Accounting;
     // Killed mid-batch: records still to make, cards inside the machine (the resume accounts for them).
     expect(crashed.records.pending).toBeGreaterThan(0);
@@ -336,9 +344,9 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
 
     // Judged against the simulator's ledger and the store, as the line's crash tests do.
     const { openContext } = await import('../src/cli/context.ts');
-    const ctx = await openContext({ ...process.env, ...env });
+    const ctx = await openContext({ ...process.env, ...crashEnv });
     try {
-      const report = await checkInvariants({ db: ctx.db, batches: ctx.batches, dataDir: env.CARDLINE_DATA_DIR!, batchId });
+      const report = await checkInvariants({ db: ctx.db, batches: ctx.batches, dataDir: crashEnv.CARDLINE_DATA_DIR, batchId });
       expect(report.violations).toEqual([]);
       expect(report.produced).toBe(CRASH_RECORDS);
     } finally {
