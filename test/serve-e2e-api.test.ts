@@ -1,11 +1,14 @@
 /**
  * Issue 16's acceptance, end to end over real HTTP against a real `cardline serve` child process:
- * a batch driven through the API only (upload, enqueue, start, pause, resume, an inspector's reject
- * of a stacked card, which is re-made, close, release asked by QA and approved by a manager) while
- * an SSE client records the event stream, drops once mid-batch and reconnects with Last-Event-ID.
- * The stream's stacked cards are the simulator's ledger stacker (`cardline plc-sim ledger --json`
- * over the same data directory: serve's in-process simulator writes its ledger there), no event id
- * is missed across the reconnect, and the API's accounting balances.
+ * a batch driven through the API only (upload of a zip with portraits, stock, enqueue, start, pause,
+ * resume; an inspector's reject of a stacked card, refused while the batch runs and done once it is
+ * reconciled; a second run re-makes that record; close; release asked by QA and approved by a
+ * manager) while an SSE client records the event stream, drops once mid-batch and reconnects with
+ * Last-Event-ID. The stream's stacked cards are the simulator's ledger stacker (`cardline plc-sim
+ * ledger --json` over the same data directory: serve's in-process simulator writes its ledger
+ * there), no event id is missed across the reconnect, and the API's accounting balances. Then a
+ * server is killed -9 mid-batch, a new one started and the batch resumed through the API; it
+ * completes with the line invariants (test/helpers/invariants.ts) held.
  *
  * The line: writeCliLine's simulated line (every station over OPC UA on free ports; demo-mixed's
  * fixed ports and Modbus stations would collide with other test files), at a high time scale.
@@ -23,7 +26,7 @@ import { call } from './helpers/api.ts';
 import { checkInvariants } from './helpers/invariants.ts';
 import { CARDLINE_BIN, cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
 
-/** Records in the batch: the issue's 300 (the run takes about a minute at this time scale). */
+/** Records in the batch: the issue's 300 (about 60 s for the whole first test at time scale 20 on this machine). */
 const RECORDS = 300;
 const LINE = 'e2e-line';
 /** Records of the batch whose server is killed -9 mid-batch. */
