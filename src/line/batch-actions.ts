@@ -75,7 +75,13 @@ export async function inspectorReject(
   const card = await lines.card(cardSerial);
   if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
   if (card.status !== 'good') throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card in the stacker can be rejected by an inspector`);
-  if ((await lines.batchStatus(card.batchId)) === 'released') {
+  const batchStatus = await lines.batchStatus(card.batchId);
+  // A run keeps its records' machines in memory: a record sent back to re-make under it would be
+  // missed, and the run would end reconciled with that record never made. Rejected once it ends.
+  if (batchStatus === 'running' || batchStatus === 'paused') {
+    throw new BatchActionError(`card ${cardSerial} belongs to batch ${card.batchId}, which is ${batchStatus} on a line: an inspector rejects its cards once the run has ended (the batch then runs again to re-make them)`);
+  }
+  if (batchStatus === 'released') {
     throw new BatchActionError(`card ${cardSerial} belongs to batch ${card.batchId}, which is released: a released batch is final. A defective card is recalled and its record re-issued in a new batch: cardline qa recall ${cardSerial} --reason CODE`);
   }
   const record = (await lines.records(card.batchId)).find((r) => r.seq === card.seq);
