@@ -1,0 +1,146 @@
+/**
+ * The site's Prometheus metrics (docs/metrics.md): a registry of its own (no global default
+ * metrics) fed from the site's event bus (cards ended, card cycle times) and, at each scrape, from
+ * the lines' status (station states, links, WIP, feeder, stacker) and the alarm board. Labels are
+ * bounded sets taken from the site file and the code tables — line, station and unit ids, PackML
+ * states, reason codes, alarm priorities — never a card serial, a batch id or anything personal.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SiteEvent } from '../events/site-event.ts';
+import { PACKML_STATES } from '../plc/packml.ts';
+import type { LineStatusView, SiteRuntime } from '../site/runtime.ts';
+
+/** The result label of a card that left the line: stacked good, spoiled (rejected), or suspect (its fate unknown after a fault). */
+export type CardResult = 'good' | 'spoiled' | 'suspect';
+
+const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
+const STATES = [...Object.keys(PACKML_STATES), 'unknown'];
+/** Cards whose feed time is remembered for the cycle-time histogram; beyond it the oldest is forgotten. */
+const MAX_TRACKED_CARDS = 10_000;
+
+export interface SiteMetrics {
+  readonly registry: Registry;
+  /** The exposition text after reading the lines' status and the alarm board once. */
+  text(): Promise<string>;
+  readonly contentType: string;
+  /** Stops listening to the event bus. */
+  close(): void;
+}
+
+interface CardCount {
+  readonly line: string;
+  readonly unit: string | null;
+  readonly result: CardResult;
+  readonly reason: string;
+  count: number;
+}
+
+export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | 'alarms'>): SiteMetrics {
+  const registry = new Registry();
+  const cards = new Counter({ name: 'cardline_cards_total', help: 'Cards that left the line, by the station that ended them, result (good, spoiled, suspect) and reason code ("none" for good cards).', labelNames: ['line', 'station', 'result', 'reason'], registers: [registry] });
+  const steps = new Counter({ name: 'cardline_card_steps_total', help: 'Card steps committed to the journal (fed, encoded, engraved, inspected, stacked, packed, rejected, suspect).', labelNames: ['line', 'step'], registers: [registry] });
+  const cycle = new Histogram({
+    name: 'cardline_card_cycle_seconds',
+    help: 'Time from a card being fed to it leaving the line (stacked or rejected), from the journal events.',
+    labelNames: ['line', 'result'],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  const state = new Gauge({ name: 'cardline_station_state', help: 'PackML state of a station unit: 1 for its current state, 0 for the others ("unknown" before its first report).', labelNames: ['line', 'unit', 'state'], registers: [registry] });
+  const mode = new Gauge({ name: 'cardline_station_mode', help: 'PackML unit mode of a station unit: 1 for its current mode.', labelNames: ['line', 'unit', 'mode'], registers: [registry] });
+  const connected = new Gauge({ name: 'cardline_station_connected', help: "1 when the station unit's link is up, 0 when down.", labelNames: ['line', 'unit'], registers: [registry] });
+  const heartbeat = new Gauge({ name: 'cardline_station_heartbeat_age_seconds', help: 'Seconds since the station unit last reported (absent before its first report).', labelNames: ['line', 'unit'], registers: [registry] });
+  const reconnects = new Gauge({ name: 'cardline_station_reconnects', help: "Times the unit's link reconnected since the server drives the line.", labelNames: ['line', 'unit'], registers: [registry] });
+  const wip = new Gauge({ name: 'cardline_wip_cards', help: 'Cards inside the line (fed, not yet stacked or rejected).', labelNames: ['line'], registers: [registry] });
+  const blanks = new Gauge({ name: 'cardline_feeder_blanks', help: 'Blank cards available to the line (the stock count).', labelNames: ['line'], registers: [registry] });
+  const stacker = new Gauge({ name: 'cardline_stacker_fill_ratio', help: 'How full the fullest output stacker is, 0–1 (absent when the line does not report it).', labelNames: ['line'], registers: [registry] });
+  const queued = new Gauge({ name: 'cardline_queued_batches', help: 'Batches waiting in the line queue.', labelNames: ['line'], registers: [registry] });
+  const running = new Gauge({ name: 'cardline_line_running', help: '1 while the line runs a batch (phase running or pausing), else 0.', labelNames: ['line'], registers: [registry] });
+  const alarms = new Gauge({ name: 'cardline_alarms_active', help: 'Alarms active (acknowledged or not), by priority.', labelNames: ['line', 'priority'], registers: [registry] });
+  const scrape = new Histogram({ name: 'cardline_metrics_scrape_seconds', help: 'Time to read the lines and alarms for one scrape.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
+
+  const counts = new Map<string, CardCount>();
+  const fedAt = new Map<string, number>();
+  let unitStation = new Map<string, string>();
+
+  const countCard = (line: string, unit: string | null, result: CardResult, reason: string): void => {
+    const key = JSON.stringify([line, unit, result, reason]);
+    const entry = counts.get(key) ?? { line, unit, result, reason, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
+    cards.inc({ line, station: stationOf(line, unit), result, reason });
+  };
+  const stationOf = (line: string, unit: string | null): string => (unit === null ? 'unknown' : (unitStation.get(`${line}\u0000${unit}`) ?? 'unknown'));
+
+  const onEvent = (event: SiteEvent): void => {
+    if (event.type !== 'card') return;
+    steps.inc({ line: event.lineId, step: event.step });
+    const at = Date.parse(event.at);
+    const key = `${event.lineId}\u0000${event.cardSerial}`;
+    if (event.step === 'fed') {
+      fedAt.set(key, at);
+      if (fedAt.size > MAX_TRACKED_CARDS) fedAt.delete(fedAt.keys().next().value!);
+      return;
+    }
+    if (event.step !== 'stacked' && event.step !== 'rejected' && event.step !== 'suspect') return;
+    const result: CardResult = event.step === 'stacked' ? 'good' : event.step === 'rejected' ? 'spoiled' : 'suspect';
+    countCard(event.lineId, event.unitId, result, result === 'good' ? 'none' : (event.reason ?? 'none'));
+    const fed = fedAt.get(key);
+    if (fed !== undefined && result !== 'suspect') {
+      fedAt.delete(key);
+      cycle.observe({ line: event.lineId, result }, Math.max(0, (at - fed) / 1000));
+    }
+  };
+  const unsubscribe = site.events.subscribe(onEvent);
+
+  /** Re-labels the card counts by station once the units' stations are known (a card may end before the first scrape). */
+  const relabelCards = (): void => {
+    cards.reset();
+    for (const c of counts.values()) cards.inc({ line: c.line, station: stationOf(c.line, c.unit), result: c.result, reason: c.reason }, c.count);
+  };
+
+  const fromLines = (lines: readonly LineStatusView[]): void => {
+    const map = new Map<string, string>();
+    for (const line of lines) for (const station of line.stations) for (const unit of station.units) map.set(`${line.id}\u0000${unit.id}`, station.id);
+    const changed = map.size !== unitStation.size || [...map].some(([k, v]) => unitStation.get(k) !== v);
+    unitStation = map;
+    if (changed) relabelCards();
+    for (const g of [state, mode, connected, heartbeat, reconnects, wip, blanks, stacker, queued, running]) g.reset();
+    for (const line of lines) {
+      for (const station of line.stations) {
+        for (const unit of station.units) {
+          const labels = { line: line.id, unit: unit.id };
+          for (const s of STATES) state.set({ ...labels, state: s }, s === unit.state ? 1 : 0);
+          if (!STATES.includes(unit.state)) state.set({ ...labels, state: 'unknown' }, 1);
+          mode.set({ ...labels, mode: unit.mode }, 1);
+          connected.set(labels, unit.connected ? 1 : 0);
+          if (unit.heartbeatAgeMs !== null) heartbeat.set(labels, unit.heartbeatAgeMs / 1000);
+          reconnects.set(labels, unit.reconnects);
+        }
+      }
+      wip.set({ line: line.id }, line.batch?.inLine ?? 0);
+      blanks.set({ line: line.id }, line.stock.blanksAvailable);
+      if (line.stock.stackerFill !== null) stacker.set({ line: line.id }, line.stock.stackerFill);
+      queued.set({ line: line.id }, line.queue.length);
+      running.set({ line: line.id }, line.phase === 'running' || line.phase === 'pausing' ? 1 : 0);
+    }
+  };
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    async text() {
+      const end = scrape.startTimer();
+      const [lines, active] = await Promise.all([site.lines(), site.alarms.list({ activeOnly: true, limit: 10_000 })]);
+      fromLines(lines);
+      alarms.reset();
+      for (const line of lines) for (const priority of PRIORITIES) alarms.set({ line: line.id, priority }, 0);
+      for (const alarm of active) alarms.inc({ line: alarm.lineId, priority: alarm.priority });
+      end();
+      return registry.metrics();
+    },
+    close() {
+      unsubscribe();
+    },
+  };
+}
