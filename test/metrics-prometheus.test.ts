@@ -3,17 +3,18 @@
  * SQLite), checked by Prometheus's own tools: a real `prometheus` (Debian's package, .ci/run
  * installs it) scrapes it every second with the bearer token while a batch runs, and its HTTP API's
  * `cardline_cards_total` equals the API's accounting of the batch (good, spoiled, spoiled by
- * reason); `promtool check metrics` passes on the text of the answer. Without the binaries the
+ * reason, with defective blanks and failed chip writes injected); `promtool check metrics` passes on the text of the answer. Without the binaries the
  * test fails: it does not skip.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { SiteAlarmBoard } from '../src/alarms/alarm-board.ts';
 import { openLineSession } from '../src/app/run-line.ts';
 import type { AuthUser } from '../src/auth/session.ts';
@@ -25,6 +26,7 @@ import { buildApiServer } from '../src/http/server.ts';
 import { registerMetricsRoute } from '../src/metrics/metrics-route.ts';
 import { createSiteMetrics, type SiteMetrics } from '../src/metrics/site-metrics.ts';
 import type { RunEnd } from '../src/site/line-agent.ts';
+import { loadSiteConfig } from '../src/site/site-config.ts';
 import { Site } from '../src/site/site.ts';
 import { AlarmStore } from '../src/store/alarm-store.ts';
 import { UserStore } from '../src/store/user-store.ts';
@@ -51,9 +53,18 @@ beforeAll(async () => {
   // The binaries first: a machine without them fails here, naming the package.
   for (const bin of [PROMTOOL, PROMETHEUS]) if (!existsSync(bin)) throw new Error(`${bin} is missing: install Debian's prometheus package (.ci/run does)`);
   fx = await siteFixture('metrics', { timeScale: 4, cycleMs: 200 });
+  // Defective blanks and failed chip writes: spoiled cards with two reason codes.
+  const lineFile = path.join(fx.dir, 'line.yaml');
+  const line = parse(await readFile(lineFile, 'utf8')) as { stations: { kind: string; failures?: Record<string, number> }[] };
+  for (const station of line.stations) {
+    if (station.kind === 'feeder') station.failures = { blankDefect: 0.12 };
+    if (station.kind === 'encoder') station.failures = { chipWriteFailure: 0.12 };
+  }
+  await writeFile(lineFile, stringify(line));
+  const siteConfig = await loadSiteConfig(fx.siteFile);
   const bus = new EventBus();
   const alarms = new SiteAlarmBoard(new AlarmStore(fx.ctx.db), bus);
-  site = new Site({ config: fx.config, ctx: fx.ctx, openSession: openLineSession, events: bus, alarms, observers: [createLineEventsObserver(bus), alarms], onRunEnded: (_l, end) => ends.push(end), recoverAfterMs: 100, retryMs: 300 });
+  site = new Site({ config: siteConfig, ctx: fx.ctx, openSession: openLineSession, events: bus, alarms, observers: [createLineEventsObserver(bus), alarms], onRunEnded: (_l, end) => ends.push(end), recoverAfterMs: 100, retryMs: 300 });
   metrics = createSiteMetrics(site);
   app = await buildApiServer({ dataDir: fx.ctx.dataDir, db: fx.ctx.db, keys: fx.ctx.keys, batches: fx.ctx.batches, site, siteRoutes: [lineRoutes] });
   registerMetricsRoute(app, metrics, { token: TOKEN });
@@ -150,6 +161,7 @@ describe('GET /metrics scraped by a real Prometheus', () => {
     const session = (await openApiSession(fx.ctx.db, op, '127.0.0.1')).token;
     const summary = (await (await fetch(`${base}/api/v1/batches/${batchId}`, { headers: { authorization: `Bearer ${session}` } })).json()) as { cards: { good: number; spoiled: number }; spoiledByReason: Record<string, number> };
     expect(summary.cards.good).toBeGreaterThan(0);
+    expect(Object.keys(summary.spoiledByReason).sort()).toEqual(['BLANK_DEFECT', 'CHIP_WRITE_FAILED']);
 
     // The exposition agrees with it …
     expect(sumOf(text, 'cardline_cards_total', { line: lineId, result: 'good' }).get('') ?? 0).toBe(summary.cards.good);
