@@ -61,8 +61,8 @@ describe('the site metrics registry', () => {
     const bus = new EventBus();
     const site: Pick<SiteRuntime, 'events' | 'lines' | 'alarms'> = {
       events: bus,
-      lines: async () => [line],
-      alarms: { list: async (filter) => (filter?.activeOnly ? [alarm('a1', 'high'), alarm('a2', 'high'), alarm('a3', 'low')] : []), acknowledge: () => Promise.reject(new Error('not here')) },
+      lines: () => Promise.resolve([line]),
+      alarms: { list: (filter) => Promise.resolve(filter?.activeOnly ? [alarm('a1', 'high'), alarm('a2', 'high'), alarm('a3', 'low')] : []), acknowledge: () => Promise.reject(new Error('not here')) },
     };
     const metrics = createSiteMetrics(site);
     const card = (step: CardStep, serial: string, unitId: string | null, at: number, reason?: string): void => {
