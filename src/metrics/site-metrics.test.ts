@@ -69,7 +69,7 @@ describe('the site metrics registry', () => {
       bus.publish({ type: 'card', lineId: 'L1', step, cardSerial: serial, batchId: 'B-SECRET-1', seq: 1, attempt: 1, unitId, ...(reason ? { reason } : {}) }, new Date(at));
     };
     const t0 = Date.parse('2026-12-07T10:00:00Z');
-    // Card 1: good, 4 s in the line; card 2: rejected by encoder head 2, 1.5 s; card 3: ended before the first scrape knows its station; card 4 still in the line.
+    // Card 1: good, 4 s in the line; card 2: rejected by encoder head 2, 1.5 s; card 3 likewise; card 4 still in the line; card 5 marked suspect.
     card('fed', 'T0001', 'feeder', t0);
     card('encoded', 'T0001', 'encoder.1', t0 + 1000);
     card('stacked', 'T0001', 'output', t0 + 4000);
@@ -85,8 +85,9 @@ describe('the site metrics registry', () => {
     const text = await metrics.text();
     expect(sample(text, 'cardline_cards_total', { line: 'L1', station: 'output', result: 'good', reason: 'none' })).toBe(1);
     expect(sample(text, 'cardline_cards_total', { line: 'L1', station: 'encoder', result: 'spoiled', reason: 'CHIP_WRITE_FAILED' })).toBe(2);
-    expect(sample(text, 'cardline_cards_total', { line: 'L1', station: 'unknown', result: 'suspect', reason: 'none' })).toBe(1);
-    expect(text).not.toMatch(/station="unknown",result="(good|spoiled)"/);
+    // A suspect mark is a step: the card has not left the line.
+    expect(text).not.toMatch(/station="unknown"|result="suspect"/);
+    expect(sample(text, 'cardline_card_steps_total', { line: 'L1', step: 'suspect' })).toBe(1);
     expect(sample(text, 'cardline_card_steps_total', { line: 'L1', step: 'fed' })).toBe(4);
     expect(sample(text, 'cardline_card_steps_total', { line: 'L1', step: 'encoded' })).toBe(1);
     // Cycle times: 4 s good; 1.5 s and 2 s spoiled.

@@ -10,8 +10,8 @@ import type { SiteEvent } from '../events/site-event.ts';
 import { PACKML_STATES } from '../plc/packml.ts';
 import type { LineStatusView, SiteRuntime } from '../site/runtime.ts';
 
-/** The result label of a card that left the line: stacked good, spoiled (rejected), or suspect (its fate unknown after a fault). */
-export type CardResult = 'good' | 'spoiled' | 'suspect';
+/** The result label of a card that left the line: stacked good or spoiled (rejected). A suspect mark is a step, not an exit: the card still ends. */
+export type CardResult = 'good' | 'spoiled';
 
 const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 const STATES = [...Object.keys(PACKML_STATES), 'unknown'];
@@ -37,7 +37,7 @@ interface CardCount {
 
 export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | 'alarms'>): SiteMetrics {
   const registry = new Registry();
-  const cards = new Counter({ name: 'cardline_cards_total', help: 'Cards that left the line, by the station that ended them, result (good, spoiled, suspect) and reason code ("none" for good cards).', labelNames: ['line', 'station', 'result', 'reason'], registers: [registry] });
+  const cards = new Counter({ name: 'cardline_cards_total', help: 'Cards that left the line, by the station that ended them, result (good or spoiled) and reason code ("none" for good cards).', labelNames: ['line', 'station', 'result', 'reason'], registers: [registry] });
   const steps = new Counter({ name: 'cardline_card_steps_total', help: 'Card steps committed to the journal (fed, encoded, engraved, inspected, stacked, packed, rejected, suspect).', labelNames: ['line', 'step'], registers: [registry] });
   const cycle = new Histogram({
     name: 'cardline_card_cycle_seconds',
@@ -82,11 +82,11 @@ export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | '
       if (fedAt.size > MAX_TRACKED_CARDS) fedAt.delete(fedAt.keys().next().value!);
       return;
     }
-    if (event.step !== 'stacked' && event.step !== 'rejected' && event.step !== 'suspect') return;
-    const result: CardResult = event.step === 'stacked' ? 'good' : event.step === 'rejected' ? 'spoiled' : 'suspect';
+    if (event.step !== 'stacked' && event.step !== 'rejected') return;
+    const result: CardResult = event.step === 'stacked' ? 'good' : 'spoiled';
     countCard(event.lineId, event.unitId, result, result === 'good' ? 'none' : (event.reason ?? 'none'));
     const fed = fedAt.get(key);
-    if (fed !== undefined && result !== 'suspect') {
+    if (fed !== undefined) {
       fedAt.delete(key);
       cycle.observe({ line: event.lineId, result }, Math.max(0, (at - fed) / 1000));
     }
