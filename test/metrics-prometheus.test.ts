@@ -189,5 +189,14 @@ describe('GET /metrics scraped by a real Prometheus', () => {
     const states = await promQuery(`sum by (unit) (cardline_station_state{line="${lineId}"})`);
     expect(states.length).toBeGreaterThanOrEqual(5);
     for (const s of states) expect(s.value[1]).toBe('1');
+
+    // The Grafana dashboard's queries run on this Prometheus; its cards/h and reject Pareto show this line.
+    const dash = JSON.parse(await readFile('docs/grafana/cardline.json', 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const answers = new Map<string, PromSample[]>();
+    for (const panel of dash.panels) for (const t of panel.targets) answers.set(panel.title, await promQuery(t.expr.replaceAll('$line', lineId).replaceAll('$__range', '5m')));
+    expect(answers.get('Good cards / h per line')?.map((s) => s.metric.line)).toEqual([lineId]);
+    expect(Number(answers.get('Good cards / h per line')![0]!.value[1])).toBeGreaterThan(0);
+    expect(answers.get('Rejects by reason (last $__range)')?.map((s) => s.metric.reason).sort()).toEqual(Object.keys(summary.spoiledByReason).sort());
+    expect(answers.get('Station states')?.length).toBe(states.length);
   }, 120_000);
 });
