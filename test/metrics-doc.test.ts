@@ -21,7 +21,7 @@ async function registryMetrics(): Promise<Map<string, { type: string; labels: st
   const out = new Map<string, { type: string; labels: string[] }>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
     const labels = (metrics.registry.getSingleMetric(m.name) as unknown as { labelNames: string[] }).labelNames;
-    out.set(m.name, { type: m.type, labels: labels.filter((l) => l !== 'le') });
+    out.set(m.name, { type: String(m.type), labels: labels.filter((l) => l !== 'le') });
   }
   metrics.close();
   return out;
