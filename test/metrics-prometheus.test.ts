@@ -64,8 +64,8 @@ beforeAll(async () => {
   const siteConfig = await loadSiteConfig(fx.siteFile);
   const bus = new EventBus();
   const alarms = new SiteAlarmBoard(new AlarmStore(fx.ctx.db), bus);
-  site = new Site({ config: siteConfig, ctx: fx.ctx, openSession: openLineSession, events: bus, alarms, observers: [createLineEventsObserver(bus), alarms], onRunEnded: (_l, end) => ends.push(end), recoverAfterMs: 100, retryMs: 300 });
-  metrics = createSiteMetrics(site);
+  metrics = createSiteMetrics({ events: bus, alarms, lines: () => site.lines() });
+  site = new Site({ config: siteConfig, ctx: fx.ctx, openSession: openLineSession, events: bus, alarms, observers: [createLineEventsObserver(bus), alarms, metrics.observer], onRunEnded: (_l, end) => ends.push(end), recoverAfterMs: 100, retryMs: 300 });
   app = await buildApiServer({ dataDir: fx.ctx.dataDir, db: fx.ctx.db, keys: fx.ctx.keys, batches: fx.ctx.batches, site, siteRoutes: [lineRoutes] });
   registerMetricsRoute(app, metrics, { token: TOKEN });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -168,6 +168,14 @@ describe('GET /metrics scraped by a real Prometheus', () => {
     expect(sumOf(text, 'cardline_cards_total', { line: lineId, result: 'spoiled' }).get('') ?? 0).toBe(summary.cards.spoiled);
     expect(Object.fromEntries(sumOf(text, 'cardline_cards_total', { line: lineId, result: 'spoiled' }, 'reason'))).toEqual(summary.spoiledByReason);
     expect(text).not.toContain(batchId);
+    // The handshake timings: every engraved card was a good laser job, acknowledged after its card came.
+    const engraved = sumOf(text, 'cardline_card_steps_total', { line: lineId, step: 'engraved' }).get('')!;
+    expect(engraved).toBeGreaterThanOrEqual(summary.cards.good);
+    expect(sumOf(text, 'cardline_job_seconds_count', { line: lineId, unit: 'laser', result: 'good' }).get('')).toBe(engraved);
+    expect(sumOf(text, 'cardline_job_ack_seconds_count', { line: lineId, unit: 'laser' }).get('')).toBe(engraved);
+    // Failed chip writes are failed encoder jobs, defective blanks failed feeder jobs.
+    expect(sumOf(text, 'cardline_job_seconds_count', { line: lineId, unit: 'encoder.1', result: 'failed' }).get('')).toBe(summary.spoiledByReason.CHIP_WRITE_FAILED);
+    expect(sumOf(text, 'cardline_job_seconds_count', { line: lineId, unit: 'feeder', result: 'failed' }).get('')).toBe(summary.spoiledByReason.BLANK_DEFECT);
     expect(text).not.toMatch(/station="unknown",result="(good|spoiled)"/);
 
     // … and so does Prometheus, from a scrape after the batch ended.

@@ -8,7 +8,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SiteEvent } from '../events/site-event.ts';
 import { PACKML_STATES } from '../plc/packml.ts';
-import type { LineStatusView, SiteRuntime } from '../site/runtime.ts';
+import type { LineObserver, LineStatusView, SiteRuntime } from '../site/runtime.ts';
 
 /** The result label of a card that left the line: stacked good or spoiled (rejected). A suspect mark is a step, not an exit: the card still ends. */
 export type CardResult = 'good' | 'spoiled';
@@ -23,6 +23,8 @@ export interface SiteMetrics {
   /** The exposition text after reading the lines' status and the alarm board once. */
   text(): Promise<string>;
   readonly contentType: string;
+  /** Times the card handshake of each unit's link: give it to the Site with the other observers. */
+  readonly observer: LineObserver;
   /** Stops listening to the event bus. */
   close(): void;
 }
@@ -57,6 +59,20 @@ export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | '
   const queued = new Gauge({ name: 'cardline_queued_batches', help: 'Batches waiting in the line queue.', labelNames: ['line'], registers: [registry] });
   const running = new Gauge({ name: 'cardline_line_running', help: '1 while the line runs a batch (phase running or pausing), else 0.', labelNames: ['line'], registers: [registry] });
   const alarms = new Gauge({ name: 'cardline_alarms_active', help: 'Alarms active (acknowledged or not), by priority.', labelNames: ['line', 'priority'], registers: [registry] });
+  const ack = new Histogram({
+    name: 'cardline_job_ack_seconds',
+    help: "Card handshake: from the unit reporting a card present to it accepting the card's job (the controller's job write and the PLC's acknowledgement), timed on the link's events.",
+    labelNames: ['line', 'unit'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const job = new Histogram({
+    name: 'cardline_job_seconds',
+    help: "A unit's job: from it accepting the card's job to reporting it done (result good or failed), timed on the link's events.",
+    labelNames: ['line', 'unit', 'result'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   const scrape = new Histogram({ name: 'cardline_metrics_scrape_seconds', help: 'Time to read the lines and alarms for one scrape.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
 
   const counts = new Map<string, CardCount>();
@@ -126,8 +142,56 @@ export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | '
     }
   };
 
+  const observer: LineObserver = {
+    attach(line) {
+      const offs: (() => void)[] = [];
+      for (const [unitId, link] of line.links) {
+        // When each card came and when its job was accepted (monotonic clock), by card serial; never a label.
+        const presentAt = new Map<string, number>();
+        const acceptedAt = new Map<string, number>();
+        const labels = { line: line.lineId, unit: unitId };
+        offs.push(
+          link.subscribe((event) => {
+            const now = performance.now();
+            switch (event.type) {
+              case 'plc.card.present':
+                presentAt.set(event.cardSerial, now);
+                if (presentAt.size > 64) presentAt.delete(presentAt.keys().next().value!);
+                break;
+              case 'plc.job.accepted': {
+                const came = presentAt.get(event.cardSerial);
+                if (came !== undefined) ack.observe(labels, (now - came) / 1000);
+                presentAt.delete(event.cardSerial);
+                acceptedAt.set(event.cardSerial, now);
+                if (acceptedAt.size > 64) acceptedAt.delete(acceptedAt.keys().next().value!);
+                break;
+              }
+              case 'plc.job.done':
+              case 'plc.job.failed': {
+                const accepted = acceptedAt.get(event.cardSerial);
+                if (accepted !== undefined) job.observe({ ...labels, result: event.type === 'plc.job.done' && event.result === 0 ? 'good' : 'failed' }, (now - accepted) / 1000);
+                acceptedAt.delete(event.cardSerial);
+                break;
+              }
+              case 'plc.link.down':
+                presentAt.clear();
+                acceptedAt.clear();
+                break;
+              default:
+                break;
+            }
+          }),
+        );
+      }
+      return () => {
+        for (const off of offs.splice(0)) off();
+      };
+    },
+  };
+
   return {
     registry,
+    observer,
     contentType: registry.contentType,
     async text() {
       const end = scrape.startTimer();

@@ -137,13 +137,15 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
   const log = (m: string): void => writeError(`cardline: ${m}`);
   const events = new EventBus();
   const alarms = new SiteAlarmBoard(new AlarmStore(ctx.db), events, { onError: (error) => writeWarning(`cardline: WARNING: an alarm was not recorded: ${(error as Error).message}`) });
+  // Subscribed before the site opens, so every card event of this server's life is counted.
+  const metrics = createSiteMetrics({ events, alarms, lines: () => site.lines() });
   const site = new SiteClass({
     config,
     ctx,
     openSession: openLineSession,
     events,
     alarms,
-    observers: [createLineEventsObserver(events), alarms],
+    observers: [createLineEventsObserver(events), alarms, metrics.observer],
     log,
     warn: (m) => writeWarning(`cardline: WARNING: ${m}`),
     onRunEnded,
@@ -172,8 +174,6 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     extraRoutes: [kpiRoutes],
     siteRoutes: [lineRoutes, eventRoutes, alarmRoutes],
   });
-  // Subscribed before the site opens, so every card event of this server's life is counted.
-  const metrics = createSiteMetrics(site);
   registerMetricsRoute(app, metrics, { token: metricsToken });
   try {
     await site.open();
