@@ -22,6 +22,8 @@ import { alarmRoutes } from '../../http/routes/alarms.ts';
 import { eventRoutes } from '../../http/routes/events.ts';
 import { kpiRoutes } from '../../http/routes/kpi.ts';
 import { lineRoutes } from '../../http/routes/lines.ts';
+import { registerMetricsRoute } from '../../metrics/metrics-route.ts';
+import { createSiteMetrics } from '../../metrics/site-metrics.ts';
 import { AlarmStore } from '../../store/alarm-store.ts';
 import { importBatch } from '../../import/importer.ts';
 import type { Progress } from '../../line/controller.ts';
@@ -47,6 +49,8 @@ export interface ServeOptions {
   insecureHttp?: boolean;
   /** Records in the demo's sample batch (tests use fewer). */
   demoCount?: string;
+  /** A bearer token GET /metrics requires (else CARDLINE_METRICS_TOKEN; neither: public). */
+  metricsToken?: string;
 }
 
 
@@ -100,6 +104,8 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
   if (options.exitWhenDone && !options.demo) throw new CliError('--exit-when-done ends the demo batch: it goes with --demo');
   const config = await siteFile(options.site ?? DEFAULT_SITE_FILE);
   if (options.demo && !config.lines.some((l) => l.config.simulation)) throw new CliError(`--demo runs a simulated line, and site ${config.id} (${config.source}) has none`);
+  const metricsToken = options.metricsToken ?? (env.CARDLINE_METRICS_TOKEN || undefined);
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new CliError('--metrics-token (or CARDLINE_METRICS_TOKEN) must have at least 16 characters');
   const cert = tls ? await readFile(options.tlsCert!) : undefined;
   const key = tls ? await readFile(options.tlsKey!) : undefined;
 
@@ -131,13 +137,15 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
   const log = (m: string): void => writeError(`cardline: ${m}`);
   const events = new EventBus();
   const alarms = new SiteAlarmBoard(new AlarmStore(ctx.db), events, { onError: (error) => writeWarning(`cardline: WARNING: an alarm was not recorded: ${(error as Error).message}`) });
+  // Subscribed before the site opens, so every card event of this server's life is counted.
+  const metrics = createSiteMetrics({ events, alarms, lines: () => site.lines() });
   const site = new SiteClass({
     config,
     ctx,
     openSession: openLineSession,
     events,
     alarms,
-    observers: [createLineEventsObserver(events), alarms],
+    observers: [createLineEventsObserver(events), alarms, metrics.observer],
     log,
     warn: (m) => writeWarning(`cardline: WARNING: ${m}`),
     onRunEnded,
@@ -166,6 +174,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     extraRoutes: [kpiRoutes],
     siteRoutes: [lineRoutes, eventRoutes, alarmRoutes],
   });
+  registerMetricsRoute(app, metrics, { token: metricsToken });
   try {
     await site.open();
     let url: string;
@@ -181,7 +190,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
       await app.listen({ host, port });
       url = `http://${host}:${(app.server.address() as AddressInfo).port}/`;
     }
-    writeLine(`cardline: site ${config.id} (${config.name}) serving at ${url} — the API at ${url}api/v1/, health at ${url}healthz`);
+    writeLine(`cardline: site ${config.id} (${config.name}) serving at ${url} — the API at ${url}api/v1/, health at ${url}healthz, metrics at ${url}metrics${metricsToken ? ' (bearer token)' : ''}`);
     for (const line of await site.lines()) writeLine(`  line ${line.id}: ${line.phase}${line.simulated ? ' (simulated in process)' : ''}`);
     if (options.demo) demoBatch = await startDemo(ctx, config, site, Number(options.demoCount ?? '200'));
     const code = await done;
@@ -194,6 +203,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await stop().catch(() => undefined);
+    metrics.close();
     await app.close();
     await ctx.close();
   }
@@ -230,6 +240,7 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
     .option('--exit-when-done', 'with --demo: exit once the demo batch has ended, after its summary (0 when it completed)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'and this private key (PEM)')
+    .option('--metrics-token <token>', 'GET /metrics answers only a scraper sending Authorization: Bearer <token> (default: env CARDLINE_METRICS_TOKEN; neither: public)')
     .option('--insecure-http', 'allow plain HTTP on an address other than loopback (passwords cross the network in clear)')
     .addHelpText('after', '\nSIGINT/SIGTERM: a planned stop — each line stops feeding, lets the cards inside finish, pauses and releases its lease; exit 0.\nA paused batch continues after the next start: POST /api/v1/lines/LINE/start with {"resume": true}.')
     .action((options: ServeOptions) => run(() => serveCommand(options)));
