@@ -8,8 +8,8 @@
  *      whole duration.
  * line_efficiency is bench/line-efficiency.bench.ts's definition: good cards 50 to 250 a second ÷
  * the ideal (time scale ÷ the bottleneck's cycle, the largest cycle ÷ units of any station). The
- * times are the server's own: each good card's `card.stacked` in the ledger, read after the server
- * exited, so the measurement adds no client of its own.
+ * times are the server's own: each good card's last good Done (the packer's) in the ledger, read
+ * after the server exited, so the measurement adds no client of its own.
  * Memory: the serve process's peak RSS (VmHWM of /proc/PID/status) under load B, against the peak
  * RSS of `cardline demo` (the same line file and batch size) in the same bench run.
  * Events: each SSE client reconnects with Last-Event-ID when cut off, as a browser does; a client
@@ -177,21 +177,22 @@ interface RunResult {
   readonly batchId: string;
 }
 
-/** Good cards FROM..TO a second, from the ledger's card.stacked times, ÷ the ideal. */
+/** Good cards FROM..TO a second, from the ledger's times of their last station's Done, ÷ the ideal. */
 async function efficiencyOf(dataDir: string, lineId: string, batchId: string, idealPerS: number): Promise<number> {
   const ctx = await openContext({ ...process.env, CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '' });
   try {
     const store = new LineStore(ctx.db, lineId);
     const produced = (await store.records(batchId)).filter((r) => r.status === 'produced' && r.cardSerial);
     if (produced.length < TO) throw new Error(`${produced.length} good cards of ${CARDS}: fewer than ${TO}`);
-    const stacked: number[] = [];
+    const ended: number[] = [];
     for (const r of produced) {
-      const event = (await store.cardEvents(r.cardSerial!)).find((e) => e.event === 'card.stacked');
-      if (!event) throw new Error(`good card ${r.cardSerial} has no card.stacked event in the ledger`);
-      stacked.push(Date.parse(event.at));
+      // The last station's good Done (the packer's, on demo-mixed): where the controller counts the card good.
+      const event = (await store.cardEvents(r.cardSerial!)).filter((e) => e.event.endsWith('.done') && e.reason === null).at(-1);
+      if (!event) throw new Error(`good card ${r.cardSerial} has no good Done in the ledger`);
+      ended.push(Date.parse(event.at));
     }
-    stacked.sort((a, b) => a - b);
-    const perS = ((TO - FROM) / (stacked[TO - 1]! - stacked[FROM - 1]!)) * 1000;
+    ended.sort((a, b) => a - b);
+    const perS = ((TO - FROM) / (ended[TO - 1]! - ended[FROM - 1]!)) * 1000;
     return perS / idealPerS;
   } finally {
     await ctx.close();
