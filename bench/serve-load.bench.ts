@@ -66,23 +66,30 @@ async function writeBenchLine(file: string): Promise<void> {
   await writeFile(file, stringify(line));
 }
 
-/** Peak RSS of a running process: VmHWM of /proc/PID/status, sampled until it exits (MB). */
-function watchPeakRss(pid: number): { stop: () => number } {
+/**
+ * Peak RSS of a running process: VmHWM of /proc/PID/status, sampled until it exits (MB); and, for
+ * analysis, the largest VmRSS sampled since mark() (what stays resident, not a transient peak such
+ * as the 128 MiB of one scrypt password hash).
+ */
+function watchPeakRss(pid: number): { mark: () => void; stop: () => { peakMb: number; residentMb: number } } {
   let peakKb = 0;
+  let residentKb = 0;
+  let marked = false;
   const sample = (): void => {
     void readFile(`/proc/${pid}/status`, 'utf8')
       .then((text) => {
-        const kb = Number(/VmHWM:\s+(\d+) kB/.exec(text)?.[1] ?? 0);
-        if (kb > peakKb) peakKb = kb;
+        peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+) kB/.exec(text)?.[1] ?? 0));
+        if (marked) residentKb = Math.max(residentKb, Number(/VmRSS:\s+(\d+) kB/.exec(text)?.[1] ?? 0));
       })
       .catch(() => undefined);
   };
   const timer = setInterval(sample, 250);
   sample();
   return {
+    mark: () => (marked = true),
     stop: () => {
       clearInterval(timer);
-      return peakKb / 1024;
+      return { peakMb: peakKb / 1024, residentMb: residentKb / 1024 };
     },
   };
 }
@@ -174,6 +181,7 @@ interface RunResult {
   readonly efficiency: number;
   readonly seconds: number;
   readonly peakRssMb: number;
+  readonly residentMb: number;
   readonly batchId: string;
 }
 
@@ -214,6 +222,7 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
     const base = (await waitFor(child, /serving at (http:\/\/127\.0\.0\.1:\d+\/)/, 120_000))[1]!;
     const batchId = (await waitFor(child, /imported as batch (\S+);/, 120_000))[1]!;
     const started = performance.now();
+    rss.mark();
     if (load) {
       const saved = JSON.parse(await readFile(path.join(dataDir, 'demo-users.json'), 'utf8')) as { users: { name: string; role: string; password: string }[] };
       const operator = saved.users.find((u) => u.role === 'operator')!;
@@ -236,12 +245,12 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
     const code = await child.exited;
     const seconds = (performance.now() - started) / 1000;
     if (pacer) clearInterval(pacer);
-    const peakRssMb = rss.stop();
+    const { peakMb: peakRssMb, residentMb } = rss.stop();
     if (code !== 0) throw new Error(`cardline serve exited ${code}:\n${child.output()}`);
     for (const c of clients) c.close();
     await Promise.all(clients.map((c) => c.done));
     const efficiency = await efficiencyOf(dataDir, lineId, batchId, idealPerS);
-    if (!load) return { efficiency, seconds, peakRssMb, batchId };
+    if (!load) return { efficiency, seconds, peakRssMb, residentMb, batchId };
     const lastId = Math.max(...clients.flatMap((c) => [...c.ids]));
     const missed = clients.map((c) => {
       const first = Math.min(...c.ids);
@@ -251,6 +260,7 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
       efficiency,
       seconds,
       peakRssMb,
+      residentMb,
       batchId,
       missed,
       requests,
@@ -265,15 +275,17 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
   }
 }
 
-async function demoRss(dir: string, lineFile: string): Promise<{ peakRssMb: number; seconds: number }> {
+async function demoRss(dir: string, lineFile: string): Promise<{ peakRssMb: number; residentMb: number; seconds: number }> {
   const dataDir = path.join(dir, 'data-demo');
   const started = performance.now();
   const child = startCli(['demo', '--count', String(CARDS), '--line', lineFile], { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_USER: '', CARDLINE_PASSWORD: '' });
   const rss = watchPeakRss(child.pid);
+  await waitFor(child, /running batch /, 120_000);
+  rss.mark();
   const code = await child.exited;
-  const peakRssMb = rss.stop();
+  const { peakMb: peakRssMb, residentMb } = rss.stop();
   if (code !== 0) throw new Error(`cardline demo exited ${code}:\n${child.output()}`);
-  return { peakRssMb, seconds: (performance.now() - started) / 1000 };
+  return { peakRssMb, residentMb, seconds: (performance.now() - started) / 1000 };
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-bench-serve-'));
@@ -288,15 +300,15 @@ try {
   info(`${line.id}, faults off, fixed cycles, time scale ${TIME_SCALE}, ${CARDS} records, bottleneck ${bottleneck.id} ${bottleneck.ms} ms (ideal ${idealPerS.toFixed(3)} cards/s)`);
 
   const quiet = await serveRun(dir, siteFile, line.id, idealPerS, false);
-  info(`serve without clients: batch in ${quiet.seconds.toFixed(1)} s, line_efficiency ${quiet.efficiency.toFixed(4)}, peak RSS ${quiet.peakRssMb.toFixed(0)} MB`);
+  info(`serve without clients: batch in ${quiet.seconds.toFixed(1)} s, line_efficiency ${quiet.efficiency.toFixed(4)}, peak RSS ${quiet.peakRssMb.toFixed(0)} MB (largest VmRSS during the batch ${quiet.residentMb.toFixed(0)} MB)`);
   const loaded = await serveRun(dir, siteFile, line.id, idealPerS, true);
   const statuses = [...loaded.requests!].map(([status, count]) => `${count}× ${status === 0 ? 'failed' : status}`).join(', ');
   info(
     `serve with ${SSE_CLIENTS} SSE clients and ${REQUESTS_PER_S} requests/s for ${loaded.seconds.toFixed(1)} s (${statuses}; ${loaded.reconnects} reconnects, ${loaded.resets} resets): ` +
-      `line_efficiency ${loaded.efficiency.toFixed(4)}, peak RSS ${loaded.peakRssMb.toFixed(0)} MB`,
+      `line_efficiency ${loaded.efficiency.toFixed(4)}, peak RSS ${loaded.peakRssMb.toFixed(0)} MB (largest VmRSS during the batch ${loaded.residentMb.toFixed(0)} MB)`,
   );
   const demo = await demoRss(dir, lineFile);
-  info(`cardline demo (same line, ${CARDS} records): ${demo.seconds.toFixed(1)} s, peak RSS ${demo.peakRssMb.toFixed(0)} MB`);
+  info(`cardline demo (same line, ${CARDS} records): ${demo.seconds.toFixed(1)} s, peak RSS ${demo.peakRssMb.toFixed(0)} MB (largest VmRSS during the batch ${demo.residentMb.toFixed(0)} MB)`);
 
   bench('serve_line_efficiency_ratio', loaded.efficiency / quiet.efficiency, 'ratio');
   bench('serve_rss_mb', loaded.peakRssMb, 'MB');
