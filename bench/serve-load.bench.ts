@@ -218,11 +218,16 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
   const clients: SseClient[] = [];
   const requests = new Map<number, number>();
   let pacer: NodeJS.Timeout | undefined;
+  let firstFailure: number | undefined;
+  let batchEnded: number | undefined;
   try {
     const base = (await waitFor(child, /serving at (http:\/\/127\.0\.0\.1:\d+\/)/, 120_000))[1]!;
     const batchId = (await waitFor(child, /imported as batch (\S+);/, 120_000))[1]!;
     const started = performance.now();
     rss.mark();
+    void waitFor(child, /: 100 % — /, 600_000)
+      .then(() => (batchEnded = (performance.now() - started) / 1000))
+      .catch(() => undefined);
     if (load) {
       const saved = JSON.parse(await readFile(path.join(dataDir, 'demo-users.json'), 'utf8')) as { users: { name: string; role: string; password: string }[] };
       const operator = saved.users.find((u) => u.role === 'operator')!;
@@ -239,7 +244,10 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
             await r.arrayBuffer();
             requests.set(r.status, (requests.get(r.status) ?? 0) + 1);
           })
-          .catch(() => requests.set(0, (requests.get(0) ?? 0) + 1));
+          .catch(() => {
+            requests.set(0, (requests.get(0) ?? 0) + 1);
+            firstFailure ??= (performance.now() - started) / 1000;
+          });
       }, 1000 / REQUESTS_PER_S);
     }
     const code = await child.exited;
@@ -250,6 +258,7 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
     for (const c of clients) c.close();
     await Promise.all(clients.map((c) => c.done));
     const efficiency = await efficiencyOf(dataDir, lineId, batchId, idealPerS);
+    if (load) info(`the batch's last record ended at ${batchEnded?.toFixed(1) ?? '?'} s, the first API request failed at ${firstFailure?.toFixed(1) ?? 'none'} s, the server exited at ${seconds.toFixed(1)} s`);
     if (!load) return { efficiency, seconds, peakRssMb, residentMb, batchId };
     const lastId = Math.max(...clients.flatMap((c) => [...c.ids]));
     const missed = clients.map((c) => {
