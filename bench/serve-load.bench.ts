@@ -8,8 +8,8 @@
  *      whole duration.
  * line_efficiency is bench/line-efficiency.bench.ts's definition: good cards 50 to 250 a second ÷
  * the ideal (time scale ÷ the bottleneck's cycle, the largest cycle ÷ units of any station). The
- * times are the server's own: each good card's `card.stacked` in the ledger, read after the server
- * exited, so the measurement adds no client of its own.
+ * times are the server's own: each good card's last good Done (the packer's) in the ledger, read
+ * after the server exited, so the measurement adds no client of its own.
  * Memory: the serve process's peak RSS (VmHWM of /proc/PID/status) under load B, against the peak
  * RSS of `cardline demo` (the same line file and batch size) in the same bench run.
  * Events: each SSE client reconnects with Last-Event-ID when cut off, as a browser does; a client
@@ -66,23 +66,30 @@ async function writeBenchLine(file: string): Promise<void> {
   await writeFile(file, stringify(line));
 }
 
-/** Peak RSS of a running process: VmHWM of /proc/PID/status, sampled until it exits (MB). */
-function watchPeakRss(pid: number): { stop: () => number } {
+/**
+ * Peak RSS of a running process: VmHWM of /proc/PID/status, sampled until it exits (MB); and, for
+ * analysis, the largest VmRSS sampled since mark() (what stays resident, not a transient peak such
+ * as the 128 MiB of one scrypt password hash).
+ */
+function watchPeakRss(pid: number): { mark: () => void; stop: () => { peakMb: number; residentMb: number } } {
   let peakKb = 0;
+  let residentKb = 0;
+  let marked = false;
   const sample = (): void => {
     void readFile(`/proc/${pid}/status`, 'utf8')
       .then((text) => {
-        const kb = Number(/VmHWM:\s+(\d+) kB/.exec(text)?.[1] ?? 0);
-        if (kb > peakKb) peakKb = kb;
+        peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+) kB/.exec(text)?.[1] ?? 0));
+        if (marked) residentKb = Math.max(residentKb, Number(/VmRSS:\s+(\d+) kB/.exec(text)?.[1] ?? 0));
       })
       .catch(() => undefined);
   };
   const timer = setInterval(sample, 250);
   sample();
   return {
+    mark: () => (marked = true),
     stop: () => {
       clearInterval(timer);
-      return peakKb / 1024;
+      return { peakMb: peakKb / 1024, residentMb: residentKb / 1024 };
     },
   };
 }
@@ -174,24 +181,26 @@ interface RunResult {
   readonly efficiency: number;
   readonly seconds: number;
   readonly peakRssMb: number;
+  readonly residentMb: number;
   readonly batchId: string;
 }
 
-/** Good cards FROM..TO a second, from the ledger's card.stacked times, ÷ the ideal. */
+/** Good cards FROM..TO a second, from the ledger's times of their last station's Done, ÷ the ideal. */
 async function efficiencyOf(dataDir: string, lineId: string, batchId: string, idealPerS: number): Promise<number> {
   const ctx = await openContext({ ...process.env, CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '' });
   try {
     const store = new LineStore(ctx.db, lineId);
     const produced = (await store.records(batchId)).filter((r) => r.status === 'produced' && r.cardSerial);
     if (produced.length < TO) throw new Error(`${produced.length} good cards of ${CARDS}: fewer than ${TO}`);
-    const stacked: number[] = [];
+    const ended: number[] = [];
     for (const r of produced) {
-      const event = (await store.cardEvents(r.cardSerial!)).find((e) => e.event === 'card.stacked');
-      if (!event) throw new Error(`good card ${r.cardSerial} has no card.stacked event in the ledger`);
-      stacked.push(Date.parse(event.at));
+      // The last station's good Done (the packer's, on demo-mixed): where the controller counts the card good.
+      const event = (await store.cardEvents(r.cardSerial!)).filter((e) => e.event.endsWith('.done') && e.reason === null).at(-1);
+      if (!event) throw new Error(`good card ${r.cardSerial} has no good Done in the ledger`);
+      ended.push(Date.parse(event.at));
     }
-    stacked.sort((a, b) => a - b);
-    const perS = ((TO - FROM) / (stacked[TO - 1]! - stacked[FROM - 1]!)) * 1000;
+    ended.sort((a, b) => a - b);
+    const perS = ((TO - FROM) / (ended[TO - 1]! - ended[FROM - 1]!)) * 1000;
     return perS / idealPerS;
   } finally {
     await ctx.close();
@@ -209,10 +218,16 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
   const clients: SseClient[] = [];
   const requests = new Map<number, number>();
   let pacer: NodeJS.Timeout | undefined;
+  let firstFailure: number | undefined;
+  let batchEnded: number | undefined;
   try {
     const base = (await waitFor(child, /serving at (http:\/\/127\.0\.0\.1:\d+\/)/, 120_000))[1]!;
     const batchId = (await waitFor(child, /imported as batch (\S+);/, 120_000))[1]!;
     const started = performance.now();
+    rss.mark();
+    void waitFor(child, /: 100 % — /, 600_000)
+      .then(() => (batchEnded = (performance.now() - started) / 1000))
+      .catch(() => undefined);
     if (load) {
       const saved = JSON.parse(await readFile(path.join(dataDir, 'demo-users.json'), 'utf8')) as { users: { name: string; role: string; password: string }[] };
       const operator = saved.users.find((u) => u.role === 'operator')!;
@@ -229,18 +244,22 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
             await r.arrayBuffer();
             requests.set(r.status, (requests.get(r.status) ?? 0) + 1);
           })
-          .catch(() => requests.set(0, (requests.get(0) ?? 0) + 1));
+          .catch(() => {
+            requests.set(0, (requests.get(0) ?? 0) + 1);
+            firstFailure ??= (performance.now() - started) / 1000;
+          });
       }, 1000 / REQUESTS_PER_S);
     }
     const code = await child.exited;
     const seconds = (performance.now() - started) / 1000;
     if (pacer) clearInterval(pacer);
-    const peakRssMb = rss.stop();
+    const { peakMb: peakRssMb, residentMb } = rss.stop();
     if (code !== 0) throw new Error(`cardline serve exited ${code}:\n${child.output()}`);
     for (const c of clients) c.close();
     await Promise.all(clients.map((c) => c.done));
     const efficiency = await efficiencyOf(dataDir, lineId, batchId, idealPerS);
-    if (!load) return { efficiency, seconds, peakRssMb, batchId };
+    if (load) info(`the batch's last record ended at ${batchEnded?.toFixed(1) ?? '?'} s, the first API request failed at ${firstFailure?.toFixed(1) ?? 'none'} s, the server exited at ${seconds.toFixed(1)} s`);
+    if (!load) return { efficiency, seconds, peakRssMb, residentMb, batchId };
     const lastId = Math.max(...clients.flatMap((c) => [...c.ids]));
     const missed = clients.map((c) => {
       const first = Math.min(...c.ids);
@@ -250,6 +269,7 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
       efficiency,
       seconds,
       peakRssMb,
+      residentMb,
       batchId,
       missed,
       requests,
@@ -264,15 +284,17 @@ async function serveRun(dir: string, siteFile: string, lineId: string, idealPerS
   }
 }
 
-async function demoRss(dir: string, lineFile: string): Promise<{ peakRssMb: number; seconds: number }> {
+async function demoRss(dir: string, lineFile: string): Promise<{ peakRssMb: number; residentMb: number; seconds: number }> {
   const dataDir = path.join(dir, 'data-demo');
   const started = performance.now();
   const child = startCli(['demo', '--count', String(CARDS), '--line', lineFile], { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_USER: '', CARDLINE_PASSWORD: '' });
   const rss = watchPeakRss(child.pid);
+  await waitFor(child, /running batch /, 120_000);
+  rss.mark();
   const code = await child.exited;
-  const peakRssMb = rss.stop();
+  const { peakMb: peakRssMb, residentMb } = rss.stop();
   if (code !== 0) throw new Error(`cardline demo exited ${code}:\n${child.output()}`);
-  return { peakRssMb, seconds: (performance.now() - started) / 1000 };
+  return { peakRssMb, residentMb, seconds: (performance.now() - started) / 1000 };
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-bench-serve-'));
@@ -287,15 +309,15 @@ try {
   info(`${line.id}, faults off, fixed cycles, time scale ${TIME_SCALE}, ${CARDS} records, bottleneck ${bottleneck.id} ${bottleneck.ms} ms (ideal ${idealPerS.toFixed(3)} cards/s)`);
 
   const quiet = await serveRun(dir, siteFile, line.id, idealPerS, false);
-  info(`serve without clients: batch in ${quiet.seconds.toFixed(1)} s, line_efficiency ${quiet.efficiency.toFixed(4)}, peak RSS ${quiet.peakRssMb.toFixed(0)} MB`);
+  info(`serve without clients: batch in ${quiet.seconds.toFixed(1)} s, line_efficiency ${quiet.efficiency.toFixed(4)}, peak RSS ${quiet.peakRssMb.toFixed(0)} MB (largest VmRSS during the batch ${quiet.residentMb.toFixed(0)} MB)`);
   const loaded = await serveRun(dir, siteFile, line.id, idealPerS, true);
   const statuses = [...loaded.requests!].map(([status, count]) => `${count}× ${status === 0 ? 'failed' : status}`).join(', ');
   info(
     `serve with ${SSE_CLIENTS} SSE clients and ${REQUESTS_PER_S} requests/s for ${loaded.seconds.toFixed(1)} s (${statuses}; ${loaded.reconnects} reconnects, ${loaded.resets} resets): ` +
-      `line_efficiency ${loaded.efficiency.toFixed(4)}, peak RSS ${loaded.peakRssMb.toFixed(0)} MB`,
+      `line_efficiency ${loaded.efficiency.toFixed(4)}, peak RSS ${loaded.peakRssMb.toFixed(0)} MB (largest VmRSS during the batch ${loaded.residentMb.toFixed(0)} MB)`,
   );
   const demo = await demoRss(dir, lineFile);
-  info(`cardline demo (same line, ${CARDS} records): ${demo.seconds.toFixed(1)} s, peak RSS ${demo.peakRssMb.toFixed(0)} MB`);
+  info(`cardline demo (same line, ${CARDS} records): ${demo.seconds.toFixed(1)} s, peak RSS ${demo.peakRssMb.toFixed(0)} MB (largest VmRSS during the batch ${demo.residentMb.toFixed(0)} MB)`);
 
   bench('serve_line_efficiency_ratio', loaded.efficiency / quiet.efficiency, 'ratio');
   bench('serve_rss_mb', loaded.peakRssMb, 'MB');

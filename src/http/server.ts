@@ -80,6 +80,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     // Behind a TLS proxy the client address is in X-Forwarded-For only when the operator says so: not by default.
     trustProxy: false,
+    // Closing ends every connection, the open event streams too: with the default (idle ones only) a
+    // Server-Sent Events client kept `serve --exit-when-done` and a SIGTERM stop waiting for ever.
+    forceCloseConnections: true,
   });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {

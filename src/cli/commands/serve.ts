@@ -184,7 +184,11 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
         server.once('error', reject);
         server.listen(port, host, () => resolve());
       });
-      app.addHook('onClose', (_i, next) => server.close(() => next()));
+      app.addHook('onClose', (_i, next) => {
+        server.close(() => next());
+        // The event streams never end by themselves: closing waits for no client.
+        server.closeAllConnections();
+      });
       url = `https://${host}:${(server.address() as AddressInfo).port}/`;
     } else {
       await app.listen({ host, port });
