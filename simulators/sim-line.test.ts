@@ -105,7 +105,12 @@ describe('a card through the whole line', () => {
     }
     expect(h.sim.store('encoder.2').get('ProdProcessedCount')).toBe(0);
 
-    const entries = await readLedger(ledgerFile(h.dataDir));
+    // The ledger is written on the next turn of the event loop after the card lands: wait for it.
+    let entries = await readLedger(ledgerFile(h.dataDir));
+    for (let i = 0; i < 100 && !entries.some((e) => e.ev === 'stacked'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      entries = await readLedger(ledgerFile(h.dataDir));
+    }
     expect(entries.map(({ t: _t, sim: _sim, ...e }) => e)).toStrictEqual([
       { ev: 'start', line: 'sim-test', pid: process.pid },
       { ev: 'loaded', count: 1, lot: 'initial' },
