@@ -83,7 +83,10 @@ describe('a run quit hard, then resumed', () => {
     expect(ledger.stacker.length).toBe(cards.good);
     expect(ledger.rejectBin.length).toBe(cards.spoiled);
     expect(ledger.fed).toBe(cards.blanksConsumed);
-    expect(ledger.purged).toBeGreaterThanOrEqual(inLineAtQuit);
+    // Every card spoiled as purged was purged by the restarted simulator; the line may have purged
+    // more (a card it had stacked as the run quit counts as produced, not as purged, in the records).
+    expect(ledger.purged).toBeGreaterThanOrEqual(purged);
+    expect(ledger.purged).toBeLessThanOrEqual(inLineAtQuit);
     expect(done.spoiledByReason).not.toHaveProperty('WRITTEN_OFF');
   }, 240_000);
 
