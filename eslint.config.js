@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'dist/**', 'scratch/**', '.bench/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'dist/**', '**/dist/**', 'scratch/**', '.bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -29,7 +29,7 @@ describe('cardline serve', () => {
   it('--demo --exit-when-done: users printed once, the sample made with a line per 10 %, the summary, exit 0', async () => {
     const first = await cardline(['serve', '--site', siteFile, '--port', '0', '--demo', '--demo-count', '10', '--exit-when-done'], { env });
     expect(first.code, first.stderr + first.stdout).toBe(0);
-    expect(first.stdout).toMatch(/site serve-site \(Serve test\) serving at http:\/\/127\.0\.0\.1:\d+\/ — the API at http:\/\/127\.0\.0\.1:\d+\/api\/v1\//);
+    expect(first.stdout).toMatch(/site serve-site \(Serve test\) serving at http:\/\/127\.0\.0\.1:\d+\/ — the screens there \(open it in a browser\), the API at http:\/\/127\.0\.0\.1:\d+\/api\/v1\//);
     expect(first.stdout).toMatch(/demo-operator\s+operator\s+\S{12,}/);
     const batchId = /demo: 10 synthetic citizens imported as batch (\S+); started on line serve-line as demo-operator/.exec(first.stdout)?.[1];
     expect(batchId, first.stdout).toBeDefined();

@@ -171,7 +171,7 @@ describe('cardline demo', () => {
     expect(r.stdout).toContain(`demo users created (admin, operator, qa, manager): their one-time passwords are in ${file}`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const saved = JSON.parse(await readFile(file, 'utf8')) as { users: { name: string; role: string; password: string; changed?: boolean }[] };
-    expect(saved.users.map((u) => [u.name, u.role, u.changed ?? false])).toStrictEqual([['demo-admin', 'admin', false], ['demo-operator', 'operator', true], ['demo-qa', 'qa', false], ['demo-manager', 'manager', false]]);
+    expect(saved.users.map((u) => [u.name, u.role, u.changed ?? false])).toStrictEqual([['demo-admin', 'admin', false], ['demo-operator', 'operator', true], ['demo-qa', 'qa', false], ['demo-manager', 'manager', false], ['demo-engineer', 'engineer', false]]);
     // The demo's operator already chose its password (the demo ran as it); a person using demo-qa chooses theirs first.
     const qa = saved.users.find((u) => u.role === 'qa')!;
     const qaEnv = { CARDLINE_DATA_DIR: dataDir, CARDLINE_DB_URL: '', CARDLINE_USER: qa.name, CARDLINE_PASSWORD: qa.password };

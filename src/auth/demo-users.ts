@@ -21,6 +21,7 @@ export const DEMO_USERS: readonly { readonly name: string; readonly role: Role }
   { name: 'demo-operator', role: 'operator' },
   { name: 'demo-qa', role: 'qa' },
   { name: 'demo-manager', role: 'manager' },
+  { name: 'demo-engineer', role: 'engineer' },
 ];
 
 interface DemoUsersFile {

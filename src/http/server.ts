@@ -22,6 +22,7 @@ import { qaRoutes } from './routes/qa.ts';
 import { stockRoutes } from './routes/stock.ts';
 import { userRoutes } from './routes/users.ts';
 import { healthRoutes, openApiRoute } from './routes/meta.ts';
+import { registerWebApp } from './web-app.ts';
 
 export interface LoginLimits {
   /** Login attempts per client address (any outcome). */
@@ -53,6 +54,8 @@ export interface ApiServerOptions extends ApiDeps {
    * the tests turn it on, so the OpenAPI document cannot drift from what the routes answer.
    */
   readonly checkResponses?: boolean;
+  /** Serve the browser screens from this built directory (src/http/web-app.ts) under `/`. */
+  readonly webApp?: string;
 }
 
 /** The data routes of this folder, in the order the OpenAPI document lists them. */
@@ -121,6 +124,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   mounted.push({ path: `${API_PREFIX}/openapi.json`, spec: openApi });
 
   for (const { path, spec } of mounted) register(app, deps, path, spec, options.checkResponses ?? false);
+  if (options.webApp !== undefined) registerWebApp(app, options.webApp);
   return app;
 }
 

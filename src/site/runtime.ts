@@ -122,8 +122,21 @@ export interface LineObserver {
   attach(line: ObservedLine): () => void;
 }
 
+/** What the screens and reports need of the site file (never a secret, never a path). */
+export interface SiteSettingsView {
+  readonly name: string;
+  /** IANA zone of the shifts and of the screens' times. */
+  readonly timeZone: string;
+  readonly shifts: readonly { readonly name: string; readonly start: string; readonly end: string }[];
+  /** A touch panel logs its user out after this many idle minutes. */
+  readonly idleLogoutMinutes: number;
+  /** The share of stacked cards sampled for a human QA look. */
+  readonly qaSampleRate: number;
+}
+
 export interface SiteRuntime {
   readonly siteId: string;
+  readonly settings: SiteSettingsView;
   readonly events: SiteEventBus;
   readonly alarms: AlarmBoard;
   lines(): Promise<readonly LineStatusView[]>;

@@ -38,7 +38,13 @@ export const siteConfigSchema = z
     retentionDays: z.number().int().min(1).max(3650).default(30),
     shifts: shiftsSchema.default([...DEFAULT_SHIFTS]),
     qa: z.strictObject({ sampleRate: z.number().min(0).max(1) }).default({ sampleRate: 0.02 }),
-    ui: z.strictObject({ idleLogoutMinutes: z.number().int().min(1).max(240).default(5) }).default({ idleLogoutMinutes: 5 }),
+    ui: z
+      .strictObject({
+        idleLogoutMinutes: z.number().int().min(1).max(240).default(5),
+        // Logins one client address may try a minute: raise it when many panels share one address (NAT).
+        loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10),
+      })
+      .default({ idleLogoutMinutes: 5, loginAttemptsPerMinute: 10 }),
     lines: z.array(lineEntrySchema).min(1, 'a site has at least one line'),
   })
   .superRefine((site, ctx) => {
@@ -64,7 +70,7 @@ export interface SiteConfig {
   readonly retentionDays: number;
   readonly shifts: readonly ShiftSpec[];
   readonly qa: { readonly sampleRate: number };
-  readonly ui: { readonly idleLogoutMinutes: number };
+  readonly ui: { readonly idleLogoutMinutes: number; readonly loginAttemptsPerMinute: number };
   readonly lines: readonly SiteLine[];
   /** The site file, as given. */
   readonly source: string;

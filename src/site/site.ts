@@ -15,7 +15,7 @@ import { LineLease, describeHolder } from '../store/line-lease.ts';
 import { LineQueueStore, QueueError } from '../store/line-queue-store.ts';
 import { LineAgent, type OpenSession, type RunEnd } from './line-agent.ts';
 import type { SiteConfig } from './site-config.ts';
-import { SiteRequestError, type AlarmBoard, type BatchProgressView, type LineObserver, type LineStatusView, type SiteRuntime } from './runtime.ts';
+import { SiteRequestError, type AlarmBoard, type BatchProgressView, type LineObserver, type LineStatusView, type SiteRuntime, type SiteSettingsView } from './runtime.ts';
 import type { Progress } from '../line/controller.ts';
 
 export interface SiteOptions {
@@ -40,6 +40,7 @@ export interface SiteOptions {
 
 export class Site implements SiteRuntime {
   readonly siteId: string;
+  readonly settings: SiteSettingsView;
   readonly events: SiteEventBus;
   readonly alarms: AlarmBoard;
   private readonly agents = new Map<string, LineAgent>();
@@ -47,6 +48,8 @@ export class Site implements SiteRuntime {
 
   constructor(private readonly options: SiteOptions) {
     this.siteId = options.config.id;
+    const { name, timeZone, shifts, ui, qa } = options.config;
+    this.settings = { name, timeZone, shifts, idleLogoutMinutes: ui.idleLogoutMinutes, qaSampleRate: qa.sampleRate };
     this.events = options.events;
     this.alarms = options.alarms;
     this.queues = new LineQueueStore(options.ctx.db);

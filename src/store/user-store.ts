@@ -64,6 +64,18 @@ export class UserStore {
     return row ? { ...rowToUser(row), passwordHash: row.password_hash } : undefined;
   }
 
+  /** The language the user chose for the screens; undefined: not chosen (the site's default). */
+  async locale(name: string): Promise<string | undefined> {
+    const row: { locale: string | null } | undefined = await this.db('users').where({ name }).first('locale');
+    return row?.locale ?? undefined;
+  }
+
+  /** A preference, not a security change: not audited. */
+  async setLocale(name: string, locale: string): Promise<void> {
+    const changed = await this.db('users').where({ name }).update({ locale });
+    if (changed === 0) throw new UserStoreError(`no user ${name}`);
+  }
+
   async list(): Promise<User[]> {
     const rows = await this.db<UserRow>('users').orderBy('name').select('*');
     return rows.map(rowToUser);

@@ -112,7 +112,8 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
   const ctx: AppContext = await openContext(env);
   const { openLineSession } = await import('../../app/run-line.ts');
   const { Site: SiteClass } = await import('../../site/site.ts');
-  const { buildApiServer } = await import('../../http/server.ts');
+  const { buildApiServer, DEFAULT_LOGIN_LIMITS } = await import('../../http/server.ts');
+  const { ensureWebBuild } = await import('../../http/web-app.ts');
   let finished: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => {
     finished = resolve;
@@ -173,6 +174,8 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     secureCookies: tls,
     extraRoutes: [kpiRoutes],
     siteRoutes: [lineRoutes, eventRoutes, alarmRoutes],
+    webApp: await ensureWebBuild(),
+    loginLimits: { ...DEFAULT_LOGIN_LIMITS, perIp: { max: config.ui.loginAttemptsPerMinute, windowMs: 60_000 } },
   });
   registerMetricsRoute(app, metrics, { token: metricsToken });
   try {
@@ -194,7 +197,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
       await app.listen({ host, port });
       url = `http://${host}:${(app.server.address() as AddressInfo).port}/`;
     }
-    writeLine(`cardline: site ${config.id} (${config.name}) serving at ${url} — the API at ${url}api/v1/, health at ${url}healthz, metrics at ${url}metrics${metricsToken ? ' (bearer token)' : ''}`);
+    writeLine(`cardline: site ${config.id} (${config.name}) serving at ${url} — the screens there (open it in a browser), the API at ${url}api/v1/, health at ${url}healthz, metrics at ${url}metrics${metricsToken ? ' (bearer token)' : ''}`);
     for (const line of await site.lines()) writeLine(`  line ${line.id}: ${line.phase}${line.simulated ? ' (simulated in process)' : ''}`);
     if (options.demo) demoBatch = await startDemo(ctx, config, site, Number(options.demoCount ?? '200'));
     const code = await done;

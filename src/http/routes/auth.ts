@@ -10,6 +10,7 @@ import { ROLES } from '../../auth/roles.ts';
 import { closeApiSession, csrfTokenFor, openApiSession, SESSION_COOKIE, sessionUser } from '../auth/api-session.ts';
 import { sessionOf } from '../auth/guard.ts';
 import type { LoginThrottle, ThrottleLimit } from '../auth/login-throttle.ts';
+import { UserStore } from '../../store/user-store.ts';
 import { HttpProblem } from '../problem.ts';
 import { route, type RouteFactory } from '../route-spec.ts';
 
@@ -26,6 +27,20 @@ const sessionView = z.object({
   csrfToken: z.string().describe('send it as X-CSRF-Token with every state-changing request that uses the session cookie'),
   expiresAt: z.string(),
 });
+
+/** The screens' languages; Vietnamese is the default. */
+export const LOCALES = ['vi', 'en'] as const;
+const DEFAULT_IDLE_LOGOUT_MINUTES = 5;
+
+const meView = sessionView.extend({
+  locale: z.enum(LOCALES).describe('the language the user chose for the screens (vi by default)'),
+  idleLogoutMinutes: z.number().int().describe("a touch panel logs its user out after this many idle minutes (the site file's ui.idleLogoutMinutes)"),
+  site: z.object({ name: z.string(), timeZone: z.string() }).nullable().describe('the site this server runs (null: a server without lines)'),
+});
+
+function localeOf(value: string | undefined): (typeof LOCALES)[number] {
+  return value === 'en' ? 'en' : 'vi';
+}
 
 export function authRoutes(options: { readonly throttle: LoginThrottle; readonly perIp: ThrottleLimit; readonly secureCookies: boolean }): RouteFactory {
   const { throttle, secureCookies } = options;
@@ -107,14 +122,36 @@ export function authRoutes(options: { readonly throttle: LoginThrottle; readonly
       method: 'GET',
       url: '/auth/me',
       permission: 'authenticated',
-      summary: 'Who is logged in: name, role and the CSRF token of the session',
+      summary: 'Who is logged in: name, role, language and the CSRF token of the session; the idle logout of the screens',
       tags: ['auth'],
-      response: sessionView,
+      response: meView,
       handler: async ({ request }) => {
         const session = sessionOf(request)!;
         const user = await sessionUser(deps.db, session.token);
         if (!user) throw new HttpProblem(401, 'the session has ended', { slug: 'unauthenticated' });
-        return { name: user.name, role: user.role, csrfToken: csrfTokenFor(session.token), expiresAt: user.expiresAt.toISOString() };
+        const settings = deps.site?.settings;
+        return {
+          name: user.name,
+          role: user.role,
+          csrfToken: csrfTokenFor(session.token),
+          expiresAt: user.expiresAt.toISOString(),
+          locale: localeOf(await new UserStore(deps.db).locale(user.name)),
+          idleLogoutMinutes: settings?.idleLogoutMinutes ?? DEFAULT_IDLE_LOGOUT_MINUTES,
+          site: settings ? { name: settings.name, timeZone: settings.timeZone } : null,
+        };
+      },
+    }),
+    route({
+      method: 'PUT',
+      url: '/auth/me/locale',
+      permission: 'authenticated',
+      summary: 'Remember the language of the screens for this user (vi or en)',
+      tags: ['auth'],
+      body: z.object({ locale: z.enum(LOCALES) }),
+      status: 204,
+      handler: async ({ body, user }) => {
+        await new UserStore(deps.db).setLocale(user!.name, body.locale);
+        return undefined;
       },
     }),
   ];

@@ -1,0 +1,7 @@
+/** The operator screen (issue 18). */
+import { t } from '../i18n/i18n.ts';
+
+export function OperatorScreen({ args }: { readonly args: readonly string[] }) {
+  void args;
+  return <h1>{t('nav.operator')}</h1>;
+}

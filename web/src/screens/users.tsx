@@ -1,0 +1,7 @@
+/** The users screen (issue 18). */
+import { t } from '../i18n/i18n.ts';
+
+export function UsersScreen({ args }: { readonly args: readonly string[] }) {
+  void args;
+  return <h1>{t('nav.users')}</h1>;
+}
