@@ -7,7 +7,7 @@
  * Runs at install (npm `prepare`), and `cardline serve` runs it once when web/dist is missing.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -46,7 +46,9 @@ export async function buildWebApp(outDir: string = WEB_DIST): Promise<WebBuild> 
   });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
   if (!js) throw new Error('esbuild produced no JavaScript for web/src/main.tsx');
-  const css = await readFile(path.join(WEB_ROOT, 'src', 'styles.css'));
+  // The shell's styles, then each screen's own (web/src/screens/*.css), in name order.
+  const screenCss = (await readdir(path.join(WEB_ROOT, 'src', 'screens'))).filter((f) => f.endsWith('.css')).sort();
+  const css = Buffer.concat(await Promise.all([path.join(WEB_ROOT, 'src', 'styles.css'), ...screenCss.map((f) => path.join(WEB_ROOT, 'src', 'screens', f))].map((f) => readFile(f))));
   const jsName = hashed('app', 'js', js.contents);
   const cssName = hashed('app', 'css', css);
   const html = (await readFile(path.join(WEB_ROOT, 'index.html'), 'utf8')).replace('%APP_JS%', `/assets/${jsName}`).replace('%APP_CSS%', `/assets/${cssName}`);
