@@ -2,10 +2,10 @@
  * Serves the browser screens (web/, built by web/build.ts) under `/`: index.html for `/`, the
  * content-hashed bundle, CSS and fonts under /assets/ with a year's cache. Everything comes from
  * this server (no CDN): the Content-Security-Policy allows nothing else, and no page may frame it.
- * When the build is missing (a checkout where `npm install` did not run its prepare step), the
- * server builds it once before it answers.
+ * When the build is missing (a checkout where `npm install` did not run its prepare step) or older
+ * than web/src, the server builds it once before it answers.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
@@ -28,11 +28,25 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** The directory of the built screens; builds them first when they are missing. */
+/** The newest modification time of the files under `dir` (ms; 0 when it has none). */
+async function newest(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const times = await Promise.all(entries.filter((e) => e.isFile()).map(async (e) => (await stat(path.join(e.parentPath, e.name))).mtimeMs));
+  return Math.max(0, ...times);
+}
+
+/**
+ * The directory of the built screens; builds them first when they are missing or older than their
+ * sources (a checkout changed after `npm install`).
+ */
 export async function ensureWebBuild(dir?: string): Promise<string> {
-  const { buildWebApp, WEB_DIST } = await import('../../web/build.ts');
+  const { buildWebApp, WEB_DIST, WEB_ROOT } = await import('../../web/build.ts');
   const outDir = dir ?? WEB_DIST;
-  if (!(await exists(path.join(outDir, 'index.html')))) await buildWebApp(outDir);
+  const built = await stat(path.join(outDir, 'index.html')).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  if (built === 0 || (await newest(path.join(WEB_ROOT, 'src'))) > built) await buildWebApp(outDir);
   return outDir;
 }
 
