@@ -117,6 +117,20 @@ function isInspecting(kind: string): boolean {
 }
 
 export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): KpiResult {
+  const kpis = kpiAccumulator(options);
+  for (const e of events) kpis.add(e);
+  return kpis.result();
+}
+
+/** The same computation fed one event at a time (a run that produces its journal as it goes, such as the virtual-time engine's, need not keep it). */
+export interface KpiAccumulator {
+  /** The next event, in time order. */
+  add(e: KpiEvent): void;
+  /** The KPIs of the events added so far; add nothing after. */
+  result(): KpiResult;
+}
+
+export function kpiAccumulator(options: KpiOptions): KpiAccumulator {
   const { from, to } = options;
   const filter = options.batchId;
   const bucketMs = options.bucketMs ?? defaultBucketMs(to - from);
@@ -218,7 +232,7 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
   };
 
   let lastLine: LineAcc | undefined;
-  for (const e of events) {
+  const add = (e: KpiEvent): void => {
     const line = lastLine?.id === e.line ? lastLine : (lastLine = lineOf(e.line));
     const t = e.at;
     const inPeriod = t >= from && t < to;
@@ -301,19 +315,22 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
         break;
       }
     }
-  }
+  };
 
-  const resultLines: LineResult[] = [];
-  const resultUnits: UnitResult[] = [];
-  for (const line of lines.values()) {
-    for (const u of line.units.values()) {
-      accrue(u.sums, u.el, u.since, to);
-      u.sums.gq = Math.max(0, u.sums.pq - u.sums.sq);
-      resultUnits.push({ line: line.id, unit: u.unit, station: u.station, kind: u.kind, sums: u.sums });
+  const result = (): KpiResult => {
+    const resultLines: LineResult[] = [];
+    const resultUnits: UnitResult[] = [];
+    for (const line of lines.values()) {
+      for (const u of line.units.values()) {
+        accrue(u.sums, u.el, u.since, to);
+        u.sums.gq = Math.max(0, u.sums.pq - u.sums.sq);
+        resultUnits.push({ line: line.id, unit: u.unit, station: u.station, kind: u.kind, sums: u.sums });
+      }
+      accrueLine(line, to);
+      line.sums.inspected = line.inspected.size;
+      resultLines.push({ line: line.id, sums: line.sums });
     }
-    accrueLine(line, to);
-    line.sums.inspected = line.inspected.size;
-    resultLines.push({ line: line.id, sums: line.sums });
-  }
-  return { from, to, batchId: filter ?? null, lines: resultLines, units: resultUnits, bucketMs, buckets };
+    return { from, to, batchId: filter ?? null, lines: resultLines, units: resultUnits, bucketMs, buckets };
+  };
+  return { add, result };
 }
