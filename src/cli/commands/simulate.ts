@@ -170,6 +170,7 @@ export function describeFigures(f: Figures): string[] {
     `bottleneck       ${b.stations.join(' and ')}${b.tie ? ' (a tie)' : ''} at ${whole(b.nominalCardsPerH)} cards/h nominal; busiest measured: ${b.busiest.join(', ')}`,
     `WIP (cards)      mean ${f.wip.mean.toFixed(1)}, p50 ${f.wip.p50}, p90 ${f.wip.p90}, max ${f.wip.max}`,
     `lead time        mean ${seconds(f.leadTimeMs.mean)}, p50 ${seconds(f.leadTimeMs.p50)}, p90 ${seconds(f.leadTimeMs.p90)}, p99 ${seconds(f.leadTimeMs.p99)}`,
+    ...describeKpis(f),
     '',
     `${'station'.padEnd(10)}${'units'.padStart(6)}${'nominal/h'.padStart(11)}${UNIT_STATES.map((s) => s.padStart(9)).join('')}${'wait'.padStart(10)}${'queue'.padStart(8)}`,
   ];
@@ -178,6 +179,21 @@ export function describeFigures(f: Figures): string[] {
       `${s.id.padEnd(10)}${String(s.units).padStart(6)}${whole(s.nominalCardsPerH).padStart(11)}${UNIT_STATES.map((st) => pct(s.shares[st]).padStart(9)).join('')}${seconds(s.meanWaitMs).padStart(10)}${s.meanQueue.toFixed(2).padStart(8)}`,
     );
   }
+  return lines;
+}
+
+const ratio = (x: number | null): string => (x === null ? '–' : pct(x));
+
+/** The ISO 22400 KPIs of the simulated journal: the line's, then each station's. */
+function describeKpis(f: Figures): string[] {
+  const k = f.kpis;
+  if (!k) return [];
+  const l = k.line;
+  const lines = [
+    `KPIs (ISO 22400) availability ${ratio(l.availability)}, effectiveness ${ratio(l.effectiveness)}, quality ${ratio(l.qualityRatio)}, OEE ${ratio(l.oee)}, first-pass yield ${ratio(l.firstPassYield)}, blanks per good card ${l.blanksPerGoodCard?.toFixed(3) ?? '–'}`,
+    `${'  station'.padEnd(12)}${'avail.'.padStart(9)}${'effect.'.padStart(9)}${'quality'.padStart(9)}${'OEE'.padStart(9)}`,
+  ];
+  for (const s of k.stations) lines.push(`  ${s.station.padEnd(10)}${ratio(s.availability).padStart(9)}${ratio(s.effectiveness).padStart(9)}${ratio(s.qualityRatio).padStart(9)}${ratio(s.oee).padStart(9)}`);
   return lines;
 }
 
