@@ -124,7 +124,7 @@ export function simulate(options: SimulateOptions): Figures {
       ...(options.hours !== undefined ? { hours: options.hours } : {}),
       ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
       ...(options.schedule ? { schedule: options.schedule } : {}),
-      ...(kpis ? { journal: kpis.add } : {}),
+      ...(kpis ? { journal: (e) => kpis.add(e) } : {}),
     });
     runs.push(run);
     if (kpis) journals.push(kpis.result(run.warmupMs + run.elapsedMs));

@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { ConfigError, loadLineConfig, parseLineConfig, type LineConfig } from '../../config/line-config.ts';
 import { simulate, type Figures } from '../../../simulators/virtual/figures.ts';
 import { UNIT_STATES } from '../../../simulators/virtual/engine.ts';
+import { writeCapacityReport } from '../../../simulators/virtual/report.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
@@ -24,6 +25,7 @@ export interface SimulateCliOptions {
   sweep?: string;
   warmup?: string;
   json?: boolean;
+  out?: string;
 }
 
 /** `station.param.path=value`: the station (or `simulation`) and the key path below it. */
@@ -132,23 +134,44 @@ export async function runSimulate(options: SimulateCliOptions, out: (line: strin
       ...(warmupH !== undefined ? { warmupMs: warmupH * 3_600_000 } : {}),
     });
   };
+  const report = async (study: Omit<Parameters<typeof writeCapacityReport>[1], 'command'>): Promise<void> => {
+    if (options.out === undefined) return;
+    const files = await writeCapacityReport(options.out, { command: commandLine(options), ...study });
+    // With --json, standard output holds the JSON alone.
+    if (!options.json) out(`report: ${files.join(', ')}`);
+  };
   try {
     if (!sweep) {
       const figures = await run([]);
       if (options.json) out(JSON.stringify(figures));
       else for (const l of describeFigures(figures)) out(l);
+      await report({ figures });
       return EXIT.ok;
     }
     const points: { value: number; figures: Figures }[] = [];
     for (const value of sweep.values) points.push({ value, figures: await run([{ setting: sweep.setting, value }]) });
     if (options.json) out(JSON.stringify({ sweep: sweep.setting.text, points }));
     else for (const l of describeSweep(sweep.setting.text, points)) out(l);
+    await report({ sweep: { parameter: sweep.setting.text.split('=')[0]!, points } });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     if (error instanceof RangeError) throw new CliError(error.message);
     throw error;
   }
+}
+
+/** The options as a command line, for the report's heading. */
+function commandLine(o: SimulateCliOptions): string {
+  const parts = ['cardline simulate', `--line ${o.line}`];
+  if (o.cards !== undefined) parts.push(`--cards ${o.cards}`);
+  if (o.hours !== undefined) parts.push(`--hours ${o.hours}`);
+  if (o.warmup !== undefined) parts.push(`--warmup ${o.warmup}`);
+  if (o.seed !== undefined) parts.push(`--seed ${o.seed}`);
+  for (const s of o.set ?? []) parts.push(`--set ${s}`);
+  if (o.replications !== undefined && o.replications !== '1') parts.push(`--replications ${o.replications}`);
+  if (o.sweep !== undefined) parts.push(`--sweep ${o.sweep}`);
+  return parts.join(' ');
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -224,5 +247,6 @@ export function registerSimulate(program: Command, run: (action: () => Promise<n
     .option('--sweep <station.param=a..b[:step]>', 'runs each value of a range, e.g. encoder.heads=4..10')
     .option('--warmup <h>', 'with --hours: leaves the first H hours out of the figures')
     .option('--json', 'the figures as JSON')
+    .option('--out <dir>', 'also writes a report there: index.html (self-contained) and SVG charts (throughput vs the swept parameter, time by state per station, WIP over time, lead time)')
     .action((options: SimulateCliOptions) => run(() => runSimulate(options)));
 }
