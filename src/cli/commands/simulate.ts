@@ -12,6 +12,8 @@ import { ConfigError, loadLineConfig, parseLineConfig, type LineConfig } from '.
 import { simulate, type Figures } from '../../../simulators/virtual/figures.ts';
 import { UNIT_STATES } from '../../../simulators/virtual/engine.ts';
 import { writeCapacityReport } from '../../../simulators/virtual/report.ts';
+import { planSite, type SitePlan } from '../../../simulators/virtual/site-plan.ts';
+import { loadSiteConfig } from '../../site/site-config.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
@@ -231,8 +233,108 @@ function describeSweep(name: string, points: readonly { value: number; figures: 
   return lines;
 }
 
+export interface SimulateSiteCliOptions {
+  site?: string;
+  cardsPerDay?: string;
+  shifts?: string;
+  breakMinutes?: string;
+  handoverMinutes?: string;
+  days?: string;
+  replications?: string;
+  seed?: string;
+  json?: boolean;
+  out?: string;
+}
+
+function minutesOption(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 240) throw new CliError(`${option} must be whole minutes from 0 to 240, got '${text}'`);
+  return n;
+}
+
+/** `cardline simulate site`: lines and shift pattern for a daily target. */
+export async function runSimulateSite(options: SimulateSiteCliOptions, out: (line: string) => void = writeLine): Promise<number> {
+  if (options.site === undefined) throw new CliError('simulate site needs --site FILE: the site whose lines and shifts to plan with, e.g. --site config/site.yaml');
+  if (options.cardsPerDay === undefined) throw new CliError('simulate site needs --cards-per-day N: the daily target, e.g. --cards-per-day 500000');
+  const cardsPerDay = wholeNumber(options.cardsPerDay, '--cards-per-day')!;
+  const patterns = options.shifts === undefined ? undefined : options.shifts.split(',').map((t) => wholeNumber(t.trim(), '--shifts')!);
+  const breakMinutes = minutesOption(options.breakMinutes, '--break-minutes', 30);
+  const handoverMinutes = minutesOption(options.handoverMinutes, '--handover-minutes', 10);
+  const days = wholeNumber(options.days, '--days') ?? 1;
+  const replications = wholeNumber(options.replications, '--replications') ?? 3;
+  try {
+    const site = await loadSiteConfig(options.site);
+    const plan = planSite({
+      lines: site.lines.map((l) => ({ id: l.id, kind: l.config.id, config: l.config })),
+      shifts: site.shifts,
+      cardsPerDay,
+      ...(patterns ? { patterns } : {}),
+      breakMinutes,
+      handoverMinutes,
+      days,
+      replications,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    if (options.json) out(JSON.stringify(plan));
+    else for (const l of describePlan(site.source, plan)) out(l);
+    if (options.out !== undefined) {
+      const table = planTable(plan);
+      const files = await writeCapacityReport(options.out, {
+        command: `cardline simulate site --site ${options.site} --cards-per-day ${cardsPerDay}`,
+        sections: [
+          { title: `Lines and shifts for ${whole(cardsPerDay)} good cards a day`, head: table.head, rows: table.rows },
+          { title: 'The site as configured', head: ['shifts', 'lines', 'cards/day', 'of the target'], rows: plan.site.map((s) => [s.shifts.join(' + '), String(s.lines), whole(s.cardsPerDay), pct(s.shareOfTarget)]) },
+        ],
+      });
+      if (!options.json) out(`report: ${files.join(', ')}`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof RangeError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function planTable(plan: SitePlan): { head: string[]; rows: string[][] } {
+  const signed = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+  return {
+    head: ['line kind', 'shifts', 'planned h/day', 'cards/day a line', '95 % CI', 'OEE', 'lines', 'margin', 'lines at CI low', 'bottleneck'],
+    rows: plan.rows.map((r) => [
+      r.kind,
+      r.shifts.join(' + '),
+      r.plannedHoursPerDay.toFixed(2),
+      whole(r.cardsPerDay.mean),
+      plan.replications > 1 ? `${whole(r.cardsPerDay.low)}–${whole(r.cardsPerDay.high)}` : '–',
+      r.oee === null ? '–' : pct(r.oee),
+      String(r.linesNeeded),
+      signed(r.margin),
+      String(r.linesNeededAtLow),
+      r.bottleneck,
+    ]),
+  };
+}
+
+export function describePlan(source: string, plan: SitePlan): string[] {
+  const { head, rows } = planTable(plan);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: readonly string[]): string => r.map((c, i) => (i <= 1 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const lines = [
+    `site ${source} · target ${whole(plan.cardsPerDay)} good cards a day · ${plan.days} day(s) after a day of warm-up · ${plan.replications} replication(s) · a ${plan.breakMinutes}-min break a shift, ${plan.handoverMinutes}-min handover at each shift start`,
+    '',
+    fmt(head),
+    ...rows.map(fmt),
+    '',
+  ];
+  for (const r of plan.recommended) {
+    lines.push(`${r.kind}: ${r.linesNeeded} line(s) on ${r.shifts.length} shift(s) (${r.shifts.join(' + ')}) make ${whole(r.linesNeeded * r.cardsPerDay.mean)} a day, a margin of ${(100 * r.margin).toFixed(1)}%${r.linesNeededAtLow > r.linesNeeded ? ` (at the CI's low end: ${r.linesNeededAtLow} lines)` : ''}`);
+  }
+  for (const s of plan.site) lines.push(`the site as configured (${s.lines} line(s)) on ${s.shifts.join(' + ')}: ${whole(s.cardsPerDay)} a day, ${pct(s.shareOfTarget)} of the target`);
+  return lines;
+}
+
 export function registerSimulate(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  program
+  const simulate = program
     .command('simulate')
     .description(
       'capacity planning: runs a line file in virtual time (seconds for a simulated day) and prints throughput, spoilage, utilization, WIP, lead time and the bottleneck. ' +
@@ -249,4 +351,21 @@ export function registerSimulate(program: Command, run: (action: () => Promise<n
     .option('--json', 'the figures as JSON')
     .option('--out <dir>', 'also writes a report there: index.html (self-contained) and SVG charts (throughput vs the swept parameter, time by state per station, WIP over time, lead time)')
     .action((options: SimulateCliOptions) => run(() => runSimulate(options)));
+  simulate
+    .command('site')
+    .description(
+      "how many lines of each of a site's line kinds, and which shift pattern (the first 1, 2, … of the site's shifts, with a break in each and a handover at each start), reach a daily target, with the margin. " +
+        'Reads only the site and line files; needs no login.',
+    )
+    .option('--site <file>', 'the site file, e.g. config/site.yaml')
+    .option('--cards-per-day <n>', 'the daily target of good cards, e.g. 500000')
+    .option('--shifts <k,…>', 'the patterns to try, as numbers of shifts (default: 1 up to all of the site’s)')
+    .option('--break-minutes <m>', 'a break in the middle of each shift (default 30)')
+    .option('--handover-minutes <m>', 'the line stands at the start of each shift (default 10)')
+    .option('--days <d>', 'days counted, after one day of warm-up (default 1)')
+    .option('--replications <r>', 'independent runs a line kind and pattern (default 3): the cards a day get a 95 % confidence interval')
+    .option('--seed <seed>', "the random seed (default: each line file's simulation.seed)")
+    .option('--json', 'the plan as JSON')
+    .option('--out <dir>', 'also writes the plan as a self-contained HTML report')
+    .action((options: SimulateSiteCliOptions) => run(() => runSimulateSite(options)));
 }
