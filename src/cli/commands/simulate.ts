@@ -5,7 +5,9 @@
  * It reads a line file and nothing else — no store, no records, no personal data — so it needs no
  * login.
  */
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { ConfigError, loadLineConfig, parseLineConfig, type LineConfig } from '../../config/line-config.ts';
@@ -13,7 +15,10 @@ import { simulate, type Figures } from '../../../simulators/virtual/figures.ts';
 import { UNIT_STATES } from '../../../simulators/virtual/engine.ts';
 import { writeCapacityReport } from '../../../simulators/virtual/report.ts';
 import { planSite, type SitePlan } from '../../../simulators/virtual/site-plan.ts';
+import { calibrate, calibratedLineFile } from '../../../simulators/virtual/calibrate.ts';
 import { loadSiteConfig } from '../../site/site-config.ts';
+import { KpiStore } from '../../store/kpi-store.ts';
+import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
@@ -333,6 +338,66 @@ export function describePlan(source: string, plan: SitePlan): string[] {
   return lines;
 }
 
+export interface SimulateCalibrateCliOptions {
+  fromJournal?: boolean;
+  line?: string;
+  linesDir?: string;
+  from?: string;
+  to?: string;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** `cardline simulate calibrate --from-journal`: a line file with the cycle times and failure rates the journal measured. */
+export async function runSimulateCalibrate(options: SimulateCalibrateCliOptions, out: (line: string) => void = writeLine, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (!options.fromJournal) throw new CliError('simulate calibrate needs --from-journal: it measures the line from the journal of its runs (the store of CARDLINE_DB_URL or the data directory)');
+  if (options.line === undefined) throw new CliError('simulate calibrate needs --line ID: the line whose journal to measure (its line file is <lines-dir>/<ID>.yaml, or give the file)');
+  if (options.out === undefined) throw new CliError('simulate calibrate needs --out FILE: the calibrated line file to write');
+  const file = /\.ya?ml$/.test(options.line) ? options.line : path.join(options.linesDir ?? 'config/lines', `${options.line}.yaml`);
+  if (!options.force && existsSync(options.out)) throw new CliError(`--out ${options.out} exists; add --force to replace it`);
+  const time = (text: string | undefined, option: string, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) throw new CliError(`${option} '${text}': a time such as 2026-12-07T06:00+07:00`);
+    return ms;
+  };
+  const from = time(options.from, '--from', 0);
+  const to = time(options.to, '--to', Date.now() + 1);
+  if (!(to > from)) throw new CliError('--to must be after --from');
+  let line: LineConfig;
+  try {
+    line = await loadLineConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+  return withContext(
+    { permissions: ['batch.read'], what: 'read the journal' },
+    async (ctx) => {
+      const events = await new KpiStore(ctx.db).events(new Date(from), new Date(to), { lines: [line.id] });
+      const cal = calibrate({ line, events, from, to });
+      if (cal.stations.every((s) => s.cards === 0)) throw new CliError(`the journal holds no card of line ${line.id} from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: nothing to measure`);
+      const text = calibratedLineFile(await readFile(file, 'utf8'), cal, file);
+      // The file must load as a line file before it is written.
+      parseLineConfig(parse(text) as unknown, options.out!);
+      await writeFile(options.out!, text);
+      if (options.json) out(JSON.stringify(cal));
+      else {
+        out(`line ${line.id}: ${cal.good} good and ${cal.spoiled} spoiled cards measured; wrote ${options.out}`);
+        for (const s of cal.stations) {
+          const failures = Object.entries(s.failures).filter(([, p]) => p > 0).map(([k, p]) => `${k} ${(100 * p).toFixed(2)}%`);
+          out(`  ${s.id.padEnd(10)} ${String(s.cards).padStart(6)} cards  cycle ${s.meanMs === null ? 'not measured' : `${(s.meanMs / 1000).toFixed(3)} s mean of ${s.samples}`}${failures.length ? `  ${failures.join(', ')}` : ''}${s.downtime ? `  MTBF ${(s.downtime.mtbfMs / 60_000).toFixed(1)} min, MTTR ${(s.downtime.mttrMs / 1000).toFixed(1)} s` : ''}`);
+        }
+        const unmapped = Object.entries(cal.unmapped);
+        if (unmapped.length) out(`  reasons with no failure in the line file (left out): ${unmapped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      }
+      return EXIT.ok;
+    },
+    env,
+  );
+}
+
 export function registerSimulate(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const simulate = program
     .command('simulate')
@@ -368,4 +433,16 @@ export function registerSimulate(program: Command, run: (action: () => Promise<n
     .option('--json', 'the plan as JSON')
     .option('--out <dir>', 'also writes the plan as a self-contained HTML report')
     .action((options: SimulateSiteCliOptions) => run(() => runSimulateSite(options)));
+  simulate
+    .command('calibrate')
+    .description("writes a line file with the cycle-time histograms (empirical model), failure probabilities and breakdowns measured on a line's journal (docs/capacity.md); reads card and station events, no personal data")
+    .option('--from-journal', 'measure from the journal of the line’s runs (the only source so far)')
+    .option('--line <id|file>', 'the line: its id (its line file is <lines-dir>/<id>.yaml) or its line file')
+    .option('--lines-dir <dir>', 'where the line files are', 'config/lines')
+    .option('--from <time>', 'the period’s start (default: the journal’s beginning)')
+    .option('--to <time>', 'the period’s end (default: now)')
+    .option('--out <file>', 'the calibrated line file to write')
+    .option('--force', 'replace --out if it exists')
+    .option('--json', 'the measurements as JSON')
+    .action((options: SimulateCalibrateCliOptions) => run(() => runSimulateCalibrate(options)));
 }
