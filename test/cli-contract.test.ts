@@ -106,6 +106,8 @@ function cases(): Record<string, readonly Case[]> {
       { args: ['simulate', '--line', lineFile, '--cards', '5', '--set', 'nosuch.heads=2'], code: 2, says: /has no station 'nosuch'/ },
       { args: ['simulate', '--line', path.join(dir, 'no-line.yaml'), '--hours', '1'], code: 2, says: /cannot read line configuration/ },
     ],
+    'simulate site': [{ args: ['simulate', 'site', '--site', path.join(dir, 'no-site.yaml'), '--cards-per-day', '500000'], code: 2, says: /cannot read site file .*no-site\.yaml: ENOENT/ }],
+    'simulate calibrate': [{ args: ['simulate', 'calibrate', '--line', 'demo-opcua', '--out', path.join(dir, 'calibrated.yaml')], code: 2, says: /needs --from-journal/ }],
     'plc-sim ledger': [{ args: ['plc-sim', 'ledger', '--bogus'], code: 2, says: /unknown option '--bogus'/ }],
     'pki init': [{ args: ['pki', 'init', '--dir', path.join(dir, 'pki')], env: { CARDLINE_PKI_PASSPHRASE: '' }, code: 2, says: /no passphrase/ }],
     'chip build': [{ args: ['chip', 'build', '--record', missing, '--out', path.join(dir, 'chip')], code: 2, says: /missing\.jsonl/ }],

@@ -23,11 +23,27 @@ import { drawCycleMs, drawRepairMs, drawTimeToFailureMs, type DowntimeModel } fr
 import { leastLoaded } from '../model/line-model.ts';
 import { DEFECT_EFFECTS, drawFate, type Fate, type StationFailures } from '../model/physics.ts';
 import { DEFAULT_UNIT_TIMING } from '../plc/unit-plc.ts';
+import type { KpiEvent } from '../../src/kpi/events.ts';
+import { PACKML_STATES, STOP_REASONS } from '../../src/plc/packml.ts';
 import type { Cancel } from '../model/clock.ts';
 import { VirtualClock } from './clock.ts';
 
-export type UnitState = 'working' | 'idle' | 'blocked' | 'held' | 'down';
-export const UNIT_STATES: readonly UnitState[] = ['working', 'idle', 'blocked', 'held', 'down'];
+export type UnitState = 'working' | 'idle' | 'blocked' | 'held' | 'down' | 'paused';
+export const UNIT_STATES: readonly UnitState[] = ['working', 'idle', 'blocked', 'held', 'down', 'paused'];
+
+/**
+ * Planned stops repeating every `periodMs` (a day by default): breaks and the hours no shift works.
+ * During a stop every unit pauses (an operator's Hold: planned down time, outside the KPIs' planned
+ * busy time); a cycle under way resumes where it was, and the controller feeds nothing.
+ */
+export interface Schedule {
+  readonly periodMs: number;
+  /** Within the period, sorted, not overlapping: [fromMs, toMs). */
+  readonly stops: readonly { readonly fromMs: number; readonly toMs: number }[];
+}
+
+/** The batch id the engine's journal gives its run (no store behind it). */
+export const SIMULATED_BATCH = 'simulated';
 
 export interface EngineOptions {
   readonly line: LineConfig;
@@ -41,6 +57,10 @@ export interface EngineOptions {
   readonly warmupMs?: number;
   /** Called after every event (property tests: conservation, buffers, the clock). */
   readonly onEvent?: (probe: EngineProbe) => void;
+  /** Takes the run's journal as it goes, in the shape the KPIs read (src/kpi/events.ts): the unit states a PLC reports, each unit's Done, each card fed and ended. */
+  readonly journal?: (event: KpiEvent) => void;
+  /** Planned stops (breaks, shifts not worked). */
+  readonly schedule?: Schedule;
 }
 
 export interface EngineProbe {
@@ -73,6 +93,8 @@ export interface RunResult {
   readonly wipMs: Readonly<Record<number, number>>;
   /** Lead times of the good cards (feeding to leaving the line), ms, in the order they left. */
   readonly leadTimesMs: readonly number[];
+  /** Mean cards in the line in consecutive spans of `bucketMs` from the end of the warm-up (the last one may be shorter). */
+  readonly wipSeries: { readonly bucketMs: number; readonly mean: readonly number[] };
   readonly events: number;
   /** FNV-1a over every card's end (time, card, outcome): equal digests, the same run. */
   readonly digest: string;
@@ -126,7 +148,10 @@ interface VUnit {
   remainingMs: number;
   held: number;
   down: number;
+  paused: number;
   state: UnitState;
+  /** The PackML state and stop reason last journaled (state × 100 + reason), -1 before the first. */
+  reported: number;
   stateSince: number;
   readonly stateMs: Record<UnitState, number>;
   canAccept(): boolean;
@@ -157,6 +182,13 @@ interface Stage {
 }
 
 const FNV_OFFSET = 0x811c9dc5;
+/** At most this many WIP-over-time buckets (they widen as the run goes on). */
+const WIP_BUCKETS = 240;
+
+/** A jam, a breakdown or a planned stop holds the unit. */
+function stopped(u: VUnit): boolean {
+  return u.held > 0 || u.down > 0 || u.paused > 0;
+}
 
 /** Runs one line to its end (cards) or its time limit (hours). */
 export function runLine(options: EngineOptions): RunResult {
@@ -194,6 +226,10 @@ class Engine {
   private readonly wipMs: Record<number, number> = {};
   private wipSince = 0;
   private readonly leadTimes: number[] = [];
+  /** WIP over time: card·ms a bucket, buckets doubled in width when there would be more than WIP_BUCKETS. */
+  private wipBucketMs = 60_000;
+  private readonly wipBuckets: number[] = [];
+  private readonly journal: ((event: KpiEvent) => void) | undefined;
   private digest = FNV_OFFSET;
   private settling = false;
 
@@ -250,6 +286,8 @@ class Engine {
     this.queue = new FeedQueue(Array.from({ length: first }, (_, i) => i + 1));
     this.nextRecord = first + 1;
     for (const stage of this.stages) for (const u of stage.units) if (stage.station.downtime) this.armBreakdown(u, stage.station.downtime);
+    this.journal = options.journal;
+    if (options.schedule) this.armSchedule(options.schedule);
   }
 
   private makeUnit(id: string, ordinal: number, stage: Stage): VUnit {
@@ -268,11 +306,13 @@ class Engine {
       remainingMs: 0,
       held: 0,
       down: 0,
+      paused: 0,
       state: 'idle',
+      reported: -1,
       stateSince: 0,
-      stateMs: { working: 0, idle: 0, blocked: 0, held: 0, down: 0 },
+      stateMs: { working: 0, idle: 0, blocked: 0, held: 0, down: 0, paused: 0 },
       canAccept: () =>
-        unit.held === 0 && unit.down === 0 && unit.infeed === undefined && (stage.station.staging || unit.work === undefined) && stage.stackerCount < stage.stackerCap,
+        !stopped(unit) && unit.infeed === undefined && (stage.station.staging || unit.work === undefined) && stage.stackerCount < stage.stackerCap,
       load: () => (unit.infeed ? 1 : 0) + (unit.work ? 1 : 0) + (unit.outfeed ? 1 : 0),
     };
     return unit;
@@ -280,6 +320,7 @@ class Engine {
 
   run(): RunResult {
     if (this.warmupMs > 0) this.clock.after(this.warmupMs, () => this.resetFigures());
+    this.journal?.({ type: 'run', at: 0, line: this.line.id, batchId: SIMULATED_BATCH, status: 'running' });
     this.settle();
     const done = (): boolean => this.batch !== undefined && this.produced + this.failed >= this.batch;
     const probe = this.options.onEvent;
@@ -298,6 +339,12 @@ class Engine {
       this.integrateQueue(stage, end);
     }
     this.integrateWip(end);
+    this.journal?.({ type: 'run', at: end, line: this.line.id, batchId: SIMULATED_BATCH, status: 'completed' });
+    const spanMs = end - this.warmupMs;
+    const wipMean = this.wipBuckets.slice(0, Math.max(1, Math.ceil(spanMs / this.wipBucketMs))).map((cardMs, i) => {
+      const width = Math.min(this.wipBucketMs, spanMs - i * this.wipBucketMs);
+      return width > 0 ? cardMs / width : 0;
+    });
     return {
       seed: this.seedText,
       elapsedMs: end - this.warmupMs,
@@ -311,13 +358,14 @@ class Engine {
       stations: this.stages.map((s) => this.stationRun(s)),
       wipMs: { ...this.wipMs },
       leadTimesMs: this.leadTimes,
+      wipSeries: { bucketMs: this.wipBucketMs, mean: wipMean },
       events: this.clock.events,
       digest: (this.digest >>> 0).toString(16).padStart(8, '0'),
     };
   }
 
   private stationRun(s: Stage): StationRun {
-    const stateMs: Record<UnitState, number> = { working: 0, idle: 0, blocked: 0, held: 0, down: 0 };
+    const stateMs: Record<UnitState, number> = { working: 0, idle: 0, blocked: 0, held: 0, down: 0, paused: 0 };
     for (const u of s.units) for (const k of UNIT_STATES) stateMs[k] += u.stateMs[k];
     const d = s.station.downtime;
     const availability = d ? d.mtbfMs / (d.mtbfMs + d.mttrMs) : 1;
@@ -360,6 +408,7 @@ class Engine {
     for (const k of Object.keys(this.spoiledCounted)) delete this.spoiledCounted[k];
     for (const k of Object.keys(this.wipMs)) delete this.wipMs[Number(k)];
     this.wipSince = now;
+    this.wipBuckets.length = 0;
     this.leadTimes.length = 0;
     for (const s of this.stages) {
       s.queueCardMs = 0;
@@ -381,7 +430,26 @@ class Engine {
 
   private integrateWip(now: number): void {
     this.wipMs[this.inLine] = (this.wipMs[this.inLine] ?? 0) + (now - this.wipSince);
+    if (this.inLine > 0 && now > this.wipSince && now > this.warmupMs) this.bucketWip(Math.max(this.wipSince, this.warmupMs) - this.warmupMs, now - this.warmupMs, this.inLine);
     this.wipSince = now;
+  }
+
+  /** Adds `cards` × [a, b) (ms after the warm-up) to the WIP buckets. */
+  private bucketWip(a: number, b: number, cards: number): void {
+    while (b > WIP_BUCKETS * this.wipBucketMs) {
+      // Twice as wide: pairs of buckets merge.
+      for (let i = 0; i < this.wipBuckets.length; i += 2) this.wipBuckets[i / 2] = this.wipBuckets[i]! + (this.wipBuckets[i + 1] ?? 0);
+      this.wipBuckets.length = Math.ceil(this.wipBuckets.length / 2);
+      this.wipBucketMs *= 2;
+    }
+    const w = this.wipBucketMs;
+    for (let t = a; t < b; ) {
+      const i = Math.floor(t / w);
+      const end = Math.min(b, (i + 1) * w);
+      while (this.wipBuckets.length <= i) this.wipBuckets.push(0);
+      this.wipBuckets[i]! += cards * (end - t);
+      t = end;
+    }
   }
 
   private integrateQueue(s: Stage, now: number): void {
@@ -397,6 +465,7 @@ class Engine {
 
   private stateOf(u: VUnit): UnitState {
     if (u.down > 0) return 'down';
+    if (u.paused > 0) return 'paused';
     if (u.held > 0) return 'held';
     if (u.work && !u.workDone) return 'working';
     if (u.work && u.workDone) return 'blocked';
@@ -423,7 +492,7 @@ class Engine {
   /** The controller feeds the blank at the feeder: producing, under the WIP limit, a record waiting. */
   private tryFeed(): boolean {
     const f = this.feeder;
-    if (f.infeed || f.held > 0 || f.down > 0) return false;
+    if (f.infeed || stopped(f)) return false;
     if (!underWipLimit(this.inLine, this.wip)) return false;
     const record = this.nextQueued();
     if (record === undefined) return false;
@@ -437,6 +506,7 @@ class Engine {
     f.infeed = card;
     f.infeedHere = true;
     this.arrived(f.stage, card);
+    this.journal?.({ type: 'fed', at: now, line: this.line.id, batchId: SIMULATED_BATCH, seq: record, card: String(card.serial) });
     return true;
   }
 
@@ -454,8 +524,9 @@ class Engine {
     this.inLine -= 1;
   }
 
-  private goodCard(card: VCard): void {
+  private goodCard(card: VCard, u: VUnit): void {
     this.ended();
+    this.journalEnd(card, u, null);
     this.good += 1;
     this.produced += 1;
     this.mark(card, 0);
@@ -465,8 +536,9 @@ class Engine {
     }
   }
 
-  private spoil(card: VCard, reason: string): void {
+  private spoil(card: VCard, reason: string, u: VUnit): void {
     this.ended();
+    this.journalEnd(card, u, reason);
     this.spoiled += 1;
     this.spoiledBy[reason] = (this.spoiledBy[reason] ?? 0) + 1;
     this.mark(card, reason.length);
@@ -482,6 +554,49 @@ class Engine {
       this.failed += 1;
       if (this.counting()) this.counted.failed += 1;
     }
+  }
+
+  private journalEnd(card: VCard, u: VUnit, reason: string | null): void {
+    this.journal?.({
+      type: 'ended',
+      at: this.clock.now(),
+      line: this.line.id,
+      unit: u.id,
+      batchId: SIMULATED_BATCH,
+      seq: card.record,
+      attempt: this.attempts[card.record] ?? 1,
+      card: String(card.serial),
+      good: reason === null,
+      reason,
+    });
+  }
+
+  /** The unit's Done for its card (result 0: good; else the card goes to the reject bin from here). */
+  private journalDone(u: VUnit, card: VCard, result: number): void {
+    this.journal?.({ type: 'done', at: this.clock.now(), line: this.line.id, unit: u.id, kind: u.stage.kind, batchId: SIMULATED_BATCH, seq: card.record, card: String(card.serial), result });
+  }
+
+  /**
+   * The PackML state a unit's PLC would report (simulators/plc/unit-plc.ts): Execute while
+   * producing, also with no card to work on (a head waiting for the next card is not stopped);
+   * Suspended Blocked when a full stacker stops its output; Held by a jam; Aborted by a breakdown;
+   * Held by the operator for a planned stop.
+   */
+  private reportState(u: VUnit, now: number): void {
+    const [state, reason] =
+      u.down > 0
+        ? [PACKML_STATES.Aborted, STOP_REASONS.Fault]
+        : u.paused > 0
+          ? [PACKML_STATES.Held, STOP_REASONS.Operator]
+          : u.held > 0
+            ? [PACKML_STATES.Held, STOP_REASONS.CardJam]
+            : u.state === 'blocked' && !u.work
+              ? [PACKML_STATES.Suspended, STOP_REASONS.Blocked]
+              : [PACKML_STATES.Execute, STOP_REASONS.None];
+    const code = state * 100 + reason;
+    if (code === u.reported) return;
+    u.reported = code;
+    this.journal!({ type: 'state', at: now, line: this.line.id, unit: u.id, state, stopReason: reason });
   }
 
   // ---- units ---------------------------------------------------------------------------------
@@ -519,23 +634,26 @@ class Engine {
     const defect = fate.kind.defect;
     if (fate.jam) {
       u.work = undefined;
-      this.spoil(card, 'CardJam');
+      this.journalDone(u, card, 1);
+      this.spoil(card, 'CardJam', u);
       this.jam(u);
     } else if (defect !== undefined && DEFECT_EFFECTS[defect] === 'reported') {
       u.work = undefined;
-      this.spoil(card, defect);
+      this.journalDone(u, card, 1);
+      this.spoil(card, defect, u);
     } else {
       if (defect !== undefined) card.bad = true;
       if (s.role === 'inspect' && card.bad) card.qaFailed = true;
+      this.journalDone(u, card, s.role === 'sort' && card.qaFailed ? 1 : 0);
       if (s.role === 'sort') {
         u.work = undefined;
-        if (card.qaFailed) this.spoil(card, 'host-reject');
+        if (card.qaFailed) this.spoil(card, 'host-reject', u);
         else if (this.hasPacker) this.toOutfeed(u, card);
-        else if (s.stackerCount >= s.stackerCap) this.spoil(card, 'stacker-full');
-        else this.stack(s, card);
+        else if (s.stackerCount >= s.stackerCap) this.spoil(card, 'stacker-full', u);
+        else this.stack(u, card);
       } else if (s.role === 'pack') {
         u.work = undefined;
-        this.goodCard(card);
+        this.goodCard(card, u);
       } else {
         this.toOutfeed(u, card);
       }
@@ -551,9 +669,10 @@ class Engine {
     this.advance(u);
   }
 
-  private stack(s: Stage, card: VCard): void {
+  private stack(u: VUnit, card: VCard): void {
+    const s = u.stage;
     s.stackerCount += 1;
-    this.goodCard(card);
+    this.goodCard(card, u);
     if (s.stackerCount >= s.stackerCap && !s.unloading) {
       s.unloading = true;
       this.clock.after(this.sim.stackerUnloadMs, () => {
@@ -584,10 +703,33 @@ class Engine {
     next();
   }
 
-  /** A stoppage (jam or breakdown): a running cycle pauses and resumes where it was after it. */
-  private stop(u: VUnit, why: 'held' | 'down', ms: number): void {
+  /** The planned stops, one after the other: each arms the next. */
+  private armSchedule(schedule: Schedule): void {
+    const stops = schedule.stops;
+    if (stops.length === 0) return;
+    let prev = 0;
+    for (const st of stops) {
+      if (!(st.fromMs >= prev && st.toMs > st.fromMs && st.toMs <= schedule.periodMs)) throw new RangeError('planned stops must lie in the period, in order, without overlapping');
+      prev = st.toMs;
+    }
+    const arm = (period: number, i: number): void => {
+      const st = stops[i]!;
+      const at = period * schedule.periodMs + st.fromMs;
+      this.clock.after(at - this.clock.now(), () => {
+        for (const stage of this.stages) for (const u of stage.units) this.stop(u, 'paused', st.toMs - st.fromMs);
+        if (i + 1 < stops.length) arm(period, i + 1);
+        else arm(period + 1, 0);
+        this.settle();
+      });
+    };
+    arm(0, 0);
+  }
+
+  /** A stoppage (jam, breakdown, planned stop): a running cycle pauses and resumes where it was after it. */
+  private stop(u: VUnit, why: 'held' | 'down' | 'paused', ms: number): void {
     if (why === 'held') u.held += 1;
-    else u.down += 1;
+    else if (why === 'down') u.down += 1;
+    else u.paused += 1;
     if (u.cycleTimer) {
       u.cycleTimer();
       u.cycleTimer = undefined;
@@ -595,8 +737,9 @@ class Engine {
     }
     this.clock.after(ms, () => {
       if (why === 'held') u.held -= 1;
-      else u.down -= 1;
-      if (u.held === 0 && u.down === 0 && u.work && !u.workDone && !u.cycleTimer) {
+      else if (why === 'down') u.down -= 1;
+      else u.paused -= 1;
+      if (!stopped(u) && u.work && !u.workDone && !u.cycleTimer) {
         u.cycleEnd = this.clock.now() + u.remainingMs;
         u.cycleTimer = this.clock.after(u.remainingMs, () => this.finish(u));
       }
@@ -634,6 +777,7 @@ class Engine {
       for (const u of s.units) {
         const state = this.stateOf(u);
         if (state !== u.state) this.setState(u, state, now);
+        if (this.journal) this.reportState(u, now);
       }
     }
     this.settling = false;
@@ -648,7 +792,7 @@ class Engine {
       u.workDone = false;
       moved = true;
     }
-    if (u.work || !u.infeed || !u.infeedHere || u.held > 0 || u.down > 0) return moved;
+    if (u.work || !u.infeed || !u.infeedHere || stopped(u)) return moved;
     if (u.stage.stackerCount >= u.stage.stackerCap) return moved;
     this.start(u);
     return true;

@@ -4,9 +4,13 @@
  * per good card, each station's utilization and state shares, waits and queues, WIP and lead-time
  * distributions, and the bottleneck — stations that tie are reported together.
  */
-import type { LineConfig } from '../../src/config/line-config.ts';
+import { simulationOf, type LineConfig } from '../../src/config/line-config.ts';
+import { kpiAccumulator, type KpiResult } from '../../src/kpi/compute.ts';
+import { linePlan } from '../../src/kpi/line-plan.ts';
+import { kpiReport } from '../../src/kpi/report.ts';
+import { ratios, rollUp, type KpiRatios, type KpiSums } from '../../src/kpi/sums.ts';
 import type { Seed } from '../../src/sample/rng.ts';
-import { runLine, UNIT_STATES, type RunResult, type UnitState } from './engine.ts';
+import { runLine, UNIT_STATES, type RunResult, type Schedule, type UnitState } from './engine.ts';
 
 export interface SimulateOptions {
   readonly line: LineConfig;
@@ -16,6 +20,16 @@ export interface SimulateOptions {
   readonly warmupMs?: number;
   /** Independent runs (seeds `<seed>`, `<seed>/2`, …); default 1. */
   readonly replications?: number;
+  /** Planned stops (breaks, shifts not worked). */
+  readonly schedule?: Schedule;
+  /** The ISO 22400 KPIs from the run's journal (default true; off, the run is a little faster). */
+  readonly kpis?: boolean;
+}
+
+/** ISO 22400-2 KPIs of the simulated journal, computed by src/kpi from it (the same code as a real line's). */
+export interface SimulatedKpis {
+  readonly line: KpiRatios & { readonly sums: KpiSums };
+  readonly stations: readonly (KpiRatios & { readonly station: string; readonly kind: string | null; readonly units: number })[];
 }
 
 export interface Interval {
@@ -30,7 +44,7 @@ export interface StationFigures {
   readonly kind: string;
   readonly units: number;
   readonly nominalCardsPerH: number;
-  /** Working time ÷ (time × units). */
+  /** Working time ÷ (time × units), planned stops left out. */
   readonly utilization: number;
   readonly shares: Readonly<Record<UnitState, number>>;
   /** From a card's arrival at the station (buffer or infeed) to the start of its work. */
@@ -49,6 +63,12 @@ export interface Distribution {
   readonly max: number;
 }
 
+export interface Histogram {
+  /** Bin edges (one more than the counts). */
+  readonly edgesMs: readonly number[];
+  readonly counts: readonly number[];
+}
+
 export interface Figures {
   readonly line: string;
   readonly seed: string;
@@ -64,7 +84,12 @@ export interface Figures {
   readonly records: { readonly produced: number; readonly failed: number; readonly remakes: number };
   readonly stations: readonly StationFigures[];
   readonly wip: Distribution;
+  /** Mean cards in the line over time (the replications' mean), from the end of the warm-up. */
+  readonly wipOverTime: { readonly bucketMs: number; readonly mean: readonly number[] };
   readonly leadTimeMs: Distribution;
+  readonly leadTimeHistogram: Histogram;
+  /** ISO 22400 KPIs of the simulated journal (the replications' sums); null when not asked for. */
+  readonly kpis: SimulatedKpis | null;
   readonly bottleneck: {
     /** The stations with the lowest nominal rate (units ÷ mean cycle × availability); several when they tie. */
     readonly stations: readonly string[];
@@ -87,18 +112,47 @@ export function simulate(options: SimulateOptions): Figures {
   if (!Number.isInteger(replications) || replications < 1) throw new RangeError(`replications must be a whole number ≥ 1, got ${replications}`);
   const base = String(options.seed ?? options.line.simulation?.seed ?? 1);
   const runs: RunResult[] = [];
+  const journals: KpiResult[] = [];
+  // The plan of the line in simulated time: planned run times are the physical cycles.
+  const plan = linePlan({ ...options.line, simulation: { ...simulationOf(options.line), timeScale: 1 } });
   for (let r = 0; r < replications; r++) {
-    runs.push(
-      runLine({
-        line: options.line,
-        seed: replicationSeed(base, r),
-        ...(options.cards !== undefined ? { cards: options.cards } : {}),
-        ...(options.hours !== undefined ? { hours: options.hours } : {}),
-        ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
-      }),
-    );
+    const kpis = options.kpis === false ? undefined : kpiAccumulator({ from: options.warmupMs ?? 0, plans: [plan] });
+    const run = runLine({
+      line: options.line,
+      seed: replicationSeed(base, r),
+      ...(options.cards !== undefined ? { cards: options.cards } : {}),
+      ...(options.hours !== undefined ? { hours: options.hours } : {}),
+      ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
+      ...(options.schedule ? { schedule: options.schedule } : {}),
+      ...(kpis ? { journal: (e) => kpis.add(e) } : {}),
+    });
+    runs.push(run);
+    if (kpis) journals.push(kpis.result(run.warmupMs + run.elapsedMs));
   }
-  return summarize(options.line, base, runs, options.cards !== undefined ? { cards: options.cards } : { hours: options.hours! });
+  const figures = summarize(options.line, base, runs, options.cards !== undefined ? { cards: options.cards } : { hours: options.hours! });
+  if (journals.length === 0) return figures;
+  const kpis = simulatedKpis(journals);
+  // In route order, as the other station figures.
+  const order = figures.stations.map((s) => s.id);
+  return { ...figures, kpis: { ...kpis, stations: [...kpis.stations].sort((x, y) => order.indexOf(x.station) - order.indexOf(y.station)) } };
+}
+
+/** The replications' journals as one: their sums added, per line and per unit, then the ratios (never averaged). */
+export function simulatedKpis(journals: readonly KpiResult[]): SimulatedKpis {
+  const first = journals[0]!;
+  const units = new Map<string, KpiResult['units'][number][]>();
+  for (const j of journals) for (const u of j.units) units.set(u.unit, [...(units.get(u.unit) ?? []), u]);
+  const merged: KpiResult = {
+    ...first,
+    lines: [{ line: first.lines[0]!.line, sums: rollUp(journals.flatMap((j) => j.lines.map((l) => l.sums))) }],
+    units: [...units.values()].map((group) => ({ ...group[0]!, sums: rollUp(group.map((u) => u.sums)) })),
+  };
+  const report = kpiReport(merged);
+  const line = report.lines[0]!;
+  return {
+    line: { ...line.kpis, sums: line.sums },
+    stations: report.stations.map((s) => ({ station: s.station, kind: s.kind, units: s.units, ...ratios(s.sums) })),
+  };
 }
 
 /** Replication r's seed: the seed itself first, then `<seed>/2`, `<seed>/3`, … */
@@ -117,6 +171,7 @@ export function summarize(line: LineConfig, seed: string, runs: readonly RunResu
     const all = runs.map((r) => r.stations[i]!);
     const unitMs = all.reduce((a, s, k) => a + s.units * runs[k]!.elapsedMs, 0);
     const shares = Object.fromEntries(UNIT_STATES.map((st) => [st, all.reduce((a, s) => a + s.stateMs[st], 0) / unitMs])) as Record<UnitState, number>;
+    const open = 1 - shares.paused;
     const arrivals = all.reduce((a, s) => a + s.arrivals, 0);
     const finished = all.reduce((a, s) => a + s.finished, 0);
     return {
@@ -124,7 +179,7 @@ export function summarize(line: LineConfig, seed: string, runs: readonly RunResu
       kind: s0.kind,
       units: s0.units,
       nominalCardsPerH: s0.nominalRatePerS * 3600,
-      utilization: shares.working,
+      utilization: open > 0 ? shares.working / open : 0,
       shares,
       meanWaitMs: arrivals === 0 ? 0 : all.reduce((a, s) => a + s.waitMsSum, 0) / arrivals,
       meanQueue: all.reduce((a, s) => a + s.queueCardMs, 0) / sum((r) => r.elapsedMs),
@@ -155,7 +210,10 @@ export function summarize(line: LineConfig, seed: string, runs: readonly RunResu
     records: { produced: sum((r) => r.records.produced) / n, failed: sum((r) => r.records.failed) / n, remakes: sum((r) => r.records.remakes) / n },
     stations,
     wip: weightedDistribution(wipWeights),
+    wipOverTime: meanSeries(runs),
     leadTimeMs: distribution(leads),
+    leadTimeHistogram: histogram(leads, 30),
+    kpis: null,
     bottleneck: { stations: slowest, nominalCardsPerH: minRate * 3600, tie: slowest.length > 1, busiest },
     events: sum((r) => r.events),
     digests: runs.map((r) => r.digest),
@@ -179,6 +237,29 @@ export function distribution(values: readonly number[]): Distribution {
   const sorted = Float64Array.from(values).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { mean: values.reduce((a, b) => a + b, 0) / values.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1]! };
+}
+
+/** `bins` equal bins from the least value to the greatest. */
+export function histogram(values: readonly number[], bins: number): Histogram {
+  if (values.length === 0) return { edgesMs: [], counts: [] };
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const counts = new Array<number>(hi > lo ? bins : 1).fill(0);
+  for (const v of values) counts[Math.min(counts.length - 1, Math.floor((v - lo) / width))]! += 1;
+  return { edgesMs: Array.from({ length: counts.length + 1 }, (_, i) => lo + i * width), counts };
+}
+
+/** The replications' WIP series, bucket by bucket (their widths agree unless their lengths differ much: then the first's). */
+function meanSeries(runs: readonly RunResult[]): Figures['wipOverTime'] {
+  const bucketMs = runs[0]!.wipSeries.bucketMs;
+  const same = runs.filter((r) => r.wipSeries.bucketMs === bucketMs);
+  const length = Math.min(...same.map((r) => r.wipSeries.mean.length));
+  return { bucketMs, mean: Array.from({ length }, (_, i) => same.reduce((a, r) => a + r.wipSeries.mean[i]!, 0) / same.length) };
 }
 
 /** Percentiles of a time-weighted integer quantity (ms spent at each value). */

@@ -117,11 +117,32 @@ function isInspecting(kind: string): boolean {
 }
 
 export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): KpiResult {
-  const { from, to } = options;
+  const kpis = kpiAccumulator(options);
+  for (const e of events) kpis.add(e);
+  return kpis.result();
+}
+
+/** The same computation fed one event at a time (a run that produces its journal as it goes, such as the virtual-time engine's, need not keep it). */
+export interface KpiAccumulator {
+  /** The next event, in time order. */
+  add(e: KpiEvent): void;
+  /** The KPIs of the events added so far; add nothing after. `end`: the period ends there (an open period must be given one). */
+  result(end?: number): KpiResult;
+}
+
+/** `to` may be left open (a run whose end is not known in advance): then `result(end)` closes it, and the buckets grow as events come. */
+export function kpiAccumulator(options: Omit<KpiOptions, 'to'> & { readonly to?: number }): KpiAccumulator {
+  const { from } = options;
+  let to = options.to ?? Number.POSITIVE_INFINITY;
+  const open = to === Number.POSITIVE_INFINITY;
   const filter = options.batchId;
-  const bucketMs = options.bucketMs ?? defaultBucketMs(to - from);
-  const bucketCount = Math.max(1, Math.ceil((to - from) / bucketMs));
+  const bucketMs = options.bucketMs ?? (open ? 3_600_000 : defaultBucketMs(to - from));
+  const bucketCount = open ? 1 : Math.max(1, Math.ceil((to - from) / bucketMs));
   const buckets: Bucket[] = Array.from({ length: bucketCount }, (_, i) => ({ from: from + i * bucketMs, good: 0, spoiled: 0, pbtMs: 0 }));
+  const bucket = (i: number): Bucket => {
+    while (buckets.length <= i) buckets.push({ from: from + buckets.length * bucketMs, good: 0, spoiled: 0, pbtMs: 0 });
+    return buckets[i]!;
+  };
   const lines = new Map<string, LineAcc>();
   const plans = new Map((options.plans ?? []).map((p) => [p.id, p]));
   /** The unit of each judged kind (MADE_AT_KINDS) a card in the line went through (to attribute QA's findings). */
@@ -157,7 +178,7 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
       for (let s = lo; s < hi; ) {
         const i = Math.floor((s - from) / bucketMs);
         const end = Math.min(hi, from + (i + 1) * bucketMs);
-        buckets[i]!.pbtMs += end - s;
+        bucket(i).pbtMs += end - s;
         s = end;
       }
     }
@@ -218,7 +239,7 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
   };
 
   let lastLine: LineAcc | undefined;
-  for (const e of events) {
+  const add = (e: KpiEvent): void => {
     const line = lastLine?.id === e.line ? lastLine : (lastLine = lineOf(e.line));
     const t = e.at;
     const inPeriod = t >= from && t < to;
@@ -255,16 +276,16 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
         s.pq += 1;
         if (line.priMs !== undefined) s.plannedRunMs += line.priMs;
         else s.pqWithoutPri += 1;
-        const bucket = buckets[Math.floor((t - from) / bucketMs)]!;
+        const b = bucket(Math.floor((t - from) / bucketMs));
         if (e.good) {
           s.gq += 1;
           if (e.attempt === 1) s.firstPassGood += 1;
-          bucket.good += 1;
+          b.good += 1;
         } else {
           const reason = e.reason ?? 'UNKNOWN';
           s.sq += 1;
           s.scrapByReason[reason] = (s.scrapByReason[reason] ?? 0) + 1;
-          bucket.spoiled += 1;
+          b.spoiled += 1;
           const madeAt = REASON_MADE_AT[reason];
           const unit = (madeAt !== undefined ? v?.[MADE_AT_SLOT.get(madeAt)!] : undefined) ?? e.unit;
           if (unit !== null) {
@@ -301,19 +322,25 @@ export function computeKpis(events: Iterable<KpiEvent>, options: KpiOptions): Kp
         break;
       }
     }
-  }
+  };
 
-  const resultLines: LineResult[] = [];
-  const resultUnits: UnitResult[] = [];
-  for (const line of lines.values()) {
-    for (const u of line.units.values()) {
-      accrue(u.sums, u.el, u.since, to);
-      u.sums.gq = Math.max(0, u.sums.pq - u.sums.sq);
-      resultUnits.push({ line: line.id, unit: u.unit, station: u.station, kind: u.kind, sums: u.sums });
+  const result = (end?: number): KpiResult => {
+    if (end !== undefined && end < to) to = end;
+    if (to === Number.POSITIVE_INFINITY) throw new RangeError('an open KPI period needs its end');
+    buckets.length = Math.min(buckets.length, Math.max(1, Math.ceil((to - from) / bucketMs)));
+    const resultLines: LineResult[] = [];
+    const resultUnits: UnitResult[] = [];
+    for (const line of lines.values()) {
+      for (const u of line.units.values()) {
+        accrue(u.sums, u.el, u.since, to);
+        u.sums.gq = Math.max(0, u.sums.pq - u.sums.sq);
+        resultUnits.push({ line: line.id, unit: u.unit, station: u.station, kind: u.kind, sums: u.sums });
+      }
+      accrueLine(line, to);
+      line.sums.inspected = line.inspected.size;
+      resultLines.push({ line: line.id, sums: line.sums });
     }
-    accrueLine(line, to);
-    line.sums.inspected = line.inspected.size;
-    resultLines.push({ line: line.id, sums: line.sums });
-  }
-  return { from, to, batchId: filter ?? null, lines: resultLines, units: resultUnits, bucketMs, buckets };
+    return { from, to, batchId: filter ?? null, lines: resultLines, units: resultUnits, bucketMs, buckets };
+  };
+  return { add, result };
 }

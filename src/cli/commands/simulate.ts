@@ -5,12 +5,20 @@
  * It reads a line file and nothing else — no store, no records, no personal data — so it needs no
  * login.
  */
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { ConfigError, loadLineConfig, parseLineConfig, type LineConfig } from '../../config/line-config.ts';
 import { simulate, type Figures } from '../../../simulators/virtual/figures.ts';
 import { UNIT_STATES } from '../../../simulators/virtual/engine.ts';
+import { writeCapacityReport } from '../../../simulators/virtual/report.ts';
+import { planSite, type SitePlan } from '../../../simulators/virtual/site-plan.ts';
+import { calibrate, calibratedLineFile } from '../../../simulators/virtual/calibrate.ts';
+import { loadSiteConfig } from '../../site/site-config.ts';
+import { KpiStore } from '../../store/kpi-store.ts';
+import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 
@@ -24,6 +32,7 @@ export interface SimulateCliOptions {
   sweep?: string;
   warmup?: string;
   json?: boolean;
+  out?: string;
 }
 
 /** `station.param.path=value`: the station (or `simulation`) and the key path below it. */
@@ -132,23 +141,44 @@ export async function runSimulate(options: SimulateCliOptions, out: (line: strin
       ...(warmupH !== undefined ? { warmupMs: warmupH * 3_600_000 } : {}),
     });
   };
+  const report = async (study: Omit<Parameters<typeof writeCapacityReport>[1], 'command'>): Promise<void> => {
+    if (options.out === undefined) return;
+    const files = await writeCapacityReport(options.out, { command: commandLine(options), ...study });
+    // With --json, standard output holds the JSON alone.
+    if (!options.json) out(`report: ${files.join(', ')}`);
+  };
   try {
     if (!sweep) {
       const figures = await run([]);
       if (options.json) out(JSON.stringify(figures));
       else for (const l of describeFigures(figures)) out(l);
+      await report({ figures });
       return EXIT.ok;
     }
     const points: { value: number; figures: Figures }[] = [];
     for (const value of sweep.values) points.push({ value, figures: await run([{ setting: sweep.setting, value }]) });
     if (options.json) out(JSON.stringify({ sweep: sweep.setting.text, points }));
     else for (const l of describeSweep(sweep.setting.text, points)) out(l);
+    await report({ sweep: { parameter: sweep.setting.text.split('=')[0]!, points } });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     if (error instanceof RangeError) throw new CliError(error.message);
     throw error;
   }
+}
+
+/** The options as a command line, for the report's heading. */
+function commandLine(o: SimulateCliOptions): string {
+  const parts = ['cardline simulate', `--line ${o.line}`];
+  if (o.cards !== undefined) parts.push(`--cards ${o.cards}`);
+  if (o.hours !== undefined) parts.push(`--hours ${o.hours}`);
+  if (o.warmup !== undefined) parts.push(`--warmup ${o.warmup}`);
+  if (o.seed !== undefined) parts.push(`--seed ${o.seed}`);
+  for (const s of o.set ?? []) parts.push(`--set ${s}`);
+  if (o.replications !== undefined && o.replications !== '1') parts.push(`--replications ${o.replications}`);
+  if (o.sweep !== undefined) parts.push(`--sweep ${o.sweep}`);
+  return parts.join(' ');
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -170,6 +200,7 @@ export function describeFigures(f: Figures): string[] {
     `bottleneck       ${b.stations.join(' and ')}${b.tie ? ' (a tie)' : ''} at ${whole(b.nominalCardsPerH)} cards/h nominal; busiest measured: ${b.busiest.join(', ')}`,
     `WIP (cards)      mean ${f.wip.mean.toFixed(1)}, p50 ${f.wip.p50}, p90 ${f.wip.p90}, max ${f.wip.max}`,
     `lead time        mean ${seconds(f.leadTimeMs.mean)}, p50 ${seconds(f.leadTimeMs.p50)}, p90 ${seconds(f.leadTimeMs.p90)}, p99 ${seconds(f.leadTimeMs.p99)}`,
+    ...describeKpis(f),
     '',
     `${'station'.padEnd(10)}${'units'.padStart(6)}${'nominal/h'.padStart(11)}${UNIT_STATES.map((s) => s.padStart(9)).join('')}${'wait'.padStart(10)}${'queue'.padStart(8)}`,
   ];
@@ -178,6 +209,21 @@ export function describeFigures(f: Figures): string[] {
       `${s.id.padEnd(10)}${String(s.units).padStart(6)}${whole(s.nominalCardsPerH).padStart(11)}${UNIT_STATES.map((st) => pct(s.shares[st]).padStart(9)).join('')}${seconds(s.meanWaitMs).padStart(10)}${s.meanQueue.toFixed(2).padStart(8)}`,
     );
   }
+  return lines;
+}
+
+const ratio = (x: number | null): string => (x === null ? '–' : pct(x));
+
+/** The ISO 22400 KPIs of the simulated journal: the line's, then each station's. */
+function describeKpis(f: Figures): string[] {
+  const k = f.kpis;
+  if (!k) return [];
+  const l = k.line;
+  const lines = [
+    `KPIs (ISO 22400) availability ${ratio(l.availability)}, effectiveness ${ratio(l.effectiveness)}, quality ${ratio(l.qualityRatio)}, OEE ${ratio(l.oee)}, first-pass yield ${ratio(l.firstPassYield)}, blanks per good card ${l.blanksPerGoodCard?.toFixed(3) ?? '–'}`,
+    `${'  station'.padEnd(12)}${'avail.'.padStart(9)}${'effect.'.padStart(9)}${'quality'.padStart(9)}${'OEE'.padStart(9)}`,
+  ];
+  for (const s of k.stations) lines.push(`  ${s.station.padEnd(10)}${ratio(s.availability).padStart(9)}${ratio(s.effectiveness).padStart(9)}${ratio(s.qualityRatio).padStart(9)}${ratio(s.oee).padStart(9)}`);
   return lines;
 }
 
@@ -192,8 +238,168 @@ function describeSweep(name: string, points: readonly { value: number; figures: 
   return lines;
 }
 
+export interface SimulateSiteCliOptions {
+  site?: string;
+  cardsPerDay?: string;
+  shifts?: string;
+  breakMinutes?: string;
+  handoverMinutes?: string;
+  days?: string;
+  replications?: string;
+  seed?: string;
+  json?: boolean;
+  out?: string;
+}
+
+function minutesOption(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 240) throw new CliError(`${option} must be whole minutes from 0 to 240, got '${text}'`);
+  return n;
+}
+
+/** `cardline simulate site`: lines and shift pattern for a daily target. */
+export async function runSimulateSite(options: SimulateSiteCliOptions, out: (line: string) => void = writeLine): Promise<number> {
+  if (options.site === undefined) throw new CliError('simulate site needs --site FILE: the site whose lines and shifts to plan with, e.g. --site config/site.yaml');
+  if (options.cardsPerDay === undefined) throw new CliError('simulate site needs --cards-per-day N: the daily target, e.g. --cards-per-day 500000');
+  const cardsPerDay = wholeNumber(options.cardsPerDay, '--cards-per-day')!;
+  const patterns = options.shifts === undefined ? undefined : options.shifts.split(',').map((t) => wholeNumber(t.trim(), '--shifts')!);
+  const breakMinutes = minutesOption(options.breakMinutes, '--break-minutes', 30);
+  const handoverMinutes = minutesOption(options.handoverMinutes, '--handover-minutes', 10);
+  const days = wholeNumber(options.days, '--days') ?? 1;
+  const replications = wholeNumber(options.replications, '--replications') ?? 3;
+  try {
+    const site = await loadSiteConfig(options.site);
+    const plan = planSite({
+      lines: site.lines.map((l) => ({ id: l.id, kind: l.config.id, config: l.config })),
+      shifts: site.shifts,
+      cardsPerDay,
+      ...(patterns ? { patterns } : {}),
+      breakMinutes,
+      handoverMinutes,
+      days,
+      replications,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    if (options.json) out(JSON.stringify(plan));
+    else for (const l of describePlan(site.source, plan)) out(l);
+    if (options.out !== undefined) {
+      const table = planTable(plan);
+      const files = await writeCapacityReport(options.out, {
+        command: `cardline simulate site --site ${options.site} --cards-per-day ${cardsPerDay}`,
+        sections: [
+          { title: `Lines and shifts for ${whole(cardsPerDay)} good cards a day`, head: table.head, rows: table.rows },
+          { title: 'The site as configured', head: ['shifts', 'lines', 'cards/day', 'of the target'], rows: plan.site.map((s) => [s.shifts.join(' + '), String(s.lines), whole(s.cardsPerDay), pct(s.shareOfTarget)]) },
+        ],
+      });
+      if (!options.json) out(`report: ${files.join(', ')}`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof RangeError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function planTable(plan: SitePlan): { head: string[]; rows: string[][] } {
+  const signed = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+  return {
+    head: ['line kind', 'shifts', 'planned h/day', 'cards/day a line', '95 % CI', 'OEE', 'lines', 'margin', 'lines at CI low', 'bottleneck'],
+    rows: plan.rows.map((r) => [
+      r.kind,
+      r.shifts.join(' + '),
+      r.plannedHoursPerDay.toFixed(2),
+      whole(r.cardsPerDay.mean),
+      plan.replications > 1 ? `${whole(r.cardsPerDay.low)}–${whole(r.cardsPerDay.high)}` : '–',
+      r.oee === null ? '–' : pct(r.oee),
+      String(r.linesNeeded),
+      signed(r.margin),
+      String(r.linesNeededAtLow),
+      r.bottleneck,
+    ]),
+  };
+}
+
+export function describePlan(source: string, plan: SitePlan): string[] {
+  const { head, rows } = planTable(plan);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: readonly string[]): string => r.map((c, i) => (i <= 1 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const lines = [
+    `site ${source} · target ${whole(plan.cardsPerDay)} good cards a day · ${plan.days} day(s) after a day of warm-up · ${plan.replications} replication(s) · a ${plan.breakMinutes}-min break a shift, ${plan.handoverMinutes}-min handover at each shift start`,
+    '',
+    fmt(head),
+    ...rows.map(fmt),
+    '',
+  ];
+  for (const r of plan.recommended) {
+    lines.push(`${r.kind}: ${r.linesNeeded} line(s) on ${r.shifts.length} shift(s) (${r.shifts.join(' + ')}) make ${whole(r.linesNeeded * r.cardsPerDay.mean)} a day, a margin of ${(100 * r.margin).toFixed(1)}%${r.linesNeededAtLow > r.linesNeeded ? ` (at the CI's low end: ${r.linesNeededAtLow} lines)` : ''}`);
+  }
+  for (const s of plan.site) lines.push(`the site as configured (${s.lines} line(s)) on ${s.shifts.join(' + ')}: ${whole(s.cardsPerDay)} a day, ${pct(s.shareOfTarget)} of the target`);
+  return lines;
+}
+
+export interface SimulateCalibrateCliOptions {
+  fromJournal?: boolean;
+  line?: string;
+  linesDir?: string;
+  from?: string;
+  to?: string;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** `cardline simulate calibrate --from-journal`: a line file with the cycle times and failure rates the journal measured. */
+export async function runSimulateCalibrate(options: SimulateCalibrateCliOptions, out: (line: string) => void = writeLine, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (!options.fromJournal) throw new CliError('simulate calibrate needs --from-journal: it measures the line from the journal of its runs (the store of CARDLINE_DB_URL or the data directory)');
+  if (options.line === undefined) throw new CliError('simulate calibrate needs --line ID: the line whose journal to measure (its line file is <lines-dir>/<ID>.yaml, or give the file)');
+  if (options.out === undefined) throw new CliError('simulate calibrate needs --out FILE: the calibrated line file to write');
+  const file = /\.ya?ml$/.test(options.line) ? options.line : path.join(options.linesDir ?? 'config/lines', `${options.line}.yaml`);
+  if (!options.force && existsSync(options.out)) throw new CliError(`--out ${options.out} exists; add --force to replace it`);
+  const time = (text: string | undefined, option: string, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) throw new CliError(`${option} '${text}': a time such as 2026-12-07T06:00+07:00`);
+    return ms;
+  };
+  const from = time(options.from, '--from', 0);
+  const to = time(options.to, '--to', Date.now() + 1);
+  if (!(to > from)) throw new CliError('--to must be after --from');
+  let line: LineConfig;
+  try {
+    line = await loadLineConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+  return withContext(
+    { permissions: ['batch.read'], what: 'read the journal' },
+    async (ctx) => {
+      const events = await new KpiStore(ctx.db).events(new Date(from), new Date(to), { lines: [line.id] });
+      const cal = calibrate({ line, events, from, to });
+      if (cal.stations.every((s) => s.cards === 0)) throw new CliError(`the journal holds no card of line ${line.id} from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: nothing to measure`);
+      const text = calibratedLineFile(await readFile(file, 'utf8'), cal, file);
+      // The file must load as a line file before it is written.
+      parseLineConfig(parse(text) as unknown, options.out!);
+      await writeFile(options.out!, text);
+      if (options.json) out(JSON.stringify(cal));
+      else {
+        out(`line ${line.id}: ${cal.good} good and ${cal.spoiled} spoiled cards measured; wrote ${options.out}`);
+        for (const s of cal.stations) {
+          const failures = Object.entries(s.failures).filter(([, p]) => p > 0).map(([k, p]) => `${k} ${(100 * p).toFixed(2)}%`);
+          out(`  ${s.id.padEnd(10)} ${String(s.cards).padStart(6)} cards  cycle ${s.meanMs === null ? 'not measured' : `${(s.meanMs / 1000).toFixed(3)} s mean of ${s.samples}`}${failures.length ? `  ${failures.join(', ')}` : ''}${s.downtime ? `  MTBF ${(s.downtime.mtbfMs / 60_000).toFixed(1)} min, MTTR ${(s.downtime.mttrMs / 1000).toFixed(1)} s` : ''}`);
+        }
+        const unmapped = Object.entries(cal.unmapped);
+        if (unmapped.length) out(`  reasons with no failure in the line file (left out): ${unmapped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      }
+      return EXIT.ok;
+    },
+    env,
+  );
+}
+
 export function registerSimulate(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  program
+  const simulate = program
     .command('simulate')
     .description(
       'capacity planning: runs a line file in virtual time (seconds for a simulated day) and prints throughput, spoilage, utilization, WIP, lead time and the bottleneck. ' +
@@ -208,5 +414,35 @@ export function registerSimulate(program: Command, run: (action: () => Promise<n
     .option('--sweep <station.param=a..b[:step]>', 'runs each value of a range, e.g. encoder.heads=4..10')
     .option('--warmup <h>', 'with --hours: leaves the first H hours out of the figures')
     .option('--json', 'the figures as JSON')
+    .option('--out <dir>', 'also writes a report there: index.html (self-contained) and SVG charts (throughput vs the swept parameter, time by state per station, WIP over time, lead time)')
     .action((options: SimulateCliOptions) => run(() => runSimulate(options)));
+  simulate
+    .command('site')
+    .description(
+      "how many lines of each of a site's line kinds, and which shift pattern (the first 1, 2, … of the site's shifts, with a break in each and a handover at each start), reach a daily target, with the margin. " +
+        'Reads only the site and line files; needs no login.',
+    )
+    .option('--site <file>', 'the site file, e.g. config/site.yaml')
+    .option('--cards-per-day <n>', 'the daily target of good cards, e.g. 500000')
+    .option('--shifts <k,…>', 'the patterns to try, as numbers of shifts (default: 1 up to all of the site’s)')
+    .option('--break-minutes <m>', 'a break in the middle of each shift (default 30)')
+    .option('--handover-minutes <m>', 'the line stands at the start of each shift (default 10)')
+    .option('--days <d>', 'days counted, after one day of warm-up (default 1)')
+    .option('--replications <r>', 'independent runs a line kind and pattern (default 3): the cards a day get a 95 % confidence interval')
+    .option('--seed <seed>', "the random seed (default: each line file's simulation.seed)")
+    .option('--json', 'the plan as JSON')
+    .option('--out <dir>', 'also writes the plan as a self-contained HTML report')
+    .action((options: SimulateSiteCliOptions) => run(() => runSimulateSite(options)));
+  simulate
+    .command('calibrate')
+    .description("writes a line file with the cycle-time histograms (empirical model), failure probabilities and breakdowns measured on a line's journal (docs/capacity.md); reads card and station events, no personal data")
+    .option('--from-journal', 'measure from the journal of the line’s runs (the only source so far)')
+    .option('--line <id|file>', 'the line: its id (its line file is <lines-dir>/<id>.yaml) or its line file')
+    .option('--lines-dir <dir>', 'where the line files are', 'config/lines')
+    .option('--from <time>', 'the period’s start (default: the journal’s beginning)')
+    .option('--to <time>', 'the period’s end (default: now)')
+    .option('--out <file>', 'the calibrated line file to write')
+    .option('--force', 'replace --out if it exists')
+    .option('--json', 'the measurements as JSON')
+    .action((options: SimulateCalibrateCliOptions) => run(() => runSimulateCalibrate(options)));
 }
