@@ -14,7 +14,7 @@ import { appendAudit } from '../store/audit.ts';
 import { LineLease, describeHolder } from '../store/line-lease.ts';
 import { LineQueueStore, QueueError } from '../store/line-queue-store.ts';
 import { LineAgent, type OpenSession, type RunEnd } from './line-agent.ts';
-import type { SiteConfig } from './site-config.ts';
+import { mayDrive, type SiteConfig } from './site-config.ts';
 import { SiteRequestError, type AlarmBoard, type BatchProgressView, type LineObserver, type LineStatusView, type SiteRuntime } from './runtime.ts';
 import type { Progress } from '../line/controller.ts';
 
@@ -26,6 +26,8 @@ export interface SiteOptions {
   readonly events: SiteEventBus;
   readonly alarms: AlarmBoard;
   readonly observers?: readonly LineObserver[];
+  /** This server's name in the site (--name, else the host name): it drives only the lines it is named for. */
+  readonly serverName?: string;
   readonly recoverAfterMs?: number;
   /** How long a planned stop waits for a line to empty (default 60 s). */
   readonly drainMs?: number;
@@ -57,6 +59,7 @@ export class Site implements SiteRuntime {
           ctx: options.ctx,
           line,
           openSession: options.openSession,
+          mayDrive: options.serverName === undefined || mayDrive(line, options.serverName),
           ...(options.observers ? { observers: options.observers } : {}),
           ...(options.recoverAfterMs !== undefined ? { recoverAfterMs: options.recoverAfterMs } : {}),
           ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
@@ -90,6 +93,8 @@ export class Site implements SiteRuntime {
   async line(lineId: string): Promise<LineStatusView> {
     const agent = this.agent(lineId);
     const config = this.options.config.lines.find((l) => l.id === lineId)!;
+    // A line this server does not drive is read from the database: the lease names its server and
+    // batch, the journal its stations' last states; its events arrive through the relay.
     const remote = agent.phase === 'remote' ? await agent.remoteBatch() : undefined;
     const holder = remote ? remote.holder : describeHere();
     return {
@@ -98,7 +103,7 @@ export class Site implements SiteRuntime {
       simulated: agent.simulated,
       phase: agent.phase,
       drivenBy: holder,
-      stations: agent.stations(),
+      stations: remote ? await agent.recordedStations(remote.holder !== null) : agent.stations(),
       batch: remote ? remote.batch : agent.progress(),
       queue: await this.queues.queue(lineId),
       stock: await agent.stock(),
