@@ -294,6 +294,20 @@ export class LineAgent {
   }
 
   /**
+   * Records a lot of blanks loaded into the feeder; on a line simulated here the blanks go into the
+   * simulated magazine as well (the operator's physical load), once: a lot already recorded changes nothing.
+   */
+  async loadStock(count: number, lot: string, actor: string): Promise<'loaded' | 'already-loaded'> {
+    const outcome = await this.store.loadStock(count, lot, actor);
+    const simulator = this.session?.simulator;
+    if (outcome === 'loaded' && simulator) {
+      simulator.control.loadBlanks(count, lot);
+      this.options.log?.(`line ${this.id}: ${count} blanks of lot ${lot} put into the simulated feeder's magazine`);
+    }
+    return outcome;
+  }
+
+  /**
    * Planned stop: a running batch is drained (no more blanks fed; the cards in the line go on to the
    * stacker or the reject bin), paused with no card inside and left paused; then the links are
    * closed, the simulator stopped and the lease released. A resumed run finds no card to suspect.

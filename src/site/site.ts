@@ -192,6 +192,16 @@ export class Site implements SiteRuntime {
     this.events.publish({ type: 'batch', lineId, batchId, status: 'aborting', by: by.name });
   }
 
+  async loadStock(lineId: string, count: number, lot: string, by: AuthUser): Promise<'loaded' | 'already-loaded'> {
+    const agent = this.agent(lineId);
+    if (agent.phase === 'remote' && agent.simulated) {
+      const holder = (await agent.remoteBatch()).holder;
+      if (holder) throw new SiteRequestError(`line ${lineId} is simulated by ${holder}: load its blanks through that server, whose simulated feeder they go into`, 409, 'lineId');
+    }
+    // A lot loaded before with another count is a StockError (the API's 409).
+    return agent.loadStock(count, lot, by.name);
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
   }
