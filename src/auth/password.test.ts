@@ -55,4 +55,13 @@ describe('password hashes', () => {
     }
     expect(seen.size).toBe(200);
   });
+
+  it('hashes asked for together run one after the other and each gets its own answer; a failed one does not stop the next', async () => {
+    const salt = randomBytes(16);
+    const stored = (pw: string, n = 1024): string => `scrypt$${n}$8$1$${salt.toString('base64')}$${scryptSync(pw, salt, 32, { N: n, r: 8, p: 1 }).toString('base64')}`;
+    // N must be a power of two: scrypt refuses 1000.
+    const refused = `scrypt$1000$8$1$${salt.toString('base64')}$${Buffer.alloc(32).toString('base64')}`;
+    const answers = await Promise.allSettled([verifyPassword('a', stored('a')), verifyPassword('b', stored('x')), verifyPassword('c', refused), verifyPassword('d', stored('d'))]);
+    expect(answers.map((a) => (a.status === 'fulfilled' ? a.value : 'refused'))).toStrictEqual([true, false, 'refused', true]);
+  });
 });

@@ -11,12 +11,20 @@ const P = 1;
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
+// One hash at a time: each takes 128 MiB while it runs, and libuv's four threads would otherwise run
+// four at once (logins arriving together put half a gigabyte on the server's resident memory).
+let lastHash: Promise<unknown> = Promise.resolve();
+
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   // maxmem must exceed 128 * N * r, Node's default (32 MiB) is below OWASP's minimum.
   const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
+  const run = (): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
+    });
+  const next = lastHash.then(run, run);
+  lastHash = next.catch(() => undefined);
+  return next;
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -16,8 +16,8 @@ export class EventBus implements SiteEventBus {
     this.nextId = options.firstId ?? 1;
   }
 
-  publish(body: SiteEventBody, at: Date = new Date(this.now())): SiteEvent {
-    const event = { ...body, id: this.nextId++, at: at.toISOString() } as SiteEvent;
+  publish(body: SiteEventBody, at: Date = new Date(this.now()), relayedFrom?: string): SiteEvent {
+    const event = { ...body, id: this.nextId++, at: at.toISOString(), ...(relayedFrom !== undefined ? { relayedFrom } : {}) } as SiteEvent;
     this.window.push(event);
     this.trim();
     for (const listener of this.listeners) listener(event);

@@ -2,7 +2,8 @@
  * Events of lines another server drives: every server of a site on PostgreSQL sends the events it
  * publishes to the others through LISTEN/NOTIFY, and publishes theirs on its own bus, so a client
  * of any server sees the whole site (issue 16, item 6). Relayed events get this bus's ids (the ids a
- * client's Last-Event-ID names are per server) and keep the time they happened. Each server sends
+ * client's Last-Event-ID names are per server), keep the time they happened and name the server
+ * they came from (`relayedFrom`, so the metrics count a card once, where it was made). Each server sends
  * only what its own producers published — never what it relayed — so nothing goes round twice.
  */
 import type { Knex } from 'knex';
@@ -31,7 +32,7 @@ interface Envelope {
 const EVENT_TYPES: ReadonlySet<string> = new Set(['station.state', 'card', 'counters', 'batch', 'queue', 'alarm']);
 
 function bodyOf(event: SiteEvent): SiteEventBody {
-  const { id: _id, at: _at, ...body } = event;
+  const { id: _id, at: _at, relayedFrom: _from, ...body } = event;
   return body;
 }
 
@@ -69,7 +70,7 @@ export async function startPgRelay(db: Knex, bus: SiteEventBus, options: PgRelay
       if (envelope.from === options.serverId) return;
       relaying = true;
       try {
-        bus.publish(envelope.body, new Date(envelope.at));
+        bus.publish(envelope.body, new Date(envelope.at), envelope.from);
       } finally {
         relaying = false;
       }

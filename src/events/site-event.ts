@@ -33,10 +33,13 @@ export type SiteEvent = SiteEventBody & {
   readonly id: number;
   /** ISO 8601 time the event happened. */
   readonly at: string;
+  /** The server that published it, when another server's event came through the relay (src/events/pg-relay.ts). */
+  readonly relayedFrom?: string;
 };
 
 export interface SiteEventBus {
-  publish(body: SiteEventBody, at?: Date): SiteEvent;
+  /** `relayedFrom`: the server whose event this is, when the relay publishes another server's. */
+  publish(body: SiteEventBody, at?: Date, relayedFrom?: string): SiteEvent;
   /** Events after `lastId` still in the replay window; undefined when `lastId` is older than the window (the client must reload). */
   since(lastId: number): readonly SiteEvent[] | undefined;
   subscribe(listener: (event: SiteEvent) => void): () => void;

@@ -123,40 +123,56 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const openApi = openApiRoute(() => (document ??= openApiDocument([...mounted, { path: `${API_PREFIX}/openapi.json`, spec: openApi }], { title: 'cardline site API', version: options.version ?? '0.1.0' })));
   mounted.push({ path: `${API_PREFIX}/openapi.json`, spec: openApi });
 
-  for (const { path, spec } of mounted) register(app, deps, path, spec, options.checkResponses ?? false);
+  // Closing ends the connections at once (forceCloseConnections) but not the handlers still running:
+  // close waits for them, so the caller closes the store only after their last query. A handler
+  // left waiting for a pool being destroyed waited out its 60 s acquire timeout (serve's slow exit).
+  const inFlight = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...inFlight]);
+  });
+  for (const { path, spec } of mounted) register(app, deps, path, spec, options.checkResponses ?? false, inFlight);
   if (options.webApp !== undefined) registerWebApp(app, options.webApp);
   return app;
 }
 
-function register(app: FastifyInstance, deps: ApiDeps, path: string, spec: RouteSpec, checkResponses: boolean): void {
+function register(app: FastifyInstance, deps: ApiDeps, path: string, spec: RouteSpec, checkResponses: boolean, inFlight: Set<Promise<unknown>>): void {
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const user = await guard(deps.db, spec, request);
+    const raw = Buffer.isBuffer(request.body);
+    if (raw !== Boolean(spec.upload) && request.body !== undefined) {
+      throw new HttpProblem(415, spec.upload ? `send the upload as one of ${spec.upload.mediaTypes.join(', ')}` : 'send the body as application/json', {
+        field: 'header.Content-Type',
+      });
+    }
+    const params = parsePart(spec.params, request.params, 'params');
+    const query = parsePart(spec.query, request.query, 'query');
+    const body = spec.upload ? request.body : parsePart(spec.body, request.body, 'body');
+    const result = await spec.handler({ params, query, body, user, request, reply });
+    if (spec.status === 204) return reply.code(204).send();
+    // A stream (the event stream) is sent by its handler, which returns nothing.
+    if (reply.sent || result === undefined) return reply;
+    if (checkResponses && spec.response && !Buffer.isBuffer(result)) {
+      const checked = spec.response.safeParse(result);
+      if (!checked.success) {
+        throw new HttpProblem(500, `the answer of ${spec.method} ${spec.url} does not match its declared schema at ${checked.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`);
+      }
+    }
+    void reply.code(spec.status ?? 200);
+    return result;
+  };
   app.route({
     method: spec.method,
     url: path,
     ...(spec.upload ? { bodyLimit: spec.upload.maxBytes } : {}),
     ...(spec.rateLimit ? { config: { rateLimit: { max: spec.rateLimit.max, timeWindow: spec.rateLimit.windowMs } } } : {}),
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const user = await guard(deps.db, spec, request);
-      const raw = Buffer.isBuffer(request.body);
-      if (raw !== Boolean(spec.upload) && request.body !== undefined) {
-        throw new HttpProblem(415, spec.upload ? `send the upload as one of ${spec.upload.mediaTypes.join(', ')}` : 'send the body as application/json', {
-          field: 'header.Content-Type',
-        });
-      }
-      const params = parsePart(spec.params, request.params, 'params');
-      const query = parsePart(spec.query, request.query, 'query');
-      const body = spec.upload ? request.body : parsePart(spec.body, request.body, 'body');
-      const result = await spec.handler({ params, query, body, user, request, reply });
-      if (spec.status === 204) return reply.code(204).send();
-      // A stream (the event stream) is sent by its handler, which returns nothing.
-      if (reply.sent || result === undefined) return reply;
-      if (checkResponses && spec.response && !Buffer.isBuffer(result)) {
-        const checked = spec.response.safeParse(result);
-        if (!checked.success) {
-          throw new HttpProblem(500, `the answer of ${spec.method} ${spec.url} does not match its declared schema at ${checked.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`);
-        }
-      }
-      void reply.code(spec.status ?? 200);
-      return result;
+    handler: (request: FastifyRequest, reply: FastifyReply) => {
+      const running = handle(request, reply);
+      inFlight.add(running);
+      void running.then(
+        () => inFlight.delete(running),
+        () => inFlight.delete(running),
+      );
+      return running;
     },
   });
 }

@@ -89,7 +89,8 @@ export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | '
   const stationOf = (line: string, unit: string | null): string => (unit === null ? 'unknown' : (unitStation.get(`${line}\u0000${unit}`) ?? 'unknown'));
 
   const onEvent = (event: SiteEvent): void => {
-    if (event.type !== 'card') return;
+    // Another server's card (relayed): that server counts it, so a site's sum counts it once.
+    if (event.type !== 'card' || event.relayedFrom !== undefined) return;
     steps.inc({ line: event.lineId, step: event.step });
     const at = Date.parse(event.at);
     const key = `${event.lineId}\u0000${event.cardSerial}`;

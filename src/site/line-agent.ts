@@ -38,6 +38,11 @@ export interface LineAgentOptions {
   readonly line: SiteLine;
   readonly openSession: OpenSession;
   readonly observers?: readonly LineObserver[];
+  /**
+   * False when the site file names the servers of the line (active, standby) and this one is not
+   * among them: it never takes the line, and answers for it from the database. Default true.
+   */
+  readonly mayDrive?: boolean;
   readonly recoverAfterMs?: number;
   /** How often a line another server drives is tried again (default 2 s: a takeover within the lease's 15 s and this). */
   readonly retryMs?: number;
@@ -110,6 +115,11 @@ export class LineAgent {
 
   /** Takes the line (or, when another server drives it, keeps trying in the background). */
   async start(): Promise<void> {
+    if (this.options.mayDrive === false) {
+      this.options.log?.(`line ${this.id}: the site file names ${this.options.line.servers.join(', ')} to drive it, not this server: it answers for the line from the database`);
+      this.setPhase('remote');
+      return;
+    }
     await this.tryOpen();
     if (!this.session && !this.stopped) this.scheduleRetry();
   }
@@ -215,14 +225,13 @@ export class LineAgent {
   stations(): StationStatusView[] {
     const links = this.session?.links;
     const now = Date.now();
-    const byStation = new Map<string, { kind: string; units: UnitStatus[] }>();
-    for (const unit of stationUnits(this.options.line.config)) {
-      const link = links?.get(unit.unitId);
+    return this.stationViews((unitId) => {
+      const link = links?.get(unitId);
       const status = link?.status;
-      const seen = this.seen.get(unit.unitId);
+      const seen = this.seen.get(unitId);
       const card = link?.cardPresent;
-      const view: UnitStatus = {
-        id: unit.unitId,
+      return {
+        id: unitId,
         state: status ? stateName(status.state) : 'unknown',
         mode: status ? unitModeName(status.unitMode) : 'unknown',
         connected: link?.connected ?? false,
@@ -232,8 +241,45 @@ export class LineAgent {
         defective: status?.defective ?? 0,
         reconnects: seen?.reconnects ?? 0,
       };
+    });
+  }
+
+  /**
+   * For a line another server drives: each unit's last state and link change as that server's
+   * controller journaled them (the age is that of the last record). `driven`: a server holds the
+   * line's lease now; when none does, no unit counts as connected.
+   */
+  async recordedStations(driven: boolean): Promise<StationStatusView[]> {
+    const now = Date.now();
+    const last = new Map<string, { state?: number; connected?: boolean; at: number }>();
+    for (const e of await this.store.lastStationEvents()) {
+      const unit = last.get(e.unit) ?? { at: 0 };
+      if (typeof e.detail.state === 'number') unit.state = e.detail.state;
+      if (e.event !== 'state') unit.connected = e.event === 'link.up';
+      unit.at = Math.max(unit.at, Date.parse(e.at));
+      last.set(e.unit, unit);
+    }
+    return this.stationViews((unitId) => {
+      const unit = last.get(unitId);
+      return {
+        id: unitId,
+        state: unit?.state !== undefined ? stateName(unit.state) : 'unknown',
+        mode: 'unknown',
+        connected: driven && unit !== undefined && (unit.connected ?? unit.state !== undefined),
+        card: undefined,
+        heartbeatAgeMs: unit ? Math.max(0, now - unit.at) : null,
+        processed: 0,
+        defective: 0,
+        reconnects: 0,
+      };
+    });
+  }
+
+  private stationViews(unitView: (unitId: string) => UnitStatus): StationStatusView[] {
+    const byStation = new Map<string, { kind: string; units: UnitStatus[] }>();
+    for (const unit of stationUnits(this.options.line.config)) {
       const entry = byStation.get(unit.station.id) ?? { kind: unit.station.kind, units: [] };
-      entry.units.push(view);
+      entry.units.push(unitView(unit.unitId));
       byStation.set(unit.station.id, entry);
     }
     return [...byStation].map(([id, s]) => ({ id, kind: s.kind, units: s.units }));
@@ -245,6 +291,20 @@ export class LineAgent {
     const stackers = this.session?.simulator?.control.status().stackers.filter((s) => s.capacity !== null) ?? [];
     const fill = stackers.length === 0 ? null : Math.max(...stackers.map((s) => s.count / s.capacity!));
     return { blanksAvailable: stock.available, stackerFill: fill };
+  }
+
+  /**
+   * Records a lot of blanks loaded into the feeder; on a line simulated here the blanks go into the
+   * simulated magazine as well (the operator's physical load), once: a lot already recorded changes nothing.
+   */
+  async loadStock(count: number, lot: string, actor: string): Promise<'loaded' | 'already-loaded'> {
+    const outcome = await this.store.loadStock(count, lot, actor);
+    const simulator = this.session?.simulator;
+    if (outcome === 'loaded' && simulator) {
+      simulator.control.loadBlanks(count, lot);
+      this.options.log?.(`line ${this.id}: ${count} blanks of lot ${lot} put into the simulated feeder's magazine`);
+    }
+    return outcome;
   }
 
   /**

@@ -150,6 +150,11 @@ export interface SiteRuntime {
   pause(lineId: string, by: AuthUser): Promise<void>;
   resume(lineId: string, by: AuthUser): Promise<void>;
   abort(lineId: string, records: 'requeue' | 'cancel', by: AuthUser): Promise<void>;
+  /**
+   * Records a lot of blanks loaded into a line's feeder (a lot is loaded once: the same lot again is
+   * 'already-loaded'); a line simulated in this server gets the blanks in its simulated magazine.
+   */
+  loadStock(lineId: string, count: number, lot: string, by: AuthUser): Promise<'loaded' | 'already-loaded'>;
   /** Graceful stop: every line pauses at a safe point (no card half-acknowledged), leases released. */
   stop(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/line-config.ts';
-import { DEFAULT_SITE_FILE, loadSiteConfig } from './site-config.ts';
+import { DEFAULT_SITE_FILE, loadSiteConfig, mayDrive } from './site-config.ts';
 
 let work: string;
 beforeAll(async () => {
@@ -70,5 +70,33 @@ describe('site file', () => {
   it('a line listed twice is refused', async () => {
     const message = ((await loadSiteConfig(await site('id: s1\nname: S\nlines:\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n')).catch((e: unknown) => e)) as Error).message;
     expect(message).toMatch(/line 5: line demo-mixed: lines\[1\]\.id: line demo-mixed is listed twice/);
+  });
+
+  it('the servers of a line: active first, then the standbys; a line naming none may be driven by any server', async () => {
+    const s = await loadSiteConfig(await site('id: s1\nname: S\nlines:\n  - id: demo-mixed\n    file: lines/demo-mixed.yaml\n    active: hall-a.local\n    standby: [hall-b, hall_c]\n'));
+    expect(s.lines[0]!.servers).toStrictEqual(['hall-a.local', 'hall-b', 'hall_c']);
+    expect([mayDrive(s.lines[0]!, 'hall-b'), mayDrive(s.lines[0]!, 'hall-d')]).toStrictEqual([true, false]);
+    const open = await loadSiteConfig(await site('id: s1\nname: S\nlines:\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n'));
+    expect(open.lines[0]!.servers).toStrictEqual([]);
+    expect(mayDrive(open.lines[0]!, 'anyone')).toBe(true);
+  });
+
+  it('a bad server name, and a server named twice for a line, are refused with the YAML line', async () => {
+    const bad = ((await loadSiteConfig(await site('id: s1\nname: S\nlines:\n  - id: demo-mixed\n    file: lines/demo-mixed.yaml\n    standby:\n      - hall b\n')).catch((e: unknown) => e)) as Error).message;
+    expect(bad).toMatch(/line 7: line demo-mixed: lines\[0\]\.standby\[0\]: a server's name/);
+    const twice = ((await loadSiteConfig(await site('id: s1\nname: S\nlines:\n  - id: demo-mixed\n    file: lines/demo-mixed.yaml\n    active: hall-a\n    standby: [hall-b, hall-a]\n')).catch((e: unknown) => e)) as Error).message;
+    expect(twice).toMatch(/line 7: line demo-mixed: lines\[0\]\.standby\[1\]: server hall-a is named twice for line demo-mixed/);
+  });
+
+  it('the database: a PostgreSQL URL, or ${VARIABLE} read from the environment; CARDLINE_DB_URL may stand in for an unset variable', async () => {
+    const lines = 'lines:\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n';
+    expect((await loadSiteConfig(await site(`id: s1\nname: S\ndatabase: postgres://cardline@db-host:5432/site\n${lines}`), {})).database).toBe('postgres://cardline@db-host:5432/site');
+    const byRef = await site(`id: s1\nname: S\ndatabase: \${SITE_DB}\n${lines}`);
+    expect((await loadSiteConfig(byRef, { SITE_DB: 'postgresql://u@h/site' })).database).toBe('postgresql://u@h/site');
+    expect((await loadSiteConfig(byRef, { CARDLINE_DB_URL: 'postgres://u@h/other' })).database).toBeUndefined();
+    expect(((await loadSiteConfig(byRef, {}).catch((e: unknown) => e)) as Error).message).toMatch(/line 3: database: the environment variable SITE_DB is not set/);
+    expect(((await loadSiteConfig(byRef, { SITE_DB: 'mysql://u@h/site' }).catch((e: unknown) => e)) as Error).message).toMatch(/line 3: database: the environment variable SITE_DB holds no PostgreSQL URL/);
+    const wrong = ((await loadSiteConfig(await site(`id: s1\nname: S\n${lines}database: mysql://u@h/site\n`), {}).catch((e: unknown) => e)) as Error).message;
+    expect(wrong).toMatch(/line 5: database: a PostgreSQL URL/);
   });
 });

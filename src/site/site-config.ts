@@ -9,6 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { formatPath, offsetAt } from '../config/yaml-location.ts';
 import { z } from 'zod';
 import { ConfigError, loadLineConfig, type LineConfig } from '../config/line-config.ts';
+import { DB_URL_ENV } from '../store/db.ts';
 import { DEFAULT_SHIFTS, DEFAULT_TIME_ZONE, shiftsSchema, type ShiftSpec } from '../kpi/shifts.ts';
 
 export const DEFAULT_SITE_FILE = path.resolve(import.meta.dirname, '../../config/site.yaml');
@@ -22,12 +23,26 @@ function knownTimeZone(zone: string): boolean {
   }
 }
 
+/** A server's name in a site: its `--name`, else its host name. */
+export const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const serverName = z.string().regex(SERVER_NAME, "a server's name (its --name, or its host name): letters, digits, dots, dashes and underscores");
+
+/** A database reference: a PostgreSQL URL, or `${VARIABLE}`, the environment variable holding it. */
+const DB_ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+const databaseSchema = z
+  .string()
+  .refine((v) => DB_ENV_REF.test(v) || /^postgres(ql)?:\/\/\S+$/.test(v), 'a PostgreSQL URL (postgres://user@host:5432/cardline) or an environment variable holding one, written ${SITE_DB_URL}');
+
 const lineEntrySchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'a line id: lower-case letters, digits and dashes'),
   /** The line file, relative to the site file. */
   file: z.string().min(1, 'the line file (relative to the site file)'),
   /** Shown on screens; the line file's description when absent. */
   name: z.string().min(1).max(80).optional(),
+  /** The server that drives the line; absent (and no standby): whichever server takes it first. */
+  active: serverName.optional(),
+  /** Servers that take the line over when the one driving it dies. */
+  standby: z.array(serverName).optional(),
 });
 
 export const siteConfigSchema = z
@@ -45,6 +60,8 @@ export const siteConfigSchema = z
         loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10),
       })
       .default({ idleLogoutMinutes: 5, loginAttemptsPerMinute: 10 }),
+    /** The site's PostgreSQL database, shared by its servers (CARDLINE_DB_URL wins); absent: the data directory's SQLite. */
+    database: databaseSchema.optional(),
     lines: z.array(lineEntrySchema).min(1, 'a site has at least one line'),
   })
   .superRefine((site, ctx) => {
@@ -52,6 +69,11 @@ export const siteConfigSchema = z
     site.lines.forEach((l, i) => {
       if (seen.has(l.id)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'id'], message: `line ${l.id} is listed twice` });
       seen.add(l.id);
+      const named = new Set<string>(l.active !== undefined ? [l.active] : []);
+      (l.standby ?? []).forEach((name, j) => {
+        if (named.has(name)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'standby', j], message: `server ${name} is named twice for line ${l.id} (active and standby are different servers)` });
+        named.add(name);
+      });
     });
   });
 
@@ -61,6 +83,8 @@ export interface SiteLine {
   /** The line file, absolute. */
   readonly file: string;
   readonly config: LineConfig;
+  /** The servers named for the line (active first, then standbys); empty: any server may drive it. */
+  readonly servers: readonly string[];
 }
 
 export interface SiteConfig {
@@ -72,14 +96,23 @@ export interface SiteConfig {
   readonly qa: { readonly sampleRate: number };
   readonly ui: { readonly idleLogoutMinutes: number; readonly loginAttemptsPerMinute: number };
   readonly lines: readonly SiteLine[];
+  /** The site's PostgreSQL URL (a `${VARIABLE}` read from the environment given at load); undefined: none named. */
+  readonly database: string | undefined;
   /** The site file, as given. */
   readonly source: string;
 }
 
+/** Whether a server of this name may drive the line (it is named for it, or the line names no server). */
+export function mayDrive(line: SiteLine, server: string): boolean {
+  return line.servers.length === 0 || line.servers.includes(server);
+}
 
 
-/** Loads a site file and every line file it names; throws ConfigError naming file, line and field. */
-export async function loadSiteConfig(file: string): Promise<SiteConfig> {
+/**
+ * Loads a site file and every line file it names; throws ConfigError naming file, line and field.
+ * A `database: ${VARIABLE}` is read from `env`; it must be set unless CARDLINE_DB_URL is (which wins).
+ */
+export async function loadSiteConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<SiteConfig> {
   const shown = path.relative(process.cwd(), file) || file;
   let text: string;
   try {
@@ -124,7 +157,14 @@ export async function loadSiteConfig(file: string): Promise<SiteConfig> {
     if (config.id !== entry.id) {
       throw new ConfigError(`${shown}${where(['lines', i, 'id'])}: line ${entry.id}: lines[${i}].id: the line file ${entry.file} describes line '${config.id}'; a site's line id must be its line file's id`);
     }
-    lines.push({ id: entry.id, name: entry.name ?? (config.description || entry.id), file: lineFile, config });
+    lines.push({ id: entry.id, name: entry.name ?? (config.description || entry.id), file: lineFile, config, servers: [...(entry.active !== undefined ? [entry.active] : []), ...(entry.standby ?? [])] });
   }
-  return { id: site.id, name: site.name, timeZone: site.timeZone, retentionDays: site.retentionDays, shifts: site.shifts, qa: site.qa, ui: site.ui, lines, source: shown };
+  let database = site.database;
+  const ref = database !== undefined ? DB_ENV_REF.exec(database) : null;
+  if (ref) {
+    database = env[ref[1]!] || undefined;
+    if (database === undefined && !env[DB_URL_ENV]) throw new ConfigError(`${shown}${where(['database'])}: database: the environment variable ${ref[1]} is not set: set it to the site's PostgreSQL URL (or set ${DB_URL_ENV}, which wins)`);
+    if (database !== undefined && !/^postgres(ql)?:\/\//.test(database)) throw new ConfigError(`${shown}${where(['database'])}: database: the environment variable ${ref[1]} holds no PostgreSQL URL (postgres://…)`);
+  }
+  return { id: site.id, name: site.name, timeZone: site.timeZone, retentionDays: site.retentionDays, shifts: site.shifts, qa: site.qa, ui: site.ui, lines, database, source: shown };
 }

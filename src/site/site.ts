@@ -14,7 +14,7 @@ import { appendAudit } from '../store/audit.ts';
 import { LineLease, describeHolder } from '../store/line-lease.ts';
 import { LineQueueStore, QueueError } from '../store/line-queue-store.ts';
 import { LineAgent, type OpenSession, type RunEnd } from './line-agent.ts';
-import type { SiteConfig } from './site-config.ts';
+import { mayDrive, type SiteConfig } from './site-config.ts';
 import { SiteRequestError, type AlarmBoard, type BatchProgressView, type LineObserver, type LineStatusView, type SiteRuntime, type SiteSettingsView } from './runtime.ts';
 import type { Progress } from '../line/controller.ts';
 
@@ -26,6 +26,8 @@ export interface SiteOptions {
   readonly events: SiteEventBus;
   readonly alarms: AlarmBoard;
   readonly observers?: readonly LineObserver[];
+  /** This server's name in the site (--name, else the host name): it drives only the lines it is named for. */
+  readonly serverName?: string;
   readonly recoverAfterMs?: number;
   /** How long a planned stop waits for a line to empty (default 60 s). */
   readonly drainMs?: number;
@@ -60,6 +62,7 @@ export class Site implements SiteRuntime {
           ctx: options.ctx,
           line,
           openSession: options.openSession,
+          mayDrive: options.serverName === undefined || mayDrive(line, options.serverName),
           ...(options.observers ? { observers: options.observers } : {}),
           ...(options.recoverAfterMs !== undefined ? { recoverAfterMs: options.recoverAfterMs } : {}),
           ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
@@ -93,6 +96,8 @@ export class Site implements SiteRuntime {
   async line(lineId: string): Promise<LineStatusView> {
     const agent = this.agent(lineId);
     const config = this.options.config.lines.find((l) => l.id === lineId)!;
+    // A line this server does not drive is read from the database: the lease names its server and
+    // batch, the journal its stations' last states; its events arrive through the relay.
     const remote = agent.phase === 'remote' ? await agent.remoteBatch() : undefined;
     const holder = remote ? remote.holder : describeHere();
     return {
@@ -101,7 +106,7 @@ export class Site implements SiteRuntime {
       simulated: agent.simulated,
       phase: agent.phase,
       drivenBy: holder,
-      stations: agent.stations(),
+      stations: remote ? await agent.recordedStations(remote.holder !== null) : agent.stations(),
       batch: remote ? remote.batch : agent.progress(),
       queue: await this.queues.queue(lineId),
       stock: await agent.stock(),
@@ -188,6 +193,16 @@ export class Site implements SiteRuntime {
     if (!batchId || !agent.abort(records)) throw new SiteRequestError(`line ${lineId} is ${agent.phase}: only a running or paused line can abort`, 409, 'lineId');
     await this.audit(by, 'line.abort', lineId, { batchId, records });
     this.events.publish({ type: 'batch', lineId, batchId, status: 'aborting', by: by.name });
+  }
+
+  async loadStock(lineId: string, count: number, lot: string, by: AuthUser): Promise<'loaded' | 'already-loaded'> {
+    const agent = this.agent(lineId);
+    if (agent.phase === 'remote' && agent.simulated) {
+      const holder = (await agent.remoteBatch()).holder;
+      if (holder) throw new SiteRequestError(`line ${lineId} is simulated by ${holder}: load its blanks through that server, whose simulated feeder they go into`, 409, 'lineId');
+    }
+    // A lot loaded before with another count is a StockError (the API's 409).
+    return agent.loadStock(count, lot, by.name);
   }
 
   async stop(): Promise<void> {

@@ -409,6 +409,16 @@ export class LineStore {
     };
   }
 
+  /**
+   * Each unit's last recorded PackML state and last link change (the journal's `station`
+   * operations): how a server that does not drive the line shows its stations.
+   */
+  async lastStationEvents(): Promise<{ unit: string; event: 'state' | 'link.up' | 'link.down'; at: string; detail: Record<string, unknown> }[]> {
+    const latest = this.db('station_events').where({ line_id: this.lineId }).whereIn('event', ['state', 'link.up', 'link.down']).groupBy('unit', 'event').max({ id: 'id' });
+    const rows: { unit: string; event: 'state' | 'link.up' | 'link.down'; at: string | Date; detail: string | null }[] = await this.db('station_events').whereIn('id', latest).orderBy('id').select('unit', 'event', 'at', 'detail');
+    return rows.map((r) => ({ unit: r.unit, event: r.event, at: new Date(r.at).toISOString(), detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {} }));
+  }
+
   /** Every card of a batch: good ones by stacker position, then spoiled ones, then any still in the line. */
   async batchCards(batchId: string): Promise<CardRow[]> {
     const rows = await this.db<CardDbRow>('cards').where({ batch_id: batchId }).orderBy([{ column: 'status' }, { column: 'position' }, { column: 'card_serial' }]);

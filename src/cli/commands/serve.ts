@@ -7,6 +7,7 @@
  * a planned stop (every line drained and paused at a safe point, leases released), exit 0.
  */
 import { createServer as createHttpsServer } from 'node:https';
+import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { ConfigError } from '../../config/line-config.ts';
 import { SiteAlarmBoard } from '../../alarms/alarm-board.ts';
 import { EventBus } from '../../events/event-bus.ts';
 import { createLineEventsObserver } from '../../events/line-events-observer.ts';
+import { startPgRelay } from '../../events/pg-relay.ts';
 import { BindPolicyError, checkBind } from '../../http/bind-policy.ts';
 import { alarmRoutes } from '../../http/routes/alarms.ts';
 import { eventRoutes } from '../../http/routes/events.ts';
@@ -27,7 +29,9 @@ import { createSiteMetrics } from '../../metrics/site-metrics.ts';
 import { AlarmStore } from '../../store/alarm-store.ts';
 import { importBatch } from '../../import/importer.ts';
 import type { Progress } from '../../line/controller.ts';
-import { DEFAULT_SITE_FILE, loadSiteConfig, type SiteConfig } from '../../site/site-config.ts';
+import { DEFAULT_SITE_FILE, loadSiteConfig, SERVER_NAME, type SiteConfig } from '../../site/site-config.ts';
+import { DB_URL_ENV } from '../../store/db.ts';
+import { dialectOf } from '../../store/sql.ts';
 import type { RunEnd } from '../../site/line-agent.ts';
 import type { Site } from '../../site/site.ts';
 import { LineStore } from '../../store/line-store.ts';
@@ -51,6 +55,8 @@ export interface ServeOptions {
   demoCount?: string;
   /** A bearer token GET /metrics requires (else CARDLINE_METRICS_TOKEN; neither: public). */
   metricsToken?: string;
+  /** This server's name in the site file's `active`/`standby` (default: the host name). */
+  name?: string;
 }
 
 
@@ -60,9 +66,9 @@ function portOf(text: string | undefined): number {
   return port;
 }
 
-async function siteFile(file: string): Promise<SiteConfig> {
+async function siteFile(file: string, env: NodeJS.ProcessEnv): Promise<SiteConfig> {
   try {
-    return await loadSiteConfig(path.resolve(file));
+    return await loadSiteConfig(path.resolve(file), env);
   } catch (error) {
     throw error instanceof ConfigError ? new CliError(error.message) : error;
   }
@@ -102,14 +108,17 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     throw error instanceof BindPolicyError ? new CliError(error.message) : error;
   }
   if (options.exitWhenDone && !options.demo) throw new CliError('--exit-when-done ends the demo batch: it goes with --demo');
-  const config = await siteFile(options.site ?? DEFAULT_SITE_FILE);
+  const serverName = options.name ?? hostname();
+  if (!SERVER_NAME.test(serverName)) throw new CliError(`--name must be a server name (letters, digits, dots, dashes, underscores; at most 63), got '${serverName}'${options.name === undefined ? ' (the host name): give one with --name' : ''}`);
+  const config = await siteFile(options.site ?? DEFAULT_SITE_FILE, env);
   if (options.demo && !config.lines.some((l) => l.config.simulation)) throw new CliError(`--demo runs a simulated line, and site ${config.id} (${config.source}) has none`);
   const metricsToken = options.metricsToken ?? (env.CARDLINE_METRICS_TOKEN || undefined);
   if (metricsToken !== undefined && metricsToken.length < 16) throw new CliError('--metrics-token (or CARDLINE_METRICS_TOKEN) must have at least 16 characters');
   const cert = tls ? await readFile(options.tlsCert!) : undefined;
   const key = tls ? await readFile(options.tlsKey!) : undefined;
 
-  const ctx: AppContext = await openContext(env);
+  // The site file's database, unless CARDLINE_DB_URL names one (it wins).
+  const ctx: AppContext = await openContext(config.database !== undefined && !env[DB_URL_ENV] ? { ...env, [DB_URL_ENV]: config.database } : env);
   const { openLineSession } = await import('../../app/run-line.ts');
   const { Site: SiteClass } = await import('../../site/site.ts');
   const { buildApiServer, DEFAULT_LOGIN_LIMITS } = await import('../../http/server.ts');
@@ -140,9 +149,16 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
   const alarms = new SiteAlarmBoard(new AlarmStore(ctx.db), events, { onError: (error) => writeWarning(`cardline: WARNING: an alarm was not recorded: ${(error as Error).message}`) });
   // Subscribed before the site opens, so every card event of this server's life is counted.
   const metrics = createSiteMetrics({ events, alarms, lines: () => site.lines() });
+  // On PostgreSQL every server of the site relays its events to the others: a client of any server
+  // sees the whole site, the lines this server does not drive included.
+  const relay =
+    dialectOf(ctx.db) === 'postgres'
+      ? await startPgRelay(ctx.db, events, { serverId: `${serverName}:${process.pid}`, onError: (error) => writeWarning(`cardline: WARNING: the event relay: ${(error as Error).message}`) })
+      : undefined;
   const site = new SiteClass({
     config,
     ctx,
+    serverName,
     openSession: openLineSession,
     events,
     alarms,
@@ -197,7 +213,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
       await app.listen({ host, port });
       url = `http://${host}:${(app.server.address() as AddressInfo).port}/`;
     }
-    writeLine(`cardline: site ${config.id} (${config.name}) serving at ${url} — the screens there (open it in a browser), the API at ${url}api/v1/, health at ${url}healthz, metrics at ${url}metrics${metricsToken ? ' (bearer token)' : ''}`);
+    writeLine(`cardline: server ${serverName} of site ${config.id} (${config.name}) serving at ${url} — the screens there (open it in a browser), the API at ${url}api/v1/, health at ${url}healthz, metrics at ${url}metrics${metricsToken ? ' (bearer token)' : ''}`);
     for (const line of await site.lines()) writeLine(`  line ${line.id}: ${line.phase}${line.simulated ? ' (simulated in process)' : ''}`);
     if (options.demo) demoBatch = await startDemo(ctx, config, site, Number(options.demoCount ?? '200'));
     const code = await done;
@@ -211,6 +227,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     process.off('SIGTERM', onSignal);
     await stop().catch(() => undefined);
     metrics.close();
+    await relay?.close().catch(() => undefined);
     await app.close();
     await ctx.close();
   }
@@ -248,6 +265,7 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'and this private key (PEM)')
     .option('--metrics-token <token>', 'GET /metrics answers only a scraper sending Authorization: Bearer <token> (default: env CARDLINE_METRICS_TOKEN; neither: public)')
+    .option('--name <name>', "this server's name, as the site file's lines name it in active and standby (default: the host name)")
     .option('--insecure-http', 'allow plain HTTP on an address other than loopback (passwords cross the network in clear)')
     .addHelpText('after', '\nSIGINT/SIGTERM: a planned stop — each line stops feeding, lets the cards inside finish, pauses and releases its lease; exit 0.\nA paused batch continues after the next start: POST /api/v1/lines/LINE/start with {"resume": true}.')
     .action((options: ServeOptions) => run(() => serveCommand(options)));

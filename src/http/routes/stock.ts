@@ -1,7 +1,8 @@
 /**
  * Blank stock of a line: record a lot loaded into its feeder (`cardline stock load`: a lot is loaded
  * once; the same lot again changes nothing, with another count it is refused) and show the stock.
- * In a server hosting the site, the line must be one of its lines.
+ * In a server hosting the site, the line must be one of its lines, and a line the server simulates
+ * gets the blanks in its simulated feeder's magazine (as `cardline stock load` does for plc-sim).
  */
 import { z } from 'zod';
 import { LineStore } from '../../store/line-store.ts';
@@ -56,9 +57,9 @@ export const stockRoutes: RouteFactory = (deps) => [
     status: 201,
     response: stockView.extend({ outcome: z.enum(['loaded', 'already-loaded']) }),
     handler: async ({ params, body, user }) => {
-      await knownLine(deps, params.lineId);
       const lot = body.lot ?? `lot-${new Date().toISOString().replace(/[:.]/g, '')}`;
-      const outcome = await new LineStore(deps.db, params.lineId).loadStock(body.count, lot, user!.name);
+      // Through the site: a line it simulates gets the blanks in its simulated feeder too.
+      const outcome = deps.site ? await deps.site.loadStock(params.lineId, body.count, lot, user!) : await new LineStore(deps.db, params.lineId).loadStock(body.count, lot, user!.name);
       return { outcome, ...(await stockOf(deps, params.lineId)) };
     },
   }),

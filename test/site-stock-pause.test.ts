@@ -1,0 +1,74 @@
+/**
+ * Blanks are counted where they are fed: after an operator's pause and a planned stop, the blanks
+ * the store counts as used on the line equal the blanks the simulated feeder really fed (its
+ * ledger, the physical truth), and a server started again over the same store and simulator finds
+ * the store and the magazine agreeing (no `stock:` mismatch warning) and completes the batch.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthUser } from '../src/auth/session.ts';
+import type { RunEnd } from '../src/site/line-agent.ts';
+import { LineStore } from '../src/store/line-store.ts';
+import { ledgerFile, readLedger } from '../simulators/ledger.ts';
+import { siteFixture, until, type SiteFixture } from './helpers/site.ts';
+
+const op: AuthUser = { name: 'op-chi', role: 'operator' };
+let fx: SiteFixture;
+
+beforeAll(async () => {
+  fx = await siteFixture('stockp', { timeScale: 10 });
+}, 30_000);
+afterAll(async () => {
+  await fx.cleanup();
+});
+
+/** Blanks the store counts as used on the line, and blanks the simulated feeder fed (its ledger). */
+async function blanks(store: LineStore): Promise<{ counted: number; fed: number }> {
+  const fed = (await readLedger(ledgerFile(fx.ctx.dataDir))).filter((e) => e.ev === 'fed').length;
+  return { counted: (await store.stock()).consumed, fed };
+}
+
+describe('blank stock across a pause and a planned restart', () => {
+  it('counts only the blanks fed, and a restart finds the store and the magazine agreeing', async () => {
+    const lineId = 'stockp-line';
+    const store = new LineStore(fx.ctx.db, lineId);
+    const batchId = await fx.importSample(40, 'stockp');
+    const ends: RunEnd[] = [];
+    const warnings: string[] = [];
+    const first = fx.site({ onRunEnded: (_l, end) => ends.push(end), warn: (m) => warnings.push(m) });
+    await first.site.open();
+    await first.site.start(lineId, { batchId }, op);
+    await until('three good cards', () => (first.site.agent(lineId).progress()?.good ?? 0) >= 3);
+
+    // Pauses at whatever moment the line is in: a card being fed, at a head, at the stacker.
+    for (let pause = 1; pause <= 5; pause++) {
+      const good = first.site.agent(lineId).progress()?.good ?? 0;
+      await first.site.pause(lineId, op);
+      await until('the batch paused', async () => (await fx.ctx.batches.getBatch(batchId))?.status === 'paused');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const afterPause = await blanks(store);
+      expect(afterPause.counted, `blanks counted after pause ${pause} = blanks fed`).toBe(afterPause.fed);
+      await first.site.resume(lineId, op);
+      await until('one more good card', () => (first.site.agent(lineId).progress()?.good ?? 0) > good, 30_000);
+    }
+    await first.site.stop();
+    expect(ends.at(-1)).toMatchObject({ batchId, outcome: 'stopped' });
+    const afterStop = await blanks(store);
+    expect(afterStop.counted, 'blanks counted after the planned stop = blanks fed').toBe(afterStop.fed);
+
+    const again = fx.site({ onRunEnded: (_l, end) => ends.push(end), warn: (m) => warnings.push(m) });
+    await again.site.open();
+    try {
+      await again.site.start(lineId, { batchId, resume: true }, op);
+      await until('the batch completed', () => ends.at(-1)?.outcome === 'completed', 60_000);
+    } finally {
+      await again.site.stop();
+    }
+    expect(warnings.filter((w) => /^stock:/.test(w))).toStrictEqual([]);
+    const reasons = (await fx.ctx.db('spoil_log').where({ batch_id: batchId }).select('reason')).map((r: { reason: string }) => r.reason);
+    expect(reasons).not.toContain('UNKNOWN_CARD');
+    const done = await blanks(store);
+    expect(done.counted).toBe(done.fed);
+    const accounting = await store.accounting(batchId);
+    expect(accounting.cards.blanksConsumed).toBe(accounting.cards.good + accounting.cards.spoiled);
+  }, 120_000);
+});
