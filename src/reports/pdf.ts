@@ -46,6 +46,7 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 /** A duration as hours and minutes (1 h 05 min), or seconds under a minute. */
 export function duration(ms: number | null): string {
   if (ms === null) return 'n/a';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const minutes = Math.round(ms / 60_000);
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
@@ -89,8 +90,8 @@ class Writer {
     this.ensure(24 + minBody);
     this.y += 6;
     this.doc.font(BOLD).fontSize(12).fillColor('black').text(bilingual(SECTIONS[key]), MARGIN, this.y, { width: CONTENT, lineBreak: false });
-    this.y += 17;
-    this.doc.moveTo(MARGIN, this.y - 3).lineTo(MARGIN + CONTENT, this.y - 3).lineWidth(0.5).strokeColor('#999999').stroke();
+    this.doc.moveTo(MARGIN, this.y + 18).lineTo(MARGIN + CONTENT, this.y + 18).lineWidth(0.5).strokeColor('#999999').stroke();
+    this.y += 23;
     this.doc.font(REGULAR).fontSize(9);
   }
 
@@ -112,8 +113,8 @@ class Writer {
       this.ensure(ROW);
       pairs.slice(i, i + columns).forEach(([label, value], c) => {
         const x = MARGIN + c * width;
-        this.doc.font(REGULAR).fontSize(8.5).fillColor(GREY).text(label, x, this.y, { width: width * 0.58, lineBreak: false, ellipsis: true });
-        this.doc.font(BOLD).fontSize(9).fillColor('black').text(value, x + width * 0.58, this.y, { width: width * 0.4, lineBreak: false, ellipsis: true });
+        this.doc.font(REGULAR).fontSize(8.5).fillColor(GREY).text(label, x, this.y, { width: width * 0.66, lineBreak: false, ellipsis: true });
+        this.doc.font(BOLD).fontSize(9).fillColor('black').text(value, x + width * 0.67, this.y, { width: width * 0.31, lineBreak: false, ellipsis: true });
       });
       this.y += ROW;
     }
@@ -257,7 +258,7 @@ export async function reportPdf(model: ReportModel): Promise<Buffer> {
   w.table(
     [
       { title: 'Trạm / Station', share: 2.2 },
-      { title: 'Đầu / Units', share: 0.9, align: 'right' },
+      { title: 'Đầu / Units', share: 1.4, align: 'right' },
       { title: 'PQ', share: 0.9, align: 'right' },
       { title: 'SQ', share: 0.8, align: 'right' },
       { title: 'Avail.', share: 1, align: 'right' },
