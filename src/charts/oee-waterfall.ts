@@ -55,5 +55,5 @@ export function oeeWaterfallOption(input: OeeWaterfallInput): EChartsOption {
         data: bars.map(([, height], i) => ({ value: inUnit(height), itemStyle: { color: isLoss[i] ? CHART_COLORS.loss : CHART_COLORS.level } })),
       },
     ],
-  } as EChartsOption;
+  };
 }

@@ -88,7 +88,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       plannedMs: total.pbtMs,
       availableMs: total.aptMs,
       performingMs: known ? total.plannedRunMs : null,
-      goodMs: known ? perLine.reduce<number>((a, b) => a + b!, 0) : null,
+      goodMs: known ? perLine.reduce<number>((a, b) => a + b, 0) : null,
     },
     alarms: inputs.alarms,
     audit: { headRow: inputs.auditHead?.id ?? null, headHash: inputs.auditHead?.hash ?? null },

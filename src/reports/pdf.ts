@@ -132,7 +132,7 @@ class Writer {
     const widthOf = (i: number): number => (columns[i]!.share / total) * CONTENT - 4;
     const header = (): void => {
       this.doc.font(BOLD).fontSize(8);
-      columns.forEach((c, i) => this.doc.text(c.title, xs[i]!, this.y, { width: widthOf(i), align: c.align ?? 'left', lineBreak: false, ellipsis: true }));
+      columns.forEach((c, i) => this.doc.text(c.title, xs[i], this.y, { width: widthOf(i), align: c.align ?? 'left', lineBreak: false, ellipsis: true }));
       this.y += ROW;
       this.doc.moveTo(MARGIN, this.y - 3).lineTo(MARGIN + CONTENT, this.y - 3).lineWidth(0.4).strokeColor('#999999').stroke();
       this.doc.font(REGULAR).fontSize(8);
@@ -144,7 +144,7 @@ class Writer {
         this.newPage();
         header();
       }
-      row.forEach((text, i) => this.doc.text(text, xs[i]!, this.y, { width: widthOf(i), align: columns[i]!.align ?? 'left', lineBreak: false, ellipsis: true }));
+      row.forEach((text, i) => this.doc.text(text, xs[i], this.y, { width: widthOf(i), align: columns[i]!.align ?? 'left', lineBreak: false, ellipsis: true }));
       this.y += ROW;
     }
     this.doc.font(REGULAR).fontSize(9);
@@ -279,7 +279,7 @@ export async function reportPdf(model: ReportModel): Promise<Buffer> {
         { title: 'Lúc / Raised', share: 1.6 },
         { title: 'Xóa / Cleared', share: 1.6 },
         { title: 'Nguồn / Source', share: 1.4 },
-        { title: 'Mức / Priority', share: 1 },
+        { title: 'Mức / Priority', share: 1.3 },
         { title: 'Điều kiện / Condition', share: 2.4 },
         { title: 'Trạng thái / State', share: 2 },
       ],
