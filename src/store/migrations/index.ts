@@ -16,6 +16,7 @@ import * as apiSessions from './20261207180200_api_sessions.ts';
 import * as userMustChangePassword from './20261207183000_user_must_change_password.ts';
 import * as lineRetention from './20261207183100_line_retention.ts';
 import * as jobIdBlocks from './20261207183200_job_id_blocks.ts';
+import * as kpiPeriodIndexes from './20261207210756_kpi_period_indexes.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261207183000_user_must_change_password', migration: userMustChangePassword },
   { name: '20261207183100_line_retention', migration: lineRetention },
   { name: '20261207183200_job_id_blocks', migration: jobIdBlocks },
+  { name: '20261207210756_kpi_period_indexes', migration: kpiPeriodIndexes },
 ];
