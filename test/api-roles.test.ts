@@ -15,6 +15,7 @@ import { alarmRoutes } from '../src/http/routes/alarms.ts';
 import { eventRoutes } from '../src/http/routes/events.ts';
 import { kpiRoutes } from '../src/http/routes/kpi.ts';
 import { lineRoutes } from '../src/http/routes/lines.ts';
+import { reportRoutes } from '../src/http/routes/reports.ts';
 import type { Site } from '../src/site/site.ts';
 import { call, startApi, type ApiFixture } from './helpers/api.ts';
 import { siteFixture, type SiteFixture } from './helpers/site.ts';
@@ -69,6 +70,8 @@ const EXPECTED: Record<string, Permission | 'public' | 'authenticated'> = {
   'GET /api/v1/kpi/batches/{batchId}': 'batch.read',
   'GET /api/v1/kpi/lines/{lineId}': 'batch.read',
   'GET /api/v1/kpi/shifts/{date}/{name}': 'batch.read',
+  'GET /api/v1/reports/batches/{batchId}': 'batch.read',
+  'GET /api/v1/reports/shifts/{date}/{name}': 'batch.read',
 };
 
 /** Path values that name nothing: the call reaches the handler only when the guard lets it. */
@@ -94,7 +97,7 @@ beforeAll(async () => {
   fixture = await siteFixture('roles');
   site = fixture.site().site;
   await site.open();
-  api = await startApi(USERS, { site, siteRoutes: [lineRoutes, eventRoutes, alarmRoutes], extraRoutes: [kpiRoutes] }, { ctx: fixture.ctx, dir: fixture.dir });
+  api = await startApi(USERS, { site, siteRoutes: [lineRoutes, eventRoutes, alarmRoutes], extraRoutes: [kpiRoutes, reportRoutes] }, { ctx: fixture.ctx, dir: fixture.dir });
   const answer = await call(api.base, 'GET', '/api/v1/openapi.json');
   expect(answer.status).toBe(200);
   doc = answer.json as typeof doc;

@@ -156,6 +156,11 @@ function cases(): Record<string, readonly Case[]> {
       { args: ['kpi', '--shift', '2026-12-07/evening'], code: 2, says: /the site has no shift 'evening'; its shifts: morning/ },
       { args: ['kpi', '--batch', 'no-such-batch'], code: 2, says: /batch no-such-batch does not exist/ },
     ],
+    'report batch': [{ args: ['report', 'batch', 'no-such-batch', '--out', path.join(dir, 'rep')], code: 2, says: /batch no-such-batch does not exist/ }],
+    'report shift': [
+      { args: ['report', 'shift', '2026-12-07/night', '--out', path.join(dir, 'rep')], code: 2, says: /report shift needs --line ID/ },
+      { args: ['report', 'shift', '2026-12-07/evening', '--line', 'contract-line', '--out', path.join(dir, 'rep')], code: 2, says: /the site has no shift 'evening'; its shifts: morning/ },
+    ],
     render: [{ args: ['render', '--out', path.join(dir, 'r')], code: 2, says: /give exactly one of --record FILE and --batch ID/ }],
   };
 }

@@ -3,7 +3,7 @@
  * heavy library imported at the top of any command file is loaded by every command: node-opcua
  * alone took about a second of CPU, and pdfkit, bwip-js and fastify a further half, on each of the
  * hundreds of `cardline` processes the CLI tests start. The commands that need them (run, demo,
- * plc-sim, render, pack manifest/label) import them when they run. Checked in a fresh Node process
+ * plc-sim, render, pack manifest/label, report) import them when they run. Checked in a fresh Node process
  * that loads the command line as bin/cardline.js does and lists the packages it loaded.
  */
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 const root = path.join(import.meta.dirname, '..');
 
 /** Loaded only by the commands that need them (and everything they bring along). */
-const LOADED_ON_DEMAND = ['node-opcua', 'pdfkit', 'pdfjs-dist', 'bwip-js', 'fastify', 'modbus-serial'] as const;
+const LOADED_ON_DEMAND = ['node-opcua', 'pdfkit', 'pdfjs-dist', 'bwip-js', 'fastify', 'modbus-serial', 'echarts', 'svg-to-pdfkit', 'zrender'] as const;
 
 /**
  * A module-resolution hook (Node runs it in its own thread) that prints the package of every module
@@ -57,7 +57,7 @@ function packagesLoadedByMain(): Promise<string[]> {
 }
 
 describe('cardline start-up', () => {
-  it('loads the command line without node-opcua, the PDF and barcode writers, fastify or modbus', async () => {
+  it('loads the command line without node-opcua, the PDF, chart and barcode writers, fastify or modbus', async () => {
     const loaded = await packagesLoadedByMain();
     // The probe sees what is loaded: commander and knex are (every command needs them).
     expect(loaded).toEqual(expect.arrayContaining(['commander', 'knex']));

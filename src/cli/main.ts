@@ -19,6 +19,7 @@ import { registerPki } from './commands/pki.ts';
 import { registerPlcSim } from './commands/plc-sim.ts';
 import { registerQa } from './commands/qa.ts';
 import { registerRender } from './commands/render.ts';
+import { registerReport } from './commands/report.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -61,6 +62,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerApprove(program, run);
   registerPack(program, run);
   registerKpi(program, run);
+  registerReport(program, run);
   return program;
 }
 

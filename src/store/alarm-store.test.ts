@@ -75,4 +75,18 @@ describe.each(BACKENDS)('AlarmStore on $name', (backend) => {
     expect(await ids({ activeOnly: true })).toStrictEqual(['AL-2']);
     expect(await ids({ limit: 1 })).toStrictEqual(['AL-3']);
   });
+  it('lists the alarms of a period on given lines: active at some time in it, oldest first', async () => {
+    // The period 2026-12-09 06:00–14:00 on line P1.
+    await store.raise(alarm('P-before', 'P1', '2026-12-09T05:00:00.000Z'));
+    await store.changeState('P-before', 'cleared-unacknowledged', '2026-12-09T05:30:00.000Z');
+    await store.raise(alarm('P-across', 'P1', '2026-12-09T05:50:00.000Z'));
+    await store.changeState('P-across', 'cleared-unacknowledged', '2026-12-09T06:10:00.000Z');
+    await store.raise(alarm('P-still', 'P1', '2026-12-09T04:00:00.000Z'));
+    await store.raise(alarm('P-inside', 'P1', '2026-12-09T09:00:00.000Z'));
+    await store.raise(alarm('P-after', 'P1', '2026-12-09T14:00:00.000Z'));
+    await store.raise(alarm('P-other-line', 'P2', '2026-12-09T09:00:00.000Z'));
+    const ids = (await store.ofPeriod(['P1'], new Date('2026-12-09T06:00:00.000Z'), new Date('2026-12-09T14:00:00.000Z'))).map((a) => a.id);
+    expect(ids).toStrictEqual(['P-still', 'P-across', 'P-inside']);
+    expect((await store.ofPeriod(['P1', 'P2'], new Date('2026-12-09T08:00:00.000Z'), new Date('2026-12-09T10:00:00.000Z'))).map((a) => a.id)).toStrictEqual(['P-still', 'P-inside', 'P-other-line']);
+  });
 });

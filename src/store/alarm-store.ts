@@ -150,6 +150,20 @@ export class AlarmStore {
     return rows.map(fromRow);
   }
 
+  /**
+   * The alarms of `lines` that were active at some time in [from, to): raised before `to` and not
+   * cleared before `from`, oldest first (the reports' "alarms of the period"), at most `limit`.
+   */
+  async ofPeriod(lines: readonly string[], from: Date, to: Date, limit = 1000): Promise<AlarmRecord[]> {
+    const rows: AlarmRow[] = await this.db<AlarmRow>('alarms')
+      .whereIn('line_id', [...lines])
+      .where('raised_at', '<', to.toISOString())
+      .where((q) => void q.whereNull('cleared_at').orWhere('cleared_at', '>=', from.toISOString()))
+      .orderBy([{ column: 'raised_at', order: 'asc' }, { column: 'alarm_id', order: 'asc' }])
+      .limit(limit);
+    return rows.map(fromRow);
+  }
+
   async history(id: string): Promise<AlarmHistoryEntry[]> {
     const rows = await this.db<{ id: number; alarm_id: string; at: string | Date; state: string; actor: string | null }>('alarm_history').where({ alarm_id: id }).orderBy('id');
     return rows.map((r) => ({ at: iso(r.at, `alarm ${id} history`)!, state: r.state as AlarmState, actor: r.actor }));

@@ -86,29 +86,39 @@ function printText(answer: KpiAnswer): void {
   writeLine(`throughput (${formatDuration(report.throughput.bucketMs)} buckets): ${report.throughput.buckets.map((b) => `${b.from.slice(11, 16)} ${b.good}`).join(' · ')}`);
 }
 
-async function kpi(o: KpiOptions): Promise<number> {
-  let site: SiteShifts;
+/** The site's shifts and time zone: --site FILE, else config/site.yaml when present, else the defaults. */
+export async function cliSiteShifts(siteFile: string | undefined): Promise<SiteShifts> {
   try {
-    site = o.site !== undefined ? await loadSiteShifts(o.site) : await loadSiteShifts(DEFAULT_SITE_FILE, true);
+    return siteFile !== undefined ? await loadSiteShifts(siteFile) : await loadSiteShifts(DEFAULT_SITE_FILE, true);
   } catch (error) {
     if (error instanceof SiteFileError) throw new CliError(error.message);
     throw error;
   }
-  // --line may name the line's file (as `run` and `stock` take it): its id and its planned run times.
+}
+
+/**
+ * --line by id or by its line file (as `run` and `stock` take it), the planned run times of the
+ * lines (that file's, else --lines-dir's) and --bucket in minutes: what `kpi` and `report` share.
+ */
+export async function cliLinePlans(o: { line?: string | undefined; linesDir: string; bucket?: string | undefined }): Promise<{ lineId: string | undefined; plan: (lineId: string) => Promise<LinePlan | undefined>; bucketMs: number | undefined }> {
   let lineFilePlan: LinePlan | undefined;
-  if (o.line !== undefined && /\.ya?ml$/.test(o.line)) {
-    lineFilePlan = linePlan(await loadLineConfig(o.line));
-    o = { ...o, line: lineFilePlan.id };
-  }
-  const query = queryOf(o, site);
+  if (o.line !== undefined && /\.ya?ml$/.test(o.line)) lineFilePlan = linePlan(await loadLineConfig(o.line));
   const plan = (lineId: string): Promise<LinePlan | undefined> => (lineFilePlan?.id === lineId ? Promise.resolve(lineFilePlan) : loadLinePlan(o.linesDir, lineId));
   const bucketMinutes = o.bucket === undefined ? undefined : Number(o.bucket);
   if (bucketMinutes !== undefined && !(Number.isInteger(bucketMinutes) && bucketMinutes >= 1 && bucketMinutes <= 1440)) throw new CliError(`--bucket '${o.bucket}': a whole number of minutes, 1 to 1440`);
+  return { lineId: lineFilePlan?.id ?? o.line, plan, bucketMs: bucketMinutes === undefined ? undefined : bucketMinutes * 60_000 };
+}
+
+async function kpi(o: KpiOptions): Promise<number> {
+  const site = await cliSiteShifts(o.site);
+  const { lineId, plan, bucketMs } = await cliLinePlans(o);
+  if (lineId !== undefined) o = { ...o, line: lineId };
+  const query = queryOf(o, site);
   return withContext({ permissions: ['batch.read'], what: 'see KPIs' }, async (ctx) => {
     if (query.kind === 'batch' && !(await ctx.batches.getBatch(query.batchId))) throw new CliError(`batch ${query.batchId} does not exist (cardline batch list shows the batches)`);
     let answer: KpiAnswer;
     try {
-      answer = await answerKpiQuery(new KpiStore(ctx.db), query, { site, plan, ...(bucketMinutes ? { bucketMs: bucketMinutes * 60_000 } : {}) });
+      answer = await answerKpiQuery(new KpiStore(ctx.db), query, { site, plan, ...(bucketMs ? { bucketMs } : {}) });
     } catch (error) {
       if (error instanceof KpiQueryError) throw new CliError(`--${error.field}: ${error.message}`, error.notFound ? EXIT.invalid : EXIT.badInput);
       throw error;

@@ -23,6 +23,7 @@ import { BindPolicyError, checkBind } from '../../http/bind-policy.ts';
 import { alarmRoutes } from '../../http/routes/alarms.ts';
 import { eventRoutes } from '../../http/routes/events.ts';
 import { kpiRoutes } from '../../http/routes/kpi.ts';
+import { reportRoutes } from '../../http/routes/reports.ts';
 import { lineRoutes } from '../../http/routes/lines.ts';
 import { registerMetricsRoute } from '../../metrics/metrics-route.ts';
 import { createSiteMetrics } from '../../metrics/site-metrics.ts';
@@ -188,7 +189,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     batches: ctx.batches,
     site,
     secureCookies: tls,
-    extraRoutes: [kpiRoutes],
+    extraRoutes: [kpiRoutes, reportRoutes],
     siteRoutes: [lineRoutes, eventRoutes, alarmRoutes],
     webApp: await ensureWebBuild(),
     loginLimits: { ...DEFAULT_LOGIN_LIMITS, perIp: { max: config.ui.loginAttemptsPerMinute, windowMs: 60_000 } },

@@ -78,8 +78,8 @@ export const kpiAnswerSchema = z.object({
 });
 export type KpiAnswerBody = z.infer<typeof kpiAnswerSchema>;
 
-const bucket = z.coerce.number().int().min(1).max(1440).optional().describe('width of the throughput buckets, minutes');
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an id of letters, digits, dots, hyphens and underscores');
+export const bucket = z.coerce.number().int().min(1).max(1440).optional().describe('width of the throughput buckets, minutes');
+export const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an id of letters, digits, dots, hyphens and underscores');
 
 export interface KpiRouteOptions {
   /** The site file with timeZone and shifts (default config/site.yaml; the defaults when it is absent). */
@@ -88,12 +88,10 @@ export interface KpiRouteOptions {
   readonly linesDir?: string;
 }
 
-/** The KPI routes, reading the site file and line files where `options` says. */
-export function kpiRoutesWith(options: KpiRouteOptions = {}): RouteFactory {
+/** The site's shifts for a request (the defaults when the site file is absent; 503 when it is unreadable). */
+export function siteShiftsLoader(options: KpiRouteOptions = {}): () => Promise<SiteShifts> {
   const siteFile = options.siteFile ?? 'config/site.yaml';
-  const linesDir = options.linesDir ?? 'config/lines';
-
-  const site = async (): Promise<SiteShifts> => {
+  return async () => {
     try {
       return await loadSiteShifts(siteFile, true);
     } catch (error) {
@@ -101,6 +99,12 @@ export function kpiRoutesWith(options: KpiRouteOptions = {}): RouteFactory {
       throw error;
     }
   };
+}
+
+/** The KPI routes, reading the site file and line files where `options` says. */
+export function kpiRoutesWith(options: KpiRouteOptions = {}): RouteFactory {
+  const linesDir = options.linesDir ?? 'config/lines';
+  const site = siteShiftsLoader(options);
 
   const answer = async (deps: ApiDeps, query: KpiQuery, shifts: SiteShifts, bucketMinutes: number | undefined): Promise<KpiAnswerBody> => {
     let a: KpiAnswer;

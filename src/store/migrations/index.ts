@@ -17,6 +17,7 @@ import * as userMustChangePassword from './20261207183000_user_must_change_passw
 import * as lineRetention from './20261207183100_line_retention.ts';
 import * as jobIdBlocks from './20261207183200_job_id_blocks.ts';
 import * as userLocale from './20261207204500_user_locale.ts';
+import * as kpiPeriodIndexes from './20261207210756_kpi_period_indexes.ts';
 
 export interface StoreMigration {
   /** The file name without extension; it is what knex records in knex_migrations. */
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly StoreMigration[] = [
   { name: '20261207183100_line_retention', migration: lineRetention },
   { name: '20261207183200_job_id_blocks', migration: jobIdBlocks },
   { name: '20261207204500_user_locale', migration: userLocale },
+  { name: '20261207210756_kpi_period_indexes', migration: kpiPeriodIndexes },
 ];
