@@ -124,7 +124,7 @@ export const qaRoutes: RouteFactory = (deps) => [
     method: 'POST',
     url: '/cards/:cardSerial/reject',
     permission: 'qa.reject',
-    summary: 'An inspector rejects a stacked card: spoil log, its record re-made at top priority (cardline qa reject)',
+    summary: 'An inspector rejects a stacked card: spoil log, its record re-made at top priority, during a run by the running line (cardline qa reject)',
     tags: ['qa'],
     params: cardParams,
     body: z.object({ reason: reasonCode, note: note.optional() }),
