@@ -11,7 +11,7 @@
  * here as named actions the machine takes — `enqueueRemake` (the record goes to the front of the
  * feed queue), `recordEnded` (its prepared data is needed no longer), `gaveUp` (it failed or was
  * cancelled: its delivery office waits for one card fewer) — and implemented by the composition
- * root with `cardMachine.provide({ actions })` (src/line/record-machines.ts); here they do nothing.
+ * root with `cardMachine.provide({ actions })` (src/line/controller/record-machines.ts); here they do nothing.
  */
 import { assign, createActor, setup } from 'xstate';
 import { stationKind, type StationKind } from '../src/stations/kinds.ts';

@@ -6,29 +6,31 @@
  * never stacked: they are passed to the reject bin and their records re-made.
  *
  * This class is the operator's face of a run (run, pause, resume, abort, a planned stop, an
- * inspector's reject) and wires the parts, each in its own file (docs/line-control.md, "The
- * controller's parts"): line-run.ts (what they share), station-router.ts (links → machines and
- * answers), feeding.ts, card-results.ts, card-ends.ts, packer-results.ts, recovery.ts,
- * batch-lifecycle.ts, inspector-reject.ts and stall-watch.ts.
+ * inspector's reject) and wires the parts, each in its own file of src/line/controller/
+ * (docs/line-control.md, "The controller's parts"): line-run.ts (what they share), station-router.ts
+ * (links → machines and answers), feeding.ts, card-results.ts, card-ends.ts, packer-results.ts,
+ * recovery.ts, batch-lifecycle.ts, inspector-reject.ts, stall-watch.ts, and the record and card
+ * machines' wrappers (record-machines.ts, line-card.ts).
  */
 import type { BatchStatus } from '../../machines/batch.machine.ts';
 import type { LineConfig } from '../config/line-config.ts';
 import type { StationLink } from '../plc/station-link.ts';
 import type { LineStore } from '../store/line-store.ts';
-import { BatchLifecycle } from './batch-lifecycle.ts';
-import { CardResults } from './card-results.ts';
-import { Feeder } from './feeding.ts';
-import { rejectInRun, type RunningReject } from './inspector-reject.ts';
-import type { Progress, RunOutcome } from './line-progress.ts';
-import { LineRun, type ControllerOptions } from './line-run.ts';
+import { BatchLifecycle } from './controller/batch-lifecycle.ts';
+import { CardResults } from './controller/card-results.ts';
+import { Feeder } from './controller/feeding.ts';
+import { rejectInRun, type RunningReject } from './controller/inspector-reject.ts';
+import type { Progress, RunOutcome } from './controller/line-progress.ts';
+import { LineRun, type ControllerOptions } from './controller/line-run.ts';
 import type { JobPreparer, QaJudge } from './ports.ts';
-import { loadBatch, reconcileWithLine } from './recovery.ts';
-import { StallWatch } from './stall-watch.ts';
-import { StationRouter } from './station-router.ts';
+import { loadBatch, reconcileWithLine } from './controller/recovery.ts';
+import { StallWatch } from './controller/stall-watch.ts';
+import { StationRouter } from './controller/station-router.ts';
 
 export { CRASH_POINTS, CrashPoint } from './crash-point.ts';
-export type { ControllerOptions } from './line-run.ts';
-export type { Progress, RunOutcome } from './line-progress.ts';
+export type { ControllerOptions } from './controller/line-run.ts';
+export type { Progress, RunOutcome } from './controller/line-progress.ts';
+export type { RunningReject } from './controller/inspector-reject.ts';
 
 export class LineController {
   private readonly run_: LineRun;

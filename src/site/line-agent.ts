@@ -8,8 +8,7 @@
  */
 import type { LineSession, LineSessionOptions, LineContext, LineRunResult } from '../line/compose.ts';
 import { RunError, runnableBatch } from '../line/compose.ts';
-import type { LineController, Progress } from '../line/controller.ts';
-import type { RunningReject } from '../line/inspector-reject.ts';
+import type { LineController, Progress, RunningReject } from '../line/controller.ts';
 import { stationUnits } from '../config/line-config.ts';
 import { stateName } from '../plc/packml.ts';
 import { runRates } from '../cli/run-progress.ts';

@@ -139,7 +139,7 @@ export interface SiteRuntime {
   abort(lineId: string, records: 'requeue' | 'cancel', by: AuthUser): Promise<void>;
   /**
    * An inspector's reject of a stacked card of a batch a line of this server is running: handed to
-   * that line's controller, which re-makes the record during the run (src/line/inspector-reject.ts).
+   * that line's controller, which re-makes the record during the run (src/line/controller/inspector-reject.ts).
    * Undefined when no line of this server runs `batchId`.
    */
   rejectRunningCard(batchId: string, cardSerial: string, input: { readonly reason: string; readonly note?: string }, by: AuthUser): Promise<{ batchId: string; seq: number; record: string } | undefined>;

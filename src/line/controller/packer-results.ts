@@ -3,14 +3,14 @@
  * there (journaled before its job goes out) and its Done — the card lies in the pack the plan gave
  * it, or it is out of the plan, spoiled, and a person takes it out of the pack.
  */
-import { decodeResult } from '../plc/job-data.ts';
-import type { StationKind } from '../config/line-config.ts';
-import type { JournalOp } from '../store/line-store.ts';
-import { packJob } from '../stations/kinds.ts';
+import { decodeResult } from '../../plc/job-data.ts';
+import type { StationKind } from '../../config/line-config.ts';
+import type { JournalOp } from '../../store/line-store.ts';
+import { packJob } from '../../stations/kinds.ts';
 import { adoptStackedCard, endCard } from './card-ends.ts';
 import type { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
-import type { ReasonCode } from './reasons.ts';
+import type { ReasonCode } from '../reasons.ts';
 
 /**
  * The pack plan for a good card at the packer. Its changes go into the journal before the job is

@@ -5,13 +5,13 @@
  * result, so a feed costs one commit; events about a card whose feed job is still being sent wait
  * for it.
  */
-import { PACKML_STATES } from '../plc/packml.ts';
-import type { StationLink } from '../plc/station-link.ts';
-import type { JournalOp } from '../store/line-store.ts';
-import { feedJob } from '../stations/kinds.ts';
+import { PACKML_STATES } from '../../plc/packml.ts';
+import type { StationLink } from '../../plc/station-link.ts';
+import type { JournalOp } from '../../store/line-store.ts';
+import { feedJob } from '../../stations/kinds.ts';
 import { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
-import { defaultWip, underWipLimit } from './scheduler.ts';
+import { defaultWip, underWipLimit } from '../scheduler.ts';
 
 export class Feeder {
   /** The blank waiting at the feeder, if any. */

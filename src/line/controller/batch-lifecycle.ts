@@ -4,9 +4,9 @@
  * completed when every record has ended and the line is empty, aborted when an abort emptied it —
  * followed by the reconciliation of the blanks.
  */
-import type { BatchEvent } from '../../machines/batch.machine.ts';
-import { LINE_MACHINE_VERSION } from '../../machines/line.machine.ts';
-import { BATCH_MACHINE_VERSION, stepBatch } from './batch-status.ts';
+import type { BatchEvent } from '../../../machines/batch.machine.ts';
+import { LINE_MACHINE_VERSION } from '../../../machines/line.machine.ts';
+import { BATCH_MACHINE_VERSION, stepBatch } from '../batch-status.ts';
 import type { LineRun } from './line-run.ts';
 
 export class BatchLifecycle {

@@ -5,18 +5,18 @@
  * committed in one group commit before the PLC is acknowledged (DESIGN.md: persisted before
  * acknowledged); after it the line may feed again or end.
  */
-import type { StationKind } from '../config/line-config.ts';
-import { decodeResult } from '../plc/job-data.ts';
-import type { StationLink } from '../plc/station-link.ts';
-import type { JournalOp } from '../store/line-store.ts';
-import { stationKind } from '../stations/kinds.ts';
+import type { StationKind } from '../../config/line-config.ts';
+import { decodeResult } from '../../plc/job-data.ts';
+import type { StationLink } from '../../plc/station-link.ts';
+import type { JournalOp } from '../../store/line-store.ts';
+import { stationKind } from '../../stations/kinds.ts';
 import type { BatchLifecycle } from './batch-lifecycle.ts';
 import { adoptStackedCard, endCard, trackOf } from './card-ends.ts';
 import type { Feeder } from './feeding.ts';
 import { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
 import { onPacked } from './packer-results.ts';
-import { reasonOfResult, type ReasonCode } from './reasons.ts';
+import { reasonOfResult, type ReasonCode } from '../reasons.ts';
 
 export class CardResults {
   constructor(

@@ -5,12 +5,12 @@
  * suspect card found stacked or packed on the previous process's order adopted when its QA pass is
  * on record.
  */
-import type { CardStation } from '../../machines/card.machine.ts';
-import type { JournalOp } from '../store/line-store.ts';
-import { kindsWithRole } from '../stations/kinds.ts';
+import type { CardStation } from '../../../machines/card.machine.ts';
+import type { JournalOp } from '../../store/line-store.ts';
+import { kindsWithRole } from '../../stations/kinds.ts';
 import { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
-import type { ReasonCode } from './reasons.ts';
+import type { ReasonCode } from '../reasons.ts';
 import { isEnded } from './record-machines.ts';
 
 export function endCard(run: LineRun, track: LineCard, status: 'good' | 'spoiled', unitId: string, code: ReasonCode | undefined, detail: string | undefined, ops: JournalOp[], position?: number): void {

@@ -6,11 +6,11 @@
  * Every station event is journaled for the KPIs' time model.
  */
 import { createActor, fromPromise } from 'xstate';
-import { stationMachine } from '../../machines/station.machine.ts';
-import type { StationKind } from '../config/line-config.ts';
-import { JOB_TAKING_STATES, PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../plc/packml.ts';
-import type { StationEvent, StationLink } from '../plc/station-link.ts';
-import { SKIP_JOB, SORT_JOBS, stationKind } from '../stations/kinds.ts';
+import { stationMachine } from '../../../machines/station.machine.ts';
+import type { StationKind } from '../../config/line-config.ts';
+import { JOB_TAKING_STATES, PACKML_STATES, STOP_REASONS, type PackMLCommandName } from '../../plc/packml.ts';
+import type { StationEvent, StationLink } from '../../plc/station-link.ts';
+import { SKIP_JOB, SORT_JOBS, stationKind } from '../../stations/kinds.ts';
 import type { CardResults } from './card-results.ts';
 import { trackOf } from './card-ends.ts';
 import type { Feeder } from './feeding.ts';

@@ -5,14 +5,14 @@
  * in-process simulator). A record whose card was packed before the stop is brought back to the
  * packer with that card, never re-made.
  */
-import type { JournalOp } from '../store/line-store.ts';
-import { kindsWithRole } from '../stations/kinds.ts';
+import type { JournalOp } from '../../store/line-store.ts';
+import { kindsWithRole } from '../../stations/kinds.ts';
 import { adoptStackedCard, endCard } from './card-ends.ts';
 import { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
-import { PackingRun } from './packing.ts';
+import { PackingRun } from '../packing.ts';
 import { RecordMachines } from './record-machines.ts';
-import { DEFAULT_MAX_ATTEMPTS, FeedQueue } from './scheduler.ts';
+import { DEFAULT_MAX_ATTEMPTS, FeedQueue } from '../scheduler.ts';
 
 /** Loads the batch's records, queue and packs; on resume, every card the store holds in the line becomes suspect. */
 export async function loadBatch(run: LineRun, batchId: string, resume: boolean): Promise<void> {

@@ -6,8 +6,8 @@
  * its attempts are used up), the card out of its pack (the pack reopens) and the audit entry; the
  * answer comes after it. Outside a run the store's own path does the same (batch-actions.ts).
  */
-import type { JournalOp } from '../store/line-store.ts';
-import { BatchActionError, checkRejectInput, type RejectInput } from './batch-actions.ts';
+import type { JournalOp } from '../../store/line-store.ts';
+import { BatchActionError, checkRejectInput, type RejectInput } from '../batch-actions.ts';
 import type { LineRun } from './line-run.ts';
 import { isEnded } from './record-machines.ts';
 

@@ -6,23 +6,23 @@
  * "The controller's parts").
  */
 import { createActor, type Actor } from 'xstate';
-import type { BatchStatus } from '../../machines/batch.machine.ts';
-import type { CardEvent } from '../../machines/card.machine.ts';
-import { lineMachine } from '../../machines/line.machine.ts';
-import type { stationMachine } from '../../machines/station.machine.ts';
-import { stationUnits, type LineConfig, type StationKind } from '../config/line-config.ts';
-import type { StationLink } from '../plc/station-link.ts';
-import type { JournalOp, LineStore } from '../store/line-store.ts';
-import { stationKind, type StationRole } from '../stations/kinds.ts';
-import { CrashPoint } from './crash-point.ts';
-import { JobIds } from './job-ids.ts';
+import type { BatchStatus } from '../../../machines/batch.machine.ts';
+import type { CardEvent } from '../../../machines/card.machine.ts';
+import { lineMachine } from '../../../machines/line.machine.ts';
+import type { stationMachine } from '../../../machines/station.machine.ts';
+import { stationUnits, type LineConfig, type StationKind } from '../../config/line-config.ts';
+import type { StationLink } from '../../plc/station-link.ts';
+import type { JournalOp, LineStore } from '../../store/line-store.ts';
+import { stationKind, type StationRole } from '../../stations/kinds.ts';
+import { CrashPoint } from '../crash-point.ts';
+import { JobIds } from '../job-ids.ts';
 import type { LineCard } from './line-card.ts';
 import { RunCounters, type Progress } from './line-progress.ts';
-import { packingOf, type PackingRun, type PackingUpdate, type ProducedRecord } from './packing.ts';
-import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from './ports.ts';
-import { PreparedRecords } from './prepared-records.ts';
+import { packingOf, type PackingRun, type PackingUpdate, type ProducedRecord } from '../packing.ts';
+import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from '../ports.ts';
+import { PreparedRecords } from '../prepared-records.ts';
 import { RecordMachines, type RecordEffects } from './record-machines.ts';
-import { FeedQueue } from './scheduler.ts';
+import { FeedQueue } from '../scheduler.ts';
 
 export interface ControllerOptions {
   /** Cards allowed in the line at once (default: two a unit and two more, see defaultWip). */

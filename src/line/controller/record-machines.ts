@@ -8,8 +8,8 @@
  * states the machine is persisted in. Nothing here writes or sends anywhere itself.
  */
 import type { Actor } from 'xstate';
-import { cardActorFrom, cardMachineWith, CARD_MACHINE_VERSION, type cardMachine, type CardEvent } from '../../machines/card.machine.ts';
-import type { JournalOp, RecordLineStatus, RecordProgress } from '../store/line-store.ts';
+import { cardActorFrom, cardMachineWith, CARD_MACHINE_VERSION, type cardMachine, type CardEvent } from '../../../machines/card.machine.ts';
+import type { JournalOp, RecordLineStatus, RecordProgress } from '../../store/line-store.ts';
 
 type CardActor = Actor<typeof cardMachine>;
 
