@@ -1,6 +1,6 @@
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { cardMachine, type CardEvent } from './card.machine.ts';
+import { cardActorFrom, cardMachine, cardMachineWith, CARD_MACHINE_VERSION, type CardEvent } from './card.machine.ts';
 
 function run(events: CardEvent[], maxAttempts = 3) {
   const actor = createActor(cardMachine, { input: { batchId: 'b', seq: 7, maxAttempts } }).start();
@@ -101,5 +101,52 @@ describe('card machine', () => {
     expect([restored.getSnapshot().value, restored.getSnapshot().context.at]).toStrictEqual(['inLine', 'encoder']);
     restored.send({ type: 'card.rejected', station: 'line', code: 'SUSPECT_AFTER_RESTART' });
     expect(restored.getSnapshot().value).toBe('queued');
+  });
+
+  describe('declares its effects as named actions the composition root provides', () => {
+    function withEffects(maxAttempts: number) {
+      const calls: string[] = [];
+      const machine = cardMachineWith({
+        enqueueRemake: (c) => calls.push(`enqueueRemake ${c.seq}`),
+        recordEnded: (c) => calls.push(`recordEnded ${c.seq}`),
+        gaveUp: (c) => calls.push(`gaveUp ${c.seq} ${c.cardSerial}`),
+      });
+      const actor = createActor(machine, { input: { batchId: 'b', seq: 4, maxAttempts } }).start();
+      return { machine, actor, calls };
+    }
+
+    it('a rejected card with attempts left: the record is enqueued for a re-make, nothing else', () => {
+      const { actor, calls } = withEffects(3);
+      for (const e of [...through('C1'), { type: 'card.rejected', station: 'output', code: 'JOB_LOST' } as const]) actor.send(e);
+      expect(calls).toStrictEqual(['enqueueRemake 4']);
+    });
+
+    it('attempts used up: the record ended and gave up, naming its last card', () => {
+      const { actor, calls } = withEffects(1);
+      for (const e of [{ type: 'card.feeding', cardSerial: 'C1' }, { type: 'card.rejected', station: 'feeder', code: 'BLANK_DEFECT' }] as const) actor.send(e);
+      expect([actor.getSnapshot().value, calls]).toStrictEqual(['failed', ['recordEnded 4', 'gaveUp 4 C1']]);
+    });
+
+    it('produced: the record ended; an inspector’s reject then enqueues its re-make', () => {
+      const { actor, calls } = withEffects(3);
+      for (const e of [...through('C1'), { type: 'card.stacked', position: 3 } as const]) actor.send(e);
+      expect(calls.splice(0)).toStrictEqual(['recordEnded 4']);
+      actor.send({ type: 'qa.reject', code: 'INSPECTOR_REJECT' });
+      expect([actor.getSnapshot().value, calls]).toStrictEqual(['queued', ['enqueueRemake 4']]);
+    });
+
+    it('cancelled: ended and gave up with no card', () => {
+      const { actor, calls } = withEffects(3);
+      actor.send({ type: 'batch.cancel' });
+      expect(calls).toStrictEqual(['recordEnded 4', 'gaveUp 4 null']);
+    });
+
+    it('a machine restored at a stable state takes no action again', () => {
+      const { machine, actor, calls } = withEffects(1);
+      for (const e of [{ type: 'card.feeding', cardSerial: 'C1' }, { type: 'card.rejected', station: 'feeder', code: 'BLANK_DEFECT' }] as const) actor.send(e);
+      calls.length = 0;
+      const restored = cardActorFrom({ version: CARD_MACHINE_VERSION, snapshot: actor.getPersistedSnapshot() }, { batchId: 'b', seq: 4 }, machine).start();
+      expect([restored.getSnapshot().value, calls]).toStrictEqual(['failed', []]);
+    });
   });
 });

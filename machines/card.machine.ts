@@ -7,7 +7,11 @@
  * because the operator aborted the line is not the record's fault: that attempt does not count.
  *
  * No I/O here (house style): the line controller sends the events and reads the state; a snapshot
- * of this machine is what `run --resume` restores.
+ * of this machine is what `run --resume` restores. What a step means outside the record is declared
+ * here as named actions the machine takes — `enqueueRemake` (the record goes to the front of the
+ * feed queue), `recordEnded` (its prepared data is needed no longer), `gaveUp` (it failed or was
+ * cancelled: its delivery office waits for one card fewer) — and implemented by the composition
+ * root with `cardMachine.provide({ actions })` (src/line/controller/record-machines.ts); here they do nothing.
  */
 import { assign, createActor, setup } from 'xstate';
 import { stationKind, type StationKind } from '../src/stations/kinds.ts';
@@ -133,6 +137,12 @@ export const cardMachine = setup({
     }),
     markRemake: assign({ remake: () => true, cardSerial: () => null, qaPassed: () => false, at: () => null }),
     recordPosition: assign({ position: ({ event }) => (event.type === 'card.stacked' ? event.position : null) }),
+    /** Effect (provided): the record goes to the front of the feed queue, after earlier re-makes. */
+    enqueueRemake: (_: { context: CardContext }) => undefined,
+    /** Effect (provided): the record ended (produced, failed, cancelled); its prepared data can go. */
+    recordEnded: (_: { context: CardContext }) => undefined,
+    /** Effect (provided): the record failed or was cancelled; `context.cardSerial` was its last card. */
+    gaveUp: (_: { context: CardContext }) => undefined,
   },
 }).createMachine({
   id: 'card',
@@ -178,14 +188,15 @@ export const cardMachine = setup({
     },
     produced: {
       description: 'One good card in the stacker, or in a closed delivery pack. An inspector may still reject it.',
+      entry: 'recordEnded',
       on: { 'qa.reject': { target: 'rejected', actions: 'recordRejection' } },
     },
     rejected: {
       description: 'The card went to the reject bin: re-make at top priority, or fail when attempts are used up.',
-      always: [{ guard: 'canRemake', target: 'queued', actions: 'markRemake' }, { target: 'failed' }],
+      always: [{ guard: 'canRemake', target: 'queued', actions: ['markRemake', 'enqueueRemake'] }, { target: 'failed' }],
     },
-    failed: { type: 'final', description: 'Every attempt was rejected; the reasons of each are kept.' },
-    cancelled: { type: 'final', description: 'The batch was aborted and the record cancelled.' },
+    failed: { type: 'final', entry: ['recordEnded', 'gaveUp'], description: 'Every attempt was rejected; the reasons of each are kept.' },
+    cancelled: { type: 'final', entry: ['recordEnded', 'gaveUp'], description: 'The batch was aborted and the record cancelled.' },
   },
 });
 
@@ -197,7 +208,25 @@ export const CARD_IN_LINE_STATES: readonly string[] = ['feeding', 'fed', 'inLine
  * states): restored when it is a snapshot of this machine version, a fresh one (queued, no attempt)
  * when nothing usable was stored. Not started.
  */
-export function cardActorFrom(stored: unknown, input: CardInput) {
+export function cardActorFrom(stored: unknown, input: CardInput, machine: typeof cardMachine = cardMachine) {
   const saved = stored as { version?: number; snapshot?: unknown } | null | undefined;
-  return saved?.version === CARD_MACHINE_VERSION && saved.snapshot ? createActor(cardMachine, { input, snapshot: saved.snapshot as never }) : createActor(cardMachine, { input });
+  return saved?.version === CARD_MACHINE_VERSION && saved.snapshot ? createActor(machine, { input, snapshot: saved.snapshot as never }) : createActor(machine, { input });
+}
+
+/** The record's effects, as the composition root implements them (each takes the record's context). */
+export interface CardEffects {
+  enqueueRemake(context: CardContext): void;
+  recordEnded(context: CardContext): void;
+  gaveUp(context: CardContext): void;
+}
+
+/** The card machine with its declared effects implemented. */
+export function cardMachineWith(effects: CardEffects): typeof cardMachine {
+  return cardMachine.provide({
+    actions: {
+      enqueueRemake: ({ context }) => effects.enqueueRemake(context),
+      recordEnded: ({ context }) => effects.recordEnded(context),
+      gaveUp: ({ context }) => effects.gaveUp(context),
+    },
+  });
 }

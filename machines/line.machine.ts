@@ -30,7 +30,9 @@ export type LineEvent =
   /** Every card of the batch has left the line (stacker or reject bin). */
   | { readonly type: 'line.empty' }
   /** Every record of the batch is produced, failed or cancelled. */
-  | { readonly type: 'line.allEnded' };
+  | { readonly type: 'line.allEnded' }
+  /** A record has work again (an inspector rejected its card during the run): the line produces again. */
+  | { readonly type: 'line.reopened' };
 
 export const lineMachine = setup({
   types: {
@@ -77,7 +79,7 @@ export const lineMachine = setup({
     },
     aborting: { description: 'No more feeding; the cards in the line are sent to the reject bin.', on: { 'line.empty': 'aborted' } },
     aborted: { type: 'final' },
-    completing: { description: 'The last cards leave the line.', on: { 'line.empty': 'completed' } },
+    completing: { description: 'The last cards leave the line; a record re-made meanwhile (an inspector’s reject) brings the line back to producing.', on: { 'line.empty': 'completed', 'line.reopened': 'running' } },
     completed: { type: 'final' },
   },
 });

@@ -1,7 +1,8 @@
 /**
  * The line controller on the in-process simulator (StationLinks straight on the units' tag stores,
  * no sockets), with a real SQLite store: a batch runs to completion with failures at every
- * station; judged against the simulator's ledger.
+ * station; judged against the simulator's ledger. An inspector's reject of a stacked card during the
+ * run reaches the running controller, which re-makes the record first in the feed queue.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { SimLine } from '../simulators/sim-line.ts';
 import { testLine } from '../simulators/testing/test-line.ts';
 import { openContext, type AppContext } from '../src/cli/context.ts';
 import { importBatch } from '../src/import/importer.ts';
-import { LineController } from '../src/line/controller.ts';
+import { LineController, type RunningReject } from '../src/line/controller.ts';
 import { HandshakeLink } from '../src/plc/handshake-link.ts';
 import { MemoryTransport } from '../src/plc/memory-transport.ts';
 import type { StationLink } from '../src/plc/station-link.ts';
@@ -46,6 +47,53 @@ async function setup(count: number, failures: NonNullable<Parameters<typeof test
 }
 
 describe('LineController on the in-process simulator', () => {
+  it('re-makes a card an inspector rejects during the run first in the feed queue, without stopping the line', async () => {
+    // A slower line than the other tests': no station may give up waiting for a job (NO_JOB_IN_TIME) on a loaded machine.
+    const { ctx, sim, line, links, store, batchId, accepted } = await setup(40, {}, 100);
+    const controller = new LineController(line, links, store, new TestPreparer(ctx.batches), testJudge, { actor: 't', wip: 8, autoRecover: true, recoverAfterMs: 50 });
+    // The feeds in the order they were committed, and the inspector's reject of the first stacked card.
+    const fed: { serial: string; seq: number; attempt: number }[] = [];
+    let victim: { serial: string; seq: number } | undefined;
+    let rejected: Promise<RunningReject> | undefined;
+    /** Feeds committed before the reject's commit (the re-make is queued just before it). */
+    let fedBeforeReject = -1;
+    store.journal.addCommitListener((ops) => {
+      for (const op of ops) {
+        if (op.op === 'card.fed') fed.push({ serial: op.cardSerial, seq: op.seq, attempt: op.attempt });
+        if (op.op === 'card.ended' && op.status === 'spoiled' && op.cardSerial === victim?.serial) fedBeforeReject = fed.length;
+        if (op.op === 'card.ended' && op.status === 'good' && !victim) {
+          victim = { serial: op.cardSerial, seq: fed.find((f) => f.serial === op.cardSerial)!.seq };
+          rejected = controller.inspectorReject(op.cardSerial, { reason: 'INSPECTOR_REJECT', by: 'inspector', note: 'scratched' });
+        }
+      }
+    });
+    const outcome = await controller.run(batchId, { resume: false, status: 'imported' });
+    expect(outcome.status).toBe('completed');
+    expect(await rejected).toStrictEqual({ batchId, seq: victim!.seq, record: 'queued for re-make' });
+
+    const accounting = await store.accounting(batchId);
+    expect(accounting.records).toMatchObject({ total: accepted, produced: accepted, failed: 0, pending: 0 });
+    expect(accounting.cards).toMatchObject({ blanksConsumed: accepted + 1, good: accepted, spoiled: 1, inLine: 0 });
+    expect(await store.card(victim!.serial)).toMatchObject({ status: 'spoiled', reason: 'INSPECTOR_REJECT' });
+    const record = (await store.records(batchId)).find((r) => r.seq === victim!.seq)!;
+    expect(record).toMatchObject({ status: 'produced', attempts: 2 });
+    expect(record.cardSerial).not.toBe(victim!.serial);
+    // First in the queue: after the reject, only the feeds already under way when it was queued (the
+    // feeder's card in work and the next one staged at its infeed) go before the re-make.
+    const remadeAt = fed.findIndex((f) => f.seq === victim!.seq && f.attempt === 2);
+    expect(fedBeforeReject).toBeGreaterThan(0);
+    expect(remadeAt).toBeGreaterThanOrEqual(fedBeforeReject);
+    expect(remadeAt - fedBeforeReject).toBeLessThanOrEqual(2);
+    // The ledger: the stacker holds every good card and the one the inspector took out; the reject bin none.
+    const ledger = await summarizeLedger(ledgerFile(ctx.dataDir));
+    const good = (await store.batchCards(batchId)).filter((c) => c.status === 'good').map((c) => c.cardSerial);
+    expect(ledger.stacker.map((c) => c.cardSerial).sort()).toStrictEqual([...good, victim!.serial].sort());
+    expect(ledger.rejectBin).toStrictEqual([]);
+    const audit: { actor: string }[] = await ctx.db('audit_log').where({ action: 'qa.reject', subject_id: victim!.serial }).select('actor');
+    expect(audit).toStrictEqual([{ actor: 'inspector' }]);
+    sim.stop();
+  }, 120_000);
+
   it('produces every record once with failures at every station, and the ledger agrees', async () => {
     const { ctx, sim, line, links, store, batchId, accepted } = await setup(60, {
       feeder: { blankDefect: 0.05 },

@@ -85,8 +85,14 @@ describe('a run quit hard, then resumed', () => {
     expect(ledger.fed).toBe(cards.blanksConsumed);
     // Every card spoiled as purged was purged by the restarted simulator; the line may have purged
     // more (a card it had stacked as the run quit counts as produced, not as purged, in the records).
+    // It purged only cards fed and not stacked at the quit: those the records held in the line, and
+    // those already spoiled by a station's reject gate but still on their way to the reject bin (the
+    // records no longer hold them in the line: under load there were 7 purged for 4 or 5 in line), and
+    // a blank fed as the run quit whose feed was never committed (UNKNOWN_CARD).
     expect(ledger.purged).toBeGreaterThanOrEqual(purged);
-    expect(ledger.purged).toBeLessThanOrEqual(inLineAtQuit);
+    const atQuit = before.cards as { blanksConsumed: number; good: number };
+    const unknown = (done.spoiledByReason as Record<string, number>).UNKNOWN_CARD ?? 0;
+    expect(ledger.purged).toBeLessThanOrEqual(atQuit.blanksConsumed - atQuit.good + unknown);
     expect(done.spoiledByReason).not.toHaveProperty('WRITTEN_OFF');
   }, 240_000);
 

@@ -60,26 +60,37 @@ export async function closeBatch(batches: BatchStore, lines: LineStore, batchId:
   return { ...result, closed: true };
 }
 
+export interface RejectInput {
+  readonly reason: string;
+  /** The inspector (a user name). */
+  readonly by: string;
+  readonly note?: string;
+}
+
+/** An inspector's reject names a reason code and who rejects. */
+export function checkRejectInput(input: RejectInput): void {
+  if (!isReasonCode(input.reason)) throw new BatchActionError(`--reason ${input.reason} is not a reason code (docs/line-control.md lists them; an inspector's is INSPECTOR_REJECT)`);
+  if (input.by.trim() === '') throw new BatchActionError('the inspector is not named: every action needs a who');
+}
+
 /**
  * An inspector rejects a card the vision system passed: it goes to the spoil log and its record
  * back to re-make at top priority (or fails when its attempts are used up). A card in a delivery pack
  * is taken out of it; the pack reopens.
  */
-export async function inspectorReject(
-  lines: LineStore,
-  cardSerial: string,
-  input: { reason: string; by: string; note?: string; maxAttempts?: number },
-): Promise<{ batchId: string; seq: number; record: string }> {
-  if (!isReasonCode(input.reason)) throw new BatchActionError(`--reason ${input.reason} is not a reason code (docs/line-control.md lists them; an inspector's is INSPECTOR_REJECT)`);
-  if (input.by.trim() === '') throw new BatchActionError('the inspector is not named: every action needs a who');
+export async function inspectorReject(lines: LineStore, cardSerial: string, input: RejectInput & { maxAttempts?: number }): Promise<{ batchId: string; seq: number; record: string }> {
+  checkRejectInput(input);
   const card = await lines.card(cardSerial);
   if (!card) throw new BatchActionError(`card ${cardSerial} is not known`);
   if (card.status !== 'good') throw new BatchActionError(`card ${cardSerial} is ${card.status}: only a card in the stacker can be rejected by an inspector`);
   const batchStatus = await lines.batchStatus(card.batchId);
-  // A run keeps its records' machines in memory: a record sent back to re-make under it would be
-  // missed, and the run would end reconciled with that record never made. Rejected once it ends.
+  // A run keeps its records' machines in memory: a record sent back to re-make behind its back
+  // would be missed, and the run would end reconciled with that record never made. The running
+  // controller takes the reject itself (inspector-reject.ts, through the server that runs the line).
   if (batchStatus === 'running' || batchStatus === 'paused') {
-    throw new BatchActionError(`card ${cardSerial} belongs to batch ${card.batchId}, which is ${batchStatus} on a line: an inspector rejects its cards once the run has ended (the batch then runs again to re-make them)`);
+    throw new BatchActionError(
+      `card ${cardSerial} belongs to batch ${card.batchId}, which is ${batchStatus} on a line: reject it through the server that runs the line (POST /api/v1/cards/${cardSerial}/reject), which re-makes it during the run, or once the run has ended`,
+    );
   }
   if (batchStatus === 'released') {
     throw new BatchActionError(`card ${cardSerial} belongs to batch ${card.batchId}, which is released: a released batch is final. A defective card is recalled and its record re-issued in a new batch: cardline qa recall ${cardSerial} --reason CODE`);

@@ -8,7 +8,7 @@
  */
 import type { LineSession, LineSessionOptions, LineContext, LineRunResult } from '../line/compose.ts';
 import { RunError, runnableBatch } from '../line/compose.ts';
-import type { LineController, Progress } from '../line/controller.ts';
+import type { LineController, Progress, RunningReject } from '../line/controller.ts';
 import { stationUnits } from '../config/line-config.ts';
 import { stateName } from '../plc/packml.ts';
 import { runRates } from '../cli/run-progress.ts';
@@ -188,6 +188,13 @@ export class LineAgent {
     if (!controller || this.run?.stopping) return false;
     controller.abort(records);
     return true;
+  }
+
+  /** An inspector's reject of a card of the running batch, handed to its controller; undefined when no controller runs here. */
+  async rejectCard(cardSerial: string, input: { readonly reason: string; readonly by: string; readonly note?: string }): Promise<RunningReject | undefined> {
+    const controller = this.run?.controller;
+    if (!controller || this.run?.stopping) return undefined;
+    return controller.inspectorReject(cardSerial, input);
   }
 
   /** The running batch's progress now, null when no batch runs here. */

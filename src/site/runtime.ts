@@ -155,6 +155,12 @@ export interface SiteRuntime {
    * 'already-loaded'); a line simulated in this server gets the blanks in its simulated magazine.
    */
   loadStock(lineId: string, count: number, lot: string, by: AuthUser): Promise<'loaded' | 'already-loaded'>;
+  /**
+   * An inspector's reject of a stacked card of a batch a line of this server is running: handed to
+   * that line's controller, which re-makes the record during the run (src/line/controller/inspector-reject.ts).
+   * Undefined when no line of this server runs `batchId`.
+   */
+  rejectRunningCard(batchId: string, cardSerial: string, input: { readonly reason: string; readonly note?: string }, by: AuthUser): Promise<{ batchId: string; seq: number; record: string } | undefined>;
   /** Graceful stop: every line pauses at a safe point (no card half-acknowledged), leases released. */
   stop(): Promise<void>;
 }

@@ -205,6 +205,11 @@ export class Site implements SiteRuntime {
     return agent.loadStock(count, lot, by.name);
   }
 
+  async rejectRunningCard(batchId: string, cardSerial: string, input: { readonly reason: string; readonly note?: string }, by: AuthUser): Promise<{ batchId: string; seq: number; record: string } | undefined> {
+    const agent = [...this.agents.values()].find((a) => a.batchId === batchId);
+    return agent?.rejectCard(cardSerial, { ...input, by: by.name });
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
   }

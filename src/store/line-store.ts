@@ -56,7 +56,9 @@ export type JournalOp =
     }
   | { readonly op: 'batch.status'; readonly batchId: string; readonly status: string; readonly actor: string; readonly detail?: Record<string, unknown> }
   /** A packer's plan changed (src/packing/planner.ts): packs opened, cards packed, packs closed. */
-  | { readonly op: 'packs'; readonly batchId: string; readonly changes: readonly PackChange[] };
+  | { readonly op: 'packs'; readonly batchId: string; readonly changes: readonly PackChange[] }
+  /** An audit entry written in the same transaction as the ops beside it (an inspector's reject during a run). */
+  | { readonly op: 'audit'; readonly entry: AuditInput };
 
 export interface RecordProgress {
   readonly seq: number;
@@ -296,6 +298,9 @@ export class Journal {
           audits.push({ actor: o.actor, action: `batch.${o.status}`, subjectType: 'batch', subjectId: o.batchId, details: o.detail ?? {} });
           // The run's boundaries on the line's timeline (src/kpi: planned busy time is the time a run is under way).
           events.push([at, line, o.batchId, null, null, null, null, `batch.${o.status}`, null, null]);
+          break;
+        case 'audit':
+          audits.push(o.entry);
           break;
       }
     }

@@ -124,14 +124,18 @@ export const qaRoutes: RouteFactory = (deps) => [
     method: 'POST',
     url: '/cards/:cardSerial/reject',
     permission: 'qa.reject',
-    summary: 'An inspector rejects a stacked card: spoil log, its record re-made at top priority (cardline qa reject)',
+    summary: 'An inspector rejects a stacked card: spoil log, its record re-made at top priority, during a run by the running line (cardline qa reject)',
     tags: ['qa'],
     params: cardParams,
     body: z.object({ reason: reasonCode, note: note.optional() }),
     response: z.object({ batchId: z.string(), seq: z.number().int(), record: z.string(), proofRemoved: z.boolean() }),
     handler: async ({ params, body, user }) => {
-      await cardOr404(deps, params.cardSerial);
-      const r = await inspectorReject(new LineStore(deps.db, ''), params.cardSerial, { reason: body.reason, by: user!.name, ...(body.note ? { note: body.note } : {}) });
+      const card = await cardOr404(deps, params.cardSerial);
+      const input = { reason: body.reason, ...(body.note ? { note: body.note } : {}) };
+      // A batch a line of this server runs: its controller re-makes the record during the run.
+      const r =
+        (await deps.site?.rejectRunningCard(card.batchId, params.cardSerial, input, user!)) ??
+        (await inspectorReject(new LineStore(deps.db, ''), params.cardSerial, { ...input, by: user!.name }));
       const stale = await dropStaleProof(path.join(deps.dataDir, 'reports'), r.batchId, params.cardSerial);
       return { ...r, proofRemoved: stale !== undefined };
     },

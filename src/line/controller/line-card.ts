@@ -4,8 +4,8 @@
  * whether the card is trusted, bound for the reject bin or suspect; this only asks it.
  */
 import { createActor, type Actor } from 'xstate';
-import { physicalCardMachine, type PhysicalCardEvent, type PhysicalCardInput, type RejectReason } from '../../machines/physical-card.machine.ts';
-import type { ReasonCode } from './reasons.ts';
+import { physicalCardMachine, type PhysicalCardEvent, type PhysicalCardInput, type RejectReason } from '../../../machines/physical-card.machine.ts';
+import type { ReasonCode } from '../reasons.ts';
 
 export class LineCard {
   private readonly actor: Actor<typeof physicalCardMachine>;

@@ -2,12 +2,14 @@
  * The batch's records on the line, each with its card machine (machines/card.machine.ts): events go
  * in, the record's row comes out as a journal op when the machine's state says it changed, and the
  * questions the router asks about a record are answered by its machine. What a change means outside
- * the record — the journal, the feed queue, the prepared data, the packs — are effects the
- * controller provides (RecordEffects); nothing here writes or sends anywhere itself.
+ * the record — the feed queue, the prepared data, the packs — the machine decides as its named
+ * actions (`enqueueRemake`, `recordEnded`, `gaveUp`), implemented here with the effects the
+ * controller provides (RecordEffects); the record's row goes to the journal from here, at the
+ * states the machine is persisted in. Nothing here writes or sends anywhere itself.
  */
 import type { Actor } from 'xstate';
-import { cardActorFrom, CARD_MACHINE_VERSION, type cardMachine, type CardEvent } from '../../machines/card.machine.ts';
-import type { JournalOp, RecordLineStatus, RecordProgress } from '../store/line-store.ts';
+import { cardActorFrom, cardMachineWith, CARD_MACHINE_VERSION, type cardMachine, type CardEvent } from '../../../machines/card.machine.ts';
+import type { JournalOp, RecordLineStatus, RecordProgress } from '../../store/line-store.ts';
 
 type CardActor = Actor<typeof cardMachine>;
 
@@ -32,18 +34,31 @@ export class RecordMachines {
   private readonly records = new Map<number, CardActor>();
   /** Records in each terminal state, kept as they change (no scan of the batch per card). */
   private readonly counts = { produced: 0, failed: 0, cancelled: 0 };
+  /** The card machine with its actions bound to the effects. */
+  private readonly machine: typeof cardMachine;
+  /** Where the ops of the event being sent go (the result's commit), for the actions it triggers. */
+  private ops: JournalOp[] | undefined;
 
   constructor(
     private readonly batchId: string,
-    private readonly effects: RecordEffects,
-  ) {}
+    effects: RecordEffects,
+  ) {
+    this.machine = cardMachineWith({
+      enqueueRemake: (context) => effects.remake(context.seq),
+      recordEnded: (context) => effects.ended(context.seq),
+      gaveUp: (context) => effects.gaveUp(context.seq, context.cardSerial, this.ops),
+    });
+    this.journal = (op, ops) => effects.journal(op, ops);
+  }
+
+  private readonly journal: RecordEffects['journal'];
 
   /** The records as stored (their machines restored from the snapshots): which are queued, which are re-makes. */
   load(rows: readonly RecordProgress[], maxAttempts: number): { queued: number[]; remakes: number[] } {
     const queued: number[] = [];
     const remakes: number[] = [];
     for (const row of rows) {
-      const actor = cardActorFrom(row.machine, { batchId: this.batchId, seq: row.seq, maxAttempts });
+      const actor = cardActorFrom(row.machine, { batchId: this.batchId, seq: row.seq, maxAttempts }, this.machine);
       actor.start();
       this.records.set(row.seq, actor);
       const value = actor.getSnapshot().value;
@@ -134,13 +149,19 @@ export class RecordMachines {
     const actor = this.records.get(seq);
     if (!actor) return;
     const before = actor.getSnapshot().value;
-    actor.send(event);
+    // The machine's actions run inside send: the ops they add belong with this event's.
+    const outer = this.ops;
+    this.ops = ops;
+    try {
+      actor.send(event);
+    } finally {
+      this.ops = outer;
+    }
     const snap = actor.getSnapshot();
     const moved = snap.value !== before;
     if (moved) {
       this.count(before, -1);
       this.count(snap.value, 1);
-      if (isEnded(snap.value)) this.effects.ended(seq);
     }
     if (!moved && event.type !== 'card.feeding') return;
     const status = recordStatus(snap.value);
@@ -159,9 +180,7 @@ export class RecordMachines {
       position: snap.context.position,
       ...(stable ? { machine: { version: CARD_MACHINE_VERSION, snapshot: actor.getPersistedSnapshot() } } : {}),
     };
-    if (snap.value === 'queued' && snap.context.remake) this.effects.remake(seq);
-    this.effects.journal(op, ops);
-    if (moved && (snap.value === 'failed' || snap.value === 'cancelled')) this.effects.gaveUp(seq, snap.context.cardSerial, ops);
+    this.journal(op, ops);
   }
 
   private count(value: unknown, delta: number): void {
