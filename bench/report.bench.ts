@@ -4,8 +4,8 @@
  * about 3 % scrap across four reasons and a few jams (Held CardJam) — synthesized through the line
  * store's own journal into a SQLite store, then the report made as `cardline report batch` makes it:
  * the KPI answer and alarms read from the store, the model, and the PDF (charts through ECharts SSR
- * and svg-to-pdfkit), JSON and CSV written. Timed warm (fonts, pdfkit and echarts loaded), best of
- * 3; the first, cold report is shown beside it.
+ * and svg-to-pdfkit), JSON and CSV written. Timed warm (fonts, pdfkit and echarts loaded) in CPU time, best
+ * of 3; the first, cold report is shown beside it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { PACKML_STATES as S, STOP_REASONS as R } from '../src/plc/packml.ts';
 import { reportCsv } from '../src/reports/csv.ts';
 import { reportPdf } from '../src/reports/pdf.ts';
 import { makeReport } from '../src/reports/source.ts';
+import { Rng } from '../src/sample/rng.ts';
 import { LineStore, type JournalOp } from '../src/store/line-store.ts';
 import { bench, info } from './report.ts';
 
@@ -31,18 +32,6 @@ const REASONS: readonly [string, string][] = [
   ['laser', 'CARD_JAM'],
 ];
 
-/** A deterministic generator (mulberry32): the same journal every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const plan: LinePlan = {
   id: LINE,
   priMs: 300,
@@ -54,7 +43,9 @@ const ctx = await openContext({ ...process.env, CARDLINE_DATA_DIR: path.join(dir
 try {
   const batch = await ctx.batches.createBatch({ name: 'bench report', sourceFile: 'bench', actor: 'bench' });
   const journal = new LineStore(ctx.db, LINE).journal;
-  const random = rng(22400);
+  // The sample generator's seeded stream: the same journal every run.
+  const rng = Rng.from('report-bench');
+  const random = (): number => rng.next();
   const state = (unit: string, s: number, reason: number = R.None): JournalOp => ({ op: 'station', unit, event: 'state', detail: { state: s, stopReason: reason } });
   const started = performance.now();
   await journal.append({ op: 'batch.status', batchId: batch.id, status: 'running', actor: 'bench' }, ...UNITS.map((u) => state(u, S.Execute)));
@@ -96,21 +87,31 @@ try {
   info(`journal of ${CARDS.toLocaleString('en-US')} good cards (${serial.toLocaleString('en-US')} blanks) written in ${(performance.now() - started).toFixed(0)} ms`);
 
   const options = { site: { timeZone: DEFAULT_TIME_ZONE, shifts: DEFAULT_SHIFTS, source: null }, plan: (id: string) => Promise.resolve(id === LINE ? plan : undefined) };
-  const once = async (): Promise<{ ms: number; readMs: number; pdfMs: number; bytes: number; gq: number }> => {
+  /**
+   * One report, timed by this process's CPU time (user + system, every thread: SQLite reads on
+   * libuv's pool): on a machine shared with other work the wall clock measures the others too. The
+   * wall time is shown beside it.
+   */
+  const once = async (): Promise<{ cpuMs: number; wallMs: number; readMs: number; pdfMs: number; bytes: number; gq: number }> => {
+    const cpu = process.cpuUsage();
     const t0 = performance.now();
     const model = await makeReport({ db: ctx.db, batches: ctx.batches }, { kind: 'batch', batchId: batch.id }, options);
     const t1 = performance.now();
     const pdf = await reportPdf(model);
     const t2 = performance.now();
     const bytes = pdf.length + reportCsv(model).length + JSON.stringify(model, null, 2).length;
-    return { ms: performance.now() - t0, readMs: t1 - t0, pdfMs: t2 - t1, bytes, gq: model.kpi.total.sums.gq };
+    const used = process.cpuUsage(cpu);
+    return { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - t0, readMs: t1 - t0, pdfMs: t2 - t1, bytes, gq: model.kpi.total.sums.gq };
   };
   const cold = await once();
   const runs = [await once(), await once(), await once()];
-  const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const best = runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
   if (best.gq !== good) throw new Error(`the report counts ${best.gq} good cards, the journal holds ${good}`);
-  info(`report of ${good.toLocaleString('en-US')} good cards: ${best.ms.toFixed(0)} ms (store and KPIs ${best.readMs.toFixed(0)} ms, PDF ${best.pdfMs.toFixed(0)} ms; ${(best.bytes / 1024).toFixed(0)} KiB written); cold first report ${cold.ms.toFixed(0)} ms`);
-  bench('report_batch_ms', best.ms, 'ms');
+  info(
+    `report of ${good.toLocaleString('en-US')} good cards: ${best.cpuMs.toFixed(0)} ms of CPU (${best.wallMs.toFixed(0)} ms wall: store and KPIs ${best.readMs.toFixed(0)} ms, PDF ${best.pdfMs.toFixed(0)} ms; best of 3; ` +
+      `${(best.bytes / 1024).toFixed(0)} KiB written); cold first report ${cold.cpuMs.toFixed(0)} ms of CPU, ${cold.wallMs.toFixed(0)} ms wall (loads ECharts, pdfkit and the fonts)`,
+  );
+  bench('report_batch_ms', best.cpuMs, 'ms');
 } finally {
   await ctx.close();
   await rm(dir, { recursive: true, force: true });

@@ -73,6 +73,14 @@ afterAll(async () => {
   await api?.close();
 });
 
+/** The shift the run started in (the site defaults: 06:00, 14:00, 22:00 in Asia/Ho_Chi_Minh, UTC+7). */
+function shiftOfRun(): string {
+  const local = new Date(Date.parse(kpi.from) + 7 * 3_600_000);
+  const hour = local.getUTCHours();
+  const [name, startDay] = hour >= 6 && hour < 14 ? ['morning', local] : hour >= 14 && hour < 22 ? ['afternoon', local] : ['night', hour < 6 ? new Date(local.getTime() - 86_400_000) : local];
+  return `${startDay.toISOString().slice(0, 10)}/${name}`;
+}
+
 describe('cardline report batch', () => {
   it('writes the JSON with exactly the figures of cardline kpi --batch --json', async () => {
     const model = JSON.parse(await readFile(files.json, 'utf8')) as ReportModel;
@@ -175,6 +183,22 @@ describe('cardline report batch', () => {
   });
 });
 
+describe('cardline report shift', () => {
+  it('writes the shift report of the line, named by the shift and the line, its title in both languages', async () => {
+    const shift = shiftOfRun();
+    const out = path.join(api.dir, 'shift-out');
+    const r = await cardline(['report', 'shift', shift, '--line', path.join(linesDir, `${LINE}.yaml`), '--out', out], { env: api.env('mgr-lan') });
+    expect(r.code, r.stderr).toBe(0);
+    const base = path.join(out, `shift-${shift.replace('/', '-')}-${LINE}`);
+    expect(r.stdout.trim().split('\n')).toStrictEqual([`${base}.pdf`, `${base}.json`, `${base}.csv`]);
+    const model = JSON.parse(await readFile(`${base}.json`, 'utf8')) as ReportModel;
+    expect(model).toMatchObject({ kind: 'shift', shift, lineId: LINE, kpi: { scope: { kind: 'shift', shift, lineId: LINE, linesWithoutPlan: [] } } });
+    const first = await readPdf(await readFile(`${base}.pdf`), 1);
+    expect(first.text).toContain(bilingual(TITLES.shift));
+    expect(first.text).toContain(`Ca / Shift: ${shift}`);
+  }, 120_000);
+});
+
 describe('report downloads through the API', () => {
   it('serves the batch report as PDF, JSON and CSV attachments, and a shift report of the line', async () => {
     const server = await startApi({ 'op-minh': 'operator' }, { extraRoutes: [reportRoutesWith({ linesDir })] }, { ctx: api.ctx, dir: api.dir });
@@ -192,11 +216,7 @@ describe('report downloads through the API', () => {
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(await csv.text()).toContain(`summary,total,gq,${kpi.total.sums.gq}\r\n`);
 
-      // The shift the run fell in (site defaults: 06:00, 14:00, 22:00 in Asia/Ho_Chi_Minh).
-      const local = new Date(Date.parse(kpi.from) + 7 * 3_600_000);
-      const hour = local.getUTCHours();
-      const [name, startDay] = hour >= 6 && hour < 14 ? ['morning', local] : hour >= 14 && hour < 22 ? ['afternoon', local] : ['night', hour < 6 ? new Date(local.getTime() - 86_400_000) : local];
-      const shift = `${startDay.toISOString().slice(0, 10)}/${name}`;
+      const shift = shiftOfRun();
       const shiftReport = await call(server.base, 'GET', `/api/v1/reports/shifts/${shift}?line=${LINE}&format=json`, { token });
       expect(shiftReport.status, JSON.stringify(shiftReport.json)).toBe(200);
       expect(shiftReport.headers.get('content-disposition')).toBe(`attachment; filename="shift-${shift.replace('/', '-')}-${LINE}.json"`);

@@ -8,6 +8,7 @@ import { oeeWaterfallOption, waterfallUnit } from './oee-waterfall.ts';
 import { paretoOption } from './pareto.ts';
 import { renderSvg } from './svg.ts';
 import { throughputOption } from './throughput.ts';
+import { CHART_COLORS } from './theme.ts';
 import { utilizationOption } from './utilization.ts';
 
 const HOUR = 3_600_000;
@@ -31,6 +32,8 @@ describe('oeeWaterfallOption', () => {
     const [base, bar] = seriesOf(fast);
     expect(base!.data).toStrictEqual([0, 50, 0, 50, 0, 55, 0]);
     expect((bar!.data as { value: number }[]).map((d) => d.value)).toStrictEqual([60, 10, 50, 5, 55, 0, 55]);
+    const colors = (bar!.data as { itemStyle: { color: string } }[]).map((d) => d.itemStyle.color);
+    expect([colors[1], colors[3]]).toStrictEqual([CHART_COLORS.loss, CHART_COLORS.producing]);
     expect([waterfallUnit(60_000).name, waterfallUnit(10 * 60_000).name, waterfallUnit(8 * HOUR).name]).toStrictEqual(['s', 'min', 'h']);
   });
 
