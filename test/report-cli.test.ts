@@ -2,7 +2,7 @@
  * Issue 17's acceptance for the reports: a real small batch run through the simulated line
  * (`cardline run`, with chip, engraving and jam failures so the Pareto has bars), then
  * `cardline report batch` — its JSON holds exactly `cardline kpi --batch --json`'s figures, the
- * PDF's text layer (read with pdfjs; Debian's pdftotext is not installed here) has every section
+ * PDF's text layer (read with pdfjs, and with poppler's pdftotext) has every section
  * title in Vietnamese and in English and the same figures, its chart areas drawn to PNG are not
  * blank, and the CSV agrees. The same report downloads through the API, and a shift report of the
  * line covers the run. An alarm raised in the run's period is listed; one cleared before it is not.
@@ -141,6 +141,16 @@ describe('cardline report batch', () => {
     expect(text).toContain(batchId);
     expect(text).toContain('station.held');
     expect(text).not.toContain('link.down');
+  });
+
+  it('poppler reads the same titles: pdftotext, independent of pdfjs, finds every section title in both languages', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout: text } = await promisify(execFile)('pdftotext', ['-layout', '-enc', 'UTF-8', files.pdf, '-'], { maxBuffer: 16 << 20 });
+    // pdftotext lays lines out by position: compare with runs of white space made one.
+    const flat = text.replace(/\s+/g, ' ');
+    const titles = [...Object.values(SECTIONS), TITLES.batch, ...SIGNATORIES];
+    expect(titles.flatMap((t) => [t.vi, t.en]).filter((t) => !flat.includes(t.replace(/\s+/g, ' ')))).toStrictEqual([]);
   });
 
   it('draws every chart: the area under each chart heading is not blank', async () => {
