@@ -113,3 +113,22 @@ export function parseSiteTime(text: string, timeZone: string): Date | undefined 
   if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
   return new Date(localToUtc(year, month, day, hour * 60 + minute, timeZone) + second * 1000);
 }
+
+/**
+ * The site's shifts that have begun by `now`, newest first (the one under way, then the ones before
+ * it): what a dashboard compares. Each is resolved with resolveShift, so its name is what the KPI
+ * and report routes take.
+ */
+export function recentShifts(now: Date, shifts: readonly ShiftSpec[], timeZone: string, count: number): ShiftInterval[] {
+  const localDate = (instant: number): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+  const found: ShiftInterval[] = [];
+  // A shift that began on a local day: look back one day more than the count can need (a day holds at least one shift).
+  for (let daysBack = 0; daysBack <= count + 1; daysBack++) {
+    const date = localDate(now.getTime() - daysBack * 86_400_000);
+    for (const spec of shifts) {
+      const shift = resolveShift(`${date}/${spec.name}`, shifts, timeZone);
+      if (shift.from.getTime() <= now.getTime() && !found.some((s) => s.name === shift.name)) found.push(shift);
+    }
+  }
+  return found.sort((a, b) => b.from.getTime() - a.from.getTime()).slice(0, count);
+}
