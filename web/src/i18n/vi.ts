@@ -140,6 +140,30 @@ export const vi = {
   'manager.shifts.open': 'Xem chỉ số của ca',
   // engineer
   // audit
+  'audit.title': 'Nhật ký kiểm toán',
+  'audit.verify.title': 'Kiểm tra chuỗi băm',
+  'audit.verify.ok': 'Chuỗi nguyên vẹn: {rows} dòng đã kiểm tra.',
+  'audit.verify.broken': 'Chuỗi bị phá vỡ ở dòng {row}: {problem}',
+  'audit.verify.head': 'Đầu chuỗi: dòng {id}, băm {hash}',
+  'audit.verify.again': 'Kiểm tra lại',
+  'audit.filter.title': 'Lọc nhật ký',
+  'audit.filter.actor': 'Người thực hiện',
+  'audit.filter.action': 'Hành động (hoặc tiền tố như batch.)',
+  'audit.filter.subjectType': 'Loại đối tượng',
+  'audit.filter.subjectId': 'Mã đối tượng',
+  'audit.filter.from': 'Từ (giờ nhà máy)',
+  'audit.filter.to': 'Đến trước (giờ nhà máy)',
+  'audit.filter.apply': 'Lọc',
+  'audit.filter.clear': 'Bỏ lọc',
+  'audit.log.caption': 'Các mục nhật ký, mới nhất trước ({count} mục đang hiển thị)',
+  'audit.log.empty': 'Không có mục nào khớp bộ lọc.',
+  'audit.log.id': 'Số',
+  'audit.log.at': 'Thời gian',
+  'audit.log.actor': 'Người thực hiện',
+  'audit.log.action': 'Hành động',
+  'audit.log.subject': 'Đối tượng',
+  'audit.log.details': 'Chi tiết',
+  'audit.log.older': 'Các mục cũ hơn',
   // users
 } as const;
 
