@@ -56,7 +56,7 @@ export const en: Record<MessageKey, string> = {
   'manager.na': 'n/a',
   'manager.figures': 'Figures as a table',
   'manager.noPlan': 'No line file for {lines}: no planned run time, so effectiveness and OEE are n/a.',
-  'manager.download': 'Download {what} ({format})',
+  'manager.download': ', download {what}',
   'manager.scope.shift': 'Shift',
   'manager.scope.line': 'Line',
   'manager.scope.site': 'Whole site',

@@ -58,7 +58,7 @@ export const vi = {
   'manager.na': 'không có',
   'manager.figures': 'Bảng số liệu',
   'manager.noPlan': 'Không có tệp dây chuyền cho {lines}: không có thời gian chạy kế hoạch, nên hiệu suất và OEE không tính được.',
-  'manager.download': 'Tải {what} ({format})',
+  'manager.download': ', tải {what}',
   'manager.scope.shift': 'Ca',
   'manager.scope.line': 'Dây chuyền',
   'manager.scope.site': 'Toàn nhà máy',

@@ -17,8 +17,9 @@ export function ReportLinks({ label, url }: { readonly label: string; readonly u
   return (
     <span class="downloads" role="group" aria-label={label}>
       {REPORT_FORMATS.map((f) => (
-        <a key={f} class="button" href={url(f)} download aria-label={t('manager.download', { what: label, format: f.toUpperCase() })}>
+        <a key={f} class="button" href={url(f)} download>
           {f.toUpperCase()}
+          <span class="visually-hidden">{t('manager.download', { what: label })}</span>
         </a>
       ))}
     </span>
