@@ -46,7 +46,7 @@ async function importSample(seed: string, count: number): Promise<string> {
   const sample = await writeSample({ count, seed, outDir: path.join(site.dir, seed), portraitPool: 2 });
   const ctx = await openContext({ ...process.env, ...site.env });
   try {
-    return (await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: 'test-setup', name: `Lô ${seed}`, today: { year: 2026, month: 12, day: 7 } })).batchId;
+    return (await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: 'test-setup', name: seed, today: { year: 2026, month: 12, day: 7 } })).batchId;
   } finally {
     await ctx.close();
   }
