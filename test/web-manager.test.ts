@@ -147,7 +147,7 @@ describe('the manager dashboard', () => {
     expect(await shownTiles(page)).toStrictEqual(expectedTiles(expected, 'vi-VN', 'không có'));
 
     const pareto: Record<string, string> = {};
-    for (const row of await page.locator('table.pareto-reason tbody tr[data-key]').all()) pareto[(await row.getAttribute('data-key'))!] = await row.locator('[data-count]').innerText();
+    for (const row of await page.locator('table.pareto-reason tbody tr[data-key]').all()) pareto[(await row.getAttribute('data-key'))!] = await row.locator('[data-col=count]').innerText();
     expect(pareto).toStrictEqual(Object.fromEntries(expected.pareto.byReason.map((e) => [e.key, new Intl.NumberFormat('vi-VN').format(e.count)])));
 
     const links = page.locator('.reports a[download]');

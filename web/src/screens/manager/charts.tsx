@@ -26,27 +26,11 @@ export function ThroughputChart({ answer }: { readonly answer: KpiAnswer }) {
       <Chart option={option} label={label}>
         <details>
           <summary>{t('manager.figures')}</summary>
-          <table>
-            <caption>{t('manager.throughput.title')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('manager.throughput.from')}</th>
-                <th scope="col" class="num">{t('manager.chart.good')}</th>
-                <th scope="col" class="num">{t('manager.chart.scrap')}</th>
-                <th scope="col" class="num">{t('manager.chart.rate')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {buckets.map((b) => (
-                <tr key={b.from}>
-                  <th scope="row">{formatTime(b.from)}</th>
-                  <td class="num">{count(b.good)}</td>
-                  <td class="num">{count(b.spoiled)}</td>
-                  <td class="num">{perHour(b.goodCardsPerHour)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <FigureTable
+            caption={t('manager.throughput.title')}
+            heads={[t('manager.throughput.from'), t('manager.chart.good'), t('manager.chart.scrap'), t('manager.chart.rate')]}
+            rows={buckets.map((b) => ({ key: b.from, cells: [formatTime(b.from), count(b.good), count(b.spoiled), perHour(b.goodCardsPerHour)] }))}
+          />
         </details>
       </Chart>
     </section>
@@ -75,60 +59,67 @@ export function WaterfallChart({ answer }: { readonly answer: KpiAnswer }) {
       <Chart option={option} label={label} height={240}>
         <details>
           <summary>{t('manager.figures')}</summary>
-          <table>
-            <caption>{t('manager.waterfall.title')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('manager.waterfall.level')}</th>
-                <th scope="col" class="num">{t('manager.waterfall.minutes')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {levels.map(([name, ms]) => (
-                <tr key={name}>
-                  <th scope="row">{name}</th>
-                  <td class="num">{minutes(ms)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <FigureTable caption={t('manager.waterfall.title')} heads={[t('manager.waterfall.level'), t('manager.waterfall.minutes')]} rows={levels.map(([name, ms]) => ({ key: name, cells: [name, minutes(ms)] }))} />
         </details>
       </Chart>
     </section>
   );
 }
 
-function ParetoTable({ caption, head, entries, kind }: { readonly caption: string; readonly head: string; readonly entries: readonly ParetoEntry[]; readonly kind: 'reason' | 'unit' }) {
+/**
+ * A chart's figures as a table: the first column names the row (a row header), the others are
+ * numbers; each cell carries its column's id (`data-col`) and each row its key (`data-key`).
+ */
+function FigureTable({ caption, heads, rows, cols, empty, className }: { readonly caption: string; readonly heads: readonly string[]; readonly rows: readonly { readonly key: string; readonly cells: readonly string[] }[]; readonly cols?: readonly string[]; readonly empty?: string; readonly className?: string }) {
   return (
-    <table class={`pareto-${kind}`}>
+    <table class={className}>
       <caption>{caption}</caption>
       <thead>
         <tr>
-          <th scope="col">{head}</th>
-          <th scope="col" class="num">{t('manager.pareto.count')}</th>
-          <th scope="col" class="num">{t('manager.pareto.share')}</th>
-          <th scope="col" class="num">{t('manager.pareto.cumulative')}</th>
+          {heads.map((h, i) => (
+            <th key={h} scope="col" class={i === 0 ? undefined : 'num'}>
+              {h}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>
-        {entries.length === 0 ? (
+        {rows.length === 0 && empty ? (
           <tr>
-            <td colSpan={4}>{t('manager.pareto.none')}</td>
+            <td colSpan={heads.length}>{empty}</td>
           </tr>
         ) : (
-          entries.map((e) => (
-            <tr key={e.key} data-key={e.key}>
-              <th scope="row">{e.key}</th>
-              <td class="num" data-count>
-                {count(e.count)}
-              </td>
-              <td class="num">{pct(e.share)}</td>
-              <td class="num">{pct(e.cumulativeShare)}</td>
+          rows.map((r) => (
+            <tr key={r.key} data-key={r.key}>
+              {r.cells.map((cell, i) =>
+                i === 0 ? (
+                  <th key={i} scope="row">
+                    {cell}
+                  </th>
+                ) : (
+                  <td key={i} class="num" data-col={cols?.[i]}>
+                    {cell}
+                  </td>
+                ),
+              )}
             </tr>
           ))
         )}
       </tbody>
     </table>
+  );
+}
+
+function ParetoTable({ caption, head, entries, kind }: { readonly caption: string; readonly head: string; readonly entries: readonly ParetoEntry[]; readonly kind: 'reason' | 'unit' }) {
+  return (
+    <FigureTable
+      className={`pareto-${kind}`}
+      caption={caption}
+      heads={[head, t('manager.pareto.count'), t('manager.pareto.share'), t('manager.pareto.cumulative')]}
+      cols={['key', 'count', 'share', 'cumulative']}
+      rows={entries.map((e) => ({ key: e.key, cells: [e.key, count(e.count), pct(e.share), pct(e.cumulativeShare)] }))}
+      empty={t('manager.pareto.none')}
+    />
   );
 }
 
