@@ -9,7 +9,7 @@
  *
  * Routes: #/manager (the shift under way, the whole site), #/manager/shift/DATE/NAME, #/manager/batch/ID.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get } from '../api.ts';
 import { ProblemMessage } from '../components/problem.tsx';
 import { formatDateTime, t } from '../i18n/i18n.ts';
@@ -21,8 +21,8 @@ import { kpiPath, loadBatchRows, shiftId, shiftReportUrl, SHIFTS_COMPARED, useLi
 import { KpiTable, KpiTiles } from './manager/figures.tsx';
 import { ShiftComparison, shiftTitle, type ShiftRow } from './manager/shifts.tsx';
 
-/** Figures reload at most this often while the line runs. */
-const LIVE_INTERVAL_MS = 3000;
+/** Figures reload at most this often while a line runs (a shift's KPIs read its whole journal). */
+const LIVE_INTERVAL_MS = 5000;
 
 interface Loaded {
   readonly scope: Scope;
@@ -39,14 +39,30 @@ function scopeOf(args: readonly string[]): Scope | null {
   return null;
 }
 
-async function load(asked: Scope | null, line: string): Promise<Loaded> {
+/**
+ * Everything the dashboard shows. A shift that has ended does not change: its answer is kept in
+ * `ended` (by query) and not asked again on each live reload; the scope's answer is reused for its
+ * row of the comparison.
+ */
+async function load(asked: Scope | null, line: string, ended: Map<string, KpiAnswer>): Promise<Loaded> {
   const [{ shifts }, { lines }] = await Promise.all([get<{ shifts: Shift[] }>(`/kpi/shifts?count=${SHIFTS_COMPARED}`), get<{ lines: LineView[] }>('/lines')]);
   const scope: Scope = asked ?? { kind: 'shift', date: shifts[0]!.date, name: shifts[0]!.name };
-  const [answer, compared, batches] = await Promise.all([
-    get<KpiAnswer>(kpiPath(scope, line)),
-    Promise.all(shifts.map(async (shift) => ({ shift, answer: await get<KpiAnswer>(kpiPath({ kind: 'shift', ...shift }, line)) }))),
-    loadBatchRows(lines),
-  ]);
+  const scopePath = kpiPath(scope, line);
+  const kpi = async (path: string, hasEnded: boolean): Promise<KpiAnswer> => {
+    const kept = ended.get(path);
+    if (kept) return kept;
+    const answer = await get<KpiAnswer>(path);
+    if (hasEnded) ended.set(path, answer);
+    return answer;
+  };
+  const scopeEnded = scope.kind === 'shift' && shifts.some((s) => shiftId(s) === shiftId(scope) && Date.parse(s.to) <= Date.now());
+  const [answer, batches] = await Promise.all([kpi(scopePath, scopeEnded), loadBatchRows(lines)]);
+  const compared = await Promise.all(
+    shifts.map(async (shift) => {
+      const path = kpiPath({ kind: 'shift', ...shift }, line);
+      return { shift, answer: path === scopePath ? answer : await kpi(path, Date.parse(shift.to) <= Date.now()) };
+    }),
+  );
   return { scope, shifts, lines, answer, compared, batches };
 }
 
@@ -57,11 +73,12 @@ export function ManagerScreen({ args }: { readonly args: readonly string[] }) {
   const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<unknown>(null);
   const tick = useLiveTick(LIVE_INTERVAL_MS);
+  const ended = useRef(new Map<string, KpiAnswer>());
   const generation = reloadGeneration.value;
 
   useEffect(() => {
     let current = true;
-    load(asked, line).then(
+    load(asked, line, ended.current).then(
       (loaded) => {
         if (!current) return;
         setData(loaded);
