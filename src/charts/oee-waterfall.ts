@@ -38,7 +38,12 @@ export function oeeWaterfallOption(input: OeeWaterfallInput): EChartsOption {
   // The performing time may exceed the available time (a unit faster than planned): the "loss" is then a gain, drawn from the lower level up.
   const step = (high: number, low: number): [number, number] => [Math.min(high, low), Math.abs(high - low)];
   const bars: [number, number][] = [[0, planned], step(planned, available), [0, available], step(available, performing), [0, performing], step(performing, good), [0, good]];
-  const isLoss = [false, true, false, true, false, true, false];
+  const levelsInOrder = [planned, available, performing, good];
+  /** Bar i between levels: red for a loss, green for a gain (a unit faster than planned). */
+  const colorOf = (i: number): string => {
+    if (i % 2 === 0) return CHART_COLORS.level;
+    return levelsInOrder[(i + 1) / 2]! > levelsInOrder[(i - 1) / 2]! ? CHART_COLORS.producing : CHART_COLORS.loss;
+  };
   const unit = waterfallUnit(planned);
   const inUnit = (ms: number): number => Math.round((ms / unit.ms) * 1000) / 1000;
   return {
@@ -52,7 +57,7 @@ export function oeeWaterfallOption(input: OeeWaterfallInput): EChartsOption {
         type: 'bar',
         stack: 'waterfall',
         label: { show: true, position: 'top', fontSize: 9, formatter: (p: { value?: unknown }) => (typeof p.value === 'number' ? p.value.toFixed(2) : '') },
-        data: bars.map(([, height], i) => ({ value: inUnit(height), itemStyle: { color: isLoss[i] ? CHART_COLORS.loss : CHART_COLORS.level } })),
+        data: bars.map(([, height], i) => ({ value: inUnit(height), itemStyle: { color: colorOf(i) } })),
       },
     ],
   };
