@@ -67,6 +67,7 @@ const EXPECTED: Record<string, Permission | 'public' | 'authenticated'> = {
   'GET /api/v1/events': 'batch.read',
   'GET /api/v1/alarms': 'batch.read',
   'POST /api/v1/alarms/{alarmId}/acknowledge': 'alarm.acknowledge',
+  'GET /api/v1/kpi/shifts': 'batch.read',
   'GET /api/v1/kpi/batches/{batchId}': 'batch.read',
   'GET /api/v1/kpi/lines/{lineId}': 'batch.read',
   'GET /api/v1/kpi/shifts/{date}/{name}': 'batch.read',

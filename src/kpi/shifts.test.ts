@@ -4,7 +4,7 @@
  * 25 October in 2026).
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SHIFTS, DEFAULT_TIME_ZONE, resolveShift, timeZoneSchema } from './shifts.ts';
+import { DEFAULT_SHIFTS, DEFAULT_TIME_ZONE, recentShifts, resolveShift, timeZoneSchema } from './shifts.ts';
 
 const iso = (i: { from: Date; to: Date }): [string, string] => [i.from.toISOString(), i.to.toISOString()];
 
@@ -33,5 +33,15 @@ describe('resolveShift', () => {
   it('knows time zones by their IANA names', () => {
     expect(timeZoneSchema.safeParse('Asia/Ho_Chi_Minh').success).toBe(true);
     expect(timeZoneSchema.safeParse('Asia/Saigon_City').success).toBe(false);
+  });
+});
+
+describe('recentShifts', () => {
+  it('the shift under way first, then the ones before it, across midnight (Asia/Ho_Chi_Minh)', () => {
+    // 02:30 on 8 December local time: the night that began on the 7th is under way.
+    const now = new Date('2026-12-07T19:30:00Z');
+    expect(recentShifts(now, DEFAULT_SHIFTS, DEFAULT_TIME_ZONE, 4).map((s) => s.name)).toStrictEqual(['2026-12-07/night', '2026-12-07/afternoon', '2026-12-07/morning', '2026-12-06/night']);
+    // 06:00 exactly: the morning of the 8th has begun.
+    expect(recentShifts(new Date('2026-12-07T23:00:00Z'), DEFAULT_SHIFTS, DEFAULT_TIME_ZONE, 1).map((s) => s.name)).toStrictEqual(['2026-12-08/morning']);
   });
 });

@@ -4,6 +4,9 @@
  * defaults to Asia/Ho_Chi_Minh.
  */
 import { z } from 'zod';
+import { localToUtc } from './site-time.ts';
+
+export { parseSiteTime } from './site-time.ts';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
@@ -79,37 +82,21 @@ export function resolveShift(id: string, shifts: readonly ShiftSpec[], timeZone:
   };
 }
 
-/** The zone's offset from UTC at an instant (ms; Asia/Ho_Chi_Minh: +7 h). */
-function zoneOffset(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(instant));
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)!.value);
-  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return local - Math.floor(instant / 1000) * 1000;
-}
-
-/** A local wall-clock time (minutes after midnight of a day, which may overflow into the next) in UTC ms. */
-function localToUtc(year: number, month: number, day: number, minutes: number, timeZone: string): number {
-  const asUtc = Date.UTC(year, month - 1, day, 0, minutes);
-  // The offset at the guess, then at the corrected instant: right on both sides of a clock change.
-  const first = asUtc - zoneOffset(asUtc, timeZone);
-  return asUtc - zoneOffset(first, timeZone);
-}
-
 /**
- * A time given on the command line or in a query: ISO 8601 with a zone (`2026-12-07T22:00+07:00`,
- * `…Z`) as it says, or a local date and time without one (`2026-12-07T22:00`, `2026-12-07 22:00`,
- * `2026-12-07`) in the site's time zone. Undefined when it is neither.
+ * The site's shifts that have begun by `now`, newest first (the one under way, then the ones before
+ * it): what a dashboard compares. Each is resolved with resolveShift, so its name is what the KPI
+ * and report routes take.
  */
-export function parseSiteTime(text: string, timeZone: string): Date | undefined {
-  const t = text.trim();
-  if (/(Z|[+-]\d\d:?\d\d)$/i.test(t) && /^\d{4}-\d{2}-\d{2}T/.test(t)) {
-    const ms = Date.parse(t);
-    return Number.isNaN(ms) ? undefined : new Date(ms);
+export function recentShifts(now: Date, shifts: readonly ShiftSpec[], timeZone: string, count: number): ShiftInterval[] {
+  const localDate = (instant: number): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+  const found: ShiftInterval[] = [];
+  // A shift that began on a local day: look back one day more than the count can need (a day holds at least one shift).
+  for (let daysBack = 0; daysBack <= count + 1; daysBack++) {
+    const date = localDate(now.getTime() - daysBack * 86_400_000);
+    for (const spec of shifts) {
+      const shift = resolveShift(`${date}/${spec.name}`, shifts, timeZone);
+      if (shift.from.getTime() <= now.getTime() && !found.some((s) => s.name === shift.name)) found.push(shift);
+    }
   }
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(t);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
-  const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
-  return new Date(localToUtc(year, month, day, hour * 60 + minute, timeZone) + second * 1000);
+  return found.sort((a, b) => b.from.getTime() - a.from.getTime()).slice(0, count);
 }

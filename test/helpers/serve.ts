@@ -41,9 +41,9 @@ export interface ServeProcess {
   kill(): void;
 }
 
-/** `cardline serve --site SITE --port 0 ARGS…` as a child process. */
-export function startServe(site: ServeSite, args: readonly string[], env: NodeJS.ProcessEnv = {}): ServeProcess {
-  const child = spawn(process.execPath, [CARDLINE_BIN, 'serve', '--site', site.siteFile, '--port', '0', ...args], { env: { ...process.env, ...site.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `cardline serve --site SITE --port 0 ARGS…` as a child process (in `cwd`: where its KPI routes find config/site.yaml and config/lines). */
+export function startServe(site: ServeSite, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): ServeProcess {
+  const child = spawn(process.execPath, [CARDLINE_BIN, 'serve', '--site', site.siteFile, '--port', '0', ...args], { env: { ...process.env, ...site.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));

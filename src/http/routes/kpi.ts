@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { loadLinePlan } from '../../kpi/line-plan.ts';
 import { answerKpiQuery, KpiQueryError, type KpiAnswer, type KpiQuery } from '../../kpi/query.ts';
-import { parseSiteTime } from '../../kpi/shifts.ts';
+import { parseSiteTime, recentShifts } from '../../kpi/shifts.ts';
 import { loadSiteShifts, SiteFileError, type SiteShifts } from '../../kpi/site-file.ts';
 import { SiteRequestError } from '../../site/runtime.ts';
 import { KpiStore } from '../../store/kpi-store.ts';
@@ -118,6 +118,25 @@ export function kpiRoutesWith(options: KpiRouteOptions = {}): RouteFactory {
   };
 
   return (deps: ApiDeps): readonly RouteSpec[] => [
+    route({
+      method: 'GET',
+      url: '/kpi/shifts',
+      permission: 'batch.read',
+      summary: 'The site’s shifts that have begun, newest first (the one under way, then those before it), named as /kpi/shifts/{date}/{name} takes them',
+      tags: ['kpi'],
+      query: z.object({ count: z.coerce.number().int().min(1).max(93).default(6).describe('how many shifts') }),
+      response: z.object({ timeZone: z.string(), shifts: z.array(z.object({ date: z.string(), name: z.string(), from: z.string(), to: z.string() })) }),
+      handler: async ({ query }) => {
+        const shifts = await site();
+        return {
+          timeZone: shifts.timeZone,
+          shifts: recentShifts(new Date(), shifts.shifts, shifts.timeZone, query.count).map((s) => {
+            const [date, name] = s.name.split('/') as [string, string];
+            return { date, name, from: s.from.toISOString(), to: s.to.toISOString() };
+          }),
+        };
+      },
+    }),
     route({
       method: 'GET',
       url: '/kpi/batches/:batchId',
