@@ -22,8 +22,9 @@ import { startPgRelay } from '../../events/pg-relay.ts';
 import { BindPolicyError, checkBind } from '../../http/bind-policy.ts';
 import { alarmRoutes } from '../../http/routes/alarms.ts';
 import { eventRoutes } from '../../http/routes/events.ts';
-import { kpiRoutes } from '../../http/routes/kpi.ts';
-import { reportRoutes } from '../../http/routes/reports.ts';
+import { kpiRoutesWith } from '../../http/routes/kpi.ts';
+import { reportRoutesWith } from '../../http/routes/reports.ts';
+import { linePlan } from '../../kpi/line-plan.ts';
 import { lineRoutes } from '../../http/routes/lines.ts';
 import { registerMetricsRoute } from '../../metrics/metrics-route.ts';
 import { createSiteMetrics } from '../../metrics/site-metrics.ts';
@@ -112,6 +113,14 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
   const serverName = options.name ?? hostname();
   if (!SERVER_NAME.test(serverName)) throw new CliError(`--name must be a server name (letters, digits, dots, dashes, underscores; at most 63), got '${serverName}'${options.name === undefined ? ' (the host name): give one with --name' : ''}`);
   const config = await siteFile(options.site ?? DEFAULT_SITE_FILE, env);
+  // The KPIs and reports read this site's shifts and its lines' planned run times, wherever the site file is.
+  const kpiSources = {
+    siteFile: options.site ?? DEFAULT_SITE_FILE,
+    linePlan: (lineId: string) => {
+      const line = config.lines.find((l) => l.id === lineId);
+      return Promise.resolve(line ? linePlan(line.config) : undefined);
+    },
+  };
   if (options.demo && !config.lines.some((l) => l.config.simulation)) throw new CliError(`--demo runs a simulated line, and site ${config.id} (${config.source}) has none`);
   const metricsToken = options.metricsToken ?? (env.CARDLINE_METRICS_TOKEN || undefined);
   if (metricsToken !== undefined && metricsToken.length < 16) throw new CliError('--metrics-token (or CARDLINE_METRICS_TOKEN) must have at least 16 characters');
@@ -189,7 +198,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     batches: ctx.batches,
     site,
     secureCookies: tls,
-    extraRoutes: [kpiRoutes, reportRoutes],
+    extraRoutes: [kpiRoutesWith(kpiSources), reportRoutesWith(kpiSources)],
     siteRoutes: [lineRoutes, eventRoutes, alarmRoutes],
     webApp: await ensureWebBuild(),
     loginLimits: { ...DEFAULT_LOGIN_LIMITS, perIp: { max: config.ui.loginAttemptsPerMinute, windowMs: 60_000 } },

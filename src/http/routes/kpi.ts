@@ -4,7 +4,7 @@
  * personal data (batch ids, line and unit ids, reason codes, counts and times).
  */
 import { z } from 'zod';
-import { loadLinePlan } from '../../kpi/line-plan.ts';
+import { loadLinePlan, type LinePlan } from '../../kpi/line-plan.ts';
 import { answerKpiQuery, KpiQueryError, type KpiAnswer, type KpiQuery } from '../../kpi/query.ts';
 import { parseSiteTime, recentShifts } from '../../kpi/shifts.ts';
 import { loadSiteShifts, SiteFileError, type SiteShifts } from '../../kpi/site-file.ts';
@@ -86,6 +86,14 @@ export interface KpiRouteOptions {
   readonly siteFile?: string;
   /** Where the line files are (planned run times), default config/lines. */
   readonly linesDir?: string;
+  /** The planned run times of a line from its loaded configuration (serve: the site's lines); instead of linesDir. */
+  readonly linePlan?: (lineId: string) => Promise<LinePlan | undefined>;
+}
+
+/** Where a route finds a line's planned run times: the site's loaded lines, else the lines folder. */
+export function linePlanLoader(options: KpiRouteOptions): (lineId: string) => Promise<LinePlan | undefined> {
+  const linesDir = options.linesDir ?? 'config/lines';
+  return options.linePlan ?? ((lineId) => loadLinePlan(linesDir, lineId));
 }
 
 /** The site's shifts for a request (the defaults when the site file is absent; 503 when it is unreadable). */
@@ -103,13 +111,13 @@ export function siteShiftsLoader(options: KpiRouteOptions = {}): () => Promise<S
 
 /** The KPI routes, reading the site file and line files where `options` says. */
 export function kpiRoutesWith(options: KpiRouteOptions = {}): RouteFactory {
-  const linesDir = options.linesDir ?? 'config/lines';
+  const plan = linePlanLoader(options);
   const site = siteShiftsLoader(options);
 
   const answer = async (deps: ApiDeps, query: KpiQuery, shifts: SiteShifts, bucketMinutes: number | undefined): Promise<KpiAnswerBody> => {
     let a: KpiAnswer;
     try {
-      a = await answerKpiQuery(new KpiStore(deps.db), query, { site: shifts, plan: (lineId) => loadLinePlan(linesDir, lineId), ...(bucketMinutes ? { bucketMs: bucketMinutes * 60_000 } : {}) });
+      a = await answerKpiQuery(new KpiStore(deps.db), query, { site: shifts, plan, ...(bucketMinutes ? { bucketMs: bucketMinutes * 60_000 } : {}) });
     } catch (error) {
       if (error instanceof KpiQueryError) throw new SiteRequestError(error.message, error.notFound ? 404 : 400, error.field);
       throw error;

@@ -4,27 +4,26 @@
  * report holds no personal data (ids, counts, times, reason and alarm codes).
  */
 import { z } from 'zod';
-import { loadLinePlan } from '../../kpi/line-plan.ts';
 import { KpiQueryError } from '../../kpi/query.ts';
 import { reportCsv } from '../../reports/csv.ts';
 import { reportBaseName, type ReportModel } from '../../reports/model.ts';
 import { makeReport, type ReportQuery } from '../../reports/source.ts';
 import { SiteRequestError } from '../../site/runtime.ts';
 import { route, type ApiDeps, type RouteContext, type RouteFactory, type RouteSpec } from '../route-spec.ts';
-import { bucket, id, siteShiftsLoader, type KpiRouteOptions } from './kpi.ts';
+import { bucket, id, linePlanLoader, siteShiftsLoader, type KpiRouteOptions } from './kpi.ts';
 
 const FORMATS = { pdf: 'application/pdf', json: 'application/json; charset=utf-8', csv: 'text/csv; charset=utf-8' } as const;
 const format = z.enum(['pdf', 'json', 'csv']).default('pdf').describe('pdf (A4, charts as vectors), json (the figures) or csv (one row a figure)');
 
 /** The report routes, reading the site file and line files where `options` says (as the KPI routes). */
 export function reportRoutesWith(options: KpiRouteOptions = {}): RouteFactory {
-  const linesDir = options.linesDir ?? 'config/lines';
+  const plan = linePlanLoader(options);
   const site = siteShiftsLoader(options);
 
   const send = async (deps: ApiDeps, query: ReportQuery, as: keyof typeof FORMATS, bucketMinutes: number | undefined, reply: RouteContext<unknown, unknown, unknown>['reply']): Promise<Buffer | string> => {
     let model: ReportModel;
     try {
-      model = await makeReport(deps, query, { site: await site(), plan: (lineId) => loadLinePlan(linesDir, lineId), ...(bucketMinutes ? { bucketMs: bucketMinutes * 60_000 } : {}) });
+      model = await makeReport(deps, query, { site: await site(), plan, ...(bucketMinutes ? { bucketMs: bucketMinutes * 60_000 } : {}) });
     } catch (error) {
       if (error instanceof KpiQueryError) throw new SiteRequestError(error.message, error.notFound ? 404 : 400, error.field);
       throw error;
