@@ -16,7 +16,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs', 'img');
 const CHROMIUM = process.env.CARDLINE_CHROMIUM ?? '/usr/bin/chromium';
 /** What each screen waits for before its picture (its data drawn, not its loading text). */
-const READY: Readonly<Record<string, string>> = {};
+const READY: Readonly<Record<string, string>> = { operator: '.op-panel' };
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-screenshots-'));
 const dataDir = path.join(dir, 'data');

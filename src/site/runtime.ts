@@ -64,7 +64,8 @@ export interface LineStatusView {
   readonly batch: BatchProgressView | null;
   /** Batch ids waiting on this line, in the order they will run. */
   readonly queue: readonly string[];
-  readonly stock: { readonly blanksAvailable: number; readonly stackerFill: number | null };
+  /** stackerCapacity: the fullest stacker's capacity, so a screen can follow its fill from stacked cards. */
+  readonly stock: { readonly blanksAvailable: number; readonly stackerFill: number | null; readonly stackerCapacity?: number | null };
 }
 
 /** A request the site refuses; `status` is the HTTP status the API answers with, `field` the request field at fault. */
