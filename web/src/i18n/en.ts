@@ -198,7 +198,7 @@ export const en: Record<MessageKey, string> = {
   'operator.queue.down': 'Down',
   'operator.queue.downLabel': 'Move batch {batch} down',
   'operator.queue.remove': 'Remove',
-  'operator.queue.removeLabel': 'Take batch {batch} off the queue',
+  'operator.queue.removeLabel': 'Remove batch {batch} from the queue',
   'operator.queue.add': 'Imported batch',
   'operator.queue.option': '{name} ({batch}, {records} records)',
   'operator.queue.enqueue': 'Add to the queue',

@@ -200,7 +200,7 @@ export const vi = {
   'operator.queue.down': 'Xuống',
   'operator.queue.downLabel': 'Đưa lô {batch} xuống sau',
   'operator.queue.remove': 'Bỏ ra',
-  'operator.queue.removeLabel': 'Bỏ lô {batch} khỏi hàng đợi',
+  'operator.queue.removeLabel': 'Bỏ ra lô {batch} khỏi hàng đợi',
   'operator.queue.add': 'Lô đã nhập',
   'operator.queue.option': '{name} ({batch}, {records} hồ sơ)',
   'operator.queue.enqueue': 'Thêm vào hàng đợi',
