@@ -3,60 +3,10 @@
  * from (model, event) to the next model, so the panel redraws from the stream alone after its one
  * initial load (GET /lines/{id}, /alarms, /batches).
  */
-import type { AlarmState } from '../../../../src/events/site-event.ts';
+import type { AlarmView, BatchProgressView, LineStatusView, UnitStatus } from '../../../../src/site/views.ts';
 import type { EventOf } from '../../live.ts';
 
-// The API's shapes (src/site/runtime.ts's views as GET /lines/{id} and /alarms answer them), written
-// out here: runtime.ts imports Node-side modules the browser's type check cannot see.
-export interface UnitStatus {
-  readonly id: string;
-  readonly state: string;
-  readonly mode: string;
-  readonly connected: boolean;
-  readonly card?: { readonly serial: string; readonly attempt: number } | undefined;
-  readonly heartbeatAgeMs: number | null;
-  readonly processed: number;
-  readonly defective: number;
-  readonly reconnects: number;
-}
-
-export interface BatchProgressView {
-  readonly batchId: string;
-  readonly status: string;
-  readonly records: number;
-  readonly good: number;
-  readonly spoiled: number;
-  readonly pending: number;
-  readonly inLine: number;
-  readonly cardsPerHour: number | null;
-  readonly etaSeconds: number | null;
-}
-
-export interface LineStatusView {
-  readonly id: string;
-  readonly name: string;
-  readonly simulated: boolean;
-  readonly phase: 'idle' | 'running' | 'pausing' | 'paused' | 'remote' | 'stopping';
-  readonly drivenBy: string | null;
-  readonly stations: readonly { readonly id: string; readonly kind: string; readonly units: readonly UnitStatus[] }[];
-  readonly batch: BatchProgressView | null;
-  readonly queue: readonly string[];
-  readonly stock: { readonly blanksAvailable: number; readonly stackerFill: number | null; readonly stackerCapacity?: number | null };
-}
-
-export interface AlarmView {
-  readonly id: string;
-  readonly lineId: string;
-  readonly unitId: string | null;
-  readonly condition: string;
-  readonly message: string;
-  readonly priority: 'low' | 'medium' | 'high' | 'urgent';
-  readonly state: AlarmState;
-  readonly raisedAt: string;
-  readonly clearedAt: string | null;
-  readonly acknowledgedAt: string | null;
-  readonly acknowledgedBy: string | null;
-}
+export type { AlarmView, BatchProgressView, LineStatusView, UnitStatus };
 
 export interface BatchEntry {
   readonly id: string;
