@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BENCHES = ['mrz.bench.ts', 'handshake.bench.ts', 'import.bench.ts', 'render.bench.ts', 'lds.bench.ts', 'controller.bench.ts', 'line-efficiency.bench.ts', 'durable-commit.bench.ts', 'controller-cpu.bench.ts', 'line-cost.bench.ts', 'kpi.bench.ts', 'report.bench.ts', 'simulate.bench.ts', 'serve-load.bench.ts'];
+const BENCHES = ['mrz.bench.ts', 'handshake.bench.ts', 'import.bench.ts', 'render.bench.ts', 'lds.bench.ts', 'controller.bench.ts', 'line-efficiency.bench.ts', 'durable-commit.bench.ts', 'controller-cpu.bench.ts', 'line-cost.bench.ts', 'kpi.bench.ts', 'report.bench.ts', 'simulate.bench.ts', 'serve-load.bench.ts', 'ui.bench.ts'];
 const runner = path.resolve(import.meta.dirname, '../bin/run-ts.js');
 let failed = 0;
 for (const bench of BENCHES) {

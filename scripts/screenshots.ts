@@ -17,6 +17,7 @@ const OUT = path.join(ROOT, 'docs', 'img');
 const CHROMIUM = process.env.CARDLINE_CHROMIUM ?? '/usr/bin/chromium';
 /** What each screen waits for before its picture (its data drawn, not its loading text). */
 const READY: Readonly<Record<string, string>> = {
+  operator: '.op-panel',
   manager: '.manager .kpi-tiles',
   audit: '.audit table.audit-log tbody tr',
 };

@@ -293,11 +293,11 @@ export class LineAgent {
   }
 
   /** Blanks available (the store's count) and how full the stacker is (a simulated line's, 0–1). */
-  async stock(): Promise<{ blanksAvailable: number; stackerFill: number | null }> {
+  async stock(): Promise<{ blanksAvailable: number; stackerFill: number | null; stackerCapacity: number | null }> {
     const stock = await this.store.stock();
     const stackers = this.session?.simulator?.control.status().stackers.filter((s) => s.capacity !== null) ?? [];
-    const fill = stackers.length === 0 ? null : Math.max(...stackers.map((s) => s.count / s.capacity!));
-    return { blanksAvailable: stock.available, stackerFill: fill };
+    const fullest = stackers.reduce<(typeof stackers)[number] | undefined>((a, s) => (a === undefined || s.count / s.capacity! > a.count / a.capacity! ? s : a), undefined);
+    return { blanksAvailable: stock.available, stackerFill: fullest ? fullest.count / fullest.capacity! : null, stackerCapacity: fullest?.capacity ?? null };
   }
 
   /**

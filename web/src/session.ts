@@ -15,7 +15,7 @@ export interface Me {
   readonly expiresAt: string;
   readonly locale: Locale;
   readonly idleLogoutMinutes: number;
-  readonly site: { readonly name: string; readonly timeZone: string } | null;
+  readonly site: { readonly name: string; readonly timeZone: string; readonly shifts?: readonly { readonly name: string; readonly start: string; readonly end: string }[] } | null;
 }
 
 export const user = signal<Me | null>(null);

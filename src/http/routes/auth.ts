@@ -35,7 +35,7 @@ const DEFAULT_IDLE_LOGOUT_MINUTES = 5;
 const meView = sessionView.extend({
   locale: z.enum(LOCALES).describe('the language the user chose for the screens (vi by default)'),
   idleLogoutMinutes: z.number().int().describe("a touch panel logs its user out after this many idle minutes (the site file's ui.idleLogoutMinutes)"),
-  site: z.object({ name: z.string(), timeZone: z.string() }).nullable().describe('the site this server runs (null: a server without lines)'),
+  site: z.object({ name: z.string(), timeZone: z.string(), shifts: z.array(z.object({ name: z.string(), start: z.string(), end: z.string() })).optional() }).nullable().describe('the site this server runs (null: a server without lines), with its shifts (the operator panel shows the cards an hour of the shift now)'),
 });
 
 function localeOf(value: string | undefined): (typeof LOCALES)[number] {
@@ -137,7 +137,7 @@ export function authRoutes(options: { readonly throttle: LoginThrottle; readonly
           expiresAt: user.expiresAt.toISOString(),
           locale: localeOf(await new UserStore(deps.db).locale(user.name)),
           idleLogoutMinutes: settings?.idleLogoutMinutes ?? DEFAULT_IDLE_LOGOUT_MINUTES,
-          site: settings ? { name: settings.name, timeZone: settings.timeZone } : null,
+          site: settings ? { name: settings.name, timeZone: settings.timeZone, shifts: settings.shifts.map((x) => ({ name: x.name, start: x.start, end: x.end })) } : null,
         };
       },
     }),

@@ -48,7 +48,7 @@ export const lineStatusSchema = z.object({
   stations: z.array(z.object({ id: z.string(), kind: z.string(), units: z.array(unitStatus) })),
   batch: batchProgressSchema.nullable(),
   queue: z.array(z.string()),
-  stock: z.object({ blanksAvailable: z.number().int(), stackerFill: z.number().nullable() }),
+  stock: z.object({ blanksAvailable: z.number().int(), stackerFill: z.number().nullable(), stackerCapacity: z.number().int().nullable().optional() }),
 });
 
 const queueSchema = z.object({ lineId: z.string(), queue: z.array(z.string()) });
