@@ -18,3 +18,6 @@ export function inQaSample(serial: string, rate: number): boolean {
   if (rate >= 1) return true;
   return fnv1a(serial) / 0x1_0000_0000 < rate;
 }
+
+/** The site file's default `qa.sampleRate` (src/site/site-config.ts), for a server without a site. */
+export const DEFAULT_QA_SAMPLE_RATE = 0.02;

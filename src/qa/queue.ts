@@ -1,0 +1,68 @@
+/**
+ * The cards the controller wants a person at the QA desk to look at, and why: its verdict failed,
+ * the print grade passed but below grade A (borderline), the card is in the random sample (the site
+ * file's qa.sampleRate, src/qa/sample.ts), it is the re-make of a rejected card, or an inspector
+ * rejected it (shown with what became of its record). A card scanned by serial is looked at
+ * whatever the list says. Pure: the API composes it from the store.
+ */
+import type { CardRow, RecordProgress } from '../store/line-store.ts';
+import type { QaVerdictRow } from '../store/inspection-store.ts';
+import { inQaSample } from './sample.ts';
+
+/** Below this print grade (ISO/IEC 15415 grade A) a card that passed is borderline. */
+export const BORDERLINE_BELOW_GRADE = 3.5;
+
+export type LookReason = 'failed' | 'rejected' | 'borderline' | 'remake' | 'sample';
+const ORDER: readonly LookReason[] = ['failed', 'rejected', 'borderline', 'remake', 'sample'];
+
+export interface QaQueueEntry {
+  readonly cardSerial: string;
+  readonly seq: number;
+  readonly attempt: number;
+  readonly status: CardRow['status'];
+  readonly reason: string | null;
+  readonly verdict: 'passed' | 'failed' | null;
+  readonly printGrade: number | null;
+  readonly why: LookReason[];
+  /** The card's record now, and its current card (another serial once it was re-made). */
+  readonly record: { readonly status: RecordProgress['status']; readonly cardSerial: string | null };
+}
+
+/** Why a person should look at this card (empty: the controller does not ask for it). */
+export function lookReasons(card: CardRow, verdict: QaVerdictRow | undefined, sampleRate: number): LookReason[] {
+  const why: LookReason[] = [];
+  if (verdict?.outcome === 'failed') why.push('failed');
+  if (card.status === 'spoiled' && card.reason === 'INSPECTOR_REJECT') why.push('rejected');
+  if (verdict?.outcome === 'passed') {
+    const grade = verdict.figures?.printGrade;
+    if (grade !== undefined && grade < BORDERLINE_BELOW_GRADE) why.push('borderline');
+    if (card.attempt > 1) why.push('remake');
+    if (inQaSample(card.cardSerial, sampleRate)) why.push('sample');
+  }
+  return why;
+}
+
+export function qaQueue(cards: readonly CardRow[], records: readonly RecordProgress[], verdicts: readonly QaVerdictRow[], sampleRate: number): QaQueueEntry[] {
+  const verdictOf = new Map(verdicts.map((v) => [v.cardSerial, v]));
+  const recordOf = new Map(records.map((r) => [r.seq, r]));
+  const entries: QaQueueEntry[] = [];
+  for (const card of cards) {
+    const verdict = verdictOf.get(card.cardSerial);
+    const why = lookReasons(card, verdict, sampleRate);
+    if (why.length === 0) continue;
+    const record = recordOf.get(card.seq);
+    entries.push({
+      cardSerial: card.cardSerial,
+      seq: card.seq,
+      attempt: card.attempt,
+      status: card.status,
+      reason: card.reason,
+      verdict: verdict?.outcome ?? null,
+      printGrade: verdict?.figures?.printGrade ?? null,
+      why,
+      record: { status: record?.status ?? 'queued', cardSerial: record?.cardSerial ?? null },
+    });
+  }
+  const rank = (e: QaQueueEntry): number => ORDER.indexOf(e.why[0]!);
+  return entries.sort((a, b) => rank(a) - rank(b) || a.seq - b.seq || a.attempt - b.attempt);
+}
