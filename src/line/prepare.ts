@@ -29,7 +29,7 @@ import { CardRenderer, laserJob, type RenderOptions } from '../render/renderer.t
 import type { LoadedTemplate } from '../render/template/load.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import type { InspectionFigures } from '../qa/figures.ts';
-import { inspectionFigures } from '../qa/figures.ts';
+import { inspectionFigures } from '../qa/measure.ts';
 import type { JobPreparer, PreparedRecord, QaJudge, QaVerdict } from './ports.ts';
 
 export class PreparationError extends Error {

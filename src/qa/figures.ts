@@ -5,11 +5,8 @@
  * the verdict (the `qa.passed`/`qa.failed` card event's detail: src/qa/figures-notes.ts), so the QA
  * screen shows what was measured rather than a summary. Never personal data: matches are booleans,
  * problems are the verifier's (which never quote the MRZ or names), the signer is the Document
- * Signer certificate's (an issuer's, not a citizen's).
+ * Signer certificate's (an issuer's, not a citizen's). Types only: the browser imports them.
  */
-import type { LdsVerdict } from '../domain/lds/verify.ts';
-import type { JobResult } from '../plc/job-data.ts';
-
 export interface InspectionFigures {
   readonly v: 1;
   /** The chip answered BAC with the keys of the engraved MRZ and its files were read. */
@@ -31,26 +28,4 @@ export interface InspectionFigures {
   /** ISO/IEC 15415-style grade 0.0–4.0, and the lowest the controller passes. */
   readonly printGrade: number;
   readonly minPrintGrade: number;
-}
-
-/** The figures of one inspection: what the station returned and what the verifier found in it. */
-export function inspectionFigures(inspection: Extract<JobResult, { kind: 'inspect' }>, lds: LdsVerdict | undefined, expectedMrz: readonly string[], minPrintGrade: number): InspectionFigures {
-  return {
-    v: 1,
-    chipRead: inspection.chip !== null,
-    files: (lds?.files ?? []).map((f) => ({ fid: f.fid, name: f.name, ok: f.ok, problems: f.problems, hashMatches: f.hashMatches ?? null })),
-    sod: lds
-      ? {
-          signatureValid: lds.sod.signatureValid,
-          chainValid: lds.sod.chainValid,
-          hashAlgorithm: lds.sod.hashAlgorithm ?? null,
-          signer: lds.sod.signer ? { subject: lds.sod.signer.subject, issuer: lds.sod.signer.issuer, serialNumber: lds.sod.signer.serialNumber, notAfter: lds.sod.signer.notAfter } : null,
-          csca: lds.sod.csca ?? null,
-        }
-      : null,
-    dg1MatchesMrz: lds?.dg1Mrz ? lds.dg1Mrz.join('\n') === expectedMrz.join('\n') : null,
-    ocrMrzLinesMatch: inspection.ocrMrz === null ? null : expectedMrz.map((line, i) => inspection.ocrMrz![i] === line),
-    printGrade: inspection.printGrade,
-    minPrintGrade,
-  };
 }

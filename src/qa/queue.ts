@@ -8,25 +8,14 @@
 import type { CardRow, RecordProgress } from '../store/line-store.ts';
 import type { QaVerdictRow } from '../store/inspection-store.ts';
 import { inQaSample } from './sample.ts';
+import type { LookReason, QaQueueEntry } from './view.ts';
+
+export type { LookReason, QaQueueEntry };
 
 /** Below this print grade (ISO/IEC 15415 grade A) a card that passed is borderline. */
 export const BORDERLINE_BELOW_GRADE = 3.5;
 
-export type LookReason = 'failed' | 'rejected' | 'borderline' | 'remake' | 'sample';
 const ORDER: readonly LookReason[] = ['failed', 'rejected', 'borderline', 'remake', 'sample'];
-
-export interface QaQueueEntry {
-  readonly cardSerial: string;
-  readonly seq: number;
-  readonly attempt: number;
-  readonly status: CardRow['status'];
-  readonly reason: string | null;
-  readonly verdict: 'passed' | 'failed' | null;
-  readonly printGrade: number | null;
-  readonly why: LookReason[];
-  /** The card's record now, and its current card (another serial once it was re-made). */
-  readonly record: { readonly status: RecordProgress['status']; readonly cardSerial: string | null };
-}
 
 /** Why a person should look at this card (empty: the controller does not ask for it). */
 export function lookReasons(card: CardRow, verdict: QaVerdictRow | undefined, sampleRate: number): LookReason[] {
