@@ -140,6 +140,7 @@ describe('the QA station', () => {
     // The setup is what the test needs: some cards failed QA and were re-made, some are sampled, some not.
     expect(all.some((c) => c.reason === 'PRINT_GRADE_LOW'), JSON.stringify(all)).toBe(true);
     expect(all.some((c) => c.status === 'good' && !expectedQueue(all).includes(c.cardSerial))).toBe(true);
+    expect(all.some((c) => c.status === 'good' && c.attempt === 1 && inQaSample(c.cardSerial, SAMPLE_RATE))).toBe(true);
     page = await openPage(browser);
     await loginAs(page, base, 'qa-binh', pw['qa-binh']!);
     await page.goto(`${base}#/qa/${batchId}`);

@@ -1,6 +1,6 @@
 /**
  * The random sample of stacked cards a person looks at (the site file's `qa.sampleRate`): decided
- * by the card's serial alone (FNV-1a, 32 bits), so every screen and every reload agrees on which
+ * by the card's serial alone (FNV-1a with MurmurHash3's finaliser, 32 bits), so every screen and every reload agrees on which
  * cards are in it, and an inspector cannot steer it. Pure: the browser may import it.
  */
 function fnv1a(text: string): number {
@@ -9,6 +9,12 @@ function fnv1a(text: string): number {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
+  // MurmurHash3's finaliser: serials differ in their last digits, which FNV leaves in the low bits.
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return hash >>> 0;
 }
 
