@@ -61,7 +61,7 @@ const cards = async (): Promise<CardEntry[]> => (await call(root, 'GET', `/api/v
 /** What the controller asks a person to look at, worked out here from the cards and the sample rule. */
 function expectedQueue(all: readonly CardEntry[]): string[] {
   return all
-    .filter((c) => (c.status === 'spoiled' && c.reason === 'PRINT_GRADE_LOW') || c.reason === 'INSPECTOR_REJECT' || (c.status === 'good' && (c.attempt > 1 || inQaSample(c.cardSerial, SAMPLE_RATE))))
+    .filter((c) => (c.status === 'spoiled' && c.reason === 'PRINT_GRADE_LOW') || (c.status === 'good' && (c.attempt > 1 || inQaSample(c.cardSerial, SAMPLE_RATE))))
     .map((c) => c.cardSerial)
     .sort();
 }

@@ -1,8 +1,8 @@
 /**
  * The cards the controller wants a person at the QA desk to look at, and why: its verdict failed,
  * the print grade passed but below grade A (borderline), the card is in the random sample (the site
- * file's qa.sampleRate, src/qa/sample.ts), it is the re-make of a rejected card, or an inspector
- * rejected it (shown with what became of its record). A card scanned by serial is looked at
+ * file's qa.sampleRate, src/qa/sample.ts), it is a re-make, or it was spoiled after QA passed it (an
+ * inspector rejected it; shown with what became of its record). A card scanned by serial is looked at
  * whatever the list says. Pure: the API composes it from the store.
  */
 import type { CardRow, RecordProgress } from '../store/line-store.ts';
@@ -21,7 +21,8 @@ const ORDER: readonly LookReason[] = ['failed', 'rejected', 'borderline', 'remak
 export function lookReasons(card: CardRow, verdict: QaVerdictRow | undefined, sampleRate: number): LookReason[] {
   const why: LookReason[] = [];
   if (verdict?.outcome === 'failed') why.push('failed');
-  if (card.status === 'spoiled' && card.reason === 'INSPECTOR_REJECT') why.push('rejected');
+  // Spoiled after QA passed it: an inspector rejected it (or the packer took it out).
+  if (card.status === 'spoiled' && verdict?.outcome === 'passed') why.push('rejected');
   if (verdict?.outcome === 'passed') {
     const grade = verdict.figures?.printGrade;
     if (grade !== undefined && grade < BORDERLINE_BELOW_GRADE) why.push('borderline');
