@@ -25,7 +25,7 @@ beforeAll(async () => {
   image = await signer.builder.build(adult.data.input);
 });
 
-const prepared = (): PreparedRecord => ({ batchId: 'B1', seq: 4, mrz: adult.data.mrz as [string, string, string], dataGroups: [1, 2, 13], chipJob: Buffer.alloc(0), laserJob: Buffer.alloc(0) });
+const prepared = (): PreparedRecord => ({ batchId: 'B1', seq: 4, mrz: adult.data.mrz, dataGroups: [1, 2, 13], chipJob: Buffer.alloc(0), laserJob: Buffer.alloc(0) });
 
 async function measure(inspection: Extract<JobResult, { kind: 'inspect' }>): Promise<{ figures: InspectionFigures; verdict: unknown }> {
   let figures: InspectionFigures | undefined;
@@ -73,7 +73,7 @@ describe('the QA station figures', () => {
     expect(silent.verdict).toMatchObject({ ok: false, code: 'CHIP_UNREADABLE' });
     expect(silent.figures).toMatchObject({ chipRead: false, files: [], sod: null, dg1MatchesMrz: null, ocrMrzLinesMatch: null, printGrade: 1.2 });
     const files = image.files.map((f) => ({ fid: f.fid, data: Buffer.from(f.data) }));
-    const misread = await measure(inspect(files, [adult.data.mrz[0]!, `${adult.data.mrz[1]!.slice(0, -1)}X`, adult.data.mrz[2]!], 3.8));
+    const misread = await measure(inspect(files, [adult.data.mrz[0], `${adult.data.mrz[1].slice(0, -1)}X`, adult.data.mrz[2]], 3.8));
     expect(misread.verdict).toMatchObject({ ok: false, code: 'MRZ_OCR_MISMATCH' });
     expect(misread.figures.ocrMrzLinesMatch).toStrictEqual([true, false, true]);
     const low = await measure(inspect(files, [...adult.data.mrz] as [string, string, string], 1.5));
