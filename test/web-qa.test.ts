@@ -151,7 +151,7 @@ describe('the QA station', () => {
     const row = page.locator(`tr[data-serial="${failed.cardSerial}"]`);
     await expect(row.innerText()).resolves.toContain(vi['qa.why.failed']);
     await expect(row.innerText()).resolves.toContain(vi['qa.verdict.failed']);
-  });
+  }, 120_000);
 
   it('opens a scanned serial with its front and back previews and the verdict in detail', async () => {
     const all = await cards();
@@ -187,7 +187,7 @@ describe('the QA station', () => {
     await page.getByRole('heading', { name: vi['qa.card.title'].replace('{serial}', failed.cardSerial) }).waitFor();
     await expect(fact(vi['qa.detail.grade']).getAttribute('class')).resolves.toBe('qa-bad');
     await expect(fact(vi['qa.detail.verdict']).innerText()).resolves.toContain(vi['qa.reason.PRINT_GRADE_LOW']);
-  });
+  }, 120_000);
 
   it('axe finds nothing serious, every string is translated, every control named and reached by keyboard, in both languages', async () => {
     const sampled = (await cards()).find((c) => c.status === 'good' && inQaSample(c.cardSerial, SAMPLE_RATE))!;
@@ -205,7 +205,7 @@ describe('the QA station', () => {
     expect(await unreachedByKeyboard(page)).toStrictEqual([]);
     await page.getByRole('button', { name: 'Tiếng Việt' }).click();
     await page.getByRole('heading', { name: vi['qa.title'] }).waitFor();
-  });
+  }, 120_000);
 
   it('rejects a card with a reason after a confirmation; its record is re-queued, and the re-run shows the re-made card', async () => {
     const all = await cards();
@@ -240,7 +240,7 @@ describe('the QA station', () => {
     await expect(remadeRow.innerText()).resolves.toContain(vi['qa.why.remake']);
     await page.locator(`tr[data-serial="${victim.cardSerial}"]`, { hasText: vi['qa.record.remade'].replace('{seq}', String(victim.seq)).replace('{serial}', remade.cardSerial) }).waitFor();
     expect(await shownQueue(page)).toStrictEqual(expectedQueue(await cards()));
-  });
+  }, 240_000);
 
   it('release needs a second person: QA asks, the same person is refused in the dialog, another approves; the desk keeps its session', async () => {
     await page.getByRole('button', { name: vi['qa.release.request'] }).click();
@@ -271,5 +271,5 @@ describe('the QA station', () => {
     await page.getByRole('heading', { name: vi['qa.title'] }).waitFor();
     await page.getByText(vi['qa.release.status'].replace('{id}', batchId).replace('{status}', vi['qa.batchStatus.released'])).waitFor();
     await page.context().close();
-  });
+  }, 120_000);
 });
