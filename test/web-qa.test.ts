@@ -217,6 +217,7 @@ describe('the QA station', () => {
     await page.getByRole('button', { name: vi['qa.reject.submit'] }).click();
     const dialog = page.getByRole('dialog', { name: vi['qa.reject.confirmTitle'].replace('{serial}', victim.cardSerial) });
     await dialog.waitFor();
+    expect(await axeViolations(page)).toStrictEqual([]);
     // Cancel first: nothing happens.
     await dialog.getByRole('button', { name: vi['common.cancel'] }).click();
     expect((await cards()).find((c) => c.cardSerial === victim.cardSerial)!.status).toBe('good');
@@ -249,6 +250,8 @@ describe('the QA station', () => {
     await approve.click();
     const dialog = page.getByRole('dialog', { name: vi['qa.second.title'] });
     await dialog.waitFor();
+    expect(await axeViolations(page)).toStrictEqual([]);
+    expect(await unnamedControls(page)).toStrictEqual([]);
     await dialog.getByLabel(vi['qa.second.user']).fill('qa-binh');
     await dialog.getByLabel(vi['qa.second.password']).fill(pw['qa-binh']!);
     await dialog.getByRole('button', { name: vi['qa.second.approve'] }).click();

@@ -16,7 +16,7 @@ import { QueueTable } from './qa/queue-table.tsx';
 import { ReleasePanel } from './qa/release.tsx';
 import type { BatchEntry, Inspection, QaQueue } from './qa/types.ts';
 
-/** Events come in bursts while a line runs: one reload after the burst. */
+/** Events come in bursts while a line runs: one reload for each such while. */
 const RELOAD_AFTER_MS = 400;
 
 /** The batch shown first: the newest one with cards QA has still to release. */
@@ -56,8 +56,11 @@ export function QaScreen({ args }: { readonly args: readonly string[] }) {
   useEffect(() => {
     const later = (id: string | null) => {
       if (id !== batchId && !(serial && inspection?.batchId === id)) return;
-      clearTimeout(timer.current);
-      timer.current = setTimeout(reload, RELOAD_AFTER_MS);
+      // At most one reload a while: a running line sends card events without pause.
+      timer.current ??= setTimeout(() => {
+        timer.current = undefined;
+        reload();
+      }, RELOAD_AFTER_MS);
     };
     const offCard = onEvent('card', (e) => later(e.batchId));
     const offBatch = onEvent('batch', (e) => later(e.batchId));
@@ -65,6 +68,7 @@ export function QaScreen({ args }: { readonly args: readonly string[] }) {
       offCard();
       offBatch();
       clearTimeout(timer.current);
+      timer.current = undefined;
     };
   }, [batchId, serial, inspection?.batchId]);
 
