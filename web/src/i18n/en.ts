@@ -80,6 +80,7 @@ export const en: Record<MessageKey, string> = {
   'qa.col.now': 'Now',
   'qa.col.action': 'Action',
   'qa.inspect': 'Inspect {serial}',
+  'qa.inspectShort': 'Inspect',
   'qa.why.failed': 'QA failed',
   'qa.why.rejected': 'Rejected',
   'qa.why.borderline': 'Borderline print grade',

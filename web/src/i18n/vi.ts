@@ -82,6 +82,7 @@ export const vi = {
   'qa.col.now': 'Hiện trạng',
   'qa.col.action': 'Thao tác',
   'qa.inspect': 'Kiểm tra {serial}',
+  'qa.inspectShort': 'Kiểm tra',
   'qa.why.failed': 'QA không đạt',
   'qa.why.rejected': 'Đã loại',
   'qa.why.borderline': 'Điểm in sát ngưỡng',

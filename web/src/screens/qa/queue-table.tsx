@@ -31,8 +31,8 @@ export function QueueTable({ queue, selected, onInspect }: { readonly queue: QaQ
             <td class="num">{c.printGrade === null ? '—' : formatNumber(c.printGrade, { minimumFractionDigits: 1, maximumFractionDigits: 1 })}</td>
             <td class="qa-now">{nowText(c)}</td>
             <td>
-              <button type="button" onClick={() => onInspect(c.cardSerial)}>
-                {t('qa.inspect', { serial: c.cardSerial })}
+              <button type="button" aria-label={t('qa.inspect', { serial: c.cardSerial })} onClick={() => onInspect(c.cardSerial)}>
+                {t('qa.inspectShort')}
               </button>
             </td>
           </tr>
