@@ -20,6 +20,7 @@ const READY: Readonly<Record<string, string>> = {
   operator: '.op-panel',
   manager: '.manager .kpi-tiles',
   audit: '.audit table.audit-log tbody tr',
+  qa: '.qa-list table.qa-queue, .qa-list p.muted',
 };
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-screenshots-'));

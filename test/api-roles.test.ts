@@ -47,6 +47,8 @@ const EXPECTED: Record<string, Permission | 'public' | 'authenticated'> = {
   'POST /api/v1/batches/{batchId}/purge-requests': 'purge.request',
   'GET /api/v1/approvals': 'approve',
   'POST /api/v1/approvals/{requestId}/approve': 'approve',
+  'GET /api/v1/batches/{batchId}/qa-queue': 'batch.read',
+  'GET /api/v1/cards/{cardSerial}/inspection': 'batch.read',
   'GET /api/v1/cards/{cardSerial}': 'batch.read',
   'POST /api/v1/cards/{cardSerial}/write-off': 'card.write-off',
   'GET /api/v1/audit': 'audit.verify',

@@ -22,6 +22,7 @@ import { batchTakes, isBatchStatus } from './batch-status.ts';
 import { CrashPoint, LineController, type Progress, type RunOutcome } from './controller.ts';
 import type { InProcessSimulator, StartSimulator } from './ports.ts';
 import { LdsQaJudge, RecordPreparer } from './prepare.ts';
+import { InspectionNotes } from '../qa/figures-notes.ts';
 import type { BatchStatus } from '../../machines/batch.machine.ts';
 
 /** What a line needs of the application: its data directory, database, batches and the acting user. */
@@ -184,7 +185,9 @@ export class LineSession {
       const crash = new CrashPoint(options.crashAt);
       const pki = await openPki(ctx, line, warn);
       const preparer = new RecordPreparer(ctx.batches, await LdsBuilder.create(crashingSigner(pki.signer, crash)), new CardRenderer(), { template: line.template, cardStock: line.cardStock });
-      const judge = new LdsQaJudge({ csca: [pki.csca] });
+      // What the QA station measured goes into the verdict's card event (the QA screen shows it).
+      const inspections = new InspectionNotes();
+      const judge = new LdsQaJudge({ csca: [pki.csca], onFigures: inspections.put });
       if (line.simulation && (options.sim ?? 'in-process') === 'in-process') {
         if (!options.startSimulator) throw new RunError(`line ${line.id} is simulated in process, but this run was given no simulator (run it through src/app/run-line.ts, or with --sim external)`);
         simulator = await options.startSimulator({ line, dataDir: ctx.dataDir, log: (m) => log(`simulator: ${m}`) });
@@ -195,6 +198,7 @@ export class LineSession {
         throw error instanceof JobFolderAccessError ? new RunError(error.message) : error;
       }
       const store = new LineStore(ctx.db, line.id);
+      store.journal.annotate = inspections.annotate;
       // So that purge finds job files a crash leaves in them (src/retention/job-files.ts).
       await store.rememberJobFolders(unitJobFolders(line, ctx.dataDir));
       const links = createLineLinks(line, { dataDir: ctx.dataDir });

@@ -28,6 +28,8 @@ import { keepClearConflicts } from '../render/keep-clear.ts';
 import { CardRenderer, laserJob, type RenderOptions } from '../render/renderer.ts';
 import type { LoadedTemplate } from '../render/template/load.ts';
 import type { BatchStore } from '../store/batch-store.ts';
+import type { InspectionFigures } from '../qa/figures.ts';
+import { inspectionFigures } from '../qa/measure.ts';
 import type { JobPreparer, PreparedRecord, QaJudge, QaVerdict } from './ports.ts';
 
 export class PreparationError extends Error {
@@ -159,6 +161,8 @@ export interface LdsQaJudgeOptions {
   readonly csca: readonly Uint8Array[];
   /** The lowest print grade QA passes (ISO/IEC 15415 scale 0–4); default 2.5 (grade B−). */
   readonly minPrintGrade?: number;
+  /** Gets what was measured at each judgement (src/qa/figures-notes.ts keeps it with the verdict). */
+  readonly onFigures?: (record: { readonly batchId: string; readonly seq: number }, figures: InspectionFigures) => void;
 }
 
 export const DEFAULT_MIN_PRINT_GRADE = 2.5;
@@ -171,12 +175,15 @@ export class LdsQaJudge implements QaJudge {
   }
 
   async judge(prepared: PreparedRecord, inspection: Extract<JobResult, { kind: 'inspect' }>): Promise<QaVerdict> {
-    if (!inspection.chip) return { ok: false, code: 'CHIP_UNREADABLE', detail: 'the chip did not answer BAC with the keys of the engraved MRZ' };
-    const verdict = await verifyLds(inspection.chip.files, {
-      csca: this.options.csca,
-      expectedMrz: prepared.mrz,
-      ...(prepared.dataGroups ? { expectedDataGroups: prepared.dataGroups } : {}),
-    });
+    const verdict = inspection.chip
+      ? await verifyLds(inspection.chip.files, {
+          csca: this.options.csca,
+          expectedMrz: prepared.mrz,
+          ...(prepared.dataGroups ? { expectedDataGroups: prepared.dataGroups } : {}),
+        })
+      : undefined;
+    this.options.onFigures?.(prepared, inspectionFigures(inspection, verdict, prepared.mrz, this.minGrade));
+    if (!verdict) return { ok: false, code: 'CHIP_UNREADABLE', detail: 'the chip did not answer BAC with the keys of the engraved MRZ' };
     if (!verdict.ok) {
       const problems = verdict.problems.join('; ');
       const missing = verdict.files.some((f) => f.problems.some((p) => /missing/i.test(p)));

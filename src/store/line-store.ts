@@ -149,6 +149,11 @@ export class Journal {
     process.emitWarning(`journal of line ${this.lineId}: a commit listener failed: ${error instanceof Error ? error.message : String(error)}`);
   };
   private readonly dialect: Dialect;
+  /**
+   * Adds to a card event's detail as it is appended (src/qa/figures-notes.ts: a QA verdict takes
+   * what the QA station measured), so the addition commits with the event.
+   */
+  annotate: ((op: Extract<JournalOp, { op: 'event' }>) => Record<string, unknown> | undefined) | undefined;
 
   constructor(
     private readonly db: Knex,
@@ -178,7 +183,15 @@ export class Journal {
     if (listener) this.commitListeners.add(listener);
   }
 
-  append(...ops: JournalOp[]): Promise<void> {
+  append(...given: JournalOp[]): Promise<void> {
+    const annotate = this.annotate;
+    const ops = annotate
+      ? given.map((o) => {
+          if (o.op !== 'event') return o;
+          const more = annotate(o);
+          return more ? { ...o, detail: { ...o.detail, ...more } } : o;
+        })
+      : given;
     return new Promise((resolve, reject) => {
       this.pending.push({ ops, resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();

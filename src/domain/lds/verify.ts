@@ -35,6 +35,8 @@ export interface FileVerdict {
   readonly problems: readonly string[];
   /** The problems joined by '; ', absent when ok. */
   readonly problem?: string;
+  /** A data group's hash checked against EF.SOD: true when they agree (absent when EF.SOD was unreadable or the file is not a data group read). */
+  readonly hashMatches?: boolean;
 }
 
 export interface CertificateSummary {
@@ -368,6 +370,7 @@ async function verify(files: LdsFiles, options: VerifyLdsOptions): Promise<LdsVe
   const groups = new Set<number>([1, ...sodGroups, ...comGroups, ...(expected ?? [])]);
   for (const info of DATA_GROUPS) if (present.has(info.fid)) groups.add(info.dataGroup!);
   let dg1Mrz: readonly string[] | null = null;
+  const hashMatches = new Map<string, boolean>();
   for (const n of [...groups].sort((a, b) => a - b)) {
     const info = DATA_GROUPS[n - 1]!;
     const data = present.get(info.fid);
@@ -382,8 +385,12 @@ async function verify(files: LdsFiles, options: VerifyLdsOptions): Promise<LdsVe
     if (sod !== undefined) {
       const stored = sod.ldsSecurityObject.hashes.get(n);
       const hashName = sod.ldsSecurityObject.hashName;
-      if (stored === undefined) add(info.fid, 'is not covered by EF.SOD (no hash for it)');
-      else if (hashName !== undefined && !createHash(hashName).update(data).digest().equals(stored)) {
+      const matches = stored !== undefined && hashName !== undefined && createHash(hashName).update(data).digest().equals(stored);
+      if (stored !== undefined && hashName !== undefined) hashMatches.set(info.fid, matches);
+      if (stored === undefined) {
+        add(info.fid, 'is not covered by EF.SOD (no hash for it)');
+        hashMatches.set(info.fid, false);
+      } else if (hashName !== undefined && !matches) {
         add(info.fid, `hash mismatch: the ${hashName.toUpperCase()} of the file differs from the one EF.SOD holds (the file was altered)`);
       }
     }
@@ -417,7 +424,8 @@ async function verify(files: LdsFiles, options: VerifyLdsOptions): Promise<LdsVe
   const verdicts: FileVerdict[] = [...new Set(order)].map((fid) => {
     const list = problems.get(fid) ?? [];
     const name = fileByFid(fid)?.name ?? `file ${fid}`;
-    return list.length === 0 ? { fid, name, ok: true, problems: [] } : { fid, name, ok: false, problems: list, problem: list.join('; ') };
+    const hash = hashMatches.has(fid) ? { hashMatches: hashMatches.get(fid)! } : {};
+    return list.length === 0 ? { fid, name, ok: true, problems: [], ...hash } : { fid, name, ok: false, problems: list, problem: list.join('; '), ...hash };
   });
   const sodProblems = problems.get(EF_SOD.fid) ?? [];
   return {

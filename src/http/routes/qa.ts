@@ -16,6 +16,7 @@ import { MAX_DPI, MIN_DPI } from '../../render/defaults.ts';
 import { HttpProblem, notFound } from '../problem.ts';
 import { route, type ApiDeps, type RouteFactory } from '../route-spec.ts';
 import { batchParams, cardParams, note, reasonCode } from './schemas.ts';
+import { inspectionRoutes } from './inspection.ts';
 import path from 'node:path';
 
 export const cardView = z.object({
@@ -211,4 +212,6 @@ export const qaRoutes: RouteFactory = (deps) => [
       return { kind: done.kind, request: requestAnswer(done.request), purged: { records: done.purged.records, portraits: done.purged.portraits, files: done.purged.files } };
     },
   }),
+  // The QA desk's look at cards: what the controller wants a person to see, and what was measured.
+  ...inspectionRoutes(deps),
 ];
