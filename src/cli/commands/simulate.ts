@@ -229,11 +229,11 @@ function describeKpis(f: Figures): string[] {
 
 function describeSweep(name: string, points: readonly { value: number; figures: Figures }[]): string[] {
   const lines = [`sweep ${name} · line ${points[0]!.figures.line} · seed ${points[0]!.figures.seed} · ${points[0]!.figures.replications} replication(s) a value`, ''];
-  lines.push(`${'value'.padStart(10)}${'cards/h'.padStart(10)}${'95 % CI'.padStart(18)}${'blanks/good'.padStart(13)}  bottleneck`);
+  lines.push(`${'value'.padStart(10)}${'cards/h'.padStart(10)}${'95 % CI'.padStart(18)}${'blanks/good'.padStart(13)}${'OEE'.padStart(8)}  bottleneck`);
   for (const { value, figures: f } of points) {
     const t = f.throughputCardsPerH;
     const ci = f.replications > 1 ? `${whole(t.low)}–${whole(t.high)}` : '–';
-    lines.push(`${String(value).padStart(10)}${whole(t.mean).padStart(10)}${ci.padStart(18)}${f.blanksPerGoodCard.toFixed(3).padStart(13)}  ${f.bottleneck.stations.join(' and ')}${f.bottleneck.tie ? ' (tie)' : ''}`);
+    lines.push(`${String(value).padStart(10)}${whole(t.mean).padStart(10)}${ci.padStart(18)}${f.blanksPerGoodCard.toFixed(3).padStart(13)}${ratio(f.kpis?.line.oee ?? null).padStart(8)}  ${f.bottleneck.stations.join(' and ')}${f.bottleneck.tie ? ' (tie)' : ''}`);
   }
   return lines;
 }
