@@ -287,6 +287,7 @@ export async function runSimulateSite(options: SimulateSiteCliOptions, out: (lin
       const table = planTable(plan);
       const files = await writeCapacityReport(options.out, {
         command: `cardline simulate site --site ${options.site} --cards-per-day ${cardsPerDay}`,
+        site: plan,
         sections: [
           { title: `Lines and shifts for ${whole(cardsPerDay)} good cards a day`, head: table.head, rows: table.rows },
           { title: 'The site as configured', head: ['shifts', 'lines', 'cards/day', 'of the target'], rows: plan.site.map((s) => [s.shifts.join(' + '), String(s.lines), whole(s.cardsPerDay), pct(s.shareOfTarget)]) },
