@@ -35,3 +35,23 @@ const withKpis = simulate({ line, cards: CARDS });
 wallMs = performance.now() - t;
 info(`with KPIs: ${withKpis.good} good, OEE ${((withKpis.kpis?.line.oee ?? 0) * 100).toFixed(1)} %, in ${wallMs.toFixed(0)} ms wall`);
 bench('sim_kpi_cards_per_s', (withKpis.good + withKpis.spoiled) / (wallMs / 1000), 'cards/s');
+
+// The real-time line's `line_efficiency` set-up (bench/line-efficiency.bench.ts: faults off, fixed
+// cycles, 300 records, good cards 50 to 250 ÷ the bottleneck's rate) in virtual time: the two
+// figures side by side compare the fast mode with the real controller over OPC UA.
+{
+  const fixed = {
+    ...line,
+    stations: line.stations.map((s) => ({
+      ...s,
+      cycle: { ...s.cycle, sdMs: 0, distribution: 'fixed' as const },
+      failures: Object.fromEntries(Object.keys(s.failures).map((k) => [k, 0])) as typeof s.failures,
+    })),
+  };
+  const goodAt: number[] = [];
+  runLine({ line: fixed, cards: 300, journal: (e) => void (e.type === 'ended' && e.good && goodAt.push(e.at)) });
+  const perS = (200 / (goodAt[249]! - goodAt[49]!)) * 1000;
+  const idealPerS = Math.min(...fixed.stations.map((s) => (s.heads ?? 1) / (s.cycle.meanMs / 1000)));
+  info(`virtual demo-opcua, faults off, fixed cycles: good cards 50–250 at ${perS.toFixed(4)} cards/s (simulated) of an ideal ${idealPerS.toFixed(4)}`);
+  bench('sim_line_efficiency', perS / idealPerS, 'ratio');
+}
