@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSimulate } from '../src/cli/commands/simulate.ts';
+import { runSimulate, runSimulateSite } from '../src/cli/commands/simulate.ts';
+import type { SitePlan } from '../simulators/virtual/site-plan.ts';
 import type { Figures } from '../simulators/virtual/figures.ts';
 
 const DEMO = path.resolve(import.meta.dirname, '../config/lines/demo-opcua.yaml');
+const SITE = path.resolve(import.meta.dirname, '../config/site.yaml');
 let dir: string;
 let browser: Browser;
 
@@ -105,4 +107,21 @@ describe('cardline simulate --out', () => {
     expect(lines.at(-1)).toBe(`report: ${['utilization.svg', 'wip.svg', 'lead-time.svg', 'index.html'].map((f) => path.join(out, f)).join(', ')}`);
     for (const f of ['utilization.svg', 'wip.svg', 'lead-time.svg']) expect((await parseSvg(await readFile(path.join(out, f), 'utf8'))).error).toBeNull();
   }, 60_000);
+
+  it('simulate site --out charts the lines each shift pattern needs, with their margins', async () => {
+    const out = path.join(dir, 'site');
+    const lines: string[] = [];
+    expect(await runSimulateSite({ site: SITE, cardsPerDay: '500000', shifts: '1,3', replications: '1', json: true, out }, (l) => lines.push(l))).toBe(0);
+    const plan = JSON.parse(lines[0]!) as SitePlan;
+    expect((await readdir(out)).sort()).toStrictEqual(['index.html', 'site-plan.svg']);
+    const chart = await parseSvg(await readFile(path.join(out, 'site-plan.svg'), 'utf8'));
+    expect(chart.error).toBeNull();
+    for (const r of plan.rows) {
+      expect(chart.texts).toContain(r.shifts.join(' + '));
+      expect(chart.texts).toContain(`${r.linesNeeded} lines, +${(100 * r.margin).toFixed(1)}%`);
+    }
+    const html = await readFile(path.join(out, 'index.html'), 'utf8');
+    expect(html).toContain('Lines and shifts for 500,000 good cards a day');
+    expect(html).not.toMatch(/<script|<link|src="http/);
+  }, 120_000);
 });

@@ -15,6 +15,7 @@ import type { KpiEvent } from '../src/kpi/events.ts';
 import { runLine } from '../simulators/virtual/engine.ts';
 import { patternSchedule, plannedHours } from '../simulators/virtual/schedule.ts';
 import type { SitePlan } from '../simulators/virtual/site-plan.ts';
+import { cardline } from './helpers/cli.ts';
 
 const SITE = path.resolve(import.meta.dirname, '../config/site.yaml');
 const DEMO_MIXED = path.resolve(import.meta.dirname, '../config/lines/demo-mixed.yaml');
@@ -101,6 +102,14 @@ describe('cardline simulate site', () => {
     const text = out.join('\n');
     expect(text).toMatch(/^demo-mixed {2}morning \+ afternoon \+ night +22\.00 /m);
     expect(text).toMatch(/^demo-mixed: 3 line\(s\) on 3 shift\(s\) \(morning \+ afternoon \+ night\) make [\d,]+ a day, a margin of \d+\.\d%$/m);
+  }, 60_000);
+
+  it('from the binary, its own --json and --replications (which `simulate` has too) are read', async () => {
+    const r = await cardline(['simulate', 'site', '--site', SITE, '--cards-per-day', '500000', '--shifts', '1', '--replications', '2', '--json'], { env: { CARDLINE_USER: '', CARDLINE_PASSWORD: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as SitePlan;
+    expect(plan.replications).toBe(2);
+    expect(plan.rows.map((x) => x.shifts)).toStrictEqual([['morning']]);
   }, 60_000);
 
   it('refuses a pattern of more shifts than the site has, and a target that is not a number', async () => {

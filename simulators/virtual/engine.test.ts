@@ -15,7 +15,8 @@ import { Card } from '../model/card.ts';
 import { DEFECT_EFFECTS, doWork, drawFate, type OutputBins, type StationFailures } from '../model/physics.ts';
 import { MISREGISTRATION_MM } from '../model/surface.ts';
 import { jobFor } from '../testing/jobs.ts';
-import { runLine, type EngineProbe } from './engine.ts';
+import type { KpiEvent } from '../../src/kpi/events.ts';
+import { runLine, type EngineProbe, type Schedule } from './engine.ts';
 
 const distribution = fc.constantFrom('normal', 'lognormal', 'fixed', 'deterministic', 'exponential');
 const cycle = fc.record({ meanMs: fc.integer({ min: 50, max: 5000 }), sdMs: fc.integer({ min: 0, max: 500 }), distribution });
@@ -71,11 +72,23 @@ const lines = fc
     );
   });
 
+/** No planned stops, or one or two in a short period (a break, the hours off). */
+const schedules = fc.option(
+  fc.record({ period: fc.integer({ min: 20_000, max: 120_000 }), cuts: fc.uniqueArray(fc.double({ min: 0.05, max: 0.95, noNaN: true }), { minLength: 2, maxLength: 4 }) }).map(({ period, cuts }): Schedule => {
+    const at = [...cuts].sort((x, y) => x - y).map((c) => Math.round(c * period));
+    const stops = [];
+    for (let i = 0; i + 1 < at.length; i += 2) if (at[i + 1]! > at[i]!) stops.push({ fromMs: at[i]!, toMs: at[i + 1]! });
+    return { periodMs: period, stops };
+  }),
+  { nil: null },
+);
+
 describe('the virtual-time engine (properties)', () => {
   it('conserves cards at every event, keeps buffers within 0 and their capacity, and never turns the clock back', () => {
     fc.assert(
-      fc.property(lines, fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 120 }), (line, seed, cards) => {
+      fc.property(lines, fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 120 }), schedules, (line, seed, cards, schedule) => {
         let last = 0;
+        let journaled = 0;
         let events = 0;
         const problems: string[] = [];
         const onEvent = (e: EngineProbe): void => {
@@ -86,7 +99,14 @@ describe('the virtual-time engine (properties)', () => {
           if (e.located !== e.inLine) problems.push(`${e.located} cards found in the line, ${e.inLine} counted, at ${e.now}`);
           for (const b of e.buffers) if (b.cards < 0 || b.cards > b.capacity) problems.push(`buffer of ${b.station}: ${b.cards} of ${b.capacity}`);
         };
-        const r = runLine({ line, seed, cards, onEvent });
+        // The journal comes in time order (the KPIs read it so), and nothing is done in a planned stop.
+        const inStop = (t: number): boolean => schedule !== null && schedule.stops.some((st) => t % schedule.periodMs > st.fromMs && t % schedule.periodMs < st.toMs);
+        const journal = (e: KpiEvent): void => {
+          if (e.at < journaled) problems.push(`journal went back from ${journaled} to ${e.at}`);
+          journaled = e.at;
+          if ((e.type === 'done' || e.type === 'fed') && inStop(e.at)) problems.push(`${e.type} at ${e.at}, in a planned stop`);
+        };
+        const r = runLine({ line, seed, cards, onEvent, journal, ...(schedule ? { schedule } : {}) });
         expect(problems.slice(0, 3)).toStrictEqual([]);
         expect(events).toBeGreaterThan(0);
         // The batch ends: every record produced or failed, nothing left in the line.

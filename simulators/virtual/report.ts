@@ -6,12 +6,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { leadTimeOption } from '../../src/charts/capacity-lead-time.ts';
+import { sitePlanOption } from '../../src/charts/capacity-site.ts';
 import { throughputVsParameterOption } from '../../src/charts/capacity-throughput.ts';
 import { utilizationOption } from '../../src/charts/capacity-utilization.ts';
 import { wipOverTimeOption } from '../../src/charts/capacity-wip.ts';
 import { renderSvg } from '../../src/charts/svg.ts';
 import { UNIT_STATES } from './engine.ts';
 import type { Figures } from './figures.ts';
+import type { SitePlan } from './site-plan.ts';
 
 export interface SweepPoint {
   readonly value: number;
@@ -24,6 +26,8 @@ export interface CapacityStudy {
   /** One run's figures, or a sweep's points (the charts of one run then show its best point). */
   readonly figures?: Figures;
   readonly sweep?: { readonly parameter: string; readonly points: readonly SweepPoint[] };
+  /** A site's plan (`simulate site`): charted as lines a pattern. */
+  readonly site?: SitePlan;
   /** Extra sections of text (site answers), each a title and a table. */
   readonly sections?: readonly { readonly title: string; readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] }[];
 }
@@ -44,6 +48,10 @@ export function bestPoint(points: readonly SweepPoint[]): SweepPoint {
 
 export async function capacityCharts(study: CapacityStudy): Promise<Chart[]> {
   const charts: Chart[] = [];
+  if (study.site) {
+    const bars = study.site.rows.map((r) => ({ kind: r.kind, pattern: r.shifts.join(' + '), cardsPerDay: r.cardsPerDay.mean, linesNeeded: r.linesNeeded, margin: r.margin }));
+    charts.push({ file: 'site-plan.svg', title: 'Lines a shift pattern', svg: await renderSvg(sitePlanOption(study.site.cardsPerDay, bars), WIDTH, HEIGHT) });
+  }
   if (study.sweep) {
     const points = study.sweep.points.map((p) => ({
       value: p.value,

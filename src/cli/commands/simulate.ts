@@ -229,11 +229,11 @@ function describeKpis(f: Figures): string[] {
 
 function describeSweep(name: string, points: readonly { value: number; figures: Figures }[]): string[] {
   const lines = [`sweep ${name} · line ${points[0]!.figures.line} · seed ${points[0]!.figures.seed} · ${points[0]!.figures.replications} replication(s) a value`, ''];
-  lines.push(`${'value'.padStart(10)}${'cards/h'.padStart(10)}${'95 % CI'.padStart(18)}${'blanks/good'.padStart(13)}  bottleneck`);
+  lines.push(`${'value'.padStart(10)}${'cards/h'.padStart(10)}${'95 % CI'.padStart(18)}${'blanks/good'.padStart(13)}${'OEE'.padStart(8)}  bottleneck`);
   for (const { value, figures: f } of points) {
     const t = f.throughputCardsPerH;
     const ci = f.replications > 1 ? `${whole(t.low)}–${whole(t.high)}` : '–';
-    lines.push(`${String(value).padStart(10)}${whole(t.mean).padStart(10)}${ci.padStart(18)}${f.blanksPerGoodCard.toFixed(3).padStart(13)}  ${f.bottleneck.stations.join(' and ')}${f.bottleneck.tie ? ' (tie)' : ''}`);
+    lines.push(`${String(value).padStart(10)}${whole(t.mean).padStart(10)}${ci.padStart(18)}${f.blanksPerGoodCard.toFixed(3).padStart(13)}${ratio(f.kpis?.line.oee ?? null).padStart(8)}  ${f.bottleneck.stations.join(' and ')}${f.bottleneck.tie ? ' (tie)' : ''}`);
   }
   return lines;
 }
@@ -287,6 +287,7 @@ export async function runSimulateSite(options: SimulateSiteCliOptions, out: (lin
       const table = planTable(plan);
       const files = await writeCapacityReport(options.out, {
         command: `cardline simulate site --site ${options.site} --cards-per-day ${cardsPerDay}`,
+        site: plan,
         sections: [
           { title: `Lines and shifts for ${whole(cardsPerDay)} good cards a day`, head: table.head, rows: table.rows },
           { title: 'The site as configured', head: ['shifts', 'lines', 'cards/day', 'of the target'], rows: plan.site.map((s) => [s.shifts.join(' + '), String(s.lines), whole(s.cardsPerDay), pct(s.shareOfTarget)]) },
@@ -398,6 +399,19 @@ export async function runSimulateCalibrate(options: SimulateCalibrateCliOptions,
   );
 }
 
+/**
+ * A subcommand's options with those `simulate` itself took: commander gives `--json`, `--out`,
+ * `--seed`, `--replications` and `--line` after `simulate site` or `simulate calibrate` to
+ * `simulate`, which has options of those names (positional options would have to be turned on for
+ * the whole program, and then `--debug` after a command would no longer be read).
+ */
+function withParentOptions<T extends object>(own: T, parent: Record<string, unknown>): T {
+  const mine = own as Record<string, unknown>;
+  const merged: Record<string, unknown> = { ...mine };
+  for (const [k, v] of Object.entries(parent)) if (merged[k] === undefined && v !== undefined) merged[k] = v;
+  return merged as T;
+}
+
 export function registerSimulate(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const simulate = program
     .command('simulate')
@@ -410,7 +424,7 @@ export function registerSimulate(program: Command, run: (action: () => Promise<n
     .option('--hours <h>', 'or: an endless queue of records for H simulated hours')
     .option('--seed <seed>', "the random seed (default: the line file's simulation.seed); the same seed gives the same figures")
     .option('--set <station.param=value>', 'changes the line file for this run, e.g. encoder.heads=8, encoder.cycle.meanMs=8000, simulation.wip=unlimited (repeatable)', (v: string, all: string[] = []) => [...all, v])
-    .option('--replications <r>', 'independent runs (seeds S, S/2, …); throughput gets a 95 % confidence interval', '1')
+    .option('--replications <r>', 'independent runs (seeds S, S/2, …); throughput gets a 95 % confidence interval (default 1)')
     .option('--sweep <station.param=a..b[:step]>', 'runs each value of a range, e.g. encoder.heads=4..10')
     .option('--warmup <h>', 'with --hours: leaves the first H hours out of the figures')
     .option('--json', 'the figures as JSON')
@@ -432,7 +446,7 @@ export function registerSimulate(program: Command, run: (action: () => Promise<n
     .option('--seed <seed>', "the random seed (default: each line file's simulation.seed)")
     .option('--json', 'the plan as JSON')
     .option('--out <dir>', 'also writes the plan as a self-contained HTML report')
-    .action((options: SimulateSiteCliOptions) => run(() => runSimulateSite(options)));
+    .action((options: SimulateSiteCliOptions) => run(() => runSimulateSite(withParentOptions(options, simulate.opts()))));
   simulate
     .command('calibrate')
     .description("writes a line file with the cycle-time histograms (empirical model), failure probabilities and breakdowns measured on a line's journal (docs/capacity.md); reads card and station events, no personal data")
@@ -444,5 +458,5 @@ export function registerSimulate(program: Command, run: (action: () => Promise<n
     .option('--out <file>', 'the calibrated line file to write')
     .option('--force', 'replace --out if it exists')
     .option('--json', 'the measurements as JSON')
-    .action((options: SimulateCalibrateCliOptions) => run(() => runSimulateCalibrate(options)));
+    .action((options: SimulateCalibrateCliOptions) => run(() => runSimulateCalibrate(withParentOptions(options, simulate.opts()))));
 }
