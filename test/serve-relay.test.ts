@@ -92,6 +92,9 @@ describe('a server that drives no line answers for the whole site', () => {
     const after = (await (await fetch(lineUrl, { headers: auth })).json()) as typeof view;
     expect(after).toMatchObject({ phase: 'remote', drivenBy: null, batch: null });
     expect(b.output()).not.toMatch(/line rl-line: taken over|this server drives line/);
+    const start = await fetch(`${lineUrl}/start`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    expect(start.status).toBe(409);
+    expect(((await start.json()) as { detail: string }).detail).toMatch(/line rl-line is driven only by server-a .* not by this server \(server-b\)/);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
   }, 240_000);
