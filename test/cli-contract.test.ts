@@ -116,9 +116,13 @@ function cases(): Record<string, readonly Case[]> {
       { args: ['stock', 'load', '--line', lineFile, '--count', 'many'], code: 2, says: /--count must be a whole number ≥ 1, got 'many'/ },
       { args: ['stock', 'load', '--line', lineFile, '--count', '5', '--lot', 'L-1'], code: 6, says: /does not answer .*nothing was recorded/ },
     ],
-    'stock show': [{ args: ['stock', 'show', '--line', path.join(dir, 'no-line.yaml')], code: 2, says: /cannot read line configuration/ }],
+    'stock show': [
+      { args: ['stock', 'show', '--line', path.join(dir, 'no-line.yaml')], code: 2, says: /cannot read line configuration/ },
+      { args: ['stock', 'show', '--line', 'hall-z'], code: 2, says: /--line hall-z: site demo-site .* has no line hall-z; its lines: demo-mixed/ },
+    ],
     run: [
       { args: ['run', missing, '--line', lineFile], code: 2, says: /missing\.jsonl: file not found/ },
+      { args: ['run', missing, '--line', 'hall-z'], code: 2, says: /--line hall-z: site demo-site .* has no line hall-z/ },
       { args: ['run', folder, '--line', lineFile], code: 2, says: /is a folder, not a file/ },
       { args: ['run', 'no-such-batch', '--line', lineFile], code: 2, says: /batch no-such-batch does not exist, nor is there such a file/ },
       { args: ['run', empty, '--line', lineFile], code: 3, says: /the file holds no record/ },

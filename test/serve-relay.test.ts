@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCliLine } from './helpers/cli.ts';
 import { createTempPgDatabase, type TempPgDatabase } from './helpers/pg.ts';
-import { demoLogin, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
+import { demoLogin, readEventStream, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
 import { openContext } from '../src/cli/context.ts';
 import { LineStore } from '../src/store/line-store.ts';
 
@@ -38,42 +38,6 @@ afterAll(async () => {
   await site?.cleanup();
   await pg?.drop();
 });
-
-interface StreamEvent {
-  readonly id: number;
-  readonly type: string;
-  readonly step?: string;
-  readonly cardSerial?: string;
-  readonly batchId?: string;
-  readonly status?: string;
-  readonly relayedFrom?: string;
-}
-
-/** Reads an SSE stream from the first event kept (Last-Event-ID 0) until `until` says stop. */
-async function readStream(url: string, headers: Record<string, string>, until: (events: readonly StreamEvent[]) => boolean): Promise<StreamEvent[]> {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers: { ...headers, 'last-event-id': '0' }, signal: controller.signal });
-  expect(response.status).toBe(200);
-  const events: StreamEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame.split('\n').find((l) => l.startsWith('data: '));
-        if (data) events.push(JSON.parse(data.slice('data: '.length)) as StreamEvent);
-      }
-      if (until(events)) break;
-    }
-  } finally {
-    controller.abort();
-  }
-  return events;
-}
 
 describe('a server that drives no line answers for the whole site', () => {
   it("B streams the cards A stacks and shows A's line from the database; B never takes a line it is not named for", async () => {
@@ -109,7 +73,7 @@ describe('a server that drives no line answers for the whole site', () => {
     expect(listed.lines).toStrictEqual([expect.objectContaining({ id: 'rl-line', phase: 'remote' })]);
 
     // B's stream, from its first event: A's cards, relayed, up to the batch's completion.
-    const events = await readStream(`${b.base()}api/v1/events`, auth, (seen) => seen.some((e) => e.type === 'batch' && e.batchId === batchId && e.status === 'completed'));
+    const events = await readEventStream(`${b.base()}api/v1/events`, auth, (seen) => seen.some((e) => e.type === 'batch' && e.batchId === batchId && e.status === 'completed'));
     expect(await a.exited).toBe(0);
     const stacked = events.filter((e) => e.type === 'card' && e.step === 'stacked');
     expect(stacked.every((e) => e.relayedFrom === `server-a:${a.child.pid}`)).toBe(true);
@@ -128,6 +92,9 @@ describe('a server that drives no line answers for the whole site', () => {
     const after = (await (await fetch(lineUrl, { headers: auth })).json()) as typeof view;
     expect(after).toMatchObject({ phase: 'remote', drivenBy: null, batch: null });
     expect(b.output()).not.toMatch(/line rl-line: taken over|this server drives line/);
+    const start = await fetch(`${lineUrl}/start`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    expect(start.status).toBe(409);
+    expect(((await start.json()) as { detail: string }).detail).toMatch(/line rl-line is driven only by server-a .* not by this server \(server-b\)/);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
   }, 240_000);

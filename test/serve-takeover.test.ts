@@ -1,6 +1,6 @@
 /**
- * Issue 16 item 6: two `cardline serve` for one line on one PostgreSQL database. The second stands
- * by while the first drives the line; the first is killed (-9) mid-batch; the standby takes the
+ * Issue 16 item 6: two `cardline serve` for one line on one PostgreSQL database, the site file naming
+ * srv-a the line's active server and srv-b its standby. The standby stands by while the active drives the line; the first is killed (-9) mid-batch; the standby takes the
  * lease within 20 s, resumes the batch (the cards left inside are suspect, as after a crash) and
  * completes it; the batch balances.
  */
@@ -24,7 +24,7 @@ beforeAll(async () => {
   env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: pg.url, CARDLINE_USER: '', CARDLINE_PASSWORD: '' };
   await writeCliLine(path.join(dir, 'line.yaml'), { id: 'tk-line', timeScale: 4, seed: 12, initialBlanks: 120, serialPrefix: 'K', cycleMs: 200 });
   siteFile = path.join(dir, 'site.yaml');
-  await writeFile(siteFile, 'id: tk-site\nname: Takeover test\nlines:\n  - { id: tk-line, file: line.yaml }\n');
+  await writeFile(siteFile, 'id: tk-site\nname: Takeover test\nlines:\n  - { id: tk-line, file: line.yaml, active: srv-a, standby: [srv-b] }\n');
 }, 30_000);
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -53,10 +53,10 @@ function serve(args: string[]): { child: ChildProcess; output: () => string; wai
 
 describe('a standby server takes over a line', () => {
   it('kill -9 the active server mid-batch: the standby takes the lease within 20 s and completes the batch', async () => {
-    const active = serve(['--demo', '--demo-count', '40']);
+    const active = serve(['--name', 'srv-a', '--demo', '--demo-count', '40']);
     await active.waitFor(/line tk-line: 10 % — /, 90_000);
     const batchId = /imported as batch (\S+);/.exec(active.output())![1]!;
-    const standby = serve([]);
+    const standby = serve(['--name', 'srv-b']);
     await standby.waitFor(/line tk-line: remote/, 60_000);
     expect(standby.output()).toMatch(/line tk-line is being run by process \d+ .*this server stands by/);
 

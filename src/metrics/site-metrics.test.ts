@@ -79,6 +79,8 @@ describe('the site metrics registry', () => {
     card('rejected', 'T0003', 'encoder.2', t0 + 2600, 'CHIP_WRITE_FAILED');
     card('fed', 'T0004', 'feeder', t0 + 700);
     card('suspect', 'T0005', null, t0 + 800);
+    // Another server's card, relayed to this one: that server counts it, so the site's sum counts it once.
+    bus.publish({ type: 'card', lineId: 'L1', step: 'stacked', cardSerial: 'T0009', batchId: 'B-SECRET-1', seq: 9, attempt: 1, unitId: 'output' }, new Date(t0 + 900), 'srv-b:4242');
     // Other events change no card counter.
     bus.publish({ type: 'counters', lineId: 'L1', batchId: 'B-SECRET-1', good: 1, spoiled: 2, pending: 0, inLine: 1, cardsPerHour: null });
 

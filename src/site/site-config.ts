@@ -111,8 +111,9 @@ export function mayDrive(line: SiteLine, server: string): boolean {
 /**
  * Loads a site file and every line file it names; throws ConfigError naming file, line and field.
  * A `database: ${VARIABLE}` is read from `env`; it must be set unless CARDLINE_DB_URL is (which wins).
+ * `database: false`: the caller needs no database (a line's file); a reference is left unread.
  */
-export async function loadSiteConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<SiteConfig> {
+export async function loadSiteConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: { readonly database?: boolean } = {}): Promise<SiteConfig> {
   const shown = path.relative(process.cwd(), file) || file;
   let text: string;
   try {
@@ -159,7 +160,7 @@ export async function loadSiteConfig(file: string, env: NodeJS.ProcessEnv = proc
     }
     lines.push({ id: entry.id, name: entry.name ?? (config.description || entry.id), file: lineFile, config, servers: [...(entry.active !== undefined ? [entry.active] : []), ...(entry.standby ?? [])] });
   }
-  let database = site.database;
+  let database = options.database === false ? undefined : site.database;
   const ref = database !== undefined ? DB_ENV_REF.exec(database) : null;
   if (ref) {
     database = env[ref[1]!] || undefined;

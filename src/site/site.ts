@@ -145,7 +145,13 @@ export class Site implements SiteRuntime {
 
   async start(lineId: string, options: { readonly batchId?: string; readonly resume?: boolean }, by: AuthUser, extra: { readonly ensureBlanks?: number } = {}): Promise<BatchProgressView> {
     const agent = this.agent(lineId);
-    if (agent.phase === 'remote') throw new SiteRequestError(`line ${lineId} is driven by another server (or being taken over): start it there`, 409, 'lineId');
+    if (agent.phase === 'remote') {
+      const line = this.options.config.lines.find((l) => l.id === lineId)!;
+      if (this.options.serverName !== undefined && !mayDrive(line, this.options.serverName)) {
+        throw new SiteRequestError(`line ${lineId} is driven only by ${line.servers.join(', ')} (the site file's active and standby), not by this server (${this.options.serverName}): start it there`, 409, 'lineId');
+      }
+      throw new SiteRequestError(`line ${lineId} is driven by another server (or being taken over): start it there`, 409, 'lineId');
+    }
     if (agent.phase !== 'idle') throw new SiteRequestError(`line ${lineId} is ${agent.phase}${agent.batchId ? ` with batch ${agent.batchId}` : ''}: one batch at a time`, 409, 'lineId');
     const queue = await this.queues.queue(lineId);
     const batchId = options.batchId ?? queue[0];

@@ -81,3 +81,39 @@ export async function demoLogin(site: ServeSite, base: string, role: string): Pr
   if (login.status !== 200) throw new Error(`login of ${user.name} answered ${login.status}`);
   return { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
 }
+
+export interface StreamEvent {
+  readonly id: number;
+  readonly type: string;
+  readonly step?: string;
+  readonly cardSerial?: string;
+  readonly batchId?: string;
+  readonly status?: string;
+  readonly relayedFrom?: string;
+}
+
+/** Reads an SSE stream from the first event kept (Last-Event-ID 0) until `until` says stop. */
+export async function readEventStream(url: string, headers: Record<string, string>, until: (events: readonly StreamEvent[]) => boolean): Promise<StreamEvent[]> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers: { ...headers, 'last-event-id': '0' }, signal: controller.signal });
+  if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+  const events: StreamEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame.split('\n').find((l) => l.startsWith('data: '));
+        if (data) events.push(JSON.parse(data.slice('data: '.length)) as StreamEvent);
+      }
+      if (until(events)) break;
+    }
+  } finally {
+    controller.abort();
+  }
+  return events;
+}

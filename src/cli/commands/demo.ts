@@ -6,6 +6,7 @@ import { openContext } from '../context.ts';
 import { EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
 import { loadLineConfig } from '../../config/line-config.ts';
+import { lineFileOf } from '../../site/line-ref.ts';
 import { printImportSummary, runImport } from './import.ts';
 import { DEFAULT_LINE, runCommand } from './run.ts';
 import { newSeed, runSample } from './sample.ts';
@@ -22,11 +23,12 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
     .command('demo')
     .description('the demo behind `npm start`: a fresh synthetic batch imported and produced on the simulated demo line (data in ./data or CARDLINE_DATA_DIR)')
     .option('--count <n>', 'records in the sample batch', '200')
-    .option('--line <file>', 'the demo line (default config/lines/demo-opcua.yaml; demo-modbus and demo-mixed run the same way)')
+    .option('--line <id|file>', 'the demo line: a line of config/site.yaml by its id (demo-mixed), or a line file (default config/lines/demo-opcua.yaml; demo-modbus runs the same way)')
     .action((options: { count: string; line?: string }) =>
       run(async () => {
         // The line file first: a wrong --line must not leave a sample and an imported batch behind.
-        await loadLineConfig(options.line ?? DEFAULT_LINE);
+        const lineFile = options.line !== undefined ? await lineFileOf(options.line) : DEFAULT_LINE;
+        await loadLineConfig(lineFile);
         const seed = newSeed();
         const outDir = path.join(resolveDataDir(), 'samples', seed);
         const count = Math.max(1, Number.parseInt(options.count, 10) || 200);
@@ -38,9 +40,9 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
         const summary = await runImport(sample.batchFile, { name: `demo ${seed}` }, demo.env);
         await printImportSummary(summary, false);
         if (summary.accepted === 0) return EXIT.nothingAccepted;
-        writeLine(`running batch ${summary.batchId} on ${path.relative(process.cwd(), options.line ?? DEFAULT_LINE) || options.line}`);
+        writeLine(`running batch ${summary.batchId} on ${path.relative(process.cwd(), lineFile) || lineFile}`);
         // Blanks for every record and its likely re-makes; the stacker emptied when it could not take the batch.
-        return runCommand(summary.batchId, { proof: true, ensureBlanks: Math.ceil(summary.accepted * 1.25) + 20, ...(options.line ? { line: options.line } : {}) }, undefined, demo.env);
+        return runCommand(summary.batchId, { proof: true, ensureBlanks: Math.ceil(summary.accepted * 1.25) + 20, ...(options.line ? { line: lineFile } : {}) }, undefined, demo.env);
       }),
     );
 }

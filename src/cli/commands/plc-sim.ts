@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadLineConfig } from '../../config/line-config.ts';
+import { lineFileOf } from '../../site/line-ref.ts';
 import { ensureDataDir, resolveDataDir } from '../../store/data-dir.ts';
 import { ledgerFile, summarizeLedger, type LedgerSummary } from '../../../simulators/ledger.ts';
 import type { LineSimulator, SimEndpoint } from '../../../simulators/line-simulator.ts';
@@ -33,10 +34,10 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-async function runSimulator(options: { line?: string; controlPort?: string; allowRemote?: boolean }): Promise<number> {
-  if (options.line === undefined) throw new CliError('plc-sim needs --line FILE: the line to simulate, e.g. --line config/lines/demo-opcua.yaml');
+async function runSimulator(options: { line?: string; site?: string; controlPort?: string; allowRemote?: boolean }): Promise<number> {
+  if (options.line === undefined) throw new CliError('plc-sim needs --line ID or FILE: the line to simulate, e.g. --line demo-mixed (a line of config/site.yaml) or --line config/lines/demo-opcua.yaml');
   const controlPort = parsePort(options.controlPort, '--control-port');
-  const line = await loadLineConfig(options.line).catch((error: unknown) => {
+  const line = await lineFileOf(options.line, options.site).then(loadLineConfig).catch((error: unknown) => {
     throw error instanceof ConfigError ? new CliError(error.message) : error;
   });
   if (!line.simulation) throw new CliError(`${line.source}: line ${line.id} has no simulation block: plc-sim simulates only lines that have one`);
@@ -107,7 +108,8 @@ export function registerPlcSim(program: Command, run: (action: () => Promise<num
   const plcSim = program
     .command('plc-sim')
     .description('simulate a line\'s PLCs: real OPC UA and Modbus TCP servers over one physical model, until Ctrl-C (ledger in <data dir>/sim/)')
-    .option('--line <file>', 'the line configuration to simulate (config/lines/*.yaml; needs a simulation block)')
+    .option('--line <id|file>', 'the line to simulate: a line of the site by its id (e.g. demo-mixed), or a line file (config/lines/*.yaml); it needs a simulation block')
+    .option('--site <file>', 'the site file whose lines --line names by id (default config/site.yaml)')
     .option('--control-port <n>', 'HTTP port of the control API on 127.0.0.1 (default simulation.controlPort; 0: any free port)')
     .option('--allow-remote', 'serve OPC UA / Modbus on the non-loopback hosts the line file names (refused otherwise)')
     .addHelpText(
@@ -115,7 +117,7 @@ export function registerPlcSim(program: Command, run: (action: () => Promise<num
       '\nPrints one line per unit (id, transport, endpoint and object path, or host:port, unit and job folder), the control URL\n' +
         'and its token (requests need Authorization: Bearer <token>; the token is also in <data dir>/sim/control-token, 0600).',
     )
-    .action((options: { line?: string; controlPort?: string; allowRemote?: boolean }) => run(() => runSimulator(options)));
+    .action((options: { line?: string; site?: string; controlPort?: string; allowRemote?: boolean }) => run(() => runSimulator(options)));
 
   plcSim
     .command('ledger')

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { LineRunResult } from '../../app/run-line.ts';
 import { DecryptError } from '../../store/keys.ts';
 import { loadLineConfig } from '../../config/line-config.ts';
+import { lineFileOf } from '../../site/line-ref.ts';
 import { LineStore } from '../../store/line-store.ts';
 import type { AppContext } from '../context.ts';
 import { withContext } from '../context.ts';
@@ -43,7 +44,10 @@ const ABORT_GRACE_MS = 10_000;
 export const DEFAULT_LINE = path.resolve(import.meta.dirname, '../../../config/lines/demo-opcua.yaml');
 
 export interface RunCommandOptions {
+  /** A line id of the site, or a line file. */
   line?: string;
+  /** The site file whose line ids --line names (default config/site.yaml). */
+  site?: string;
   sim?: string;
   resume?: boolean;
   proof?: boolean;
@@ -111,7 +115,7 @@ export async function runCommand(target: string, options: RunCommandOptions, ctx
   if (onAbort !== 'requeue' && onAbort !== 'cancel') throw new CliError(`--on-abort must be requeue or cancel, got '${onAbort}'`);
   const wip = positiveInt(options.wip, '--wip');
   const maxAttempts = positiveInt(options.maxAttempts, '--max-attempts');
-  const lineFile = path.resolve(options.line ?? DEFAULT_LINE);
+  const lineFile = options.line !== undefined ? await lineFileOf(options.line, options.site) : DEFAULT_LINE;
   const line = await loadLineConfig(lineFile);
   let batchId = target;
   const fromFile = exists(target) || looksLikeFile(target);
@@ -228,7 +232,8 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .command('run')
     .description('run a batch on a line to its end, with a live progress bar and a final summary and report')
     .argument('<batch>', 'a batch id (cardline batch list), or a record file (JSON Lines) to import first')
-    .option('--line <file>', 'the line configuration (default: the demo line config/lines/demo-opcua.yaml)')
+    .option('--line <id|file>', 'the line: a line of the site by its id (e.g. demo-mixed), or a line file (default: the demo line config/lines/demo-opcua.yaml)')
+    .option('--site <file>', 'the site file whose lines --line names by id (default config/site.yaml)')
     .option('--sim <mode>', 'a simulated line: in-process (start its simulator here) or external (connect to a running cardline plc-sim)', 'in-process')
     .option('--resume', 'continue a batch whose run was interrupted (cards that were in the line are re-checked or re-made)')
     .option('--proof', 'also write the proof PDF of the produced cards beside the report')

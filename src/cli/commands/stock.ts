@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadLineConfig, type LineConfig } from '../../config/line-config.ts';
+import { lineFileOf } from '../../site/line-ref.ts';
 import { LineStore } from '../../store/line-store.ts';
 import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
@@ -63,10 +64,10 @@ async function reconcile(store: LineStore, line: LineConfig, blanks: number, act
   return false;
 }
 
-async function load(options: { line: string; count: string; lot?: string }): Promise<number> {
+async function load(options: { line: string; site?: string; count: string; lot?: string }): Promise<number> {
   const count = Number(options.count);
   if (!Number.isInteger(count) || count < 1) throw new CliError(`--count must be a whole number ≥ 1, got '${options.count}'`);
-  const line = await loadLineConfig(options.line);
+  const line = await loadLineConfig(await lineFileOf(options.line, options.site));
   const lot = options.lot ?? `lot-${new Date().toISOString().replace(/[:.]/g, '')}`;
   return withContext({ permissions: ['stock.load'], what: 'record blank stock' }, async (ctx) => {
     const store = new LineStore(ctx.db, line.id);
@@ -99,8 +100,8 @@ async function load(options: { line: string; count: string; lot?: string }): Pro
   });
 }
 
-async function show(options: { line: string; json?: boolean }): Promise<number> {
-  const line = await loadLineConfig(options.line);
+async function show(options: { line: string; site?: string; json?: boolean }): Promise<number> {
+  const line = await loadLineConfig(await lineFileOf(options.line, options.site));
   return withContext({ permissions: ['batch.read'], what: 'see the blank stock' }, async (ctx) => {
     const store = new LineStore(ctx.db, line.id);
     const stock = await store.stock();
@@ -126,14 +127,16 @@ export function registerStock(program: Command, run: (action: () => Promise<numb
       'record a lot of blank cards loaded into the feeder; a lot is loaded once (the same --lot again changes nothing). ' +
         'On a simulated line the blanks go into its running simulator’s magazine, and are recorded only then',
     )
-    .requiredOption('--line <file>', 'the line configuration, e.g. config/lines/demo-opcua.yaml')
+    .requiredOption('--line <id|file>', 'the line: a line of the site by its id (e.g. demo-mixed), or a line file such as config/lines/demo-opcua.yaml')
+    .option('--site <file>', 'the site file whose lines --line names by id (default config/site.yaml)')
     .requiredOption('--count <n>', 'number of blanks')
     .option('--lot <lot>', 'the blanks’ lot number (default lot-<time>)')
-    .action((o: { line: string; count: string; lot?: string }) => run(() => load(o)));
+    .action((o: { line: string; site?: string; count: string; lot?: string }) => run(() => load(o)));
   stock
     .command('show')
     .description('blanks available on a line and its lots; on a running simulated line, its magazine too (a difference is a warning, audited)')
-    .requiredOption('--line <file>', 'the line configuration')
+    .requiredOption('--line <id|file>', 'the line: a line of the site by its id, or a line file')
+    .option('--site <file>', 'the site file whose lines --line names by id (default config/site.yaml)')
     .option('--json', 'print {"line","loaded","consumed","available","lots":[{"lot","count","at","actor"}],"magazine":{"blanks","agrees"}|null}')
-    .action((o: { line: string; json?: boolean }) => run(() => show(o)));
+    .action((o: { line: string; site?: string; json?: boolean }) => run(() => show(o)));
 }
