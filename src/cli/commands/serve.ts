@@ -19,6 +19,7 @@ import { EventBus } from '../../events/event-bus.ts';
 import { createLineEventsObserver } from '../../events/line-events-observer.ts';
 import { BindPolicyError, checkBind } from '../../http/bind-policy.ts';
 import { alarmRoutes } from '../../http/routes/alarms.ts';
+import { engineeringRoutes } from '../../http/routes/engineering.ts';
 import { eventRoutes } from '../../http/routes/events.ts';
 import { kpiRoutes } from '../../http/routes/kpi.ts';
 import { lineRoutes } from '../../http/routes/lines.ts';
@@ -173,7 +174,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     site,
     secureCookies: tls,
     extraRoutes: [kpiRoutes],
-    siteRoutes: [lineRoutes, eventRoutes, alarmRoutes],
+    siteRoutes: [lineRoutes, eventRoutes, alarmRoutes, engineeringRoutes],
     webApp: await ensureWebBuild(),
     loginLimits: { ...DEFAULT_LOGIN_LIMITS, perIp: { max: config.ui.loginAttemptsPerMinute, windowMs: 60_000 } },
   });
