@@ -11,7 +11,7 @@ import { RunError, runnableBatch } from '../line/compose.ts';
 import type { LineController, Progress } from '../line/controller.ts';
 import type { SimulatorControl } from '../line/ports.ts';
 import { stationUnits } from '../config/line-config.ts';
-import { withoutCredentials } from '../config/line-config-view.ts';
+import { withoutCredentials } from './line-config-view.ts';
 import { stateName } from '../plc/packml.ts';
 import { runRates } from '../cli/run-progress.ts';
 import type { StationEvent } from '../plc/station-link.ts';

@@ -5,7 +5,7 @@
  * are named by serial, records by batch and sequence number.
  */
 import type { AuthUser } from '../auth/session.ts';
-import type { LineConfigView } from '../config/line-config-view.ts';
+import type { LineConfigView, SimulatorFaultRequest, SimulatorFaultResult, SimulatorView, UnitLinkView } from './engineer-views.ts';
 import type { AlarmState, SiteEventBus } from '../events/site-event.ts';
 import type { StationLink } from '../plc/station-link.ts';
 import type { JournalOp } from '../store/line-store.ts';
@@ -164,67 +164,4 @@ export interface SiteRuntime {
   simulatorFault(lineId: string, request: SimulatorFaultRequest, by: AuthUser): Promise<SimulatorFaultResult>;
 }
 
-export type { LineConfigView };
-
-/** A unit's station link as the engineer sees it. */
-export interface UnitLinkView {
-  readonly unitId: string;
-  readonly stationId: string;
-  readonly transport: 'opcua' | 'modbus';
-  /** The transport is up and the PLC's heartbeat live. */
-  readonly connected: boolean;
-  /** The transport is up (null when the link cannot tell). */
-  readonly reachable: boolean | null;
-  /** PackML state name, 'unknown' before the first report. */
-  readonly state: string;
-  /** Since the PLC's heartbeat last changed (ms); null when unknown. */
-  readonly heartbeatAgeMs: number | null;
-  /** Times the link came back up after it was down, since this server took the line. */
-  readonly reconnects: number;
-  /** The last thing that went wrong on the link (down, a failed job, a protocol fault), credentials removed. */
-  readonly lastError: { readonly message: string; readonly at: string } | null;
-  /** The last handshakes' latencies, ms, oldest first (JobReady → JobAck, DoneAck → Done cleared). */
-  readonly handshakes: { readonly jobAckMs: readonly number[]; readonly doneClearMs: readonly number[] };
-}
-
-export const SIMULATOR_FAULTS = ['drop-connection', 'freeze-heartbeat', 'e-stop', 'jam', 'slow-cycles'] as const;
-export type SimulatorFaultName = (typeof SIMULATOR_FAULTS)[number];
-
-export interface SimulatorFaultRequest {
-  /** The unit (`feeder`, `encoder.2`); a jam strikes the unit's whole station. */
-  readonly unit: string;
-  readonly fault: SimulatorFaultName;
-  /** inject (default) or clear: unfreeze, PackML Clear after an e-stop, the file's jam rate, normal cycles. */
-  readonly action?: 'inject' | 'clear';
-  /** slow-cycles: cycle times are multiplied by this (default 4). */
-  readonly factor?: number;
-  /** jam: the chance a card jams at the station (default 1: the next card). */
-  readonly probability?: number;
-}
-
-export interface SimulatorFaultResult {
-  readonly unit: string;
-  readonly fault: SimulatorFaultName;
-  readonly action: 'inject' | 'clear';
-  /** Every unit the fault reached (one OPC UA server carries all OPC UA units of a line). */
-  readonly units: readonly string[];
-}
-
-export interface SimulatorView {
-  readonly units: readonly { readonly unitId: string; readonly state: string; readonly stopReason: string; readonly heartbeatFrozen: boolean; readonly slowFactor: number; readonly jam: number }[];
-  /** The simulator's ledger (the physical truth), counts only. */
-  readonly ledger: {
-    readonly blanksLoaded: number;
-    readonly magazine: number;
-    readonly fed: number;
-    /** Cards lying in the stacker(s) now, and ever stacked. */
-    readonly inStacker: number;
-    readonly stacked: number;
-    readonly unloaded: number;
-    /** Cards in the reject bin now, by reason. */
-    readonly inRejectBin: number;
-    readonly rejectReasons: Readonly<Record<string, number>>;
-    readonly purged: number;
-    readonly inMachine: number;
-  };
-}
+export * from './engineer-views.ts';

@@ -29,7 +29,7 @@ import {
   type SiteSettingsView,
   type UnitLinkView,
 } from './runtime.ts';
-import { lineConfigView } from '../config/line-config-view.ts';
+import { lineConfigView } from './line-config-view.ts';
 import type { SimulatorControl } from '../line/ports.ts';
 import { applySimulatorFault, simulatorView } from './simulator-faults.ts';
 import type { Progress } from '../line/controller.ts';

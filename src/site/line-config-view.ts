@@ -3,57 +3,11 @@
  * transports, addresses, cycle times, failure rates, timeouts and the simulation block, built
  * field by field from an allow-list so that nothing secret can slip through when the line file
  * grows a key: no OPC UA user names or the variables that hold their passwords, no credentials
- * in an endpoint URL, no job folder paths, no simulator control port. Pure: the screens import
- * its types.
+ * in an endpoint URL, no job folder paths, no simulator control port.
  */
-import type { LineConfig, StationConfig } from './line-config.ts';
-import { stationUnits } from './line-config.ts';
-
-export interface UnitConfigView {
-  readonly id: string;
-  /** OPC UA: the endpoint URL (credentials removed) and the object's browse path; Modbus: host:port and unit id. */
-  readonly address: string;
-}
-
-export interface StationConfigView {
-  readonly id: string;
-  readonly kind: string;
-  readonly transport: 'opcua' | 'modbus';
-  readonly units: readonly UnitConfigView[];
-  readonly cycle: { readonly distribution: string; readonly meanMs: number; readonly sdMs: number };
-  /** Failure probabilities per card (0–1), only those above 0. */
-  readonly failures: Readonly<Record<string, number>>;
-  /** Handshake and heartbeat timeouts, ms. */
-  readonly timeouts: Readonly<Record<string, number>>;
-  /** Modbus polling, ms. */
-  readonly polling: { readonly pollMs: number; readonly idlePollMs: number; readonly requestTimeoutMs: number } | null;
-  readonly stackerCapacity: number | null;
-  readonly packPockets: number | null;
-  readonly packSize: number | null;
-}
-
-export interface LineConfigView {
-  readonly id: string;
-  readonly description: string;
-  /** The line file's name (not its directory). */
-  readonly file: string;
-  readonly template: string;
-  readonly cardStock: { readonly prePrinted: boolean; readonly chipModuleSide: 'front' | 'back' | null };
-  readonly retentionDays: number | null;
-  /** OPC UA security: mode and policy, whether the controller logs in as a user (not who), and how many users the simulator accepts. */
-  readonly opcuaSecurity: { readonly mode: string; readonly policy: string; readonly allowAnonymous: boolean; readonly clientLogin: 'anonymous' | 'user'; readonly serverUsers: number };
-  readonly modbusInsecureTransportAccepted: boolean | null;
-  readonly simulation: {
-    readonly timeScale: number;
-    readonly seed: string;
-    readonly initialBlanks: number;
-    readonly serialPrefix: string;
-    readonly transferMs: number;
-    readonly heartbeatMs: number;
-    readonly jamClearMs: number;
-  } | null;
-  readonly stations: readonly StationConfigView[];
-}
+import type { LineConfig, StationConfig } from '../config/line-config.ts';
+import { stationUnits } from '../config/line-config.ts';
+import type { LineConfigView } from './engineer-views.ts';
 
 /** `opc.tcp://user:secret@host:4840/x` → `opc.tcp://host:4840/x`: URLs and messages never show credentials. */
 export function withoutCredentials(text: string): string {
