@@ -16,7 +16,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs', 'img');
 const CHROMIUM = process.env.CARDLINE_CHROMIUM ?? '/usr/bin/chromium';
 /** What each screen waits for before its picture (its data drawn, not its loading text). */
-const READY: Readonly<Record<string, string>> = {};
+const READY: Readonly<Record<string, string>> = {
+  engineer: '.engineer-links tbody tr',
+  users: 'table.users-list tbody tr',
+};
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-screenshots-'));
 const dataDir = path.join(dir, 'data');
