@@ -22,18 +22,18 @@ import { loadSiteConfig } from '../src/site/site-config.ts';
 import { Site } from '../src/site/site.ts';
 import { AlarmStore } from '../src/store/alarm-store.ts';
 import { call, startApi } from './helpers/api.ts';
-import { axeViolations, launchBrowser, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
+import { axeViolations, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
 import { cliUsers } from './helpers/cli.ts';
-import { serveSite, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
+import { serveSite, type ServeSite } from './helpers/serve.ts';
 import { until } from './helpers/site.ts';
-import { controlsTabMisses } from './helpers/web-keyboard.ts';
+import { closeForBrowser, controlsTabMisses, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
 
 const LINE = 'weng-line';
 /** What the line file says of its OPC UA users: the simulator's accepted user, its password's variable, and that password. */
 const SECRETS = { user: 'sim-opc-user-7f3a', passwordEnv: 'CARDLINE_TEST_OPC_SECRET_7F3A', password: 'opc-password-never-shown-91c2' };
 
 let site: ServeSite;
-let serve: ServeProcess;
+let web: WebServe | undefined;
 let browser: Browser;
 let base: string;
 let users: Record<'eng-hai' | 'op-ba', NodeJS.ProcessEnv>;
@@ -60,18 +60,12 @@ beforeAll(async () => {
   line.opcuaSecurity.users = [{ username: SECRETS.user, passwordEnv: SECRETS.passwordEnv }];
   await writeFile(lineFile, stringify(line));
   users = await cliUsers(site.env, { 'eng-hai': 'engineer', 'op-ba': 'operator' } as const);
-  serve = startServe(site, [], { [SECRETS.passwordEnv]: SECRETS.password });
-  await serve.waitFor(/serving at/, 'serve did not start');
-  base = serve.base().replace(/\/$/, '');
-  browser = await launchBrowser();
+  web = await serveForBrowser(site, { [SECRETS.passwordEnv]: SECRETS.password });
+  browser = web.browser;
+  base = web.base;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  serve?.kill();
-  await serve?.exited;
-  await site?.cleanup();
-});
+afterAll(() => closeForBrowser(site, web));
 
 function expectNoSecret(text: string): void {
   for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);

@@ -8,13 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { call } from './helpers/api.ts';
-import { axeViolations, launchBrowser, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
+import { axeViolations, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
 import { cliUsers } from './helpers/cli.ts';
-import { serveSite, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
-import { controlsTabMisses } from './helpers/web-keyboard.ts';
+import { serveSite, type ServeSite } from './helpers/serve.ts';
+import { closeForBrowser, controlsTabMisses, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
 
 let site: ServeSite;
-let serve: ServeProcess;
+let web: WebServe | undefined;
 let browser: Browser;
 let base: string;
 let users: Record<'adm-lan' | 'mgr-minh' | 'op-nam', NodeJS.ProcessEnv>;
@@ -22,18 +22,12 @@ let users: Record<'adm-lan' | 'mgr-minh' | 'op-nam', NodeJS.ProcessEnv>;
 beforeAll(async () => {
   site = await serveSite('Web users', 'wusr', { timeScale: 20, seed: 7, serialPrefix: 'U' }, 'ui: { loginAttemptsPerMinute: 100 }\n');
   users = await cliUsers(site.env, { 'adm-lan': 'admin', 'mgr-minh': 'manager', 'op-nam': 'operator' } as const);
-  serve = startServe(site, []);
-  await serve.waitFor(/serving at/, 'serve did not start');
-  base = serve.base().replace(/\/$/, '');
-  browser = await launchBrowser();
+  web = await serveForBrowser(site);
+  browser = web.browser;
+  base = web.base;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  serve?.kill();
-  await serve?.exited;
-  await site?.cleanup();
-});
+afterAll(() => closeForBrowser(site, web));
 
 async function openAs(name: keyof typeof users): Promise<Page> {
   const page = await openPage(browser);

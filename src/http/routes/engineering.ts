@@ -6,8 +6,9 @@
  * (409).
  */
 import { z } from 'zod';
-import { SIMULATOR_FAULTS, SiteRequestError, type SiteRuntime } from '../../site/runtime.ts';
+import { SIMULATOR_FAULTS, SiteRequestError } from '../../site/runtime.ts';
 import { route, type RouteFactory } from '../route-spec.ts';
+import { siteOf } from './lines.ts';
 
 const lineParams = z.object({ lineId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'a line id') });
 const ms = z.number();
@@ -79,11 +80,6 @@ const faultBody = z.strictObject({
 });
 
 const faultResult = z.object({ unit: z.string(), fault: z.enum(SIMULATOR_FAULTS), action: z.enum(['inject', 'clear']), units: z.array(z.string()) });
-
-function siteOf(site: SiteRuntime | undefined): SiteRuntime {
-  if (!site) throw new SiteRequestError('this server hosts no lines', 503);
-  return site;
-}
 
 export const engineeringRoutes: RouteFactory = (deps) => [
   route({

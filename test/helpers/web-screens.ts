@@ -1,6 +1,30 @@
-// Test support for the screens' keyboard acceptance: Tab from the top of the page reaches every
-// visible control (button, link, input, select) of the page.
-import type { Page } from 'playwright-core';
+// Test support for a screen's browser tests: `cardline serve` on a test site with Chromium beside
+// it (and their end), and the keyboard acceptance: Tab reaches every visible control of the page.
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.ts';
+import { startServe, type ServeProcess, type ServeSite } from './serve.ts';
+
+export interface WebServe {
+  readonly serve: ServeProcess;
+  readonly browser: Browser;
+  /** http://127.0.0.1:PORT, without the trailing slash. */
+  readonly base: string;
+}
+
+/** `cardline serve` on `site` (with `env`), started and serving, and a Chromium. */
+export async function serveForBrowser(site: ServeSite, env: NodeJS.ProcessEnv = {}): Promise<WebServe> {
+  const serve = startServe(site, [], env);
+  await serve.waitFor(/serving at/, 'serve did not start');
+  return { serve, browser: await launchBrowser(), base: serve.base().replace(/\/$/, '') };
+}
+
+/** Ends what serveForBrowser started and removes the site (for afterAll: either may be missing after a failed start). */
+export async function closeForBrowser(site: ServeSite | undefined, web: WebServe | undefined): Promise<void> {
+  await web?.browser.close();
+  web?.serve.kill();
+  await web?.serve.exited;
+  await site?.cleanup();
+}
 
 /** The visible controls Tab never reached (their outerHTML, cut); empty when the keyboard reaches every one. */
 export async function controlsTabMisses(page: Page): Promise<string[]> {
