@@ -15,20 +15,8 @@ import { LineLease, describeHolder } from '../store/line-lease.ts';
 import { LineQueueStore, QueueError } from '../store/line-queue-store.ts';
 import { LineAgent, type OpenSession, type RunEnd } from './line-agent.ts';
 import type { SiteConfig } from './site-config.ts';
-import {
-  SiteRequestError,
-  type AlarmBoard,
-  type BatchProgressView,
-  type LineConfigView,
-  type LineObserver,
-  type LineStatusView,
-  type SimulatorFaultRequest,
-  type SimulatorFaultResult,
-  type SimulatorView,
-  type SiteRuntime,
-  type SiteSettingsView,
-  type UnitLinkView,
-} from './runtime.ts';
+import { SiteRequestError, type AlarmBoard, type BatchProgressView, type LineObserver, type LineStatusView, type SiteRuntime, type SiteSettingsView } from './runtime.ts';
+import type { LineConfigView, SimulatorFaultRequest, SimulatorFaultResult, SimulatorView, UnitLinkView } from './engineer-views.ts';
 import { lineConfigView } from './line-config-view.ts';
 import type { SimulatorControl } from '../line/ports.ts';
 import { applySimulatorFault, simulatorView } from './simulator-faults.ts';
