@@ -152,11 +152,18 @@ describe('the engineer view', () => {
     await page.context().close();
   });
 
-  it('a frozen heartbeat shows in the simulator units; a fault the simulator cannot take is refused', async () => {
+  it('a frozen heartbeat shows in the simulator units, on the link and as an alarm; a fault the simulator cannot take is refused', async () => {
     const frozen = await asEngineer('POST', `/api/v1/lines/${LINE}/simulator/faults`, { unit: 'qa', fault: 'freeze-heartbeat' });
     expect(frozen.json).toStrictEqual({ unit: 'qa', fault: 'freeze-heartbeat', action: 'inject', units: ['qa'] });
     const sim = await asEngineer('GET', `/api/v1/lines/${LINE}/simulator`);
     expect((sim.json.units as { unitId: string; heartbeatFrozen: boolean }[]).find((u) => u.unitId === 'qa')?.heartbeatFrozen).toBe(true);
+    // The link sees a live transport without a heartbeat, and the alarm board raises heartbeat.stale.
+    await until('the stale heartbeat alarm', async () => {
+      const alarms = await asEngineer('GET', `/api/v1/alarms?lineId=${LINE}&state=active`);
+      return (alarms.json.alarms as { unitId: string; condition: string }[]).some((a) => a.unitId === 'qa' && a.condition === 'heartbeat.stale');
+    });
+    const qa = ((await asEngineer('GET', `/api/v1/lines/${LINE}/links`)).json.units as { unitId: string; connected: boolean; reachable: boolean; lastError: { message: string } | null }[]).find((u) => u.unitId === 'qa');
+    expect(qa).toMatchObject({ connected: false, reachable: true, lastError: { message: expect.stringContaining('heartbeat') } });
     expect((await asEngineer('POST', `/api/v1/lines/${LINE}/simulator/faults`, { unit: 'qa', fault: 'freeze-heartbeat', action: 'clear' })).status).toBe(200);
     expect((await asEngineer('POST', `/api/v1/lines/${LINE}/simulator/faults`, { unit: 'nowhere', fault: 'e-stop' })).status).toBe(404);
     expect((await asEngineer('POST', `/api/v1/lines/${LINE}/simulator/faults`, { unit: 'qa', fault: 'drop-connection', action: 'clear' })).status).toBe(400);
