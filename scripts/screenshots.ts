@@ -21,6 +21,8 @@ const READY: Readonly<Record<string, string>> = {
   manager: '.manager .kpi-tiles',
   audit: '.audit table.audit-log tbody tr',
   qa: '.qa-list table.qa-queue, .qa-list p.muted',
+  engineer: '.engineer-links tbody tr',
+  users: 'table.users-list tbody tr',
 };
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cardline-screenshots-'));

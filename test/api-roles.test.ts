@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mayDo, PERMISSIONS, ROLES, type Permission, type Role } from '../src/auth/roles.ts';
 import { routeTable } from '../src/http/openapi.ts';
 import { alarmRoutes } from '../src/http/routes/alarms.ts';
+import { engineeringRoutes } from '../src/http/routes/engineering.ts';
 import { eventRoutes } from '../src/http/routes/events.ts';
 import { kpiRoutes } from '../src/http/routes/kpi.ts';
 import { lineRoutes } from '../src/http/routes/lines.ts';
@@ -56,6 +57,7 @@ const EXPECTED: Record<string, Permission | 'public' | 'authenticated'> = {
   'GET /api/v1/users': 'user.list',
   'POST /api/v1/users': 'user.manage',
   'POST /api/v1/users/{name}/disable': 'user.manage',
+  'POST /api/v1/users/{name}/password-reset': 'user.manage',
   'GET /api/v1/lines': 'batch.read',
   'GET /api/v1/lines/{lineId}': 'batch.read',
   'GET /api/v1/lines/{lineId}/queue': 'batch.read',
@@ -75,6 +77,10 @@ const EXPECTED: Record<string, Permission | 'public' | 'authenticated'> = {
   'GET /api/v1/kpi/shifts/{date}/{name}': 'batch.read',
   'GET /api/v1/reports/batches/{batchId}': 'batch.read',
   'GET /api/v1/reports/shifts/{date}/{name}': 'batch.read',
+  'GET /api/v1/lines/{lineId}/config': 'line.engineer',
+  'GET /api/v1/lines/{lineId}/links': 'line.engineer',
+  'GET /api/v1/lines/{lineId}/simulator': 'line.engineer',
+  'POST /api/v1/lines/{lineId}/simulator/faults': 'line.engineer',
 };
 
 /** Path values that name nothing: the call reaches the handler only when the guard lets it. */
@@ -100,7 +106,7 @@ beforeAll(async () => {
   fixture = await siteFixture('roles');
   site = fixture.site().site;
   await site.open();
-  api = await startApi(USERS, { site, siteRoutes: [lineRoutes, eventRoutes, alarmRoutes], extraRoutes: [kpiRoutes, reportRoutes] }, { ctx: fixture.ctx, dir: fixture.dir });
+  api = await startApi(USERS, { site, siteRoutes: [lineRoutes, eventRoutes, alarmRoutes, engineeringRoutes], extraRoutes: [kpiRoutes, reportRoutes] }, { ctx: fixture.ctx, dir: fixture.dir });
   const answer = await call(api.base, 'GET', '/api/v1/openapi.json');
   expect(answer.status).toBe(200);
   doc = answer.json as typeof doc;

@@ -19,6 +19,12 @@ export const PERMISSIONS = {
   run: ['operator', 'engineer', 'manager'],
   /** acknowledge a line alarm (the API's alarms): the people who run the line. */
   'alarm.acknowledge': ['operator', 'engineer', 'manager'],
+  /**
+   * The engineer view (API only): a line's configuration (secrets left out), its links' health, and
+   * a simulated line's simulator: fault injection (audited) and ledger. Not the admin's: faults
+   * stop production, and the admin does not produce.
+   */
+  'line.engineer': ['engineer'],
   /** record blank stock loaded into a feeder. */
   'stock.load': ['operator', 'engineer', 'manager'],
   /** batch close: reconcile the blanks. */

@@ -38,14 +38,45 @@ export interface QaJudge {
  * (src/app/run-line.ts, with simulators/line-simulator.ts): src/line never imports simulators/.
  */
 export interface InProcessSimulator {
-  readonly control: {
-    status(): { readonly magazine: { readonly blanks: number }; readonly stackers: readonly { station: string; count: number; capacity: number | null }[] };
-    loadBlanks(count: number, lot: string): unknown;
-    emptyStacker(stationId?: string): { station: string; cards: string[] }[];
-  };
+  readonly control: SimulatorControl;
   /** Where the simulated line's cards are now (its ledger). */
   inventory(): LineInventory;
   stop(): Promise<void>;
+}
+
+/**
+ * The simulator's control surface (simulators/control.ts SimControl), as much of it as the site
+ * uses: stock for a run; status, fault injection and the ledger for the engineer view. Targets
+ * name a unit (`encoder.2`) or a station. Refusals are errors with an HTTP-like `status`.
+ */
+export interface SimulatorControl {
+  status(): {
+    readonly magazine: { readonly blanks: number };
+    readonly stackers: readonly { station: string; count: number; capacity: number | null }[];
+    readonly rejectBin: number;
+    readonly units: readonly { readonly unitId: string; readonly state: string; readonly stopReason: string; readonly heartbeatFrozen: boolean; readonly slowFactor: number }[];
+  };
+  loadBlanks(count: number, lot: string): unknown;
+  emptyStacker(stationId?: string): { station: string; cards: string[] }[];
+  dropConnections(target?: string): { servers: string[]; units: string[] };
+  freezeHeartbeat(target: string, frozen: boolean): { units: string[] };
+  eStop(target: string): { units: string[] };
+  command(target: string, command: string): { unit: string; outcome: { readonly accepted: boolean; readonly detail?: string } }[];
+  slow(target: string, factor: number): { units: string[] };
+  /** Changes failure probabilities of a station from now on; with no change, reads them. */
+  setFailures(changes: { jam?: number }, stationId?: string): { station: string; failures: { readonly jam: number } }[];
+  ledger(): {
+    readonly blanksLoaded: number;
+    readonly magazine: number;
+    readonly fed: number;
+    readonly stacked: number;
+    readonly rejected: number;
+    readonly purged: number;
+    readonly stacker: readonly unknown[];
+    readonly rejectBin: readonly { readonly reason: string }[];
+    readonly inMachine: readonly unknown[];
+    readonly unloaded: readonly unknown[];
+  };
 }
 
 /** Where a card is, as the line itself reports it. */

@@ -15,6 +15,7 @@ import {
   HandshakeTimeoutError,
   LinkDownError,
   StationLinkError,
+  type HandshakeLatency,
   type JobFailureCode,
   type LinkTimeouts,
   type StationEvent,
@@ -32,12 +33,17 @@ interface InFlight {
   readonly cardSerial: string;
   phase: Phase;
   timer: NodeJS.Timeout | undefined;
+  /** When JobReady went out and when DoneAck did (Date.now()): the handshake latencies. */
+  sentAt?: number;
+  ackedAt?: number;
   accepted?: { resolve: () => void; reject: (error: Error) => void };
   cleared?: { resolve: () => void; reject: (error: Error) => void };
 }
 
 /** How many finished job ids are remembered to recognise a result the PLC shows again. */
 const REMEMBERED_JOBS = 64;
+/** How many handshake latencies of each kind are kept for the engineer view. */
+const REMEMBERED_LATENCIES = 10;
 
 export class HandshakeLink implements StationLink {
   private readonly listeners = new Set<(event: StationEvent) => void>();
@@ -65,6 +71,7 @@ export class HandshakeLink implements StationLink {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private lastStatus: StationStatus | undefined;
+  private readonly latency = { jobAckMs: [] as number[], doneClearMs: [] as number[] };
 
   constructor(
     readonly stationId: string,
@@ -98,6 +105,10 @@ export class HandshakeLink implements StationLink {
 
   get lastHeartbeatAt(): number | undefined {
     return this.lastHeartbeatChange === 0 ? undefined : this.lastHeartbeatChange;
+  }
+
+  get handshakeLatency(): HandshakeLatency {
+    return { jobAckMs: [...this.latency.jobAckMs], doneClearMs: [...this.latency.doneClearMs] };
   }
 
   subscribe(listener: (event: StationEvent) => void): () => void {
@@ -147,7 +158,7 @@ export class HandshakeLink implements StationLink {
     }
     const other = this.jobOfCard(job.cardSerial);
     if (other) throw new StationLinkError('protocol', this.stationId, `card ${job.cardSerial} already has job ${other.jobId} in the station`);
-    const inFlight: InFlight = { jobId: job.jobId, cardSerial: job.cardSerial, phase: 'sent', timer: undefined };
+    const inFlight: InFlight = { jobId: job.jobId, cardSerial: job.cardSerial, phase: 'sent', timer: undefined, sentAt: Date.now() };
     this.jobs.push(inFlight);
     const accepted = new Promise<void>((resolve, reject) => {
       inFlight.accepted = { resolve, reject };
@@ -177,6 +188,7 @@ export class HandshakeLink implements StationLink {
       throw new StationLinkError('protocol', this.stationId, `job ${jobId} has no result waiting for acknowledgement`);
     }
     job.phase = 'acking';
+    job.ackedAt = Date.now();
     const cleared = new Promise<void>((resolve, reject) => {
       job.cleared = { resolve, reject };
     });
@@ -326,6 +338,7 @@ export class HandshakeLink implements StationLink {
   private accept(job: InFlight): void {
     job.phase = 'accepted';
     this.lastJobAck = job.jobId;
+    if (job.sentAt !== undefined) remember(this.latency.jobAckMs, Date.now() - job.sentAt);
     this.armTimer(job, this.timeouts.doneMs, () => {
       if (this.jobs.includes(job) && job.phase === 'accepted') this.failJob(job, 'timeout', new HandshakeTimeoutError(this.stationId, 'done', this.timeouts.doneMs));
     });
@@ -454,6 +467,7 @@ export class HandshakeLink implements StationLink {
       job.accepted?.reject(error);
       job.cleared?.reject(error);
     } else {
+      if (job.ackedAt !== undefined) remember(this.latency.doneClearMs, Date.now() - job.ackedAt);
       job.cleared?.resolve();
     }
     // Settled promises ignore later calls; the ones nobody awaits must not become unhandled rejections.
@@ -470,4 +484,9 @@ export class HandshakeLink implements StationLink {
     if (job.timer) clearTimeout(job.timer);
     job.timer = undefined;
   }
+}
+
+function remember(list: number[], ms: number): void {
+  list.push(ms);
+  if (list.length > REMEMBERED_LATENCIES) list.shift();
 }

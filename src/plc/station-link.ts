@@ -77,6 +77,12 @@ export interface StationLink {
    * for a controller that subscribes after it was sent (at start, after a restart).
    */
   readonly cardPresent: string | undefined;
+  /**
+   * How long the PLC took in the last handshakes (the engineer view's link health): JobReady →
+   * JobAck and DoneAck → Done cleared, milliseconds, oldest first. Optional: links that do not
+   * measure leave it undefined.
+   */
+  readonly handshakeLatency?: HandshakeLatency | undefined;
   /** Starts the link; it reconnects by itself until close(). Resolves on the first connection. */
   connect(): Promise<void>;
   close(): Promise<void>;
@@ -90,6 +96,11 @@ export interface StationLink {
   acknowledgeDone(jobId: number): Promise<void>;
   /** A PackML command; rejects with CommandRejectedError when the PLC refuses it. */
   command(command: PackMLCommandName): Promise<void>;
+}
+
+export interface HandshakeLatency {
+  readonly jobAckMs: readonly number[];
+  readonly doneClearMs: readonly number[];
 }
 
 export type StationLinkErrorCode = 'link-down' | 'timeout' | 'command-rejected' | 'protocol' | 'closed' | 'busy';

@@ -9,14 +9,16 @@
 import type { LineSession, LineSessionOptions, LineContext, LineRunResult } from '../line/compose.ts';
 import { RunError, runnableBatch } from '../line/compose.ts';
 import type { LineController, Progress, RunningReject } from '../line/controller.ts';
+import type { SimulatorControl } from '../line/ports.ts';
 import { stationUnits } from '../config/line-config.ts';
+import { withoutCredentials } from './line-config-view.ts';
 import { stateName } from '../plc/packml.ts';
 import { runRates } from '../cli/run-progress.ts';
 import type { StationEvent } from '../plc/station-link.ts';
 import { LineLease, describeHolder } from '../store/line-lease.ts';
 import { LineStore } from '../store/line-store.ts';
 import type { SiteLine } from './site-config.ts';
-import type { BatchProgressView, LineObserver, LinePhase, StationStatusView, UnitStatus } from './runtime.ts';
+import type { BatchProgressView, LineObserver, LinePhase, StationStatusView, UnitLinkView, UnitStatus } from './runtime.ts';
 
 /** How a planned stop ended a run: the batch is left paused with no card in the line. */
 export class PlannedStop extends Error {
@@ -72,6 +74,8 @@ interface UnitSeen {
   lastHeardAt: number | undefined;
   reconnects: number;
   wasUp: boolean;
+  /** The last link down, failed job or protocol fault (the engineer view). */
+  lastError: { message: string; at: string } | null;
 }
 
 export class LineAgent {
@@ -292,6 +296,34 @@ export class LineAgent {
     return [...byStation].map(([id, s]) => ({ id, kind: s.kind, units: s.units }));
   }
 
+  /** Each unit's link health (the engineer view): disconnected and unknown when this server does not drive the line. */
+  linkHealth(): UnitLinkView[] {
+    const links = this.session?.links;
+    const now = Date.now();
+    return stationUnits(this.options.line.config).map((unit) => {
+      const link = links?.get(unit.unitId);
+      const seen = this.seen.get(unit.unitId);
+      const status = link?.status;
+      return {
+        unitId: unit.unitId,
+        stationId: unit.station.id,
+        transport: unit.station.transport,
+        connected: link?.connected ?? false,
+        reachable: link ? (link.reachable ?? null) : false,
+        state: status ? stateName(status.state) : 'unknown',
+        heartbeatAgeMs: link?.lastHeartbeatAt === undefined ? null : Math.max(0, now - link.lastHeartbeatAt),
+        reconnects: seen?.reconnects ?? 0,
+        lastError: seen?.lastError ?? null,
+        handshakes: link?.handshakeLatency ?? { jobAckMs: [], doneClearMs: [] },
+      };
+    });
+  }
+
+  /** A simulated line's in-process simulator, while this server drives the line. */
+  get simulatorControl(): SimulatorControl | undefined {
+    return this.session?.simulator?.control;
+  }
+
   /** Blanks available (the store's count) and how full the stacker is (a simulated line's, 0–1). */
   async stock(): Promise<{ blanksAvailable: number; stackerFill: number | null; stackerCapacity: number | null }> {
     const stock = await this.store.stock();
@@ -444,7 +476,7 @@ export class LineAgent {
 
   private watchLinks(session: LineSession): void {
     for (const [unitId, link] of session.links) {
-      const seen: UnitSeen = { lastHeardAt: undefined, reconnects: 0, wasUp: false };
+      const seen: UnitSeen = { lastHeardAt: undefined, reconnects: 0, wasUp: false, lastError: null };
       this.seen.set(unitId, seen);
       this.detach.push(
         link.subscribe((event: StationEvent) => {
@@ -453,6 +485,8 @@ export class LineAgent {
             if (seen.wasUp) seen.reconnects += 1;
             seen.wasUp = true;
           }
+          const error = event.type === 'plc.link.down' ? event.reason : event.type === 'plc.job.failed' ? event.reason : event.type === 'plc.fault' ? event.error.message : undefined;
+          if (error !== undefined) seen.lastError = { message: withoutCredentials(error), at: new Date().toISOString() };
         }),
       );
     }

@@ -5,6 +5,7 @@
  * are named by serial, records by batch and sequence number.
  */
 import type { AuthUser } from '../auth/session.ts';
+import type { LineConfigView, SimulatorFaultRequest, SimulatorFaultResult, SimulatorView, UnitLinkView } from './engineer-views.ts';
 import type { SiteEventBus } from '../events/site-event.ts';
 import type { StationLink } from '../plc/station-link.ts';
 import type { JournalOp } from '../store/line-store.ts';
@@ -92,4 +93,15 @@ export interface SiteRuntime {
   rejectRunningCard(batchId: string, cardSerial: string, input: { readonly reason: string; readonly note?: string }, by: AuthUser): Promise<{ batchId: string; seq: number; record: string } | undefined>;
   /** Graceful stop: every line pauses at a safe point (no card half-acknowledged), leases released. */
   stop(): Promise<void>;
+  // The engineer view (issue 18): never a secret, never personal data.
+  /** The line file as loaded, secrets left out (src/config/line-config-view.ts). 404 for an unknown line. */
+  lineConfig(lineId: string): Promise<LineConfigView>;
+  /** Each unit's link health as this server sees it (all disconnected when it does not drive the line). */
+  linkHealth(lineId: string): Promise<readonly UnitLinkView[]>;
+  /** A simulated line's simulator: its units' faults, its stock and its ledger. 409 for a real line or one this server does not drive. */
+  simulator(lineId: string): Promise<SimulatorView>;
+  /** Injects or clears a fault in a simulated line's simulator, audited with the user. 409 as simulator(); 404 for an unknown unit. */
+  simulatorFault(lineId: string, request: SimulatorFaultRequest, by: AuthUser): Promise<SimulatorFaultResult>;
 }
+
+export * from './engineer-views.ts';

@@ -16,6 +16,10 @@ import { LineQueueStore, QueueError } from '../store/line-queue-store.ts';
 import { LineAgent, type OpenSession, type RunEnd } from './line-agent.ts';
 import { mayDrive, type SiteConfig } from './site-config.ts';
 import { SiteRequestError, type AlarmBoard, type BatchProgressView, type LineObserver, type LineStatusView, type SiteRuntime, type SiteSettingsView } from './runtime.ts';
+import type { LineConfigView, SimulatorFaultRequest, SimulatorFaultResult, SimulatorView, UnitLinkView } from './engineer-views.ts';
+import { lineConfigView } from './line-config-view.ts';
+import type { SimulatorControl } from '../line/ports.ts';
+import { applySimulatorFault, simulatorView } from './simulator-faults.ts';
 import type { Progress } from '../line/controller.ts';
 
 export interface SiteOptions {
@@ -218,6 +222,34 @@ export class Site implements SiteRuntime {
 
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
+  }
+
+  async lineConfig(lineId: string): Promise<LineConfigView> {
+    this.agent(lineId);
+    return Promise.resolve(lineConfigView(this.options.config.lines.find((l) => l.id === lineId)!.config));
+  }
+
+  async linkHealth(lineId: string): Promise<readonly UnitLinkView[]> {
+    return Promise.resolve(this.agent(lineId).linkHealth());
+  }
+
+  async simulator(lineId: string): Promise<SimulatorView> {
+    return Promise.resolve(simulatorView(this.simulatorOf(lineId)));
+  }
+
+  async simulatorFault(lineId: string, request: SimulatorFaultRequest, by: AuthUser): Promise<SimulatorFaultResult> {
+    const control = this.simulatorOf(lineId);
+    const result = applySimulatorFault(control, this.options.config.lines.find((l) => l.id === lineId)!.config, request);
+    await this.audit(by, 'simulator.fault', lineId, { ...result, ...(request.factor !== undefined ? { factor: request.factor } : {}), ...(request.probability !== undefined ? { probability: request.probability } : {}) });
+    return result;
+  }
+
+  private simulatorOf(lineId: string): SimulatorControl {
+    const agent = this.agent(lineId);
+    if (!agent.simulated) throw new SiteRequestError(`line ${lineId} is a real line: it has no simulator to inject faults into`, 409, 'lineId');
+    const control = agent.simulatorControl;
+    if (!control) throw new SiteRequestError(`line ${lineId} is not driven by this server (${agent.phase}): its simulator runs where it is driven`, 409, 'lineId');
+    return control;
   }
 
   private tookOver(lineId: string, batchId: string): void {

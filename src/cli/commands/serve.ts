@@ -21,6 +21,7 @@ import { createLineEventsObserver } from '../../events/line-events-observer.ts';
 import { startPgRelay } from '../../events/pg-relay.ts';
 import { BindPolicyError, checkBind } from '../../http/bind-policy.ts';
 import { alarmRoutes } from '../../http/routes/alarms.ts';
+import { engineeringRoutes } from '../../http/routes/engineering.ts';
 import { eventRoutes } from '../../http/routes/events.ts';
 import { kpiRoutesWith } from '../../http/routes/kpi.ts';
 import { reportRoutesWith } from '../../http/routes/reports.ts';
@@ -199,7 +200,7 @@ export async function serveCommand(options: ServeOptions, env: NodeJS.ProcessEnv
     site,
     secureCookies: tls,
     extraRoutes: [kpiRoutesWith(kpiSources), reportRoutesWith(kpiSources)],
-    siteRoutes: [lineRoutes, eventRoutes, alarmRoutes],
+    siteRoutes: [lineRoutes, eventRoutes, alarmRoutes, engineeringRoutes],
     webApp: await ensureWebBuild(),
     loginLimits: { ...DEFAULT_LOGIN_LIMITS, perIp: { max: config.ui.loginAttemptsPerMinute, windowMs: 60_000 } },
   });

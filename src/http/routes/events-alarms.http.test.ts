@@ -124,7 +124,7 @@ beforeAll(async () => {
   const refuse = (): never => {
     throw new Error('not served by this harness');
   };
-  const site: SiteRuntime = { siteId: 'test-site', settings: { name: 'test site', timeZone: 'Asia/Ho_Chi_Minh', shifts: [], idleLogoutMinutes: 5, qaSampleRate: 0 }, events: bus, alarms: board, lines: refuse, line: refuse, enqueue: refuse, dequeue: refuse, reorder: refuse, start: refuse, pause: refuse, resume: refuse, abort: refuse, loadStock: refuse, rejectRunningCard: refuse, stop: refuse };
+  const site: SiteRuntime = { siteId: 'test-site', settings: { name: 'test site', timeZone: 'Asia/Ho_Chi_Minh', shifts: [], idleLogoutMinutes: 5, qaSampleRate: 0 }, events: bus, alarms: board, lines: refuse, line: refuse, enqueue: refuse, dequeue: refuse, reorder: refuse, start: refuse, pause: refuse, resume: refuse, abort: refuse, loadStock: refuse, rejectRunningCard: refuse, stop: refuse, lineConfig: refuse, linkHealth: refuse, simulator: refuse, simulatorFault: refuse };
   const deps: ApiDeps = { dataDir: fx.dataDir, db: fx.db, keys: fx.keys, batches: undefined as never, site };
   h = await serveRoutes([...eventRoutesWith({ heartbeatMs: 150 })(deps), ...alarmRoutes(deps)]);
 });

@@ -53,7 +53,7 @@ export const lineStatusSchema = z.object({
 
 const queueSchema = z.object({ lineId: z.string(), queue: z.array(z.string()) });
 
-function siteOf(site: SiteRuntime | undefined): SiteRuntime {
+export function siteOf(site: SiteRuntime | undefined): SiteRuntime {
   if (!site) throw new SiteRequestError('this server hosts no lines', 503);
   return site;
 }
