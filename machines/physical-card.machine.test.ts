@@ -1,6 +1,6 @@
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { physicalCardMachine, type PhysicalCardEvent, type PhysicalCardInput } from './physical-card.machine.ts';
+import { physicalCardMachine, physicalCardMachineWith, type PhysicalCardEvent, type PhysicalCardInput } from './physical-card.machine.ts';
 
 const fed: PhysicalCardInput = { serial: 'C1', batchId: 'b', seq: 7, attempt: 1 };
 
@@ -59,5 +59,21 @@ describe('physical card machine', () => {
     expect(s.value).toBe('ended');
     expect(s.status).toBe('done');
     expect(s.context.reject).toBeNull();
+  });
+
+  it('leaving the line is its named action, taken once, whatever state the card left from', () => {
+    const left: string[] = [];
+    const machine = physicalCardMachineWith({ leftLine: (c) => left.push(`${c.serial}:${c.reject?.code ?? 'ok'}`) });
+    for (const [input, events] of [
+      [fed, [{ type: 'card.seen', unit: 'enc-1' }]],
+      [fed, [{ type: 'card.reject', code: 'MRZ_OCR_MISMATCH', detail: 'ocr' }]],
+      [{ ...fed, serial: 'C2', suspect: { code: 'SUSPECT_AFTER_RESTART', detail: 'restart' } }, []],
+    ] as [PhysicalCardInput, PhysicalCardEvent[]][]) {
+      const actor = createActor(machine, { input }).start();
+      for (const e of events) actor.send(e);
+      actor.send({ type: 'card.ended' });
+      actor.send({ type: 'card.ended' });
+    }
+    expect(left).toStrictEqual(['C1:ok', 'C1:MRZ_OCR_MISMATCH', 'C2:SUSPECT_AFTER_RESTART']);
   });
 });

@@ -10,7 +10,9 @@
  * holds in the line is suspect. The QA verdict is the record's (card.machine.ts `qaPassed`): only
  * the current card can be stacked, so only the record needs to know it.
  *
- * No I/O here (house style): the line controller sends the events and reads the state.
+ * No I/O here (house style): the line controller sends the events and reads the state. Leaving
+ * the line is the machine's named action `leftLine` (the controller forgets the card), provided by
+ * the composition root with `physicalCardMachineWith` (src/line/controller/line-card.ts).
  */
 import { assign, setup } from 'xstate';
 
@@ -75,6 +77,8 @@ export const physicalCardMachine = setup({
     }),
     clearReject: assign({ reject: () => null }),
     noteUnit: assign({ lastUnit: ({ context, event }) => (event.type === 'card.seen' ? event.unit : context.lastUnit) }),
+    /** Effect (provided): the card is out of the line; whoever kept it in view lets it go. */
+    leftLine: (_: { context: PhysicalCardContext }) => undefined,
   },
 }).createMachine({
   id: 'physicalCard',
@@ -113,7 +117,13 @@ export const physicalCardMachine = setup({
     },
     ended: {
       type: 'final',
+      entry: 'leftLine',
       description: 'Out of the line: stacked, packed or in the reject bin.',
     },
   },
 });
+
+/** The physical-card machine with its effect implemented. */
+export function physicalCardMachineWith(effects: { leftLine(context: PhysicalCardContext): void }): typeof physicalCardMachine {
+  return physicalCardMachine.provide({ actions: { leftLine: ({ context }) => effects.leftLine(context) } });
+}

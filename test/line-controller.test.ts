@@ -91,6 +91,10 @@ describe('LineController on the in-process simulator', () => {
     expect(ledger.rejectBin).toStrictEqual([]);
     const audit: { actor: string }[] = await ctx.db('audit_log').where({ action: 'qa.reject', subject_id: victim!.serial }).select('actor');
     expect(audit).toStrictEqual([{ actor: 'inspector' }]);
+    // A controller whose run has ended takes no reject (the store's path does), and a reason must be a code.
+    await expect(controller.inspectorReject(record.cardSerial!, { reason: 'INSPECTOR_REJECT', by: 'inspector' })).rejects.toThrow(/is ending on line .*: reject card .* once the run has ended/);
+    await expect(controller.inspectorReject(record.cardSerial!, { reason: 'SCRATCHED', by: 'inspector' })).rejects.toThrow(/--reason SCRATCHED is not a reason code/);
+    expect(await store.card(record.cardSerial!)).toMatchObject({ status: 'good' });
     sim.stop();
   }, 120_000);
 

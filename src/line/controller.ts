@@ -33,23 +33,23 @@ export type { Progress, RunOutcome } from './controller/line-progress.ts';
 export type { RunningReject } from './controller/inspector-reject.ts';
 
 export class LineController {
-  private readonly run_: LineRun;
+  private readonly lineRun: LineRun;
   private readonly feeder: Feeder;
   private readonly lifecycle: BatchLifecycle;
   private readonly router: StationRouter;
   private readonly watch: StallWatch;
 
   constructor(config: LineConfig, links: ReadonlyMap<string, StationLink>, store: LineStore, preparer: JobPreparer, judge: QaJudge, options: ControllerOptions) {
-    this.run_ = new LineRun(config, links, store, preparer, judge, options);
-    this.feeder = new Feeder(this.run_);
-    this.lifecycle = new BatchLifecycle(this.run_);
-    this.router = new StationRouter(this.run_, this.feeder, new CardResults(this.run_, this.feeder, this.lifecycle));
-    this.watch = new StallWatch(this.run_, this.feeder);
+    this.lineRun = new LineRun(config, links, store, preparer, judge, options);
+    this.feeder = new Feeder(this.lineRun);
+    this.lifecycle = new BatchLifecycle(this.lineRun);
+    this.router = new StationRouter(this.lineRun, this.feeder, new CardResults(this.lineRun, this.feeder, this.lifecycle));
+    this.watch = new StallWatch(this.lineRun, this.feeder);
   }
 
   /** Runs (or resumes) a batch to its end; resolves with the outcome. */
   async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
-    const run = this.run_;
+    const run = this.lineRun;
     run.startBatch(batchId);
     run.counters.startedAt = Date.now();
     run.batchStatus = options.status;
@@ -89,7 +89,7 @@ export class LineController {
    * under way ends, no new one starts); the batch is paused. False when the line is not running.
    */
   pause(): boolean {
-    const run = this.run_;
+    const run = this.lineRun;
     if (run.relinquished || !run.line.getSnapshot().matches('running')) return false;
     run.line.send({ type: 'line.pause' });
     for (const s of run.stations.values()) s.send({ type: 'line.pause' });
@@ -101,7 +101,7 @@ export class LineController {
 
   /** The operator's resume after a pause: every station unheld, feeding again. False when not paused. */
   resume(): boolean {
-    const run = this.run_;
+    const run = this.lineRun;
     if (run.relinquished || !run.line.getSnapshot().matches('paused')) return false;
     run.line.send({ type: 'line.resume' });
     for (const s of run.stations.values()) s.send({ type: 'line.produce' });
@@ -127,7 +127,7 @@ export class LineController {
    * and is reported again every result this one did not acknowledge.
    */
   relinquish(reason: Error): void {
-    const run = this.run_;
+    const run = this.lineRun;
     if (run.relinquished) return;
     run.relinquished = reason;
     this.router.detach();
@@ -140,12 +140,12 @@ export class LineController {
    * pause() then holds a line with no card inside, and a resumed run finds no card to suspect.
    */
   stopFeeding(): void {
-    this.run_.feedingStopped = true;
+    this.lineRun.feedingStopped = true;
   }
 
   /** Abort: no more feeding; the cards in the line go to the reject bin; their records are re-queued or cancelled. */
   abort(records: 'requeue' | 'cancel'): void {
-    const run = this.run_;
+    const run = this.lineRun;
     if (run.relinquished) return;
     run.line.send({ type: 'line.abort', records });
     if (records === 'cancel') {
@@ -161,15 +161,15 @@ export class LineController {
    * run ending). See inspector-reject.ts.
    */
   inspectorReject(cardSerial: string, input: { reason: string; by: string; note?: string }): Promise<RunningReject> {
-    return rejectInRun(this.run_, { checkEnd: () => this.lifecycle.checkEnd(), feed: () => this.feeder.feed() }, cardSerial, input);
+    return rejectInRun(this.lineRun, { checkEnd: () => this.lifecycle.checkEnd(), feed: () => this.feeder.feed() }, cardSerial, input);
   }
 
   /** The batch this controller runs ('' before run()). */
   get batchId(): string {
-    return this.run_.batchId;
+    return this.lineRun.batchId;
   }
 
   progress(): Progress {
-    return this.run_.progress();
+    return this.lineRun.progress();
   }
 }

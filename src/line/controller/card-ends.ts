@@ -8,14 +8,13 @@
 import type { CardStation } from '../../../machines/card.machine.ts';
 import type { JournalOp } from '../../store/line-store.ts';
 import { kindsWithRole } from '../../stations/kinds.ts';
-import { LineCard } from './line-card.ts';
+import type { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
 import type { ReasonCode } from '../reasons.ts';
 import { isEnded } from './record-machines.ts';
 
 export function endCard(run: LineRun, track: LineCard, status: 'good' | 'spoiled', unitId: string, code: ReasonCode | undefined, detail: string | undefined, ops: JournalOp[], position?: number): void {
   track.send({ type: 'card.ended' });
-  run.cards.delete(track.serial);
   ops.push({ op: 'card.ended', cardSerial: track.serial, status, unit: unitId, batchId: track.batchId, ...(code ? { reason: code } : {}), ...(position !== undefined ? { position } : {}) });
   if (status === 'good') {
     run.counters.cardGood();
@@ -44,9 +43,7 @@ export async function trackOf(run: LineRun, serial: string): Promise<LineCard | 
   if (!serial) return undefined;
   const row = await run.store.card(serial);
   if (!row || row.status !== 'in-line') return undefined;
-  const track = new LineCard({ serial, batchId: row.batchId, seq: row.seq, attempt: row.attempt, suspect: { code: 'SUSPECT_AFTER_RESTART', detail: 'in the line when the controller stopped' } });
-  run.cards.set(serial, track);
-  return track;
+  return run.admitCard({ serial, batchId: row.batchId, seq: row.seq, attempt: row.attempt, suspect: { code: 'SUSPECT_AFTER_RESTART', detail: 'in the line when the controller stopped' } });
 }
 
 /**

@@ -13,7 +13,7 @@ import { stationKind } from '../../stations/kinds.ts';
 import type { BatchLifecycle } from './batch-lifecycle.ts';
 import { adoptStackedCard, endCard, trackOf } from './card-ends.ts';
 import type { Feeder } from './feeding.ts';
-import { LineCard } from './line-card.ts';
+import type { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
 import { onPacked } from './packer-results.ts';
 import { reasonOfResult, type ReasonCode } from '../reasons.ts';
@@ -46,8 +46,7 @@ export class CardResults {
     let track = await trackOf(run, serial);
     if (feeds && !run.cards.has(serial) && !track) {
       // A blank fed for a job of an earlier controller process: accounted for, never trusted.
-      track = new LineCard({ serial, batchId: run.batchId, seq: 0, attempt: 0, suspect: { code: 'UNKNOWN_CARD', detail: 'fed while the controller was down' } });
-      run.cards.set(serial, track);
+      track = run.admitCard({ serial, batchId: run.batchId, seq: 0, attempt: 0, suspect: { code: 'UNKNOWN_CARD', detail: 'fed while the controller was down' } });
     }
     ops.push({ op: 'event', event: `${kind}.done`, batchId: track?.batchId ?? null, seq: track?.seq ?? null, attempt: track?.attempt ?? null, cardSerial: serial || null, unit: unitId, reason: result === 0 ? null : reasonOfResult(result), detail: { jobId, result } });
     if (feeds && track) {

@@ -9,7 +9,6 @@ import { PACKML_STATES } from '../../plc/packml.ts';
 import type { StationLink } from '../../plc/station-link.ts';
 import type { JournalOp } from '../../store/line-store.ts';
 import { feedJob } from '../../stations/kinds.ts';
-import { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
 import { defaultWip, underWipLimit } from '../scheduler.ts';
 
@@ -55,7 +54,7 @@ export class Feeder {
         if (run.relinquished) throw run.relinquished;
         await feeder.sendJob({ jobId, cardSerial: serial, data: feedJob(`${run.batchId}:${seq}`) });
         const attempt = run.records.attempts(seq) + 1;
-        run.cards.set(serial, new LineCard({ serial, batchId: run.batchId, seq, attempt }));
+        run.admitCard({ serial, batchId: run.batchId, seq, attempt });
         // The record's row changes in the commit of the feeder's result: one commit a feed, not two.
         // Until the blank is fed the record is not in the line; a crash before then leaves it queued.
         const ops: JournalOp[] = [];

@@ -10,8 +10,9 @@ import type { ReasonCode } from '../reasons.ts';
 export class LineCard {
   private readonly actor: Actor<typeof physicalCardMachine>;
 
-  constructor(input: PhysicalCardInput) {
-    this.actor = createActor(physicalCardMachine, { input }).start();
+  /** `machine`: the physical-card machine with its `leftLine` effect provided (physicalCardMachineWith). */
+  constructor(input: PhysicalCardInput, machine: typeof physicalCardMachine = physicalCardMachine) {
+    this.actor = createActor(machine, { input }).start();
   }
 
   get serial(): string {

@@ -9,6 +9,7 @@ import { createActor, type Actor } from 'xstate';
 import type { BatchStatus } from '../../../machines/batch.machine.ts';
 import type { CardEvent } from '../../../machines/card.machine.ts';
 import { lineMachine } from '../../../machines/line.machine.ts';
+import { physicalCardMachineWith, type PhysicalCardInput } from '../../../machines/physical-card.machine.ts';
 import type { stationMachine } from '../../../machines/station.machine.ts';
 import { stationUnits, type LineConfig, type StationKind } from '../../config/line-config.ts';
 import type { StationLink } from '../../plc/station-link.ts';
@@ -16,7 +17,7 @@ import type { JournalOp, LineStore } from '../../store/line-store.ts';
 import { stationKind, type StationRole } from '../../stations/kinds.ts';
 import { CrashPoint } from '../crash-point.ts';
 import { JobIds } from '../job-ids.ts';
-import type { LineCard } from './line-card.ts';
+import { LineCard } from './line-card.ts';
 import { RunCounters, type Progress } from './line-progress.ts';
 import { packingOf, type PackingRun, type PackingUpdate, type ProducedRecord } from '../packing.ts';
 import type { JobPreparer, LineInventory, PreparedRecord, QaJudge } from '../ports.ts';
@@ -75,6 +76,8 @@ export class LineRun {
       if (this.packing && (cardSerial === null || this.packing.packOf(cardSerial) === undefined)) this.applyPacking(this.packing.recordEnded(seq), ops);
     },
   };
+  /** A physical card's machine: a card that left the line (its `leftLine` action) is out of view. */
+  private readonly cardMachine = physicalCardMachineWith({ leftLine: (context) => this.cards.delete(context.serial) });
   /** The batch's records, each with its card machine (set up when the batch is loaded). */
   records = new RecordMachines('', this.recordEffects);
   queue = new FeedQueue([]);
@@ -119,6 +122,13 @@ export class LineRun {
   /** A job id for any station's job, unique across controller processes. */
   nextJobId(): Promise<number> {
     return this.jobIds.next();
+  }
+
+  /** A physical card taken into view (fed, or found in the line); `keep`: false for one seen only to be accounted for. */
+  admitCard(input: PhysicalCardInput, keep = true): LineCard {
+    const card = new LineCard(input, this.cardMachine);
+    if (keep) this.cards.set(input.serial, card);
+    return card;
   }
 
   kindOf(unitId: string): StationKind {

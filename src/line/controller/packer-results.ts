@@ -50,7 +50,6 @@ export async function onPacked(run: LineRun, track: LineCard, unitId: string, da
     return;
   }
   track.send({ type: 'card.ended' });
-  run.cards.delete(track.serial);
   run.counters.cardGood();
   ops.push({ op: 'card.ended', cardSerial: track.serial, status: 'good', unit: unitId, batchId: track.batchId, position: decoded.value.count });
   run.produce(check.produced, ops);

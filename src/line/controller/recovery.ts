@@ -8,7 +8,6 @@
 import type { JournalOp } from '../../store/line-store.ts';
 import { kindsWithRole } from '../../stations/kinds.ts';
 import { adoptStackedCard, endCard } from './card-ends.ts';
-import { LineCard } from './line-card.ts';
 import type { LineRun } from './line-run.ts';
 import { PackingRun } from '../packing.ts';
 import { RecordMachines } from './record-machines.ts';
@@ -31,7 +30,7 @@ export async function loadBatch(run: LineRun, batchId: string, resume: boolean):
   if (!resume) return;
   // Cards that were in the line when the previous controller stopped: their outcome is uncertain.
   for (const card of await run.store.cardsInLine()) {
-    const track = new LineCard({
+    run.admitCard({
       serial: card.cardSerial,
       batchId: card.batchId,
       seq: card.seq,
@@ -39,7 +38,6 @@ export async function loadBatch(run: LineRun, batchId: string, resume: boolean):
       suspect: { code: 'SUSPECT_AFTER_RESTART', detail: `was at ${card.unit ?? 'the feeder'} when the controller stopped` },
       ...(card.unit ? { lastUnit: card.unit } : {}),
     });
-    run.cards.set(card.cardSerial, track);
     if (card.batchId === batchId && run.records.state(card.seq) === 'queued') {
       run.queue.drop(card.seq);
       // Not journaled: the stored row stays as it was until the card's fate is known.
@@ -98,7 +96,7 @@ export async function reconcileWithLine(run: LineRun): Promise<void> {
   for (const serial of inventory.purged()) {
     if (run.cards.has(serial) || (await run.store.card(serial))) continue;
     const unit = run.feederUnit ?? 'line';
-    const track = new LineCard({ serial, batchId: run.batchId, seq: 0, attempt: 0, suspect: { code: 'UNKNOWN_CARD', detail: 'fed as the controller stopped' } });
+    const track = run.admitCard({ serial, batchId: run.batchId, seq: 0, attempt: 0, suspect: { code: 'UNKNOWN_CARD', detail: 'fed as the controller stopped' } }, false);
     ops.push({ op: 'card.fed', cardSerial: serial, batchId: run.batchId, seq: 0, attempt: 0, unit });
     endCard(run, track, 'spoiled', unit, 'UNKNOWN_CARD', 'fed as the controller stopped; the line purged it', ops);
   }
