@@ -1,6 +1,7 @@
 /**
- * What every `cardline` start loads. The command line wires all its subcommands up front, so a
- * heavy library imported at the top of any command file is loaded by every command: node-opcua
+ * What every `cardline` start loads. A run loads only its own command's module, and the help loads
+ * them all, so a heavy library imported at the top of a command file is loaded by every use of that
+ * command and by the help: node-opcua
  * alone took about a second of CPU, and pdfkit, bwip-js and fastify a further half, on each of the
  * hundreds of `cardline` processes the CLI tests start. The commands that need them (run, demo,
  * plc-sim, render, pack manifest/label, report) import them when they run. Checked in a fresh Node process
@@ -26,7 +27,7 @@ const HOOK = `export async function resolve(specifier, context, next) {
   return found;
 }`;
 
-/** The npm packages a fresh process has loaded once src/cli/main.ts is imported, as bin/cardline.js does. */
+/** The npm packages a fresh process has loaded once the command line has every command (src/cli/main.ts's buildProgram). */
 function packagesLoadedByMain(): Promise<string[]> {
   const script = `
     import { register as registerHook } from 'node:module';
@@ -34,7 +35,9 @@ function packagesLoadedByMain(): Promise<string[]> {
     registerHook('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOK)}));
     const { register } = await import('tsx/esm/api');
     register();
-    await import(${JSON.stringify(path.join(root, 'src/cli/main.ts'))});
+    // Every command's module, as the whole help loads them (a run loads only its own command's).
+    const { buildProgram } = await import(${JSON.stringify(path.join(root, 'src/cli/main.ts'))});
+    await buildProgram(() => undefined);
     // CommonJS packages that others require() do not pass the hook: the require cache lists them.
     for (const file of Object.keys(createRequire(import.meta.url).cache)) {
       const name = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(file)?.[1];

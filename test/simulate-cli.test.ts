@@ -47,7 +47,7 @@ describe('cardline simulate', () => {
     expect(r.code, r.stderr).toBe(0);
     const f = JSON.parse(r.stdout) as FiguresJson;
     expect(f.records.produced + f.records.failed).toBe(200);
-    const help = buildProgram(() => undefined).commands.find((c) => c.name() === 'simulate')!.description();
+    const help = (await buildProgram(() => undefined)).commands.find((c) => c.name() === 'simulate')!.description();
     expect(help).toMatch(/no personal data — so it needs no login/);
   }, 60_000);
 
