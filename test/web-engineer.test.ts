@@ -26,7 +26,8 @@ import { axeViolations, loginAs, missingMessages, openPage, unnamedControls } fr
 import { cliUsers } from './helpers/cli.ts';
 import { serveSite, type ServeSite } from './helpers/serve.ts';
 import { until } from './helpers/site.ts';
-import { closeForBrowser, controlsTabMisses, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
+import { unreachableByTab } from './helpers/keyboard-reach.ts';
+import { closeForBrowser, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
 
 const LINE = 'weng-line';
 /** What the line file says of its OPC UA users: the simulator's accepted user, its password's variable, and that password. */
@@ -218,7 +219,7 @@ describe('the engineer view', () => {
       expect(await axeViolations(page)).toStrictEqual([]);
       expect(await missingMessages(page)).toStrictEqual([]);
       expect(await unnamedControls(page)).toStrictEqual([]);
-      expect(await controlsTabMisses(page)).toStrictEqual([]);
+      expect(await unreachableByTab(page, 'body')).toStrictEqual([]);
     }
     // The confirmation too.
     await page.locator('.engineer-fault select[name=unit]').selectOption('output');

@@ -22,6 +22,7 @@ import { writeSample } from '../src/sample/write-sample.ts';
 import { en } from '../web/src/i18n/en.ts';
 import { vi } from '../web/src/i18n/vi.ts';
 import { call } from './helpers/api.ts';
+import { unreachableByTab } from './helpers/keyboard-reach.ts';
 import { axeViolations, launchBrowser, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
 import { cliUsers } from './helpers/cli.ts';
 import { serveSite, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
@@ -72,25 +73,6 @@ async function shownQueue(page: Page): Promise<string[]> {
 }
 
 /** Tabs through the page and returns the visible controls the keyboard never reached. */
-async function unreachedByKeyboard(page: Page): Promise<string[]> {
-  const count = await page.evaluate<number>(`(() => {
-    let n = 0;
-    for (const el of document.querySelectorAll('button, a[href], input, select, textarea, [tabindex]:not([tabindex="-1"])')) {
-      if (el.offsetParent === null || el.disabled) continue;
-      el.setAttribute('data-kb', String(n++));
-    }
-    document.activeElement && document.activeElement.blur && document.activeElement.blur();
-    return n;
-  })()`);
-  const seen = new Set<string>();
-  for (let i = 0; i < count + 15; i += 1) {
-    await page.keyboard.press('Tab');
-    const at = await page.evaluate<string | null>('document.activeElement && document.activeElement.getAttribute("data-kb")');
-    if (at !== null) seen.add(at);
-  }
-  return page.evaluate<string[]>(`[...document.querySelectorAll('[data-kb]')].filter((el) => !${JSON.stringify([...seen])}.includes(el.getAttribute('data-kb'))).map((el) => el.outerHTML.slice(0, 100))`);
-}
-
 beforeAll(async () => {
   site = await serveSite('QA station', 'qa', { timeScale: 20, seed: 7, serialPrefix: 'Q' }, `ui: { loginAttemptsPerMinute: 100 }\nqa: { sampleRate: ${SAMPLE_RATE} }\n`);
   // The laser misplaces some engravings: QA grades their print low, the controller re-makes them.
@@ -202,7 +184,7 @@ describe('the QA station', () => {
       expect(await missingMessages(page)).toStrictEqual([]);
       expect(await unnamedControls(page)).toStrictEqual([]);
     }
-    expect(await unreachedByKeyboard(page)).toStrictEqual([]);
+    expect(await unreachableByTab(page, 'body')).toStrictEqual([]);
     await page.getByRole('button', { name: 'Tiếng Việt' }).click();
     await page.getByRole('heading', { name: vi['qa.title'] }).waitFor();
   }, 120_000);

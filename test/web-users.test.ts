@@ -11,7 +11,8 @@ import { call } from './helpers/api.ts';
 import { axeViolations, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
 import { cliUsers } from './helpers/cli.ts';
 import { serveSite, type ServeSite } from './helpers/serve.ts';
-import { closeForBrowser, controlsTabMisses, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
+import { unreachableByTab } from './helpers/keyboard-reach.ts';
+import { closeForBrowser, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
 
 let site: ServeSite;
 let web: WebServe | undefined;
@@ -161,7 +162,7 @@ describe('the users screen', () => {
       expect(await axeViolations(page)).toStrictEqual([]);
       expect(await missingMessages(page)).toStrictEqual([]);
       expect(await unnamedControls(page)).toStrictEqual([]);
-      expect(await controlsTabMisses(page)).toStrictEqual([]);
+      expect(await unreachableByTab(page, 'body')).toStrictEqual([]);
     }
     // The confirmation and the one-time password's dialog too.
     await page.getByRole('button', { name: 'Reset password of mgr-minh' }).click();
