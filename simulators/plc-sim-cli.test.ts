@@ -94,7 +94,7 @@ describe('cardline plc-sim', () => {
 
   it('says what is missing or wrong', async () => {
     const noLine = await cardline(['plc-sim'], { env: env() });
-    expect(noLine).toMatchObject({ code: 2, stderr: expect.stringMatching(/^cardline: plc-sim needs --line FILE/) });
+    expect(noLine).toMatchObject({ code: 2, stderr: expect.stringMatching(/^cardline: plc-sim needs --line ID or FILE/) });
     const missing = await cardline(['plc-sim', '--line', path.join(work, 'nope.yaml')], { env: env() });
     expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read line configuration') });
     const badPort = await cardline(['plc-sim', '--line', 'config/lines/demo-opcua.yaml', '--control-port', 'x'], { env: env() });
