@@ -64,14 +64,15 @@ try {
       const role = screen.roles.find((r) => chosen.has(r));
       if (!role) throw new Error(`no demo user may open the ${screen.id} screen`);
       const user = chosen.get(role)!;
+      // One login a screen (the demo site lets an address try 10 a minute), both languages in it.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(base);
+      await page.locator('input[name=user]').fill(user.name);
+      await page.locator('input[name=password]').fill(user.password);
+      await page.locator('form button[type=submit]').click();
+      await page.locator('header.top .who').waitFor();
       for (const lang of ['vi', 'en'] as const) {
-        const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-        const page = await context.newPage();
-        await page.goto(base);
-        await page.locator('input[name=user]').fill(user.name);
-        await page.locator('input[name=password]').fill(user.password);
-        await page.locator('form button[type=submit]').click();
-        await page.locator('header.top .who').waitFor();
         await page.getByRole('button', { name: lang === 'vi' ? 'Tiếng Việt' : 'English' }).click();
         await page.goto(`${base}#/${screen.id}`);
         const ready = READY[screen.id];
@@ -80,8 +81,8 @@ try {
         const file = path.join(OUT, `${screen.id}-${lang}.png`);
         await page.screenshot({ path: file });
         console.log(`screenshots: ${path.relative(ROOT, file)}`);
-        await context.close();
       }
+      await context.close();
     }
   } finally {
     await browser.close();

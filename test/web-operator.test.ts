@@ -74,9 +74,13 @@ async function uploadSample(count: number, seed: string): Promise<string> {
 async function operatorPage(): Promise<Page> {
   const page = await openPage(browser);
   await loginAs(page, base, operator.name, operator.password);
-  // One line on the site: the panel opens on it.
+  // One line on the site: the panel opens on it, from the operator's home as from the navigation's link.
   await page.locator(`.op-panel[data-line="${LINE}"]`).waitFor();
-  expect(page.url()).toContain(`#/operator/${LINE}`);
+  expect(page.url()).toContain('#/operator');
+  await page.goto(`${base}#/operator/${LINE}`);
+  await page.locator(`.op-panel[data-line="${LINE}"]`).waitFor();
+  await page.goto(`${base}#/operator`);
+  await page.locator(`.op-panel[data-line="${LINE}"]`).waitFor();
   return page;
 }
 

@@ -9,7 +9,7 @@ import { get } from '../api.ts';
 import { ProblemMessage } from '../components/problem.tsx';
 import { t, tDynamic } from '../i18n/i18n.ts';
 import { reloadGeneration } from '../live.ts';
-import { href, navigate } from '../router.ts';
+import { href } from '../router.ts';
 import { AlarmBanner, AlarmList } from './operator/alarms.tsx';
 import { LineMimic } from './operator/mimic.tsx';
 import { BatchProgress } from './operator/progress.tsx';
@@ -27,28 +27,26 @@ export function OperatorScreen({ args }: { readonly args: readonly string[] }) {
   const [error, setError] = useState<unknown>(undefined);
   const lineId = args[0];
   useEffect(() => {
-    get<{ lines: LineSummary[] }>('/lines').then((answer) => {
-      setLines(answer.lines);
-      // One line: its panel at once; several: the picker until one is chosen.
-      if (!lineId && answer.lines.length === 1) navigate('operator', answer.lines[0]!.id);
-    }, setError);
+    get<{ lines: LineSummary[] }>('/lines').then((answer) => setLines(answer.lines), setError);
   }, [reloadGeneration.value]);
 
   if (error !== undefined) return <ProblemMessage error={error} />;
   if (lines === null) return <p>{t('common.loading')}</p>;
   if (lines.length === 0) return <p>{t('operator.noLines')}</p>;
+  // One line: its panel at once (also from the navigation's #/operator); several: the picker until one is chosen.
+  const shown = lineId ?? (lines.length === 1 ? lines[0]!.id : undefined);
   return (
     <div class="operator">
       {lines.length > 1 && (
         <nav class="op-lines" aria-label={t('operator.pickLine')}>
           {lines.map((l) => (
-            <a key={l.id} class="button" href={href('operator', l.id)} aria-current={l.id === lineId ? 'page' : undefined}>
+            <a key={l.id} class="button" href={href('operator', l.id)} aria-current={l.id === shown ? 'page' : undefined}>
               {l.name}
             </a>
           ))}
         </nav>
       )}
-      {lineId ? <LinePanel key={lineId} lineId={lineId} /> : <h1>{t('operator.pickLine')}</h1>}
+      {shown ? <LinePanel key={shown} lineId={shown} /> : <h1>{t('operator.pickLine')}</h1>}
     </div>
   );
 }
