@@ -7,7 +7,7 @@
  * Runs at install (npm `prepare`), and `cardline serve` runs it once when web/dist is missing.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -53,17 +53,24 @@ export async function buildWebApp(outDir: string = WEB_DIST): Promise<WebBuild> 
   const cssName = hashed('app', 'css', css);
   const html = (await readFile(path.join(WEB_ROOT, 'index.html'), 'utf8')).replace('%APP_JS%', `/assets/${jsName}`).replace('%APP_CSS%', `/assets/${cssName}`);
 
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(path.join(outDir, 'assets'), { recursive: true });
-  await writeFile(path.join(outDir, 'assets', jsName), js.contents);
-  await writeFile(path.join(outDir, 'assets', cssName), css);
-  await writeFile(path.join(outDir, 'index.html'), html);
+  // Written beside the build, then swapped in: a server starting meanwhile finds the old build or
+  // the new one, never half of one (servers started together may each find the build stale).
+  const fresh = `${outDir}.new-${process.pid}-${Date.now()}`;
+  await mkdir(path.join(fresh, 'assets', 'fonts'), { recursive: true });
+  await writeFile(path.join(fresh, 'assets', jsName), js.contents);
+  await writeFile(path.join(fresh, 'assets', cssName), css);
+  await writeFile(path.join(fresh, 'index.html'), html);
   // Noto Sans draws Vietnamese on a panel whose system has no such font (the same files as the PDFs').
-  await mkdir(path.join(outDir, 'assets', 'fonts'), { recursive: true });
   for (const [weight, name] of [['400Regular', 'NotoSans-Regular.ttf'], ['700Bold', 'NotoSans-Bold.ttf']] as const) {
     const from = path.join(WEB_ROOT, '..', 'node_modules', '@expo-google-fonts', 'noto-sans', weight, `NotoSans_${weight}.ttf`);
-    await writeFile(path.join(outDir, 'assets', 'fonts', name), await readFile(from));
+    await writeFile(path.join(fresh, 'assets', 'fonts', name), await readFile(from));
   }
+  const old = `${outDir}.old-${process.pid}-${Date.now()}`;
+  await rename(outDir, old).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await rename(fresh, outDir);
+  await rm(old, { recursive: true, force: true });
   const gzipBytes = gzipSync(js.contents, { level: 9 }).length + gzipSync(css, { level: 9 }).length + gzipSync(html, { level: 9 }).length;
   return { outDir, files: ['index.html', `assets/${jsName}`, `assets/${cssName}`], gzipBytes };
 }

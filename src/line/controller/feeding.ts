@@ -12,6 +12,11 @@ import { feedJob } from '../../stations/kinds.ts';
 import type { LineRun } from './line-run.ts';
 import { defaultWip, underWipLimit } from '../scheduler.ts';
 
+/** A feed prepared while the line was producing, withdrawn because it paused or stops meanwhile. */
+class FeedWithdrawn extends Error {
+  override name = 'FeedWithdrawn';
+}
+
 export class Feeder {
   /** The blank waiting at the feeder, if any. */
   private presented: string | undefined;
@@ -52,6 +57,9 @@ export class Feeder {
         await run.prepare(seq);
         const jobId = await run.nextJobId();
         if (run.relinquished) throw run.relinquished;
+        // A pause or a planned stop that came while the job was prepared: this blank is not fed now
+        // (a blank fed after the pause would be in the line unseen until the line runs again).
+        if (run.feedingStopped || !run.line.getSnapshot().matches({ running: 'producing' })) throw new FeedWithdrawn();
         await feeder.sendJob({ jobId, cardSerial: serial, data: feedJob(`${run.batchId}:${seq}`) });
         const attempt = run.records.attempts(seq) + 1;
         run.admitCard({ serial, batchId: run.batchId, seq, attempt });
@@ -65,7 +73,7 @@ export class Feeder {
         // presented is fed again when the line may (it is not presented anew).
         run.queue.remake(seq);
         if (feeder.cardPresent === serial) this.presented ??= serial;
-        run.log(`feeder: feed job for ${serial} not sent: ${(error as Error).message}`);
+        if (!(error instanceof FeedWithdrawn)) run.log(`feeder: feed job for ${serial} not sent: ${(error as Error).message}`);
       } finally {
         this.feeding = false;
         this.inFlight = undefined;
