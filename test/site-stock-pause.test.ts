@@ -49,14 +49,14 @@ describe('blank stock across a pause and a planned restart', () => {
       const good = first.site.agent(lineId).progress()?.good ?? 0;
       await first.site.pause(lineId, op);
       await until('the batch paused', async () => (await fx.ctx.batches.getBatch(batchId))?.status === 'paused');
-      // A blank the feeder took as the pause came is counted with its result, which the held line
-      // still delivers: the count reaches the ledger's during the pause, and never passes it.
-      let afterPause = await blanks(store);
-      await until(`blanks counted during pause ${pause} = blanks fed`, async () => {
-        afterPause = await blanks(store);
-        expect(afterPause.counted, `blanks counted during pause ${pause} ≤ blanks fed`).toBeLessThanOrEqual(afterPause.fed);
-        return afterPause.counted === afterPause.fed;
-      }, 15_000);
+      // The store counts a blank with the feeder's result. A blank the feeder took as the pause came
+      // has its result delivered when the held feeder runs again: during the pause the count may be
+      // one short of the ledger's, never more, and never above it; after the planned stop (the line
+      // drained) and at the end the two are equal (below).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const afterPause = await blanks(store);
+      expect(afterPause.counted, `blanks counted during pause ${pause} ≤ blanks fed`).toBeLessThanOrEqual(afterPause.fed);
+      expect(afterPause.fed - afterPause.counted, `blanks fed but not yet counted during pause ${pause}`).toBeLessThanOrEqual(1);
       await first.site.resume(lineId, op);
       await until('one more good card', () => (first.site.agent(lineId).progress()?.good ?? 0) > good, 30_000);
     }
