@@ -4,7 +4,7 @@
  * or duplicated result over 1,000 jobs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { HandshakeLink } from './handshake-link.ts';
+import { HandshakeLink, PLC_TIME_TRUSTED_MS, timeOfChange } from './handshake-link.ts';
 import { MemoryTransport } from './memory-transport.ts';
 import { PACKML_STATES, commandTarget } from './packml.ts';
 import { RESULT_CODES } from './result-codes.ts';
@@ -333,5 +333,20 @@ describe('HandshakeLink', () => {
     await link.connect();
     await new Promise((r) => setTimeout(r, 200));
     expect(store.get('HostHeartbeat')).toBeGreaterThan(1);
+  });
+});
+
+describe('the time of a PLC state change', () => {
+  const seen = 1_765_000_000_000;
+  it.each([
+    ['no PLC time (Modbus)', undefined, seen],
+    ['the PLC time, shortly before the link saw it', seen - 180, seen - 180],
+    ['the PLC time at the very moment', seen, seen],
+    ['the PLC time at the trusted bound', seen - PLC_TIME_TRUSTED_MS, seen - PLC_TIME_TRUSTED_MS],
+    ['a PLC clock further behind: when the link saw it', seen - PLC_TIME_TRUSTED_MS - 1, seen],
+    ['a PLC clock ahead of ours: when the link saw it', seen + 5, seen],
+    ['an invalid PLC time: when the link saw it', Number.NaN, seen],
+  ])('%s', (_what, source, expected) => {
+    expect(timeOfChange(source, seen)).toBe(expected);
   });
 });

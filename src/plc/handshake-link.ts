@@ -121,8 +121,9 @@ export class HandshakeLink implements StationLink {
     this.unsubscribe.push(
       this.transport.onConnection((up, reason) => this.onConnection(up, reason)),
       // Tag batches are handled one after the other: a result read must not overtake the Done=0 behind it.
-      this.transport.onTags((changes, full) => {
-        this.queue = this.queue.then(() => this.onTags(changes, full)).catch((error: unknown) => this.fault(error));
+      this.transport.onTags((changes, full, at) => {
+        const when = timeOfChange(at, Date.now());
+        this.queue = this.queue.then(() => this.onTags(changes, full, when)).catch((error: unknown) => this.fault(error));
       }),
     );
     await this.transport.connect();
@@ -274,7 +275,7 @@ export class HandshakeLink implements StationLink {
     }
   }
 
-  private async onTags(changes: Partial<PlcTags>, full: boolean): Promise<void> {
+  private async onTags(changes: Partial<PlcTags>, full: boolean, at: number): Promise<void> {
     Object.assign(this.plc, changes);
     if (changes.Heartbeat !== undefined) {
       this.lastHeartbeatChange = Date.now();
@@ -283,12 +284,12 @@ export class HandshakeLink implements StationLink {
         this.reportLink('heartbeat resumed');
       }
     }
-    this.updateStatus(changes, full);
+    this.updateStatus(changes, full, at);
     if (full) await this.reconcile();
     else await this.advance(changes);
   }
 
-  private updateStatus(changes: Partial<PlcTags>, full: boolean): void {
+  private updateStatus(changes: Partial<PlcTags>, full: boolean, at: number): void {
     const p = this.plc;
     if (p.StateCurrent === undefined) return;
     const status: StationStatus = {
@@ -302,7 +303,7 @@ export class HandshakeLink implements StationLink {
     this.lastStatus = status;
     const stateChanged = full || changes.StateCurrent !== undefined || changes.StopReason !== undefined || changes.UnitModeCurrent !== undefined;
     if (stateChanged && (!previous || previous.state !== status.state || previous.stopReason !== status.stopReason || previous.unitMode !== status.unitMode)) {
-      this.emit({ type: 'plc.state', stationId: this.stationId, status, previous: previous?.state });
+      this.emit({ type: 'plc.state', stationId: this.stationId, status, previous: previous?.state, at });
     }
   }
 
@@ -489,4 +490,21 @@ export class HandshakeLink implements StationLink {
 function remember(list: number[], ms: number): void {
   list.push(ms);
   if (list.length > REMEMBERED_LATENCIES) list.shift();
+}
+
+/**
+ * How far before the link saw a change the PLC's own time of it is believed (ms): the publishing
+ * interval and a busy event loop delay a notification by far less; a PLC clock further behind, or
+ * any ahead of ours, is a clock to distrust, and the time the link saw the change is used instead.
+ */
+export const PLC_TIME_TRUSTED_MS = 2000;
+
+/**
+ * When a change happened: the PLC's time of it (`source`) where the protocol carries one and it lies
+ * within PLC_TIME_TRUSTED_MS before `seen`, otherwise `seen`. Time-in-state figures (the KPIs'
+ * time model) then do not grow or shrink with the host's notification latency.
+ */
+export function timeOfChange(source: number | undefined, seen: number): number {
+  if (source === undefined || !Number.isFinite(source)) return seen;
+  return source <= seen && seen - source <= PLC_TIME_TRUSTED_MS ? source : seen;
 }

@@ -32,7 +32,18 @@ export type JobFailureCode =
 export type StationEvent =
   | { readonly type: 'plc.link.up'; readonly stationId: string }
   | { readonly type: 'plc.link.down'; readonly stationId: string; readonly reason: string }
-  | { readonly type: 'plc.state'; readonly stationId: string; readonly status: StationStatus; readonly previous: PackMLState | undefined }
+  | {
+      readonly type: 'plc.state';
+      readonly stationId: string;
+      readonly status: StationStatus;
+      readonly previous: PackMLState | undefined;
+      /**
+       * When the unit entered this state (ms since the epoch): the PLC's own time of the change
+       * where the protocol carries it, kept only within the bounds of when the link saw it
+       * (handshake-link.ts `timeOfChange`); otherwise when the link saw it.
+       */
+      readonly at?: number;
+    }
   | { readonly type: 'plc.card.present'; readonly stationId: string; readonly cardSerial: string }
   | { readonly type: 'plc.job.accepted'; readonly stationId: string; readonly jobId: number; readonly cardSerial: string }
   | {

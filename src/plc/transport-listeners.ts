@@ -4,7 +4,11 @@
  */
 import type { PlcTags } from './tags.ts';
 
-export type TagListener = (changes: Partial<PlcTags>, full: boolean) => void;
+/**
+ * `at`: when the PLC made the changes by its own clock (OPC UA's source timestamp, ms since the
+ * epoch), where the protocol carries it; Modbus does not.
+ */
+export type TagListener = (changes: Partial<PlcTags>, full: boolean, at?: number) => void;
 export type ConnectionListener = (connected: boolean, reason: string) => void;
 
 export class TransportListeners {
@@ -23,10 +27,10 @@ export class TransportListeners {
     return () => this.connections.delete(listener);
   }
 
-  emitTags(changes: Partial<PlcTags>, full: boolean): void {
+  emitTags(changes: Partial<PlcTags>, full: boolean, at?: number): void {
     for (const listener of [...this.tags]) {
       try {
-        listener(changes, full);
+        listener(changes, full, at);
       } catch (error) {
         this.onListenerError(error);
       }

@@ -22,9 +22,10 @@ export interface TagTransport {
    * PLC-written tags as they change (OPC UA: subscription; Modbus: polling, only changed tags).
    * After each (re)connection the first call carries every PLC tag with `full = true`. Changes that
    * arrived together come in one call, in the order the PLC made them where the protocol keeps it.
-   * `ResultData` is not delivered here: read it with readResultData when Done is seen.
+   * `ResultData` is not delivered here: read it with readResultData when Done is seen. `at` is when
+   * the PLC made the changes by its clock (OPC UA: the source timestamp), where the protocol carries it.
    */
-  onTags(listener: (changes: Partial<PlcTags>, full: boolean) => void): () => void;
+  onTags(listener: (changes: Partial<PlcTags>, full: boolean, at?: number) => void): () => void;
   onConnection(listener: (connected: boolean, reason: string) => void): () => void;
   /** Writes host tags; several tags in one call are written in one request where the protocol allows. */
   write(values: Partial<Omit<HostTags, 'JobData'>>): Promise<void>;

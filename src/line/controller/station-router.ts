@@ -97,7 +97,7 @@ export class StationRouter {
         break;
       case 'plc.state':
         station.send({ type: 'plc.state', state: event.status.state, stopReason: event.status.stopReason });
-        this.stationEvent(unitId, 'state', { state: event.status.state, stopReason: event.status.stopReason });
+        this.stationEvent(unitId, 'state', { state: event.status.state, stopReason: event.status.stopReason }, event.at);
         this.noteSuspension(unitId, event.status.state, event.status.stopReason);
         this.checkReady();
         // A card that waited at a stopped or aborted station's infeed gets its job once the station
@@ -180,7 +180,8 @@ export class StationRouter {
     }
   }
 
-  private stationEvent(unitId: string, event: string, detail: Record<string, unknown>): void {
-    this.run.journal({ op: 'station', unit: unitId, event, detail, at: new Date().toISOString() });
+  /** `at`: when it happened (a state change: when the PLC made it, plc.state's `at`); otherwise now. */
+  private stationEvent(unitId: string, event: string, detail: Record<string, unknown>, at?: number): void {
+    this.run.journal({ op: 'station', unit: unitId, event, detail, at: new Date(at ?? Date.now()).toISOString() });
   }
 }

@@ -90,10 +90,15 @@ describe('OPC UA transport', () => {
 
   it('carries PLC-written tags of every type (UInt32, Boolean, String) as they change, batched as the PLC wrote them', async () => {
     const from = recorder.deliveries.length;
+    const before = Date.now();
     store.setPlc({ CardSerial: 'CL-ĐÔ-0001', CardPresent: false, Heartbeat: 0xffff_fffe });
+    const written = Date.now();
     const d = await recorder.delivery((x) => x.changes.Heartbeat === 0xffff_fffe, { from });
     expect(d.changes).toStrictEqual({ Heartbeat: 0xffff_fffe, CardSerial: 'CL-ĐÔ-0001', CardPresent: false });
     expect(d.full).toBe(false);
+    // The server's source timestamp of the change: when the PLC wrote it, not when it reached us.
+    expect(d.plcAt).toBeGreaterThanOrEqual(before);
+    expect(d.plcAt).toBeLessThanOrEqual(written);
   });
 
   it('writes host tags of every type (UInt32, Boolean, ByteString) into the store, several in one request', async () => {

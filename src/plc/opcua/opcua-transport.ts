@@ -793,9 +793,12 @@ class OpcuaTransport implements TagTransport {
     const binding = snapshot?.binding ?? (this.bound?.link === link ? this.bound : undefined);
     if (!binding?.handles) return;
     let batch: Partial<PlcTags> & { ResultData?: Buffer } = {};
+    // The latest source timestamp among the batch's items: when the PLC made these changes.
+    let batchAt: number | undefined;
     const flush = (): void => {
-      if (Object.keys(batch).length > 0) this.deliver(batch, false);
+      if (Object.keys(batch).length > 0) this.deliver(batch, false, batchAt);
       batch = {};
+      batchAt = undefined;
     };
     for (const item of items) {
       const tag = binding.handles.get(item.clientHandle);
@@ -809,6 +812,8 @@ class OpcuaTransport implements TagTransport {
       }
       if (tag in batch) flush();
       (batch as Record<string, unknown>)[tag] = value;
+      const source = item.value.sourceTimestamp?.getTime();
+      if (source !== undefined && !Number.isNaN(source) && (batchAt === undefined || source > batchAt)) batchAt = source;
     }
     if (snapshot) {
       if (snapshot.seen.size < MONITORED_TAGS.length) return;
@@ -832,7 +837,7 @@ class OpcuaTransport implements TagTransport {
     return 'value' in decoded ? decoded.value : undefined;
   }
 
-  private deliver(values: Partial<PlcTags> & { ResultData?: Buffer }, full: boolean): void {
+  private deliver(values: Partial<PlcTags> & { ResultData?: Buffer }, full: boolean, at?: number): void {
     const { ResultData, ...tags } = values;
     if (ResultData !== undefined) {
       this.resultData = ResultData;
@@ -840,7 +845,7 @@ class OpcuaTransport implements TagTransport {
     }
     if (tags.StateCurrent !== undefined) this.lastState = tags.StateCurrent;
     if (Object.keys(tags).length === 0 && !full) return;
-    this.listeners.emitTags(tags, full);
+    this.listeners.emitTags(tags, full, at);
   }
 
   /** Tells the listeners about a change of state (and the first failure before any connection). */

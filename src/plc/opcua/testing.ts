@@ -12,6 +12,8 @@ export interface Delivery {
   readonly changes: Partial<PlcTags>;
   readonly full: boolean;
   readonly at: number;
+  /** The PLC's time of the changes, as the transport reported it (ms since the epoch). */
+  readonly plcAt: number | undefined;
 }
 
 /** Records every onTags and onConnection call of a transport, and keeps the PLC tags it has seen. */
@@ -24,8 +26,8 @@ export class TransportRecorder {
 
   constructor(transport: TagTransport) {
     this.off = [
-      transport.onTags((changes, full) => {
-        this.deliveries.push({ changes, full, at: performance.now() });
+      transport.onTags((changes, full, plcAt) => {
+        this.deliveries.push({ changes, full, at: performance.now(), plcAt });
         Object.assign(this.plc, changes);
         this.poke();
       }),
