@@ -200,7 +200,7 @@ export async function reportPdf(model: ReportModel): Promise<Buffer> {
   doc.font(BOLD).fontSize(16).fillColor('black').text(bilingual(title), tx, MARGIN, { width: tw, lineBreak: false, ellipsis: true });
   doc.font(REGULAR).fontSize(9);
   const scopeLines = [
-    model.kind === 'batch' ? `Lô / Batch: ${model.batch?.id ?? k.batchId}${k.scope.running ? ' (đang chạy / run under way)' : ''}` : `Ca / Shift: ${model.shift}   Dây chuyền / Line: ${model.lineId}`,
+    model.kind === 'batch' ? `Lô / Batch: ${model.batch?.id ?? k.batchId}${k.scope.running ? ' (đang chạy / run under way)' : ''}` : `Ca / Shift: ${model.shift}${k.scope.running ? ' (đang diễn ra, đến lúc lập / under way, up to now)' : ''}   Dây chuyền / Line: ${model.lineId}`,
     `Kỳ / Period: ${localTime(k.from, zone)} – ${localTime(k.to, zone)} (${zone})`,
     `Lập lúc / Generated: ${localTime(model.generatedAt, zone)}   Dây chuyền / Lines: ${k.lines.map((l) => l.line).join(', ') || '—'}`,
   ];
