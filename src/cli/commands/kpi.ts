@@ -29,7 +29,7 @@ interface KpiOptions {
   bucket?: string;
 }
 
-const DEFAULT_SITE_FILE = 'config/site.yaml';
+export const DEFAULT_SITE_FILE = 'config/site.yaml';
 
 function queryOf(o: KpiOptions, site: SiteShifts): KpiQuery {
   const asked = [o.batch !== undefined, o.shift !== undefined, o.from !== undefined || o.to !== undefined].filter(Boolean).length;
