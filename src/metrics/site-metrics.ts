@@ -75,7 +75,7 @@ export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | '
   });
   const commit = new Histogram({
     name: 'cardline_journal_commit_duration_seconds',
-    help: "A durable group commit of the line's journal (the card results a PLC waits for before its DoneAck): from its first statement to the database reporting it synced. Groups that change nothing are not counted.",
+    help: "A durable group commit of the line's journal (the card results a PLC waits for before its DoneAck): from the start of its write (a wait for the database connection included) to the database reporting it synced. Groups that change nothing are not counted.",
     labelNames: ['line'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],

@@ -118,7 +118,7 @@ const SPOIL_COLUMNS = ['at', 'line_id', 'batch_id', 'card_serial', 'reason', 'un
 export interface JournalCommit {
   /** False when the group changed nothing, so nothing was written or synced. */
   readonly synced: boolean;
-  /** From the group's first statement to the database reporting it synced (monotonic clock); 0 when not synced. */
+  /** From the start of the group's write (a wait for the pooled connection included) to the database reporting it synced, by the monotonic clock; 0 when not synced. */
   readonly seconds: number;
 }
 
