@@ -14,6 +14,7 @@ import { openContext } from '../src/cli/context.ts';
 import type { LinePlan } from '../src/kpi/line-plan.ts';
 import { DEFAULT_SHIFTS, DEFAULT_TIME_ZONE } from '../src/kpi/shifts.ts';
 import { PACKML_STATES as S, STOP_REASONS as R } from '../src/plc/packml.ts';
+import { DEFAULT_BRANDING } from '../src/reports/branding.ts';
 import { reportCsv } from '../src/reports/csv.ts';
 import { reportPdf } from '../src/reports/pdf.ts';
 import { makeReport } from '../src/reports/source.ts';
@@ -97,7 +98,7 @@ try {
     const t0 = performance.now();
     const model = await makeReport({ db: ctx.db, batches: ctx.batches }, { kind: 'batch', batchId: batch.id }, options);
     const t1 = performance.now();
-    const pdf = await reportPdf(model);
+    const pdf = await reportPdf(model, DEFAULT_BRANDING);
     const t2 = performance.now();
     const bytes = pdf.length + reportCsv(model).length + JSON.stringify(model, null, 2).length;
     const used = process.cpuUsage(cpu);

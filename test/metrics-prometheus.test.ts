@@ -26,6 +26,7 @@ import { buildApiServer } from '../src/http/server.ts';
 import { registerMetricsRoute } from '../src/metrics/metrics-route.ts';
 import { createSiteMetrics, type SiteMetrics } from '../src/metrics/site-metrics.ts';
 import type { RunEnd } from '../src/site/line-agent.ts';
+import type { LineObserver } from '../src/site/runtime.ts';
 import { loadSiteConfig } from '../src/site/site-config.ts';
 import { Site } from '../src/site/site.ts';
 import { AlarmStore } from '../src/store/alarm-store.ts';
@@ -48,6 +49,9 @@ let prom: ChildProcess | undefined;
 let promLog = '';
 let promBase: string;
 const ends: RunEnd[] = [];
+/** The journal's durable commits as a second observer of the line hears them, to check the histogram against. */
+const commits: number[] = [];
+const commitWatcher: LineObserver = { attach: (line) => line.onCommitted((_ops, c) => void (c.synced && commits.push(c.seconds))) };
 
 beforeAll(async () => {
   // The binaries first: a machine without them fails here, naming the package.
@@ -65,7 +69,7 @@ beforeAll(async () => {
   const bus = new EventBus();
   const alarms = new SiteAlarmBoard(new AlarmStore(fx.ctx.db), bus);
   metrics = createSiteMetrics({ events: bus, alarms, lines: () => site.lines() });
-  site = new Site({ config: siteConfig, ctx: fx.ctx, openSession: openLineSession, events: bus, alarms, observers: [createLineEventsObserver(bus), alarms, metrics.observer], onRunEnded: (_l, end) => ends.push(end), recoverAfterMs: 100, retryMs: 300 });
+  site = new Site({ config: siteConfig, ctx: fx.ctx, openSession: openLineSession, events: bus, alarms, observers: [createLineEventsObserver(bus), alarms, metrics.observer, commitWatcher], onRunEnded: (_l, end) => ends.push(end), recoverAfterMs: 100, retryMs: 300 });
   app = await buildApiServer({ dataDir: fx.ctx.dataDir, db: fx.ctx.db, keys: fx.ctx.keys, batches: fx.ctx.batches, site, siteRoutes: [lineRoutes] });
   registerMetricsRoute(app, metrics, { token: TOKEN });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -147,10 +151,13 @@ describe('GET /metrics scraped by a real Prometheus', () => {
     const wrong = await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    // Station reports may still commit after the batch: the scrape saw the commits heard before it, perhaps a few more.
+    const commitsBefore = commits.length;
     const answer = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await answer.text();
+    const commitsAfter = commits.length;
 
     // Prometheus's own linter on the real answer.
     const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -177,6 +184,12 @@ describe('GET /metrics scraped by a real Prometheus', () => {
     expect(sumOf(text, 'cardline_job_seconds_count', { line: lineId, unit: 'encoder.1', result: 'failed' }).get('')).toBe(summary.spoiledByReason.CHIP_WRITE_FAILED);
     expect(sumOf(text, 'cardline_job_seconds_count', { line: lineId, unit: 'feeder', result: 'failed' }).get('')).toBe(summary.spoiledByReason.BLANK_DEFECT);
     expect(text).not.toMatch(/station="unknown",result="(good|spoiled)"/);
+    // Every durable journal commit the line's observers heard is in the commit histogram, their times summed.
+    const commitCount = sumOf(text, 'cardline_journal_commit_duration_seconds_count', { line: lineId }).get('')!;
+    expect(commitCount).toBeGreaterThanOrEqual(Math.max(1, commitsBefore));
+    expect(commitCount).toBeLessThanOrEqual(commitsAfter);
+    expect(sumOf(text, 'cardline_journal_commit_duration_seconds_sum', { line: lineId }).get('')).toBeCloseTo(commits.slice(0, commitCount).reduce((a, b) => a + b, 0), 6);
+    expect(sumOf(text, 'cardline_journal_commit_duration_seconds_bucket', { line: lineId, le: '+Inf' }).get('')).toBe(commitCount);
 
     // … and so does Prometheus, from a scrape after the batch ended.
     let byResult: PromSample[] = [];

@@ -41,7 +41,10 @@ export interface KpiAnswer {
     readonly lineId?: string;
     readonly shift?: string;
     readonly timeZone: string;
-    /** A batch whose run is still under way: its KPIs up to now. */
+    /**
+     * Still under way, so the figures are up to now: a batch whose run has no end on record, or a
+     * shift or period that ends after now (its time is counted up to now, never into the future).
+     */
     readonly running?: boolean;
     /** Lines without a line file: no planned run time, so effectiveness and OEE are unknown. */
     readonly linesWithoutPlan: readonly string[];
@@ -89,6 +92,13 @@ export async function answerKpiQuery(
       if (query.lineId !== undefined) lines = [query.lineId];
       break;
     }
+  }
+  if (query.kind !== 'batch' && to.getTime() > now.getTime()) {
+    // ISO 22400-2: PBT is the planned busy time of the period so far. The rest of a shift under way
+    // has not happened: counted (the running line's last state carried to the shift's end), it made a
+    // line that had run for minutes look fully available and a few percent effective.
+    to = new Date(Math.max(from.getTime(), now.getTime()));
+    running = true;
   }
   const events = await source.events(from, to, { ...(lines ? { lines } : {}), ...(batchId !== undefined ? { batchId } : {}) });
   const lineIds = new Set(lines ?? []);

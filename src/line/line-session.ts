@@ -17,7 +17,7 @@ import type { StationLink } from '../plc/station-link.ts';
 import { CardRenderer } from '../render/renderer.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import { LEASE_TTL_MS, LineBusyError, LineLease, describeHolder } from '../store/line-lease.ts';
-import { LineStore, type JournalOp } from '../store/line-store.ts';
+import { LineStore, type CommitListener } from '../store/line-store.ts';
 import { batchTakes, isBatchStatus } from './batch-status.ts';
 import { CrashPoint, LineController, type Progress, type RunOutcome } from './controller.ts';
 import type { InProcessSimulator, StartSimulator } from './ports.ts';
@@ -140,7 +140,7 @@ export class LineSession {
   private lost: RunError | undefined;
   private closed = false;
   private readonly connecting = new Map<string, Promise<void>>();
-  private readonly committed = new Set<(ops: readonly JournalOp[]) => void>();
+  private readonly committed = new Set<CommitListener>();
 
   private constructor(
     private readonly ctx: LineContext,
@@ -156,8 +156,8 @@ export class LineSession {
     readonly simulator: InProcessSimulator | undefined,
   ) {
     // The journal's commits, to every listener (the event stream, the alarms) for as long as the session lives.
-    this.stopListening = store.journal.addCommitListener((ops) => {
-      for (const listener of this.committed) listener(ops);
+    this.stopListening = store.journal.addCommitListener((ops, commit) => {
+      for (const listener of this.committed) listener(ops, commit);
     });
   }
 
@@ -233,7 +233,7 @@ export class LineSession {
   }
 
   /** Registers a listener for every committed journal transaction of the line; returns its removal. */
-  onCommitted(listener: (ops: readonly JournalOp[]) => void): () => void {
+  onCommitted(listener: CommitListener): () => void {
     this.committed.add(listener);
     return () => this.committed.delete(listener);
   }

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../events/event-bus.ts';
 import type { CardStep } from '../events/site-event.ts';
-import type { AlarmView, LineStatusView, SiteRuntime, UnitStatus } from '../site/runtime.ts';
+import type { AlarmView, LineStatusView, ObservedLine, SiteRuntime, UnitStatus } from '../site/runtime.ts';
+import type { CommitListener } from '../store/line-store.ts';
 import { createSiteMetrics } from './site-metrics.ts';
 
 function unit(id: string, state: string, connected = true): UnitStatus {
@@ -125,5 +126,39 @@ describe('the site metrics registry', () => {
     metrics.close();
     card('fed', 'T0006', 'feeder', t0 + 9500);
     expect(sample(await metrics.text(), 'cardline_card_steps_total', { line: 'L1', step: 'fed' })).toBe(4);
+  });
+
+  it("observes each durable journal commit of an attached line, not the groups that changed nothing, until detached", async () => {
+    const site: Pick<SiteRuntime, 'events' | 'lines' | 'alarms'> = { events: new EventBus(), lines: () => Promise.resolve([line]), alarms: { list: () => Promise.resolve([]), acknowledge: () => Promise.reject(new Error('not here')) } };
+    const metrics = createSiteMetrics(site);
+    const listeners = new Set<CommitListener>();
+    const observed: ObservedLine = {
+      lineId: 'L1',
+      links: new Map(),
+      onCommitted: (l) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+      progress: () => null,
+    };
+    const commit = (synced: boolean, seconds: number): void => {
+      for (const l of listeners) l([], { synced, seconds });
+    };
+    const detach = metrics.observer.attach(observed);
+    commit(true, 0.0015);
+    commit(true, 0.004);
+    commit(true, 0.3);
+    commit(false, 0);
+    const text = await metrics.text();
+    const name = 'cardline_journal_commit_duration_seconds';
+    expect(sample(text, `${name}_count`, { line: 'L1' })).toBe(3);
+    expect(sample(text, `${name}_sum`, { line: 'L1' })).toBeCloseTo(0.3055, 9);
+    expect(sample(text, `${name}_bucket`, { line: 'L1', le: '0.001' })).toBe(0);
+    expect(sample(text, `${name}_bucket`, { line: 'L1', le: '0.0025' })).toBe(1);
+    expect(sample(text, `${name}_bucket`, { line: 'L1', le: '0.005' })).toBe(2);
+    expect(sample(text, `${name}_bucket`, { line: 'L1', le: '0.5' })).toBe(3);
+    detach();
+    expect(listeners.size).toBe(0);
+    metrics.close();
   });
 });

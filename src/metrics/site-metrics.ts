@@ -23,7 +23,7 @@ export interface SiteMetrics {
   /** The exposition text after reading the lines' status and the alarm board once. */
   text(): Promise<string>;
   readonly contentType: string;
-  /** Times the card handshake of each unit's link: give it to the Site with the other observers. */
+  /** Times the card handshake of each unit's link and the journal's commits: give it to the Site with the other observers. */
   readonly observer: LineObserver;
   /** Stops listening to the event bus. */
   close(): void;
@@ -71,6 +71,13 @@ export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | '
     help: "A unit's job: from it accepting the card's job to reporting it done (result good or failed), timed on the link's events.",
     labelNames: ['line', 'unit', 'result'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const commit = new Histogram({
+    name: 'cardline_journal_commit_duration_seconds',
+    help: "A durable group commit of the line's journal (the card results a PLC waits for before its DoneAck): from the start of its write (a wait for the database connection included) to the database reporting it synced. Groups that change nothing are not counted.",
+    labelNames: ['line'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
   const scrape = new Histogram({ name: 'cardline_metrics_scrape_seconds', help: 'Time to read the lines and alarms for one scrape.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
@@ -146,6 +153,11 @@ export function createSiteMetrics(site: Pick<SiteRuntime, 'events' | 'lines' | '
   const observer: LineObserver = {
     attach(line) {
       const offs: (() => void)[] = [];
+      offs.push(
+        line.onCommitted((_ops, done) => {
+          if (done.synced) commit.observe({ line: line.lineId }, done.seconds);
+        }),
+      );
       for (const [unitId, link] of line.links) {
         // When each card came and when its job was accepted (monotonic clock), by card serial; never a label.
         const presentAt = new Map<string, number>();

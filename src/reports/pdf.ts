@@ -1,5 +1,5 @@
 /**
- * A report as a PDF: A4 portrait, the site's logo placeholder, headings in Vietnamese and English,
+ * A report as a PDF: A4 portrait, the site's logo (or its name in the logo's box), headings in Vietnamese and English,
  * the summary and accounting, the charts (ECharts option builders of src/charts drawn to SVG and
  * placed as vectors by svg-to-pdfkit), the per-station table, the alarms of the period, the audit
  * chain's head and a signature block. Loads pdfkit and echarts: import it when a report is made.
@@ -17,6 +17,7 @@ import type { Kpis } from '../kpi/report.ts';
 import { openFont, type LoadedFont } from '../render/fonts.ts';
 import { finish } from '../render/pdf.ts';
 import { bilingual, SECTIONS, SIGNATORIES, TITLES, type SectionKey } from './labels.ts';
+import type { ReportBranding } from './branding.ts';
 import type { ReportModel } from './model.ts';
 
 const PT_PER_MM = 72 / 25.4;
@@ -182,8 +183,8 @@ function summaryPairs(k: Kpis): [string, string][] {
   ];
 }
 
-/** The PDF of a report (src/reports/model.ts). */
-export async function reportPdf(model: ReportModel): Promise<Buffer> {
+/** The PDF of a report (src/reports/model.ts), with the site's logo or name in its header. */
+export async function reportPdf(model: ReportModel, branding: ReportBranding): Promise<Buffer> {
   const k = model.kpi;
   const zone = k.scope.timeZone;
   const title = TITLES[model.kind];
@@ -191,16 +192,24 @@ export async function reportPdf(model: ReportModel): Promise<Buffer> {
   const w = new Writer(`${title.en}: ${subject}`, new Date(model.generatedAt));
   const doc = w.doc;
 
-  // Header: the site's logo placeholder, the title, the scope.
+  // Header: the site's logo (or its name in the logo's box), the title, the scope.
   const logo = { width: 42 * PT_PER_MM, height: 20 * PT_PER_MM };
-  doc.rect(MARGIN, MARGIN, logo.width, logo.height).dash(3, { space: 2 }).lineWidth(0.6).strokeColor('#888888').stroke().undash();
-  doc.font(REGULAR).fontSize(8).fillColor(GREY).text('Biểu trưng / Logo', MARGIN, MARGIN + logo.height / 2 - 5, { width: logo.width, align: 'center', lineBreak: false });
+  if (branding.logo) {
+    doc.image(branding.logo.bytes, MARGIN, MARGIN, { fit: [logo.width, logo.height], align: 'center', valign: 'center' });
+  } else {
+    doc.rect(MARGIN, MARGIN, logo.width, logo.height).lineWidth(0.6).strokeColor('#888888').stroke();
+    const pad = 4;
+    doc.font(BOLD).fontSize(10).fillColor(GREY);
+    const box = { width: logo.width - 2 * pad, height: logo.height - 2 * pad };
+    const textHeight = Math.min(box.height, doc.heightOfString(branding.siteName, { width: box.width }));
+    doc.text(branding.siteName, MARGIN + pad, MARGIN + (logo.height - textHeight) / 2, { ...box, align: 'center', ellipsis: true });
+  }
   const tx = MARGIN + logo.width + 12;
   const tw = CONTENT - logo.width - 12;
   doc.font(BOLD).fontSize(16).fillColor('black').text(bilingual(title), tx, MARGIN, { width: tw, lineBreak: false, ellipsis: true });
   doc.font(REGULAR).fontSize(9);
   const scopeLines = [
-    model.kind === 'batch' ? `Lô / Batch: ${model.batch?.id ?? k.batchId}${k.scope.running ? ' (đang chạy / run under way)' : ''}` : `Ca / Shift: ${model.shift}   Dây chuyền / Line: ${model.lineId}`,
+    model.kind === 'batch' ? `Lô / Batch: ${model.batch?.id ?? k.batchId}${k.scope.running ? ' (đang chạy / run under way)' : ''}` : `Ca / Shift: ${model.shift}${k.scope.running ? ' (đang diễn ra, đến lúc lập / under way, up to now)' : ''}   Dây chuyền / Line: ${model.lineId}`,
     `Kỳ / Period: ${localTime(k.from, zone)} – ${localTime(k.to, zone)} (${zone})`,
     `Lập lúc / Generated: ${localTime(model.generatedAt, zone)}   Dây chuyền / Lines: ${k.lines.map((l) => l.line).join(', ') || '—'}`,
   ];

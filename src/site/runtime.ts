@@ -8,7 +8,7 @@ import type { AuthUser } from '../auth/session.ts';
 import type { LineConfigView, SimulatorFaultRequest, SimulatorFaultResult, SimulatorView, UnitLinkView } from './engineer-views.ts';
 import type { SiteEventBus } from '../events/site-event.ts';
 import type { StationLink } from '../plc/station-link.ts';
-import type { JournalOp } from '../store/line-store.ts';
+import type { CommitListener } from '../store/line-store.ts';
 import type { AlarmView, BatchProgressView, LineStatusView } from './views.ts';
 
 export type { AlarmView, BatchProgressView, LinePhase, LineStatusView, StationStatusView, UnitStatus } from './views.ts';
@@ -41,8 +41,8 @@ export interface AlarmBoard {
 export interface ObservedLine {
   readonly lineId: string;
   readonly links: ReadonlyMap<string, StationLink>;
-  /** Registers a listener for every committed journal transaction; returns its removal. */
-  onCommitted(listener: (ops: readonly JournalOp[]) => void): () => void;
+  /** Registers a listener for every committed journal transaction (its operations and how long its commit took); returns its removal. */
+  onCommitted(listener: CommitListener): () => void;
   /** The running batch's progress now, null when idle. */
   progress(): BatchProgressView | null;
 }

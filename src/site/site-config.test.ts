@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/line-config.ts';
+import { jpegHeader, pngImage } from '../../test/helpers/images.ts';
 import { DEFAULT_SITE_FILE, loadSiteConfig, mayDrive } from './site-config.ts';
 
 let work: string;
@@ -98,5 +99,43 @@ describe('site file', () => {
     expect(((await loadSiteConfig(byRef, { SITE_DB: 'mysql://u@h/site' }).catch((e: unknown) => e)) as Error).message).toMatch(/line 3: database: the environment variable SITE_DB holds no PostgreSQL URL/);
     const wrong = ((await loadSiteConfig(await site(`id: s1\nname: S\n${lines}database: mysql://u@h/site\n`), {}).catch((e: unknown) => e)) as Error).message;
     expect(wrong).toMatch(/line 5: database: a PostgreSQL URL/);
+  });
+
+  describe('report.logo: a PNG or JPEG of at most 1 MB, relative to the site file, checked at load', () => {
+    const LINES = 'lines:\n  - { id: demo-mixed, file: lines/demo-mixed.yaml }\n';
+    beforeAll(async () => {
+      await mkdir(path.join(work, 'brand'), { recursive: true });
+      await writeFile(path.join(work, 'brand', 'logo.png'), pngImage(120, 60));
+      await writeFile(path.join(work, 'brand', 'logo.jpg'), jpegHeader(300, 100));
+      await writeFile(path.join(work, 'brand', 'text.png'), 'not an image at all\n');
+      await writeFile(path.join(work, 'brand', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
+      await writeFile(path.join(work, 'brand', 'big.png'), Buffer.concat([pngImage(8, 8), Buffer.alloc(1024 * 1024)]));
+      await writeFile(path.join(work, 'brand', 'cut.png'), pngImage(8, 8).subarray(0, 12));
+    });
+    const cases: readonly { readonly report: string; readonly logo?: string; readonly error?: RegExp }[] = [
+      { report: 'report: { logo: brand/logo.png }', logo: 'brand/logo.png' },
+      { report: 'report: { logo: brand/logo.jpg }', logo: 'brand/logo.jpg' },
+      { report: 'report: {}' },
+      { report: 'report: { logo: brand/none.png }', error: /line 3: report\.logo: \S*brand\/none\.png does not exist \(the path is relative to the site file\)/ },
+      { report: 'report: { logo: brand/text.png }', error: /line 3: report\.logo: \S*brand\/text\.png is not a PNG or JPEG image \(by its content\)/ },
+      { report: 'report: { logo: brand/logo.svg }', error: /line 3: report\.logo: \S*brand\/logo\.svg is not a PNG or JPEG image \(by its content; SVG is not taken: export the logo as PNG\)/ },
+      { report: 'report: { logo: brand/big.png }', error: /line 3: report\.logo: \S*brand\/big\.png has 1,048,\d{3} bytes, more than the 1 MB/ },
+      { report: 'report: { logo: brand/cut.png }', error: /line 3: report\.logo: \S*brand\/cut\.png is a damaged PNG image/ },
+      { report: 'report: { logo: brand }', error: /line 3: report\.logo: \S*brand is not a file/ },
+      { report: "report: { logo: '' }", error: /line 3: report\.logo: the logo file \(PNG or JPEG, relative to the site file\)/ },
+      { report: 'report: { logos: brand/logo.png }', error: /line 3: report\.logos: Unrecognized key/ },
+    ];
+    it.each(cases)('$report', async ({ report, logo, error }) => {
+      const file = await site(`id: s1\nname: S\n${report}\n${LINES}`);
+      const loaded = loadSiteConfig(file);
+      if (error) {
+        const e = await loaded.catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(ConfigError);
+        expect((e as Error).message).toContain(path.basename(file));
+        expect((e as Error).message).toMatch(error);
+      } else {
+        expect((await loaded).report).toStrictEqual({ logo: logo === undefined ? null : path.join(work, logo) });
+      }
+    });
   });
 });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ConfigError, loadLineConfig, type LineConfig } from '../config/line-config.ts';
 import { DB_URL_ENV } from '../store/db.ts';
 import { DEFAULT_SHIFTS, DEFAULT_TIME_ZONE, shiftsSchema, type ShiftSpec } from '../kpi/shifts.ts';
+import { LogoError, readLogo } from '../reports/logo.ts';
 
 export const DEFAULT_SITE_FILE = path.resolve(import.meta.dirname, '../../config/site.yaml');
 
@@ -60,6 +61,8 @@ export const siteConfigSchema = z
         loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10),
       })
       .default({ idleLogoutMinutes: 5, loginAttemptsPerMinute: 10 }),
+    /** The reports' header: the site's logo (PNG or JPEG, at most 1 MB, relative to the site file); absent: the site's name in its place. */
+    report: z.strictObject({ logo: z.string().min(1, 'the logo file (PNG or JPEG, relative to the site file)').optional() }).optional(),
     /** The site's PostgreSQL database, shared by its servers (CARDLINE_DB_URL wins); absent: the data directory's SQLite. */
     database: databaseSchema.optional(),
     lines: z.array(lineEntrySchema).min(1, 'a site has at least one line'),
@@ -95,6 +98,8 @@ export interface SiteConfig {
   readonly shifts: readonly ShiftSpec[];
   readonly qa: { readonly sampleRate: number };
   readonly ui: { readonly idleLogoutMinutes: number; readonly loginAttemptsPerMinute: number };
+  /** The reports' logo file (absolute, checked at load), or null: the reports show the site's name. */
+  readonly report: { readonly logo: string | null };
   readonly lines: readonly SiteLine[];
   /** The site's PostgreSQL URL (a `${VARIABLE}` read from the environment given at load); undefined: none named. */
   readonly database: string | undefined;
@@ -145,6 +150,16 @@ export async function loadSiteConfig(file: string, env: NodeJS.ProcessEnv = proc
     throw new ConfigError(`invalid site file:\n  ${lines.join('\n  ')}`);
   }
   const site = parsed.data;
+  let logo: string | null = null;
+  if (site.report?.logo !== undefined) {
+    logo = path.resolve(path.dirname(file), site.report.logo);
+    try {
+      await readLogo(logo);
+    } catch (error) {
+      if (!(error instanceof LogoError)) throw error;
+      throw new ConfigError(`${shown}${where(['report', 'logo'])}: report.logo: ${error.message}`);
+    }
+  }
   const lines: SiteLine[] = [];
   for (const [i, entry] of site.lines.entries()) {
     const lineFile = path.resolve(path.dirname(file), entry.file);
@@ -167,5 +182,5 @@ export async function loadSiteConfig(file: string, env: NodeJS.ProcessEnv = proc
     if (database === undefined && !env[DB_URL_ENV]) throw new ConfigError(`${shown}${where(['database'])}: database: the environment variable ${ref[1]} is not set: set it to the site's PostgreSQL URL (or set ${DB_URL_ENV}, which wins)`);
     if (database !== undefined && !/^postgres(ql)?:\/\//.test(database)) throw new ConfigError(`${shown}${where(['database'])}: database: the environment variable ${ref[1]} holds no PostgreSQL URL (postgres://…)`);
   }
-  return { id: site.id, name: site.name, timeZone: site.timeZone, retentionDays: site.retentionDays, shifts: site.shifts, qa: site.qa, ui: site.ui, lines, database, source: shown };
+  return { id: site.id, name: site.name, timeZone: site.timeZone, retentionDays: site.retentionDays, shifts: site.shifts, qa: site.qa, ui: site.ui, report: { logo }, lines, database, source: shown };
 }

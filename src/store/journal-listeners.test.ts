@@ -69,4 +69,17 @@ describe('Journal commit listeners', () => {
     expect(added).toStrictEqual([1, 1]);
     off();
   });
+
+  it('tells each listener how long its durable commit took, within the time the appender waited', async () => {
+    const commits: { ops: number; synced: boolean; seconds: number }[] = [];
+    const off = store.journal.addCommitListener((ops, commit) => commits.push({ ops: ops.length, ...commit }));
+    const before = performance.now();
+    await Promise.all([store.journal.append(op('eight')), store.journal.append(op('nine'))]);
+    const waited = (performance.now() - before) / 1000;
+    off();
+    // One group, written and synced: its time is positive and no longer than the appenders' wait.
+    expect(commits.map((c) => ({ ops: c.ops, synced: c.synced }))).toStrictEqual([{ ops: 2, synced: true }]);
+    expect(commits[0]!.seconds).toBeGreaterThan(0);
+    expect(commits[0]!.seconds).toBeLessThanOrEqual(waited);
+  });
 });

@@ -114,6 +114,17 @@ const EVENT_COLUMNS = ['at', 'line_id', 'batch_id', 'seq', 'attempt', 'card_seri
 const STATION_COLUMNS = ['at', 'line_id', 'unit', 'event', 'detail'] as const;
 const SPOIL_COLUMNS = ['at', 'line_id', 'batch_id', 'card_serial', 'reason', 'unit'] as const;
 
+/** How a group commit went, for the listeners (the commit-latency histogram of /metrics). */
+export interface JournalCommit {
+  /** False when the group changed nothing, so nothing was written or synced. */
+  readonly synced: boolean;
+  /** From the start of the group's write (a wait for the pooled connection included) to the database reporting it synced, by the monotonic clock; 0 when not synced. */
+  readonly seconds: number;
+}
+
+/** Hears each committed group of operations, with how its commit went. */
+export type CommitListener = (ops: readonly JournalOp[], commit: JournalCommit) => void;
+
 /** A commit's changes: the data statements, and the audit entries they carry. */
 interface CommitPlan {
   /** Parameterless statements (values as literals); empty when the group changes nothing. */
@@ -142,7 +153,7 @@ export class Journal {
    * the site's event stream and its alarms. A listener that throws affects neither the commit nor
    * the other listeners; its error goes to `onListenerError`.
    */
-  private readonly commitListeners = new Set<(ops: readonly JournalOp[]) => void>();
+  private readonly commitListeners = new Set<CommitListener>();
   private legacyListener: ((ops: readonly JournalOp[]) => void) | undefined;
   /** Where a commit listener's error goes (default: a process warning naming the line). */
   onListenerError: (error: unknown) => void = (error) => {
@@ -163,9 +174,9 @@ export class Journal {
   }
 
   /** Registers a listener for every committed group of operations; returns its removal. */
-  addCommitListener(listener: (ops: readonly JournalOp[]) => void): () => void {
+  addCommitListener(listener: CommitListener): () => void {
     // A wrapper, so the same function registered twice is called twice and removed once each.
-    const entry = (ops: readonly JournalOp[]): void => listener(ops);
+    const entry: CommitListener = (ops, commit) => listener(ops, commit);
     this.commitListeners.add(entry);
     return () => {
       this.commitListeners.delete(entry);
@@ -221,8 +232,11 @@ export class Journal {
 
   private async commit(ops: readonly JournalOp[]): Promise<void> {
     const plan = this.plan(ops, new Date().toISOString());
+    const started = performance.now();
+    let synced = true;
     if (plan.statements.length === 0 && plan.audits.length === 0 && !this.beforeCommit) {
       // Nothing to write, nothing to sync.
+      synced = false;
     } else if (this.dialect === 'postgres' && plan.audits.length === 0 && !this.beforeCommit) {
       await runStatements(this.db, this.dialect, plan.statements);
     } else {
@@ -233,9 +247,10 @@ export class Journal {
         this.beforeCommit?.();
       });
     }
+    const commit: JournalCommit = { synced, seconds: synced ? (performance.now() - started) / 1000 : 0 };
     for (const listener of [...this.commitListeners]) {
       try {
-        listener(ops);
+        listener(ops, commit);
       } catch (error) {
         this.onListenerError(error);
       }

@@ -29,7 +29,7 @@ interface KpiOptions {
   bucket?: string;
 }
 
-const DEFAULT_SITE_FILE = 'config/site.yaml';
+export const DEFAULT_SITE_FILE = 'config/site.yaml';
 
 function queryOf(o: KpiOptions, site: SiteShifts): KpiQuery {
   const asked = [o.batch !== undefined, o.shift !== undefined, o.from !== undefined || o.to !== undefined].filter(Boolean).length;
@@ -64,7 +64,7 @@ function headline(name: string, k: Kpis): string[] {
 
 function printText(answer: KpiAnswer): void {
   const { scope, report } = answer;
-  const what = scope.kind === 'batch' ? `batch ${scope.batchId}${scope.running ? ' (its run is under way: up to now)' : ''}` : scope.kind === 'shift' ? `shift ${scope.shift}${scope.lineId ? ` of line ${scope.lineId}` : ''}` : `line ${scope.lineId}`;
+  const what = scope.kind === 'batch' ? `batch ${scope.batchId}${scope.running ? ' (its run is under way: up to now)' : ''}` : scope.kind === 'shift' ? `shift ${scope.shift}${scope.lineId ? ` of line ${scope.lineId}` : ''}${scope.running ? ' (under way: up to now)' : ''}` : `line ${scope.lineId}${scope.running ? ' (the period is under way: up to now)' : ''}`;
   writeLine(`KPIs of ${what}, ${report.from} – ${report.to} (shifts in ${scope.timeZone})`);
   if (report.lines.length === 0) {
     writeLine('nothing on record in this period');

@@ -8,13 +8,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { KpiQueryError } from '../../kpi/query.ts';
+import { BrandingError, loadReportBranding, type ReportBranding } from '../../reports/branding.ts';
 import { reportCsv } from '../../reports/csv.ts';
 import { reportBaseName } from '../../reports/model.ts';
 import { makeReport, UnknownBatchError, type ReportQuery } from '../../reports/source.ts';
 import { withContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { writeLine } from '../io.ts';
-import { cliLinePlans, cliSiteShifts } from './kpi.ts';
+import { cliLinePlans, cliSiteShifts, DEFAULT_SITE_FILE } from './kpi.ts';
 
 interface ReportOptions {
   out: string;
@@ -25,8 +26,19 @@ interface ReportOptions {
   json?: boolean;
 }
 
+/** The site's name and logo for the PDF's header, from --site (else config/site.yaml if present). */
+async function cliBranding(siteFile: string | undefined): Promise<ReportBranding> {
+  try {
+    return siteFile !== undefined ? await loadReportBranding(siteFile) : await loadReportBranding(DEFAULT_SITE_FILE, true);
+  } catch (error) {
+    if (error instanceof BrandingError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
 async function report(what: { kind: 'batch'; batchId: string } | { kind: 'shift'; shift: string }, o: ReportOptions): Promise<number> {
   const site = await cliSiteShifts(o.site);
+  const branding = await cliBranding(o.site);
   const { lineId, plan, bucketMs } = await cliLinePlans(o);
   let query: ReportQuery;
   if (what.kind === 'batch') {
@@ -45,12 +57,13 @@ async function report(what: { kind: 'batch'; batchId: string } | { kind: 'shift'
       throw error;
     }
     const { reportPdf } = await import('../../reports/pdf.ts');
+    const pdf = await reportPdf(model, branding);
     await mkdir(o.out, { recursive: true });
     const base = path.join(o.out, reportBaseName(model));
     const files = { pdf: `${base}.pdf`, json: `${base}.json`, csv: `${base}.csv` };
     await writeFile(files.json, `${JSON.stringify(model, null, 2)}\n`);
     await writeFile(files.csv, reportCsv(model));
-    await writeFile(files.pdf, await reportPdf(model));
+    await writeFile(files.pdf, pdf);
     if (o.json) writeLine(JSON.stringify(files));
     else for (const file of Object.values(files)) writeLine(file);
     return EXIT.ok;
@@ -62,7 +75,7 @@ export function registerReport(program: Command, run: (action: () => Promise<num
   const common = (c: Command): Command =>
     c
       .requiredOption('--out <dir>', 'the folder the report files are written to (created if missing)')
-      .option('--site <file>', 'the site file with timeZone and shifts (default config/site.yaml if present)')
+      .option('--site <file>', 'the site file with timeZone, shifts, name and report.logo (default config/site.yaml if present)')
       .option('--lines-dir <dir>', 'where the line files are (planned run times per station)', 'config/lines')
       .option('--bucket <minutes>', 'width of the throughput buckets in minutes')
       .option('--json', 'print the files written as one JSON object {"pdf", "json", "csv"}');

@@ -8,6 +8,7 @@ import { KpiQueryError } from '../../kpi/query.ts';
 import { reportCsv } from '../../reports/csv.ts';
 import { reportBaseName, type ReportModel } from '../../reports/model.ts';
 import { makeReport, type ReportQuery } from '../../reports/source.ts';
+import { BrandingError, loadReportBranding, type ReportBranding } from '../../reports/branding.ts';
 import { SiteRequestError } from '../../site/runtime.ts';
 import { route, type ApiDeps, type RouteContext, type RouteFactory, type RouteSpec } from '../route-spec.ts';
 import { bucket, id, linePlanLoader, siteShiftsLoader, type KpiRouteOptions } from './kpi.ts';
@@ -15,10 +16,23 @@ import { bucket, id, linePlanLoader, siteShiftsLoader, type KpiRouteOptions } fr
 const FORMATS = { pdf: 'application/pdf', json: 'application/json; charset=utf-8', csv: 'text/csv; charset=utf-8' } as const;
 const format = z.enum(['pdf', 'json', 'csv']).default('pdf').describe('pdf (A4, charts as vectors), json (the figures) or csv (one row a figure)');
 
+/** The site's name and logo for a PDF's header, from the site file (none: the defaults; unreadable: 503). */
+function brandingLoader(options: KpiRouteOptions): () => Promise<ReportBranding> {
+  return async () => {
+    try {
+      return await loadReportBranding(options.siteFile ?? 'config/site.yaml', true);
+    } catch (error) {
+      if (error instanceof BrandingError) throw new SiteRequestError(`the site's name and logo for the report cannot be read: ${error.message}`, 503);
+      throw error;
+    }
+  };
+}
+
 /** The report routes, reading the site file and line files where `options` says (as the KPI routes). */
 export function reportRoutesWith(options: KpiRouteOptions = {}): RouteFactory {
   const plan = linePlanLoader(options);
   const site = siteShiftsLoader(options);
+  const branding = brandingLoader(options);
 
   const send = async (deps: ApiDeps, query: ReportQuery, as: keyof typeof FORMATS, bucketMinutes: number | undefined, reply: RouteContext<unknown, unknown, unknown>['reply']): Promise<Buffer | string> => {
     let model: ReportModel;
@@ -35,7 +49,7 @@ export function reportRoutesWith(options: KpiRouteOptions = {}): RouteFactory {
     if (as === 'csv') return reportCsv(model);
     // pdfkit and echarts load on the first report: a server that never makes one does not pay for them.
     const { reportPdf } = await import('../../reports/pdf.ts');
-    return reportPdf(model);
+    return reportPdf(model, await branding());
   };
 
   return (deps: ApiDeps): readonly RouteSpec[] => [
