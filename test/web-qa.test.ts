@@ -168,7 +168,7 @@ describe('the QA station', () => {
     await page.locator(`tr[data-serial="${failed.cardSerial}"] button`).click();
     await page.getByRole('heading', { name: vi['qa.card.title'].replace('{serial}', failed.cardSerial) }).waitFor();
     await expect(fact(vi['qa.detail.grade']).getAttribute('class')).resolves.toBe('qa-bad');
-    await expect(fact(vi['qa.detail.verdict']).innerText()).resolves.toContain(vi['qa.reason.PRINT_GRADE_LOW']);
+    await expect(fact(vi['qa.detail.verdict']).innerText()).resolves.toContain(vi['reason.PRINT_GRADE_LOW']);
   }, 120_000);
 
   it('axe finds nothing serious, every string is translated, every control named and reached by keyboard, in both languages', async () => {
