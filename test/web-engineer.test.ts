@@ -63,7 +63,7 @@ beforeAll(async () => {
   line.opcuaSecurity.users = [{ username: SECRETS.user, passwordEnv: SECRETS.passwordEnv }];
   await writeFile(lineFile, stringify(line));
   users = await cliUsers(site.env, { 'eng-hai': 'engineer', 'op-ba': 'operator' } as const);
-  web = await serveForBrowser(site, { [SECRETS.passwordEnv]: SECRETS.password });
+  web = await serveForBrowser(site, { env: { [SECRETS.passwordEnv]: SECRETS.password } });
   browser = web.browser;
   base = web.base;
 }, 120_000);
