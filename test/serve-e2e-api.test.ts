@@ -25,6 +25,7 @@ import { writeSample } from '../src/sample/write-sample.ts';
 import { call } from './helpers/api.ts';
 import { checkInvariants } from './helpers/invariants.ts';
 import { CARDLINE_BIN, cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
+import { sseFrames } from './helpers/sse-frames.ts';
 
 /** Records in the batch: the issue's 300 (about 60 s for the whole first test at time scale 20 on this machine). */
 const RECORDS = 300;
@@ -107,7 +108,7 @@ interface Frame {
   readonly data: Record<string, unknown>;
 }
 
-/** An SSE client over fetch: parses `id:`/`event:`/`data:` frames into `frames` until stopped. */
+/** An SSE client over fetch: the stream's events (sseFrames) into `frames` until stopped. */
 function sseClient(base: string, token: string, frames: Frame[], lastEventId?: number): { stop: () => void; done: Promise<Error | undefined>; opened: Promise<void> } {
   const abort = new AbortController();
   let opened!: () => void;
@@ -119,26 +120,9 @@ function sseClient(base: string, token: string, frames: Frame[], lastEventId?: n
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     opened();
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields: Record<string, string> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            if (colon < 0) continue;
-            fields[line.slice(0, colon)] = (fields[line.slice(0, colon)] ?? '') + line.slice(colon + 1).replace(/^ /, '');
-          }
-          if (fields.id !== undefined && fields.event !== undefined && fields.data !== undefined) {
-            frames.push({ id: Number(fields.id), event: fields.event, data: JSON.parse(fields.data) as Record<string, unknown> });
-          }
-        }
+      for await (const frame of sseFrames(response.body as unknown as AsyncIterable<Uint8Array>)) {
+        if (frame.id !== undefined) frames.push({ id: Number(frame.id), event: frame.event, data: JSON.parse(frame.data) as Record<string, unknown> });
       }
     } catch (error) {
       if (!abort.signal.aborted) throw error;
