@@ -24,7 +24,7 @@ import { AlarmStore } from '../src/store/alarm-store.ts';
 import { en } from '../web/src/i18n/en.ts';
 import { vi } from '../web/src/i18n/vi.ts';
 import { call, startApi } from './helpers/api.ts';
-import { axeViolations, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
+import { loginAs, NO_FINDINGS, openPage, screenFindings, switchLanguage } from './helpers/browser.ts';
 import { cliUsers } from './helpers/cli.ts';
 import { serveSite, type ServeSite } from './helpers/serve.ts';
 import { until } from './helpers/site.ts';
@@ -230,14 +230,9 @@ describe('the engineer view', () => {
     await page.locator('.engineer-ledger').waitFor();
     await page.locator('.engineer-config tbody tr').first().waitFor();
     for (const lang of ['vi', 'en'] as const) {
-      if (lang === 'en') {
-        await page.getByRole('button', { name: 'English' }).click();
-        await page.getByRole('heading', { name: 'Line engineering' }).waitFor();
-      }
+      await switchLanguage(page, lang);
       await statesShownIn(page, lang === 'vi' ? vi : en);
-      expect(await axeViolations(page)).toStrictEqual([]);
-      expect(await missingMessages(page)).toStrictEqual([]);
-      expect(await unnamedControls(page)).toStrictEqual([]);
+      expect(await screenFindings(page), lang).toStrictEqual(NO_FINDINGS);
       expect(await unreachableByTab(page, 'body')).toStrictEqual([]);
     }
     // The confirmation too.
@@ -245,8 +240,7 @@ describe('the engineer view', () => {
     await page.locator('.engineer-fault select[name=fault]').selectOption('slow-cycles');
     await page.getByRole('button', { name: 'Inject fault' }).first().click();
     await page.getByRole('dialog').waitFor();
-    expect(await axeViolations(page)).toStrictEqual([]);
-    expect(await missingMessages(page)).toStrictEqual([]);
+    expect(await screenFindings(page)).toStrictEqual(NO_FINDINGS);
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.context().close();
   });

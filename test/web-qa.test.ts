@@ -23,7 +23,7 @@ import { en } from '../web/src/i18n/en.ts';
 import { vi } from '../web/src/i18n/vi.ts';
 import { call } from './helpers/api.ts';
 import { unreachableByTab } from './helpers/keyboard-reach.ts';
-import { axeViolations, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
+import { loginAs, NO_FINDINGS, openPage, screenFindings, switchLanguage } from './helpers/browser.ts';
 import { cliUsers } from './helpers/cli.ts';
 import { serveSite, type ServeSite } from './helpers/serve.ts';
 import { closeForBrowser, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
@@ -170,17 +170,12 @@ describe('the QA station', () => {
     await page.locator(`tr[data-serial="${sampled.cardSerial}"] button`).click();
     await page.locator('.qa-reject select').waitFor();
     for (const lang of ['vi', 'en'] as const) {
-      if (lang === 'en') {
-        await page.getByRole('button', { name: 'English' }).click();
-        await page.getByRole('heading', { name: en['qa.title'] }).waitFor();
-      }
-      expect(await axeViolations(page)).toStrictEqual([]);
-      expect(await missingMessages(page)).toStrictEqual([]);
-      expect(await unnamedControls(page)).toStrictEqual([]);
+      await switchLanguage(page, lang);
+      await page.getByRole('heading', { name: (lang === 'en' ? en : vi)['qa.title'] }).waitFor();
+      expect(await screenFindings(page), lang).toStrictEqual(NO_FINDINGS);
     }
     expect(await unreachableByTab(page, 'body')).toStrictEqual([]);
-    await page.getByRole('button', { name: 'Tiếng Việt' }).click();
-    await page.getByRole('heading', { name: vi['qa.title'] }).waitFor();
+    await switchLanguage(page, 'vi');
   }, 120_000);
 
   it('rejects a card with a reason after a confirmation; its record is re-queued, and the re-run shows the re-made card', async () => {
@@ -193,7 +188,7 @@ describe('the QA station', () => {
     await page.getByRole('button', { name: vi['qa.reject.submit'] }).click();
     const dialog = page.getByRole('dialog', { name: vi['qa.reject.confirmTitle'].replace('{serial}', victim.cardSerial) });
     await dialog.waitFor();
-    expect(await axeViolations(page)).toStrictEqual([]);
+    expect(await screenFindings(page)).toStrictEqual(NO_FINDINGS);
     // Cancel first: nothing happens.
     await dialog.getByRole('button', { name: vi['common.cancel'] }).click();
     expect((await cards()).find((c) => c.cardSerial === victim.cardSerial)!.status).toBe('good');
@@ -226,8 +221,7 @@ describe('the QA station', () => {
     await approve.click();
     const dialog = page.getByRole('dialog', { name: vi['qa.second.title'] });
     await dialog.waitFor();
-    expect(await axeViolations(page)).toStrictEqual([]);
-    expect(await unnamedControls(page)).toStrictEqual([]);
+    expect(await screenFindings(page)).toStrictEqual(NO_FINDINGS);
     await dialog.getByLabel(vi['qa.second.user']).fill('qa-binh');
     await dialog.getByLabel(vi['qa.second.password']).fill(pw['qa-binh']!);
     await dialog.getByRole('button', { name: vi['qa.second.approve'] }).click();
