@@ -15,8 +15,8 @@ export interface ServeSite {
   cleanup(): Promise<void>;
 }
 
-/** A site `name` of one simulated line `<prefix>-line` (writeCliLine's test line) in a fresh directory; `siteYaml`: more keys of the site file. */
-export async function serveSite(name: string, prefix: string, line: { timeScale: number; seed: number; serialPrefix: string }, siteYaml = ''): Promise<ServeSite> {
+/** A site `name` of one simulated line `<prefix>-line` (writeCliLine's test line, 80 blanks unless `initialBlanks`) in a fresh directory; `siteYaml`: more keys of the site file. */
+export async function serveSite(name: string, prefix: string, line: { timeScale: number; seed: number; serialPrefix: string; initialBlanks?: number }, siteYaml = ''): Promise<ServeSite> {
   const dir = await mkdtemp(path.join(tmpdir(), `cardline-${name}-`));
   await writeCliLine(path.join(dir, 'line.yaml'), { id: `${prefix}-line`, initialBlanks: 80, cycleMs: 200, ...line });
   const siteFile = path.join(dir, 'site.yaml');
