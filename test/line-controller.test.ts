@@ -14,11 +14,9 @@ import { testLine } from '../simulators/testing/test-line.ts';
 import { openContext, type AppContext } from '../src/cli/context.ts';
 import { importBatch } from '../src/import/importer.ts';
 import { LineController, type RunningReject } from '../src/line/controller.ts';
-import { HandshakeLink } from '../src/plc/handshake-link.ts';
-import { MemoryTransport } from '../src/plc/memory-transport.ts';
-import type { StationLink } from '../src/plc/station-link.ts';
 import { writeSample } from '../src/sample/generate.ts';
 import { LineStore } from '../src/store/line-store.ts';
+import { closeLinks, connectLinks, memoryLinks } from './helpers/memory-links.ts';
 import { TestPreparer, testJudge } from './helpers/test-preparer.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -36,12 +34,9 @@ async function setup(count: number, failures: NonNullable<Parameters<typeof test
   const line = testLine({ id: 'ctl', heads: 3, initialBlanks: count * 3, timeScale, heartbeatMs: 50, failures });
   const sim = SimLine.open({ line, dataDir: ctx.dataDir });
   cleanups.push(() => Promise.resolve(sim.stop()));
-  const links = new Map<string, StationLink>();
-  for (const unitId of sim.stores.keys()) links.set(unitId, new HandshakeLink(unitId, new MemoryTransport(sim.store(unitId)), { heartbeatMs: 2000 }));
-  await Promise.all([...links.values()].map((l) => l.connect()));
-  cleanups.push(async () => {
-    for (const l of links.values()) await l.close();
-  });
+  const links = memoryLinks(sim);
+  await connectLinks(links);
+  cleanups.push(() => closeLinks(links));
   const store = new LineStore(ctx.db, line.id);
   return { ctx, sim, line, links, store, batchId: imported.batchId, accepted: imported.accepted };
 }
@@ -167,12 +162,9 @@ describe('LineController on the in-process simulator', () => {
 
     // The controller that takes the line over (its own process, its own links) resumes the batch:
     // every record ends, and the ledger agrees.
-    for (const l of links.values()) await l.close();
-    const links2 = new Map<string, StationLink>();
-    for (const unitId of sim.stores.keys()) links2.set(unitId, new HandshakeLink(unitId, new MemoryTransport(sim.store(unitId)), { heartbeatMs: 2000 }));
-    cleanups.push(async () => {
-      for (const l of links2.values()) await l.close();
-    });
+    await closeLinks(links);
+    const links2 = memoryLinks(sim);
+    cleanups.push(() => closeLinks(links2));
     const second = new LineController(line, links2, store, new TestPreparer(ctx.batches), testJudge, {
       actor: 't',
       wip: 10,

@@ -16,12 +16,10 @@ import { parseLineConfig, type LineConfig } from '../src/config/line-config.ts';
 import { importBatch } from '../src/import/importer.ts';
 import { inspectorReject } from '../src/line/batch-actions.ts';
 import { LineController } from '../src/line/controller.ts';
-import { HandshakeLink } from '../src/plc/handshake-link.ts';
-import { MemoryTransport } from '../src/plc/memory-transport.ts';
-import type { StationLink } from '../src/plc/station-link.ts';
 import { writeSample } from '../src/sample/generate.ts';
 import { LineStore } from '../src/store/line-store.ts';
 import { checkInvariants } from './helpers/invariants.ts';
+import { closeLinks, connectLinks, memoryLinks } from './helpers/memory-links.ts';
 import { checkPacks } from './helpers/packs.ts';
 import { TestPreparer, testJudge } from './helpers/test-preparer.ts';
 
@@ -57,13 +55,12 @@ async function runLine(line: LineConfig, count: number, seed: string, ctx?: AppC
     batchId = (await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: 't', today: { year: 2026, month: 11, day: 27 } })).batchId;
   }
   const sim = SimLine.open({ line, dataDir: ctx.dataDir });
-  const links = new Map<string, StationLink>();
-  for (const unitId of sim.stores.keys()) links.set(unitId, new HandshakeLink(unitId, new MemoryTransport(sim.store(unitId)), { heartbeatMs: 2000 }));
-  await Promise.all([...links.values()].map((l) => l.connect()));
+  const links = memoryLinks(sim);
+  await connectLinks(links);
   const store = new LineStore(ctx.db, line.id);
   const controller = new LineController(line, links, store, new TestPreparer(ctx.batches), testJudge, { actor: 't', wip: 10, autoRecover: true, recoverAfterMs: 50 });
   const outcome = await controller.run(batchId, { resume: false, status: (await ctx.batches.getBatch(batchId))!.status as 'imported' });
-  for (const l of links.values()) await l.close();
+  await closeLinks(links);
   return { ctx, batchId, outcome, sim, store };
 }
 

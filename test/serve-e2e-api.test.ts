@@ -15,16 +15,16 @@
  * The users are made in the store before the server starts (cliUsers), as `cardline user add` would;
  * without --demo the server creates none.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSample } from '../src/sample/write-sample.ts';
 import { call } from './helpers/api.ts';
 import { checkInvariants } from './helpers/invariants.ts';
-import { CARDLINE_BIN, cardline, cliUsers, jsonLine, writeCliLine } from './helpers/cli.ts';
+import { cardline, cliUsers, jsonLine } from './helpers/cli.ts';
+import { serveSite, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
+import { sseFrames } from './helpers/sse-frames.ts';
 
 /** Records in the batch: the issue's 300 (about 60 s for the whole first test at time scale 20 on this machine). */
 const RECORDS = 300;
@@ -32,49 +32,36 @@ const LINE = 'e2e-line';
 /** Records of the batch whose server is killed -9 mid-batch. */
 const CRASH_RECORDS = 80;
 
-let dir: string;
+let site: ServeSite;
+/** The site of the kill -9 test. */
+let crashSite: ServeSite | undefined;
 let env: NodeJS.ProcessEnv;
-let siteFile: string;
 let users: Record<'op' | 'inspector' | 'boss', NodeJS.ProcessEnv>;
-let serve: ChildProcess | undefined;
+/** The server running now. */
+let serve: ServeProcess | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'cardline-serve-e2e-'));
-  env = { CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '', CARDLINE_USER: '', CARDLINE_PASSWORD: '' };
-  await writeCliLine(path.join(dir, 'line.yaml'), { id: LINE, timeScale: 20, seed: 16, initialBlanks: RECORDS + 100, serialPrefix: 'E', cycleMs: 200 });
-  siteFile = path.join(dir, 'site.yaml');
-  await writeFile(siteFile, `id: e2e-site\nname: API end to end\nlines:\n  - { id: ${LINE}, file: line.yaml }\n`);
+  site = await serveSite('API end to end', 'e2e', { timeScale: 20, seed: 16, initialBlanks: RECORDS + 100, serialPrefix: 'E' });
+  env = site.env;
   users = await cliUsers(env, { op: 'operator', inspector: 'qa', boss: 'manager' });
 });
 afterAll(async () => {
-  if (serve && serve.exitCode === null) serve.kill('SIGKILL');
-  await rm(dir, { recursive: true, force: true });
+  serve?.kill();
+  await serve?.exited;
+  await site?.cleanup();
+  await crashSite?.cleanup();
 });
 
-/** Starts `cardline serve` and resolves with its base URL once it serves. */
-function startServe(site = siteFile, serveEnv = env): Promise<{ base: string; out: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CARDLINE_BIN, 'serve', '--site', site, '--port', '0'], { env: { ...process.env, ...serveEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    serve = child;
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 60_000);
-    const seen = (d: string): void => {
-      out += d;
-      const m = /serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ base: m[1]!, out: () => out });
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', seen);
-    child.stderr.setEncoding('utf8').on('data', seen);
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
-  });
+/** Starts `cardline serve` on `on` and gives its base URL (without the final slash) once it serves. */
+async function serveOn(on: ServeSite): Promise<string> {
+  serve = startServe(on, []);
+  await serve.waitFor(/serving at/, 'serve did not start');
+  return serve.base().replace(/\/$/, '');
 }
 
 /** A sample made by src/sample uploaded as a zip of its batch file and portraits; every record accepted. */
 async function uploadSample(base: string, token: string, count: number, seed: string): Promise<{ batchId: string; jsonl: Buffer }> {
-  const sampleDir = path.join(dir, seed);
+  const sampleDir = path.join(site.dir, seed);
   await writeSample({ outDir: sampleDir, count, seed, portraitPool: 8 });
   const files: Record<string, Uint8Array> = {};
   for (const entry of await readdir(sampleDir, { recursive: true, withFileTypes: true })) {
@@ -88,9 +75,8 @@ async function uploadSample(base: string, token: string, count: number, seed: st
 
 /** SIGTERM to the server: a planned stop, exit 0. */
 async function stopServe(): Promise<void> {
-  const child = serve!;
+  const { child, exited } = serve!;
   if (child.exitCode !== null) return;
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
 }
@@ -107,7 +93,7 @@ interface Frame {
   readonly data: Record<string, unknown>;
 }
 
-/** An SSE client over fetch: parses `id:`/`event:`/`data:` frames into `frames` until stopped. */
+/** An SSE client over fetch: the stream's events (sseFrames) into `frames` until stopped. */
 function sseClient(base: string, token: string, frames: Frame[], lastEventId?: number): { stop: () => void; done: Promise<Error | undefined>; opened: Promise<void> } {
   const abort = new AbortController();
   let opened!: () => void;
@@ -119,26 +105,9 @@ function sseClient(base: string, token: string, frames: Frame[], lastEventId?: n
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     opened();
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields: Record<string, string> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            if (colon < 0) continue;
-            fields[line.slice(0, colon)] = (fields[line.slice(0, colon)] ?? '') + line.slice(colon + 1).replace(/^ /, '');
-          }
-          if (fields.id !== undefined && fields.event !== undefined && fields.data !== undefined) {
-            frames.push({ id: Number(fields.id), event: fields.event, data: JSON.parse(fields.data) as Record<string, unknown> });
-          }
-        }
+      for await (const frame of sseFrames(response.body as unknown as AsyncIterable<Uint8Array>)) {
+        if (frame.id !== undefined) frames.push({ id: Number(frame.id), event: frame.event, data: JSON.parse(frame.data) as Record<string, unknown> });
       }
     } catch (error) {
       if (!abort.signal.aborted) throw error;
@@ -168,7 +137,7 @@ interface Accounting {
 
 describe('cardline serve: a batch driven through the API only, watched over SSE', () => {
   it(`${RECORDS} records: upload, queue, start, pause, resume, an inspector's reject, close, two-person release; the event stream is the ledger's`, async () => {
-    const { base, out } = await startServe();
+    const base = await serveOn(site);
     const op = await login(base, users.op);
     const qa = await login(base, users.inspector);
     const boss = await login(base, users.boss);
@@ -317,20 +286,16 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     expect(approved.json).toMatchObject({ kind: 'release', request: { status: 'approved', approvedBy: 'boss', requestedBy: 'inspector' } });
     expect((await accounting()).status).toBe('released');
-    expect(out()).not.toContain(sample[0]!.fullName);
+    expect(serve!.output()).not.toContain(sample[0]!.fullName);
     await stopServe();
   }, 170_000);
 
   it('kill -9 mid-batch: a new server resumes the batch through the API, and it completes with the invariants held', async () => {
     // A site of its own: the first test's inspector-rejected card still lies in that simulator's stacker.
-    const crashDir = path.join(dir, 'crash');
-    const crashEnv = { ...env, CARDLINE_DATA_DIR: path.join(crashDir, 'data') };
-    await mkdir(crashDir, { recursive: true });
-    await writeCliLine(path.join(crashDir, 'line.yaml'), { id: LINE, timeScale: 20, seed: 17, initialBlanks: CRASH_RECORDS + 100, serialPrefix: 'K', cycleMs: 200 });
-    const crashSite = path.join(crashDir, 'site.yaml');
-    await writeFile(crashSite, `id: crash-site\nname: API kill -9\nlines:\n  - { id: ${LINE}, file: line.yaml }\n`);
+    crashSite = await serveSite('API kill -9', 'e2e', { timeScale: 20, seed: 17, initialBlanks: CRASH_RECORDS + 100, serialPrefix: 'K' });
+    const crashEnv = crashSite.env;
     const { op: operator } = await cliUsers(crashEnv, { op: 'operator' });
-    let { base } = await startServe(crashSite, crashEnv);
+    let base = await serveOn(crashSite);
     let op = await login(base, operator);
     const { batchId } = await uploadSample(base, op, CRASH_RECORDS, 'serve-e2e-crash');
     expect((await call(base, 'POST', `/api/v1/lines/${LINE}/stock`, { token: op, body: { count: CRASH_RECORDS + 50, lot: 'E2E-2' } })).status).toBe(201);
@@ -340,12 +305,10 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     await until('a quarter of the batch good', async () => (await good()) >= CRASH_RECORDS / 4);
 
     // The server dies with cards in the line.
-    const dead = new Promise((resolve) => serve!.once('close', resolve));
-    serve!.kill('SIGKILL');
-    await dead;
+    serve!.kill();
+    await serve!.exited;
 
-    const second = await startServe(crashSite, crashEnv);
-    base = second.base;
+    base = await serveOn(crashSite);
     op = await login(base, operator);
     const crashed = (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: op })).json as unknown as Accounting;
     // Killed mid-batch: records still to make, cards inside the machine (the resume accounts for them).
@@ -359,7 +322,7 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     }, 60_000);
     await until('the resumed batch reconciled', async () => ((await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: op })).json as unknown as Accounting).status === 'reconciled', 90_000);
     const done = (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: op })).json as unknown as Accounting;
-    expect(done, `${JSON.stringify(done)}\n${second.out()}`).toMatchObject({ records: { produced: CRASH_RECORDS, pending: 0 }, cards: { good: CRASH_RECORDS, inLine: 0 } });
+    expect(done, `${JSON.stringify(done)}\n${serve!.output()}`).toMatchObject({ records: { produced: CRASH_RECORDS, pending: 0 }, cards: { good: CRASH_RECORDS, inLine: 0 } });
     expect(done.cards.good + done.cards.spoiled).toBe(done.cards.blanksConsumed);
     await stopServe();
 
@@ -367,7 +330,7 @@ describe('cardline serve: a batch driven through the API only, watched over SSE'
     const { openContext } = await import('../src/cli/context.ts');
     const ctx = await openContext({ ...process.env, ...crashEnv });
     try {
-      const report = await checkInvariants({ db: ctx.db, batches: ctx.batches, dataDir: crashEnv.CARDLINE_DATA_DIR, batchId });
+      const report = await checkInvariants({ db: ctx.db, batches: ctx.batches, dataDir: ctx.dataDir, batchId });
       expect(report.violations).toEqual([]);
       expect(report.produced).toBe(CRASH_RECORDS);
     } finally {

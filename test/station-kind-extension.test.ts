@@ -18,15 +18,13 @@ import { openContext, type AppContext } from '../src/cli/context.ts';
 import { loadLineConfig, parseLineConfig, stationUnits } from '../src/config/line-config.ts';
 import { importBatch } from '../src/import/importer.ts';
 import { LineController } from '../src/line/controller.ts';
-import { HandshakeLink } from '../src/plc/handshake-link.ts';
 import { decodeResult, encodeJob } from '../src/plc/job-data.ts';
-import { MemoryTransport } from '../src/plc/memory-transport.ts';
 import { RESULT_CODES } from '../src/plc/result-codes.ts';
-import type { StationLink } from '../src/plc/station-link.ts';
 import { writeSample } from '../src/sample/generate.ts';
 import { extendStationKinds, stationKinds, type StationKind } from '../src/stations/kinds.ts';
 import { LineStore } from '../src/store/line-store.ts';
 import { checkInvariants } from './helpers/invariants.ts';
+import { closeLinks, connectLinks, memoryLinks } from './helpers/memory-links.ts';
 import { TestPreparer, testJudge } from './helpers/test-preparer.ts';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -89,12 +87,9 @@ describe('a station kind added from a table entry', () => {
 
     const sim = SimLine.open({ line, dataDir: ctx.dataDir });
     cleanups.push(() => Promise.resolve(sim.stop()));
-    const links = new Map<string, StationLink>();
-    for (const unitId of sim.stores.keys()) links.set(unitId, new HandshakeLink(unitId, new MemoryTransport(sim.store(unitId)), { heartbeatMs: 2000 }));
-    await Promise.all([...links.values()].map((l) => l.connect()));
-    cleanups.push(async () => {
-      for (const l of links.values()) await l.close();
-    });
+    const links = memoryLinks(sim);
+    await connectLinks(links);
+    cleanups.push(() => closeLinks(links));
     const store = new LineStore(ctx.db, line.id);
     const controller = new LineController(line, links, store, new TestPreparer(ctx.batches), testJudge, { actor: 't', wip: 8, autoRecover: true, recoverAfterMs: 50 });
     const outcome = await controller.run(imported.batchId, { resume: false, status: 'imported' });

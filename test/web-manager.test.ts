@@ -19,18 +19,18 @@ import { openContext } from '../src/cli/context.ts';
 import { importBatch } from '../src/import/importer.ts';
 import { writeSample } from '../src/sample/generate.ts';
 import { call } from './helpers/api.ts';
-import { axeViolations, launchBrowser, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
+import { loginAs, NO_FINDINGS, openPage, screenFindings, switchLanguage } from './helpers/browser.ts';
 import { cardline, cliUsers } from './helpers/cli.ts';
 import { unreachableByTab } from './helpers/keyboard-reach.ts';
-import { serveSite, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
+import { serveSite, type ServeSite } from './helpers/serve.ts';
+import { closeForBrowser, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
 
 const LINE = 'mgr-line';
 let site: ServeSite;
-let serve: ServeProcess;
+let web: WebServe | undefined;
 let browser: Browser;
+/** http://127.0.0.1:PORT (no final slash). */
 let base: string;
-/** base without its trailing slash, for the API's paths. */
-let origin: string;
 let users: Record<'mgr-dung' | 'op-an', NodeJS.ProcessEnv>;
 let opToken: string;
 let firstBatch: string;
@@ -54,16 +54,16 @@ async function importSample(seed: string, count: number): Promise<string> {
 
 /** Queues and starts `batchId` on the line through the API, as the operator. */
 async function runBatch(batchId: string): Promise<void> {
-  expect((await call(origin, 'POST', `/api/v1/lines/${LINE}/queue`, { token: opToken, body: { batchId } })).status).toBeLessThan(300);
-  const started = await call(origin, 'POST', `/api/v1/lines/${LINE}/start`, { token: opToken, body: {} });
+  expect((await call(base, 'POST', `/api/v1/lines/${LINE}/queue`, { token: opToken, body: { batchId } })).status).toBeLessThan(300);
+  const started = await call(base, 'POST', `/api/v1/lines/${LINE}/start`, { token: opToken, body: {} });
   expect(started.status, JSON.stringify(started.body)).toBeLessThan(300);
 }
 
 async function batchEnded(batchId: string): Promise<void> {
   for (;;) {
-    const status = (await call(origin, 'GET', `/api/v1/batches/${batchId}`, { token: opToken })).json.status as string;
+    const status = (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: opToken })).json.status as string;
     if (['completed', 'reconciled', 'released'].includes(status)) return;
-    if (['aborted', 'failed', 'interrupted'].includes(status)) throw new Error(`batch ${batchId} ended ${status}:\n${serve.output()}`);
+    if (['aborted', 'failed', 'interrupted'].includes(status)) throw new Error(`batch ${batchId} ended ${status}:\n${web!.serve.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -111,25 +111,18 @@ beforeAll(async () => {
   users = await cliUsers(site.env, { 'mgr-dung': 'manager', 'op-an': 'operator' });
   firstBatch = await importSample('mgr-one', 24);
   secondBatch = await importSample('mgr-two', 12);
-  serve = startServe(site, [], {}, site.dir);
-  await serve.waitFor(/serving at/, 'serve did not start');
-  base = serve.base();
-  origin = base.replace(/\/$/, '');
-  const login = await call(origin, 'POST', '/api/v1/auth/login', { body: { user: 'op-an', password: users['op-an'].CARDLINE_PASSWORD } });
+  web = await serveForBrowser(site, { cwd: site.dir });
+  browser = web.browser;
+  base = web.base;
+  const login = await call(base, 'POST', '/api/v1/auth/login', { body: { user: 'op-an', password: users['op-an'].CARDLINE_PASSWORD } });
   opToken = login.json.token as string;
-  const stock = await call(origin, 'POST', `/api/v1/lines/${LINE}/stock`, { token: opToken, body: { count: 70, lot: 'MGR-1' } });
-  expect(stock.status, `${JSON.stringify(stock.body)}\n${serve.output()}`).toBe(201);
+  const stock = await call(base, 'POST', `/api/v1/lines/${LINE}/stock`, { token: opToken, body: { count: 70, lot: 'MGR-1' } });
+  expect(stock.status, `${JSON.stringify(stock.body)}\n${web.serve.output()}`).toBe(201);
   await runBatch(firstBatch);
   await batchEnded(firstBatch);
-  browser = await launchBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  serve?.kill();
-  await serve?.exited;
-  await site?.cleanup();
-});
+afterAll(() => closeForBrowser(site, web));
 
 describe('the manager dashboard', () => {
   it("shows a batch's KPIs as `cardline kpi --batch --json` gives them, its Pareto and its report links", async () => {
@@ -142,7 +135,7 @@ describe('the manager dashboard', () => {
     const page = await openPage(browser);
     await loginAs(page, base, 'mgr-dung', users['mgr-dung'].CARDLINE_PASSWORD!);
     expect(page.url()).toContain('#/manager');
-    await page.goto(`${base}#/manager/batch/${firstBatch}`);
+    await page.goto(`${base}/#/manager/batch/${firstBatch}`);
     await page.locator(`[data-scope="batch/${firstBatch}"]`).waitFor();
     expect(await shownTiles(page)).toStrictEqual(expectedTiles(expected, 'vi-VN', 'không có'));
 
@@ -165,7 +158,7 @@ describe('the manager dashboard', () => {
   });
 
   it("follows the shift as a second batch runs (the event stream, no polling) and links each line's shift report", async () => {
-    const shifts = (await call(origin, 'GET', '/api/v1/kpi/shifts?count=2', { token: opToken })).json.shifts as { date: string; name: string }[];
+    const shifts = (await call(base, 'GET', '/api/v1/kpi/shifts?count=2', { token: opToken })).json.shifts as { date: string; name: string }[];
     const now = shifts[0]!;
     const page = await openPage(browser);
     await loginAs(page, base, 'mgr-dung', users['mgr-dung'].CARDLINE_PASSWORD!);
@@ -191,15 +184,12 @@ describe('the manager dashboard', () => {
   it('is accessible in both languages: axe, catalogues, names, keyboard', async () => {
     const page = await openPage(browser);
     await loginAs(page, base, 'mgr-dung', users['mgr-dung'].CARDLINE_PASSWORD!);
-    await page.goto(`${base}#/manager/batch/${firstBatch}`);
+    await page.goto(`${base}/#/manager/batch/${firstBatch}`);
     await page.locator(`[data-scope="batch/${firstBatch}"]`).waitFor();
     await page.locator('.chart-canvas svg').first().waitFor();
-    for (const language of ['Tiếng Việt', 'English']) {
-      await page.getByRole('button', { name: language }).click();
-      await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(language === 'English' ? 'en' : 'vi')}`);
-      expect(await axeViolations(page), language).toStrictEqual([]);
-      expect(await missingMessages(page), language).toStrictEqual([]);
-      expect(await unnamedControls(page), language).toStrictEqual([]);
+    for (const lang of ['vi', 'en'] as const) {
+      await switchLanguage(page, lang);
+      expect(await screenFindings(page), lang).toStrictEqual(NO_FINDINGS);
     }
     expect(await unreachableByTab(page)).toStrictEqual([]);
     await page.context().close();

@@ -14,17 +14,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSample } from '../src/sample/write-sample.ts';
 import { call } from './helpers/api.ts';
 import { unreachableByTab } from './helpers/keyboard-reach.ts';
-import { axeViolations, launchBrowser, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
+import { loginAs, NO_FINDINGS, openPage, screenFindings, switchLanguage } from './helpers/browser.ts';
 import { cliUsers, writeCliLine } from './helpers/cli.ts';
-import { serveSite, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
+import { serveSite, type ServeSite } from './helpers/serve.ts';
+import { closeForBrowser, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
 
 const LINE = 'op-line';
 let site: ServeSite;
-let serve: ServeProcess;
+let web: WebServe | undefined;
 let browser: Browser;
+/** http://127.0.0.1:PORT (no final slash). */
 let base: string;
-/** base without its final slash, for call(). */
-let root: string;
 let operator: { name: string; password: string };
 let token: string;
 let manager: string;
@@ -35,25 +35,18 @@ beforeAll(async () => {
   await writeCliLine(path.join(site.dir, 'line.yaml'), { id: LINE, timeScale: 20, seed: 18, initialBlanks: 300, serialPrefix: 'P', cycleMs: 200, controlPort: true });
   const users = await cliUsers(site.env, { 'op-hoa': 'operator', 'mgr-lan': 'manager' });
   operator = { name: 'op-hoa', password: users['op-hoa'].CARDLINE_PASSWORD! };
-  serve = startServe(site, []);
-  await serve.waitFor(/serving at/, 'serve did not start');
-  base = serve.base();
-  root = base.replace(/\/$/, '');
+  web = await serveForBrowser(site);
+  browser = web.browser;
+  base = web.base;
   token = await apiLogin('op-hoa', operator.password);
   manager = await apiLogin('mgr-lan', users['mgr-lan'].CARDLINE_PASSWORD!);
-  expect((await call(root, 'POST', `/api/v1/lines/${LINE}/stock`, { token, body: { count: 250, lot: 'OP-1' } })).status).toBe(201);
-  browser = await launchBrowser();
+  expect((await call(base, 'POST', `/api/v1/lines/${LINE}/stock`, { token, body: { count: 250, lot: 'OP-1' } })).status).toBe(201);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  serve?.kill();
-  await serve?.exited;
-  await site?.cleanup();
-});
+afterAll(() => closeForBrowser(site, web));
 
 async function apiLogin(user: string, password: string): Promise<string> {
-  const r = await call(root, 'POST', '/api/v1/auth/login', { body: { user, password } });
+  const r = await call(base, 'POST', '/api/v1/auth/login', { body: { user, password } });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return r.json.token as string;
 }
@@ -66,7 +59,7 @@ async function uploadSample(count: number, seed: string): Promise<string> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) files[path.relative(dir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name));
   }
-  const up = await call(root, 'POST', `/api/v1/batches/uploads?name=${seed}&fileName=sample.zip`, { token, raw: { type: 'application/zip', data: zipSync(files) } });
+  const up = await call(base, 'POST', `/api/v1/batches/uploads?name=${seed}&fileName=sample.zip`, { token, raw: { type: 'application/zip', data: zipSync(files) } });
   expect(up.status, JSON.stringify(up.body)).toBe(201);
   return up.json.batchId as string;
 }
@@ -77,9 +70,9 @@ async function operatorPage(): Promise<Page> {
   // One line on the site: the panel opens on it, from the operator's home as from the navigation's link.
   await page.locator(`.op-panel[data-line="${LINE}"]`).waitFor();
   expect(page.url()).toContain('#/operator');
-  await page.goto(`${base}#/operator/${LINE}`);
+  await page.goto(`${base}/#/operator/${LINE}`);
   await page.locator(`.op-panel[data-line="${LINE}"]`).waitFor();
-  await page.goto(`${base}#/operator`);
+  await page.goto(`${base}/#/operator`);
   await page.locator(`.op-panel[data-line="${LINE}"]`).waitFor();
   return page;
 }
@@ -128,17 +121,17 @@ describe('the operator panel', () => {
       .waitFor({ timeout: 180_000 })
       .catch(async (error: unknown) => {
         // What the panel and the API said, for the one who reads the failure.
-        const line = (await call(root, 'GET', `/api/v1/lines/${LINE}`, { token })).body;
-        const batch = (await call(root, 'GET', `/api/v1/batches/${batchId}`, { token })).body;
-        throw new Error(`${String(error)}\npanel: ${await page.locator('.op-panel').innerText()}\nline: ${JSON.stringify(line)}\nbatch: ${JSON.stringify(batch)}\nserve: ${serve.output().slice(-3000)}`);
+        const line = (await call(base, 'GET', `/api/v1/lines/${LINE}`, { token })).body;
+        const batch = (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token })).body;
+        throw new Error(`${String(error)}\npanel: ${await page.locator('.op-panel').innerText()}\nline: ${JSON.stringify(line)}\nbatch: ${JSON.stringify(batch)}\nserve: ${web!.serve.output().slice(-3000)}`);
       });
     await page.locator('.op-panel[data-phase="idle"]').waitFor({ timeout: 30_000 });
-    const accounting = (await call(root, 'GET', `/api/v1/batches/${batchId}`, { token })).json as { cards: { good: number; spoiled: number } };
+    const accounting = (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token })).json as { cards: { good: number; spoiled: number } };
     await expect.poll(() => page.locator('[data-figure="good"]').innerText(), { timeout: 15_000 }).toBe(String(accounting.cards.good));
     expect(await page.locator('[data-figure="spoiled"]').innerText()).toBe(String(accounting.cards.spoiled));
     expect(accounting.cards.good).toBe(40);
     // Blanks fed were counted down on screen from the store's count: the same as the store's now.
-    const stock = (await call(root, 'GET', `/api/v1/lines/${LINE}/stock`, { token })).json as { available: number };
+    const stock = (await call(base, 'GET', `/api/v1/lines/${LINE}/stock`, { token })).json as { available: number };
     expect(await page.locator('[data-figure="blanks"]').innerText()).toBe(String(stock.available));
     await page.context().close();
   }, 300_000);
@@ -155,7 +148,7 @@ describe('the operator panel', () => {
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Hủy', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
-    expect((await call(root, 'GET', `/api/v1/lines/${LINE}`, { token })).json.phase).toBe('running');
+    expect((await call(base, 'GET', `/api/v1/lines/${LINE}`, { token })).json.phase).toBe('running');
 
     await page.getByRole('button', { name: 'Hủy lô' }).click();
     await dialog.getByRole('button', { name: 'Hủy lô' }).click();
@@ -171,23 +164,18 @@ describe('the operator panel', () => {
     await enqueueInPanel(page, waiting);
     const labels = (): Promise<string[]> => page.locator('.op-panel :is(h1, h2, dt, th, button, label, .op-banner)').evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText.trim()));
     const vietnamese = await labels();
-    expect(await missingMessages(page)).toStrictEqual([]);
-    expect(await axeViolations(page)).toStrictEqual([]);
-    expect(await unnamedControls(page)).toStrictEqual([]);
+    expect(await screenFindings(page), 'vi').toStrictEqual(NO_FINDINGS);
 
-    await page.getByRole('button', { name: 'English' }).click();
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    await switchLanguage(page, 'en');
     const english = await labels();
     expect(english).toHaveLength(vietnamese.length);
     const unchanged = vietnamese.filter((text, i) => text === english[i] && /\p{L}/u.test(text));
     expect(unchanged).toStrictEqual([]);
-    expect(await missingMessages(page)).toStrictEqual([]);
-    expect(await axeViolations(page)).toStrictEqual([]);
+    expect(await screenFindings(page), 'en').toStrictEqual(NO_FINDINGS);
 
     // The keyboard: Tab from the top of the page reaches every enabled control of the panel.
     expect(await unreachableByTab(page, '.op-panel')).toStrictEqual([]);
-    await page.getByRole('button', { name: 'Tiếng Việt' }).click();
-    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+    await switchLanguage(page, 'vi');
     await page.context().close();
   }, 120_000);
 
@@ -204,7 +192,7 @@ describe('the operator panel', () => {
     await row.getByRole('button', { name: /^Xác nhận cảnh báo/ }).click();
     await page.locator(`tr[data-alarm="${alarmId}"][data-state="active-acknowledged"]`).waitFor();
     await expect(page.locator(`tr[data-alarm="${alarmId}"]`).innerText()).resolves.toContain(`bởi ${operator.name}`);
-    const audit = await call(root, 'GET', `/api/v1/audit?actor=${operator.name}&subjectId=${alarmId}`, { token: manager });
+    const audit = await call(base, 'GET', `/api/v1/audit?actor=${operator.name}&subjectId=${alarmId}`, { token: manager });
     expect(audit.status).toBe(200);
     expect((audit.json.entries as { actor: string; subjectId: string }[]).map((e) => ({ actor: e.actor, subjectId: e.subjectId }))).toStrictEqual([{ actor: operator.name, subjectId: alarmId }]);
     await page.context().close();

@@ -23,19 +23,20 @@ import { en } from '../web/src/i18n/en.ts';
 import { vi } from '../web/src/i18n/vi.ts';
 import { call } from './helpers/api.ts';
 import { unreachableByTab } from './helpers/keyboard-reach.ts';
-import { axeViolations, launchBrowser, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
+import { loginAs, NO_FINDINGS, openPage, screenFindings, switchLanguage } from './helpers/browser.ts';
 import { cliUsers } from './helpers/cli.ts';
-import { serveSite, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
+import { serveSite, type ServeSite } from './helpers/serve.ts';
+import { closeForBrowser, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
 
 const RECORDS = 8;
 const SAMPLE_RATE = 0.3;
 const LINE = 'qa-line';
 
 let site: ServeSite;
-let serve: ServeProcess;
+let web: WebServe | undefined;
 let browser: Browser;
+/** http://127.0.0.1:PORT (no final slash). */
 let base: string;
-let root: string;
 let opToken: string;
 let batchId: string;
 const pw: Record<string, string> = {};
@@ -51,13 +52,13 @@ interface CardEntry {
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${serve.output().slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${web!.serve.output().slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
-const batchStatus = async (): Promise<string> => (await call(root, 'GET', `/api/v1/batches/${batchId}`, { token: opToken })).json.status as string;
-const cards = async (): Promise<CardEntry[]> => (await call(root, 'GET', `/api/v1/batches/${batchId}/cards`, { token: opToken })).body as CardEntry[];
+const batchStatus = async (): Promise<string> => (await call(base, 'GET', `/api/v1/batches/${batchId}`, { token: opToken })).json.status as string;
+const cards = async (): Promise<CardEntry[]> => (await call(base, 'GET', `/api/v1/batches/${batchId}/cards`, { token: opToken })).body as CardEntry[];
 
 /** What the controller asks a person to look at, worked out here from the cards and the sample rule. */
 function expectedQueue(all: readonly CardEntry[]): string[] {
@@ -82,36 +83,29 @@ beforeAll(async () => {
   await writeFile(lineFile, stringify(line));
   const users = await cliUsers(site.env, { 'op-an': 'operator', 'qa-binh': 'qa', 'qa-chi': 'qa' });
   for (const [name, env] of Object.entries(users)) pw[name] = env.CARDLINE_PASSWORD!;
-  serve = startServe(site, []);
-  await serve.waitFor(/serving at/, 'serve did not start');
-  base = serve.base();
-  root = base.replace(/\/$/, '');
-  browser = await launchBrowser();
+  web = await serveForBrowser(site);
+  browser = web.browser;
+  base = web.base;
 
   // The operator's part, through the API: upload, stock, queue, start; the run ends reconciled.
-  opToken = (await call(root, 'POST', '/api/v1/auth/login', { body: { user: 'op-an', password: pw['op-an'] } })).json.token as string;
+  opToken = (await call(base, 'POST', '/api/v1/auth/login', { body: { user: 'op-an', password: pw['op-an'] } })).json.token as string;
   const sampleDir = path.join(site.dir, 'sample');
   await writeSample({ outDir: sampleDir, count: RECORDS, seed: 'web-qa', portraitPool: 4 });
   const files: Record<string, Uint8Array> = {};
   for (const entry of await readdir(sampleDir, { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) files[path.relative(sampleDir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name));
   }
-  const up = await call(root, 'POST', '/api/v1/batches/uploads?name=qa-web&fileName=sample.zip', { token: opToken, raw: { type: 'application/zip', data: zipSync(files) } });
+  const up = await call(base, 'POST', '/api/v1/batches/uploads?name=qa-web&fileName=sample.zip', { token: opToken, raw: { type: 'application/zip', data: zipSync(files) } });
   expect(up.status, JSON.stringify(up.body)).toBe(201);
   batchId = up.json.batchId as string;
-  expect((await call(root, 'POST', `/api/v1/lines/${LINE}/stock`, { token: opToken, body: { count: 80, lot: 'QA-1' } })).status).toBe(201);
-  expect((await call(root, 'POST', `/api/v1/lines/${LINE}/queue`, { token: opToken, body: { batchId } })).status).toBeLessThan(300);
-  const started = await call(root, 'POST', `/api/v1/lines/${LINE}/start`, { token: opToken, body: {} });
+  expect((await call(base, 'POST', `/api/v1/lines/${LINE}/stock`, { token: opToken, body: { count: 80, lot: 'QA-1' } })).status).toBe(201);
+  expect((await call(base, 'POST', `/api/v1/lines/${LINE}/queue`, { token: opToken, body: { batchId } })).status).toBeLessThan(300);
+  const started = await call(base, 'POST', `/api/v1/lines/${LINE}/start`, { token: opToken, body: {} });
   expect(started.status, JSON.stringify(started.body)).toBe(202);
   await until('the batch reconciled', async () => (await batchStatus()) === 'reconciled');
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  serve?.kill();
-  await serve?.exited;
-  await site?.cleanup();
-});
+afterAll(() => closeForBrowser(site, web));
 
 describe('the QA station', () => {
   let page: Page;
@@ -125,7 +119,7 @@ describe('the QA station', () => {
     expect(all.some((c) => c.status === 'good' && c.attempt === 1 && inQaSample(c.cardSerial, SAMPLE_RATE))).toBe(true);
     page = await openPage(browser);
     await loginAs(page, base, 'qa-binh', pw['qa-binh']!);
-    await page.goto(`${base}#/qa/${batchId}`);
+    await page.goto(`${base}/#/qa/${batchId}`);
     await page.locator('table.qa-queue tbody tr').first().waitFor();
     expect(await shownQueue(page)).toStrictEqual(expectedQueue(all));
     // A failed card says why and how it was judged.
@@ -160,7 +154,7 @@ describe('the QA station', () => {
     expect(await dgRows.count()).toBeGreaterThanOrEqual(2);
     for (const text of await dgRows.allInnerTexts()) expect(text).toContain(vi['qa.ok']);
     // The previews are audited: they decrypt the citizen's data.
-    const audit = await call(root, 'GET', `/api/v1/audit?action=card.previewed&subjectId=${unlisted.cardSerial}`, { token: (await call(root, 'POST', '/api/v1/auth/login', { body: { user: 'qa-chi', password: pw['qa-chi'] } })).json.token as string });
+    const audit = await call(base, 'GET', `/api/v1/audit?action=card.previewed&subjectId=${unlisted.cardSerial}`, { token: (await call(base, 'POST', '/api/v1/auth/login', { body: { user: 'qa-chi', password: pw['qa-chi'] } })).json.token as string });
     expect(JSON.stringify(audit.body)).toContain(unlisted.cardSerial);
 
     // A failed card shows the figure that failed it.
@@ -168,7 +162,7 @@ describe('the QA station', () => {
     await page.locator(`tr[data-serial="${failed.cardSerial}"] button`).click();
     await page.getByRole('heading', { name: vi['qa.card.title'].replace('{serial}', failed.cardSerial) }).waitFor();
     await expect(fact(vi['qa.detail.grade']).getAttribute('class')).resolves.toBe('qa-bad');
-    await expect(fact(vi['qa.detail.verdict']).innerText()).resolves.toContain(vi['qa.reason.PRINT_GRADE_LOW']);
+    await expect(fact(vi['qa.detail.verdict']).innerText()).resolves.toContain(vi['reason.PRINT_GRADE_LOW']);
   }, 120_000);
 
   it('axe finds nothing serious, every string is translated, every control named and reached by keyboard, in both languages', async () => {
@@ -176,17 +170,12 @@ describe('the QA station', () => {
     await page.locator(`tr[data-serial="${sampled.cardSerial}"] button`).click();
     await page.locator('.qa-reject select').waitFor();
     for (const lang of ['vi', 'en'] as const) {
-      if (lang === 'en') {
-        await page.getByRole('button', { name: 'English' }).click();
-        await page.getByRole('heading', { name: en['qa.title'] }).waitFor();
-      }
-      expect(await axeViolations(page)).toStrictEqual([]);
-      expect(await missingMessages(page)).toStrictEqual([]);
-      expect(await unnamedControls(page)).toStrictEqual([]);
+      await switchLanguage(page, lang);
+      await page.getByRole('heading', { name: (lang === 'en' ? en : vi)['qa.title'] }).waitFor();
+      expect(await screenFindings(page), lang).toStrictEqual(NO_FINDINGS);
     }
     expect(await unreachableByTab(page, 'body')).toStrictEqual([]);
-    await page.getByRole('button', { name: 'Tiếng Việt' }).click();
-    await page.getByRole('heading', { name: vi['qa.title'] }).waitFor();
+    await switchLanguage(page, 'vi');
   }, 120_000);
 
   it('rejects a card with a reason after a confirmation; its record is re-queued, and the re-run shows the re-made card', async () => {
@@ -199,7 +188,7 @@ describe('the QA station', () => {
     await page.getByRole('button', { name: vi['qa.reject.submit'] }).click();
     const dialog = page.getByRole('dialog', { name: vi['qa.reject.confirmTitle'].replace('{serial}', victim.cardSerial) });
     await dialog.waitFor();
-    expect(await axeViolations(page)).toStrictEqual([]);
+    expect(await screenFindings(page)).toStrictEqual(NO_FINDINGS);
     // Cancel first: nothing happens.
     await dialog.getByRole('button', { name: vi['common.cancel'] }).click();
     expect((await cards()).find((c) => c.cardSerial === victim.cardSerial)!.status).toBe('good');
@@ -213,7 +202,7 @@ describe('the QA station', () => {
     expect(rejected).toMatchObject({ status: 'spoiled', reason: 'PRINT_GRADE_LOW' });
 
     // The operator runs the batch again (through the API): the screen, live, shows the re-made card.
-    const rerun = await call(root, 'POST', `/api/v1/lines/${LINE}/start`, { token: opToken, body: { batchId } });
+    const rerun = await call(base, 'POST', `/api/v1/lines/${LINE}/start`, { token: opToken, body: { batchId } });
     expect(rerun.status, JSON.stringify(rerun.body)).toBe(202);
     await until('the re-run reconciled', async () => (await batchStatus()) === 'reconciled');
     const remade = (await cards()).find((c) => c.seq === victim.seq && c.status === 'good')!;
@@ -232,8 +221,7 @@ describe('the QA station', () => {
     await approve.click();
     const dialog = page.getByRole('dialog', { name: vi['qa.second.title'] });
     await dialog.waitFor();
-    expect(await axeViolations(page)).toStrictEqual([]);
-    expect(await unnamedControls(page)).toStrictEqual([]);
+    expect(await screenFindings(page)).toStrictEqual(NO_FINDINGS);
     await dialog.getByLabel(vi['qa.second.user']).fill('qa-binh');
     await dialog.getByLabel(vi['qa.second.password']).fill(pw['qa-binh']!);
     await dialog.getByRole('button', { name: vi['qa.second.approve'] }).click();
@@ -248,7 +236,7 @@ describe('the QA station', () => {
     await dialog.getByRole('button', { name: vi['qa.second.approve'] }).click();
     await page.getByRole('status').filter({ hasText: 'qa-chi' }).waitFor();
     expect(await batchStatus()).toBe('released');
-    const audit = (await call(root, 'GET', `/api/v1/audit?action=batch.released&subjectId=${batchId}`, { token: opToken })).json as { entries: { actor: string }[] };
+    const audit = (await call(base, 'GET', `/api/v1/audit?action=batch.released&subjectId=${batchId}`, { token: opToken })).json as { entries: { actor: string }[] };
     expect(audit.entries.map((e) => e.actor)).toStrictEqual(['qa-chi']);
     // The desk is still qa-binh's: a reload keeps the session the cookie holds.
     await page.reload();

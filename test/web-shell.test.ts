@@ -10,13 +10,14 @@ import { UserStore } from '../src/store/user-store.ts';
 import { HOME, screensFor } from '../web/src/screens/routes.ts';
 import { vi as viMessages } from '../web/src/i18n/vi.ts';
 import { en as enMessages } from '../web/src/i18n/en.ts';
-import { axeViolations, launchBrowser, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
+import { axeViolations, loginAs, missingMessages, openPage, unnamedControls } from './helpers/browser.ts';
 import { cliUsers, testPasswordHash } from './helpers/cli.ts';
-import { serveSite, startServe, type ServeProcess, type ServeSite } from './helpers/serve.ts';
+import { serveSite, type ServeSite } from './helpers/serve.ts';
+import { closeForBrowser, serveForBrowser, type WebServe } from './helpers/web-screens.ts';
 import { ROLES, type Role } from '../src/auth/roles.ts';
 
 let site: ServeSite;
-let serve: ServeProcess;
+let web: WebServe | undefined;
 let browser: Browser;
 let base: string;
 const passwords = new Map<Role, { name: string; password: string }>();
@@ -27,18 +28,12 @@ beforeAll(async () => {
   const roles = { 'op-an': 'operator', 'qa-binh': 'qa', 'eng-cuong': 'engineer', 'mgr-dung': 'manager', 'adm-em': 'admin' } as const;
   const users = await cliUsers(site.env, roles);
   for (const [name, role] of Object.entries(roles)) passwords.set(role, { name, password: users[name as keyof typeof roles].CARDLINE_PASSWORD! });
-  serve = startServe(site, []);
-  await serve.waitFor(/serving at/, 'serve did not start');
-  base = serve.base();
-  browser = await launchBrowser();
+  web = await serveForBrowser(site);
+  browser = web.browser;
+  base = web.base;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  serve?.kill();
-  await serve?.exited;
-  await site?.cleanup();
-});
+afterAll(() => closeForBrowser(site, web));
 
 describe('the shell of the browser screens', () => {
   it('serves the screens with a strict Content-Security-Policy and nothing outside the build', async () => {
@@ -46,8 +41,8 @@ describe('the shell of the browser screens', () => {
     expect(index.status).toBe(200);
     expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(await index.text()).toMatch(/<script type="module" src="\/assets\/app\.[0-9a-f]{12}\.js">/);
-    expect((await fetch(`${base}assets/..%2f..%2fpackage.json`)).status).toBe(404);
-    expect((await fetch(`${base}assets/fonts/NotoSans-Regular.ttf`)).headers.get('content-type')).toBe('font/ttf');
+    expect((await fetch(`${base}/assets/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${base}/assets/fonts/NotoSans-Regular.ttf`)).headers.get('content-type')).toBe('font/ttf');
   });
 
   it('the two catalogues hold the same keys, none empty', () => {
@@ -67,7 +62,7 @@ describe('the shell of the browser screens', () => {
     // A screen the role may not see is not drawn, even when its address is typed.
     const forbidden = ['operator', 'qa', 'manager', 'engineer', 'audit', 'users'].find((id) => !screensFor(role).some((s) => s.id === id));
     if (forbidden) {
-      await page.goto(`${base}#/${forbidden}`);
+      await page.goto(`${base}/#/${forbidden}`);
       await page.getByRole('alert').filter({ hasText: 'Vai trò của bạn không được xem màn hình này.' }).waitFor();
     }
     await page.context().close();

@@ -80,3 +80,24 @@ export async function unnamedControls(page: Page): Promise<string[]> {
     return unnamed;
   })()`);
 }
+
+export interface ScreenFindings {
+  readonly axe: readonly AxeFinding[];
+  readonly missing: readonly string[];
+  readonly unnamed: readonly string[];
+}
+
+/** A screen with nothing to report: what `screenFindings` must equal. */
+export const NO_FINDINGS: ScreenFindings = { axe: [], missing: [], unnamed: [] };
+
+/** What every screen is checked for, as one value so that a failure shows all three: axe's serious and critical violations, untranslated strings, controls without a name. */
+export async function screenFindings(page: Page): Promise<ScreenFindings> {
+  return { axe: await axeViolations(page), missing: await missingMessages(page), unnamed: await unnamedControls(page) };
+}
+
+/** Chooses `lang` with the header's switch and waits until the screens are drawn in it (its button pressed, the document's lang set). */
+export async function switchLanguage(page: Page, lang: 'vi' | 'en'): Promise<void> {
+  await page.getByRole('button', { name: lang === 'en' ? 'English' : 'Tiếng Việt' }).click();
+  await page.locator(`.lang button[lang=${lang}][aria-pressed=true]`).waitFor();
+  await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(lang)}`);
+}

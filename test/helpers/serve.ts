@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CARDLINE_BIN, writeCliLine } from './cli.ts';
+import { sseFrames } from './sse-frames.ts';
 
 export interface ServeSite {
   readonly dir: string;
@@ -14,8 +15,8 @@ export interface ServeSite {
   cleanup(): Promise<void>;
 }
 
-/** A site `name` of one simulated line `<prefix>-line` (writeCliLine's test line) in a fresh directory; `siteYaml`: more keys of the site file. */
-export async function serveSite(name: string, prefix: string, line: { timeScale: number; seed: number; serialPrefix: string }, siteYaml = ''): Promise<ServeSite> {
+/** A site `name` of one simulated line `<prefix>-line` (writeCliLine's test line, 80 blanks unless `initialBlanks`) in a fresh directory; `siteYaml`: more keys of the site file. */
+export async function serveSite(name: string, prefix: string, line: { timeScale: number; seed: number; serialPrefix: string; initialBlanks?: number }, siteYaml = ''): Promise<ServeSite> {
   const dir = await mkdtemp(path.join(tmpdir(), `cardline-${name}-`));
   await writeCliLine(path.join(dir, 'line.yaml'), { id: `${prefix}-line`, initialBlanks: 80, cycleMs: 200, ...line });
   const siteFile = path.join(dir, 'site.yaml');
@@ -98,18 +99,9 @@ export async function readEventStream(url: string, headers: Record<string, strin
   const response = await fetch(url, { headers: { ...headers, 'last-event-id': '0' }, signal: controller.signal });
   if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
   const events: StreamEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
   try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame.split('\n').find((l) => l.startsWith('data: '));
-        if (data) events.push(JSON.parse(data.slice('data: '.length)) as StreamEvent);
-      }
+    for await (const frame of sseFrames(response.body as unknown as AsyncIterable<Uint8Array>)) {
+      events.push(JSON.parse(frame.data) as StreamEvent);
       if (until(events)) break;
     }
   } finally {

@@ -11,9 +11,16 @@ export interface WebServe {
   readonly base: string;
 }
 
-/** `cardline serve` on `site` (with `env`), started and serving, and a Chromium. */
-export async function serveForBrowser(site: ServeSite, env: NodeJS.ProcessEnv = {}): Promise<WebServe> {
-  const serve = startServe(site, [], env);
+export interface WebServeOptions {
+  /** More environment for the server (a line's secrets). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Its working directory: where its KPI routes find config/site.yaml and config/lines. */
+  readonly cwd?: string;
+}
+
+/** `cardline serve` on `site`, started and serving, and a Chromium. */
+export async function serveForBrowser(site: ServeSite, options: WebServeOptions = {}): Promise<WebServe> {
+  const serve = startServe(site, [], options.env, options.cwd);
   await serve.waitFor(/serving at/, 'serve did not start');
   return { serve, browser: await launchBrowser(), base: serve.base().replace(/\/$/, '') };
 }

@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { drawPortrait, sampleRecords } from '../../src/sample/generate.ts';
+import vectors from '../vectors/mrz-td1-vectors.json' with { type: 'json' };
 
 const dir = path.join(import.meta.dirname, 'fixtures');
 const SEED = 'render-golden';
@@ -54,22 +55,9 @@ const minor = sample.find((s, i) => i > 3 && s.record.fatherName && s.record.mot
 writeFileSync(path.join(dir, 'portraits', 'minor.jpg'), await drawPortrait(minor.portraitSeed!));
 writeFileSync(path.join(dir, 'minor.json'), `${JSON.stringify({ ...minor.record, portrait: 'portraits/minor.jpg' }, null, 2)}\n`);
 
-// A generic TD1 document: ICAO 9303 Part 5's specimen (test/vectors/mrz-td1-vectors.json, ICAO-P5-specimen).
-const td1 = {
-  format: 'TD1',
-  documentCode: 'I',
-  issuingState: 'UTO',
-  documentNumber: 'D23145890',
-  optionalData1: '',
-  birthDate: '1974-08-12',
-  sex: 'F',
-  expiryDate: '2012-04-15',
-  nationality: 'UTO',
-  optionalData2: '',
-  primaryIdentifier: 'ERIKSSON',
-  secondaryIdentifier: 'ANNA MARIA',
-  portrait: 'portraits/td1-specimen.jpg',
-};
+// A generic TD1 document: ICAO 9303 Part 5's specimen, the fields of the shared vector ICAO-P5-specimen.
+const specimen = vectors.vectors.find((v) => v.id === 'ICAO-P5-specimen')!;
+const td1 = { ...specimen.fields, portrait: 'portraits/td1-specimen.jpg' };
 writeFileSync(path.join(dir, 'portraits', 'td1-specimen.jpg'), await drawPortrait(90303));
 writeFileSync(path.join(dir, 'td1-specimen.json'), `${JSON.stringify(td1, null, 2)}\n`);
 console.log(`fixtures written to ${path.relative(process.cwd(), dir)}`);

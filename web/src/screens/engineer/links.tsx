@@ -1,6 +1,7 @@
 /** Station link health per unit: connected, heartbeat, reconnects, handshake latencies, last error. */
 import { seg } from '../../api.ts';
 import { ProblemMessage } from '../../components/problem.tsx';
+import { packmlStateLabel } from '../../i18n/codes.ts';
 import { formatNumber, formatTime, t } from '../../i18n/i18n.ts';
 import type { UnitLinkView } from '../../../../src/site/engineer-views.ts';
 import { useLiveLoad } from './use-live-load.ts';
@@ -45,7 +46,7 @@ export function LinksPanel({ lineId }: { readonly lineId: string }) {
               return (
                 <tr key={u.unitId} data-unit={u.unitId} class={attention ? 'attention' : undefined}>
                   <th scope="row">{u.unitId}</th>
-                  <td class="engineer-state">{u.state === 'unknown' ? t('engineer.unknown') : u.state}</td>
+                  <td class="engineer-state">{packmlStateLabel(u.state)}</td>
                   <td>{u.connected ? t('engineer.links.connected') : u.reachable ? t('engineer.links.heartbeatStale') : t('engineer.links.down')}</td>
                   <td class="num">{u.heartbeatAgeMs === null ? '—' : t('engineer.ms', { value: formatNumber(u.heartbeatAgeMs) })}</td>
                   <td class="num">{formatNumber(u.reconnects)}</td>

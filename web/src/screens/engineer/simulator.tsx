@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { post, seg } from '../../api.ts';
 import { Confirm } from '../../components/confirm.tsx';
 import { ProblemMessage } from '../../components/problem.tsx';
+import { packmlStateLabel } from '../../i18n/codes.ts';
 import { formatNumber, t, tDynamic } from '../../i18n/i18n.ts';
 import { can } from '../../session.ts';
 import type { SimulatorFaultName, SimulatorFaultResult, SimulatorView } from '../../../../src/site/engineer-views.ts';
@@ -126,7 +127,7 @@ export function SimulatorPanel({ lineId }: { readonly lineId: string }) {
               {sim.data.units.map((u) => (
                 <tr key={u.unitId} data-unit={u.unitId}>
                   <th scope="row">{u.unitId}</th>
-                  <td>{u.state}</td>
+                  <td>{packmlStateLabel(u.state)}</td>
                   <td>{u.stopReason}</td>
                   <td class={u.heartbeatFrozen ? 'attention' : undefined}>{u.heartbeatFrozen ? t('engineer.sim.frozen') : t('engineer.sim.beating')}</td>
                   <td class="num">{formatNumber(u.slowFactor)}×</td>

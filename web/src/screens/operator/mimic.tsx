@@ -3,6 +3,7 @@
  * PackML state and mode, the card it last handled, its heartbeat. Grey when normal; a unit that
  * needs the operator (held, aborted, starved, offline) is outlined in the attention colour.
  */
+import { packmlStateLabel } from '../../i18n/codes.ts';
 import { t, tDynamic } from '../../i18n/i18n.ts';
 import { heartbeatOf, unitNeedsAttention, type LineModel } from './model.ts';
 
@@ -27,7 +28,7 @@ export function LineMimic({ model }: { readonly model: LineModel }) {
                     <strong>{unit.id}</strong>
                     <dl>
                       <dt>{t('operator.unit.state')}</dt>
-                      <dd class="op-state">{tDynamic(`packml.${unit.state}`)}</dd>
+                      <dd class="op-state">{packmlStateLabel(unit.state)}</dd>
                       <dt>{t('operator.unit.mode')}</dt>
                       <dd>{tDynamic(`mode.${unit.mode}`)}</dd>
                       <dt>{t('operator.unit.card')}</dt>

@@ -7,9 +7,10 @@ import { useState } from 'preact/hooks';
 import { API, post, seg } from '../../api.ts';
 import { Confirm } from '../../components/confirm.tsx';
 import { ProblemMessage } from '../../components/problem.tsx';
+import { reasonLabel } from '../../i18n/codes.ts';
 import { t } from '../../i18n/i18n.ts';
 import { can } from '../../session.ts';
-import { nowText, reasonLabel, REJECT_REASONS } from './labels.ts';
+import { nowText, REJECT_REASONS } from './labels.ts';
 import type { Inspection } from './types.ts';
 import { VerdictDetail } from './verdict.tsx';
 

@@ -1,15 +1,10 @@
-/** The QA desk's words for reason codes and a card's state now (the catalogues' qa block). */
+/** The QA desk's words for a card's state now and a batch's status (the catalogues' qa block); reason codes are the shared reason.* block's. */
+import { reasonLabel } from '../../i18n/codes.ts';
 import { t, tDynamic } from '../../i18n/i18n.ts';
 import type { QaQueueEntry } from './types.ts';
 
 /** The reason codes an inspector may give a reject: their own, and the controller's QA verdict's. */
 export const REJECT_REASONS = ['INSPECTOR_REJECT', 'PRINT_GRADE_LOW', 'MRZ_OCR_MISMATCH', 'CHIP_UNREADABLE', 'CHIP_FILE_MISSING', 'CHIP_HASH_MISMATCH', 'CHIP_SIGNATURE_INVALID', 'CHIP_DG1_MISMATCH'] as const;
-
-/** A reason code's label; a code the QA block does not name is shown as the code itself. */
-export function reasonLabel(code: string): string {
-  const text = tDynamic(`qa.reason.${code}`);
-  return text.startsWith('⟦') ? code : text;
-}
 
 /** Where the card is and what became of its record. */
 export function nowText(card: Pick<QaQueueEntry, 'cardSerial' | 'seq' | 'status' | 'reason' | 'record'>): string {

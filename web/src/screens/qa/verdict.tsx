@@ -2,8 +2,8 @@
  * The controller's verdict on a card in detail: what the QA station measured (src/qa/figures.ts)
  * and how it was judged. A figure that was not recorded says so; nothing is made up.
  */
+import { reasonLabel } from '../../i18n/codes.ts';
 import { formatDate, formatDateTime, formatNumber, t, tDynamic } from '../../i18n/i18n.ts';
-import { reasonLabel } from './labels.ts';
 import type { Inspection } from './types.ts';
 
 const yesNo = (v: boolean | null | undefined): string => (v === null || v === undefined ? t('qa.detail.notMeasured') : v ? t('qa.yes') : t('qa.no'));
