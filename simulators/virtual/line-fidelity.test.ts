@@ -27,6 +27,12 @@ describe('the line fidelity against the fast engine', () => {
     expect(demoLines.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('refuses what only the fast engine models (breakdowns, buffers, unstaged units), naming it', async () => {
+    const line = await loadLineConfig(path.join(LINES_DIR, 'demo-opcua.yaml'));
+    const changed = { ...line, stations: line.stations.map((s) => (s.id === 'laser' ? { ...s, buffer: 4, downtime: { mtbfMs: 3_600_000, mttrMs: 60_000, repair: 'exponential' as const } } : s)) };
+    await expect(runLineFidelity({ line: changed, cards: 5 })).rejects.toThrow(/stations\[2\] \(laser\)\.downtime, stations\[2\] \(laser\)\.buffer: only the fast engine models these/);
+  });
+
   it.each(demoLines)('%s: the same throughput (within 1 percent), bottleneck and utilizations (within 2 points)', async (file) => {
     const line = await loadLineConfig(path.join(LINES_DIR, file));
     const fastRun = runLine({ line, cards: CARDS });

@@ -56,11 +56,24 @@ const QUIET_TURNS = 4;
 /** At most this many WIP-over-time buckets (they widen as the run goes on), as the fast engine. */
 const WIP_BUCKETS = 240;
 const FNV_OFFSET = 0x811c9dc5;
+/** No card fed or ended for this long (simulated): the run is stuck (the heartbeats would go on forever). */
+const STALL_MS = 30 * 60_000;
+/** The import's "today": after the synthetic records' last issue date (src/sample DEFAULT_ISSUE_TO), so none is in the future. */
+const AFTER_SAMPLE = { year: 2026, month: 7, day: 1 };
 
 /** Runs one batch of `cards` records through the real controller on the virtual clock. */
 export async function runLineFidelity(options: LineFidelityOptions): Promise<RunResult> {
   const { cards } = options;
   if (!(Number.isInteger(cards) && cards > 0)) throw new RangeError(`cards must be a whole number above 0, got ${cards}`);
+  // The real-time simulator's model has no breakdowns, buffers or unstaged units yet: refused rather than ignored.
+  const engineOnly = options.line.stations.flatMap((st, i) => [
+    ...(st.downtime ? [`stations[${i}] (${st.id}).downtime`] : []),
+    ...(st.buffer !== 0 ? [`stations[${i}] (${st.id}).buffer`] : []),
+    ...(st.staging ? [] : [`stations[${i}] (${st.id}).staging: false`]),
+  ]);
+  if (engineOnly.length > 0) {
+    throw new RangeError(`${options.line.source}: ${engineOnly.join(', ')}: only the fast engine models these; remove them for the line fidelity, or run the fast one`);
+  }
   const sim0 = simulationOf(options.line);
   const seed = options.seed ?? sim0.seed;
   // The fast engine's magazine never runs out: enough blanks for every attempt of every record.
@@ -75,7 +88,7 @@ export async function runLineFidelity(options: LineFidelityOptions): Promise<Run
   const ctx = await openContext({ ...process.env, CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' });
   try {
     const sample = await writeSample({ count: cards, seed: `fidelity/${String(seed)}`, outDir: path.join(dir, 'in'), portraitPool: 1 });
-    const imported = await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: 'simulate', today: { year: 2026, month: 1, day: 1 } });
+    const imported = await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: 'simulate', today: AFTER_SAMPLE });
     if (imported.accepted !== cards) throw new Error(`the synthetic batch: ${imported.accepted} of ${cards} records accepted`);
     const store = new LineStore(ctx.db, line.id);
     await store.loadStock(line.simulation!.initialBlanks, 'initial', 'simulate');
@@ -120,6 +133,19 @@ export async function runLineFidelity(options: LineFidelityOptions): Promise<Run
       },
     );
     let reported = 0;
+    // The fast engine's operator: a full stacker is emptied after simulation.stackerUnloadMs.
+    const unloading = new Set<string>();
+    const unloadFull = (): void => {
+      for (const [station, stacker] of sim!.model.stackers) {
+        if (stacker.count < stacker.capacity || unloading.has(station)) continue;
+        unloading.add(station);
+        clock.after(line.simulation!.stackerUnloadMs, () => {
+          unloading.delete(station);
+          sim!.model.emptyStacker(station);
+        });
+      }
+    };
+    let moved = { cards: -1, at: 0 };
     options.journal?.({ type: 'run', at: 0, line: line.id, batchId: SIMULATED_BATCH, status: 'running' });
     watch.journalStates();
     await watch.quiet();
@@ -128,6 +154,12 @@ export async function runLineFidelity(options: LineFidelityOptions): Promise<Run
       if (!clock.step()) throw new Error(`line ${line.id}: nothing left to happen at simulated ${clock.now()} ms with the batch not ended`);
       await watch.quiet();
       watch.sample();
+      unloadFull();
+      const cardsMoved = watch.fedCount + watch.endedCount;
+      if (cardsMoved !== moved.cards) moved = { cards: cardsMoved, at: clock.now() };
+      else if (clock.now() - moved.at > STALL_MS) {
+        throw new Error(`line ${line.id}: no card fed or ended for ${STALL_MS / 60_000} simulated minutes (at ${Math.round(clock.now() / 1000)} s, ${watch.endedCount} cards ended, ${controller.progress().inLine} in the line); the line fidelity stops here`);
+      }
       if (options.onProgress && watch.endedCount - reported >= 100) {
         reported = watch.endedCount;
         options.onProgress(reported);
@@ -189,7 +221,7 @@ class Watch {
   /** Each card in the line's record and attempt. */
   private readonly fedRecord = new Map<string, [number, number]>();
   private readonly seqs = new Set<number>();
-  private fedCount = 0;
+  fedCount = 0;
   endedCount = 0;
   private good = 0;
   private spoiled = 0;
