@@ -17,7 +17,7 @@ import type { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openContext } from '../../src/cli/context.ts';
+import { openContext, type AppContext } from '../../src/cli/context.ts';
 import { simulationOf, stationUnits, type LineConfig, type StationKind } from '../../src/config/line-config.ts';
 import { importBatch } from '../../src/import/importer.ts';
 import { LineController } from '../../src/line/controller.ts';
@@ -85,8 +85,9 @@ export async function runLineFidelity(options: LineFidelityOptions): Promise<Run
   const host = new VirtualHostClock(clock);
   let sim: SimLine | undefined;
   const links = new Map<string, StationLink>();
-  const ctx = await openContext({ ...process.env, CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' });
+  let ctx: AppContext | undefined;
   try {
+    ctx = await openContext({ ...process.env, CARDLINE_DATA_DIR: path.join(dir, 'data'), CARDLINE_DB_URL: '' });
     const sample = await writeSample({ count: cards, seed: `fidelity/${String(seed)}`, outDir: path.join(dir, 'in'), portraitPool: 1 });
     const imported = await importBatch({ file: sample.batchFile, store: ctx.batches, reportDir: ctx.reportDir, actor: 'simulate', today: AFTER_SAMPLE });
     if (imported.accepted !== cards) throw new Error(`the synthetic batch: ${imported.accepted} of ${cards} records accepted`);
@@ -174,7 +175,7 @@ export async function runLineFidelity(options: LineFidelityOptions): Promise<Run
     for (const l of links.values()) await l.close().catch(() => undefined);
     sim?.stop();
     clock.stop();
-    await ctx.close();
+    await ctx?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
