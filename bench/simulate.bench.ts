@@ -5,11 +5,17 @@
  * records) ÷ the wall-clock time it took; `sim_kpi_cards_per_s` — the same batch as `cardline
  * simulate` runs it, with the ISO 22400 KPIs computed from the run's journal as it goes. Figures,
  * not assertions: the targets (≥ 10,000 cards/s, ≥ 1,000×) are judged on them.
+ * `sim_line_fidelity_cards_per_s` — blank cards a wall-clock second in the line fidelity (the real
+ * controller on the virtual clock, simulators/virtual/line-fidelity.ts) on demo-opcua, a batch of
+ * BENCH_SIM_LINE_CARDS records (default 1,000); beside it, the long comparison with the fast engine
+ * on the same batch (throughput, busiest stations, utilizations) and whether a second run of the
+ * line fidelity gives the same digest (BENCH_SIM_LINE_TWICE=1).
  */
 import path from 'node:path';
 import { loadLineConfig } from '../src/config/line-config.ts';
 import { runLine } from '../simulators/virtual/engine.ts';
-import { simulate } from '../simulators/virtual/figures.ts';
+import { simulate, summarize } from '../simulators/virtual/figures.ts';
+import { runLineFidelity } from '../simulators/virtual/line-fidelity.ts';
 import { bench, info } from './report.ts';
 
 const CARDS = Number(process.env.BENCH_SIM_CARDS ?? 200_000);
@@ -54,4 +60,27 @@ bench('sim_kpi_cards_per_s', (withKpis.good + withKpis.spoiled) / (wallMs / 1000
   const idealPerS = Math.min(...fixed.stations.map((s) => (s.heads ?? 1) / (s.cycle.meanMs / 1000)));
   info(`virtual demo-opcua, faults off, fixed cycles: good cards 50–250 at ${perS.toFixed(4)} cards/s (simulated) of an ideal ${idealPerS.toFixed(4)}`);
   bench('sim_line_efficiency', perS / idealPerS, 'ratio');
+}
+
+// The line fidelity: the real controller on the virtual clock, and the long comparison with the fast engine.
+{
+  const cards = Number(process.env.BENCH_SIM_LINE_CARDS ?? 1_000);
+  const seed = String(line.simulation!.seed);
+  const t0 = performance.now();
+  const reference = await runLineFidelity({ line, cards });
+  const lineWallMs = performance.now() - t0;
+  const fastRun = runLine({ line, cards });
+  const a = summarize(line, seed, [reference], { cards });
+  const b = summarize(line, seed, [fastRun], { cards });
+  const utilOff = Math.max(...a.stations.map((s, i) => Math.abs(s.utilization - b.stations[i]!.utilization)));
+  info(
+    `line fidelity, ${cards} records: ${reference.fed} blanks in ${(lineWallMs / 1000).toFixed(1)} s wall, ${(reference.elapsedMs / 3_600_000).toFixed(2)} simulated h; ` +
+      `throughput ${a.throughputCardsPerH.mean.toFixed(1)} vs fast ${b.throughputCardsPerH.mean.toFixed(1)} cards/h (${((a.throughputCardsPerH.mean / b.throughputCardsPerH.mean - 1) * 100).toFixed(2)} %), ` +
+      `busiest ${a.bottleneck.busiest.join('+')} vs ${b.bottleneck.busiest.join('+')}, utilizations at most ${(utilOff * 100).toFixed(2)} points apart`,
+  );
+  bench('sim_line_fidelity_cards_per_s', reference.fed / (lineWallMs / 1000), 'cards/s');
+  if (process.env.BENCH_SIM_LINE_TWICE === '1') {
+    const again = await runLineFidelity({ line, cards });
+    info(`line fidelity run twice: digests ${reference.digest} and ${again.digest} (${reference.digest === again.digest ? 'the same' : 'DIFFERENT'})`);
+  }
 }

@@ -163,7 +163,7 @@ export class SimControl {
     return {
       line: this.line.id,
       simTimeMs: Math.round(this.sim.clock.now()),
-      timeScale: this.sim.clock.timeScale,
+      timeScale: this.sim.timeScale,
       magazine: { blanks: model.magazine.count, lots: model.magazine.contents },
       stackers: [...model.stackers.values()].map((s) => ({ station: s.station, count: s.count, capacity: Number.isFinite(s.capacity) ? s.capacity : null })),
       rejectBin: model.rejectBinCount,

@@ -6,7 +6,7 @@
 import type { LineConfig } from '../src/config/line-config.ts';
 import { TagStore } from '../src/plc/tag-store.ts';
 import { Ledger, ledgerFile } from './ledger.ts';
-import { SimClock } from './model/clock.ts';
+import { SimClock, type Clock } from './model/clock.ts';
 import { LineModel } from './model/line-model.ts';
 import { DEFAULT_UNIT_TIMING, UnitPlc, type UnitPlcTiming } from './plc/unit-plc.ts';
 
@@ -15,6 +15,8 @@ export interface SimLineOptions {
   readonly dataDir: string;
   /** PLC timing; the heartbeat defaults to simulation.heartbeatMs. */
   readonly timing?: Partial<UnitPlcTiming>;
+  /** The clock the model and the PLCs run on; default a SimClock at simulation.timeScale. The capacity simulation's line fidelity gives its VirtualClock. */
+  readonly clock?: Clock;
 }
 
 export class SimLine {
@@ -24,7 +26,7 @@ export class SimLine {
 
   private constructor(
     readonly line: LineConfig,
-    readonly clock: SimClock,
+    readonly clock: Clock,
     readonly ledger: Ledger,
     readonly model: LineModel,
     timing: UnitPlcTiming,
@@ -43,7 +45,7 @@ export class SimLine {
     if (!line.simulation) {
       throw new Error(`${line.source}: line ${line.id} has no simulation block; only a simulated line can run in plc-sim (add simulation: {…})`);
     }
-    const clock = new SimClock(line.simulation.timeScale);
+    const clock = options.clock ?? new SimClock(line.simulation.timeScale);
     const ledger = Ledger.open(ledgerFile(options.dataDir), () => clock.now());
     try {
       const model = new LineModel(line, ledger, clock);
@@ -54,6 +56,11 @@ export class SimLine {
       ledger.close();
       throw error;
     }
+  }
+
+  /** Simulated time runs this many times faster than real time (on a SimClock). */
+  get timeScale(): number {
+    return this.line.simulation!.timeScale;
   }
 
   store(unitId: string): TagStore {

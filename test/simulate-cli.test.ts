@@ -82,6 +82,14 @@ describe('cardline simulate', () => {
     expect(text).toMatch(/one replication: no confidence interval/);
   });
 
+  it('runs the real controller with --fidelity line: the same kind of figures for a batch', async () => {
+    const lines = await simulateLines({ line: DEMO, cards: '12', fidelity: 'line', json: true });
+    const f = JSON.parse(lines[0]!) as FiguresJson;
+    expect(f.records.produced + f.records.failed).toBe(12);
+    expect(f.bottleneck).toMatchObject({ stations: ['encoder', 'laser'], tie: true });
+    expect(f.stations.map((s) => s.id)).toStrictEqual(['feeder', 'encoder', 'laser', 'qa', 'output', 'packer']);
+  }, 60_000);
+
   it('ends bad input with exit 2 and says what was wrong', async () => {
     const cases: [SimulateCliOptions, RegExp][] = [
       [{ line: DEMO }, /give exactly one of --cards N .* and --hours H/],
@@ -91,6 +99,8 @@ describe('cardline simulate', () => {
       [{ line: DEMO, cards: '10', sweep: 'encoder.heads=9..4' }, /--sweep 'encoder.heads=9..4': needs numbers a ≤ b/],
       [{ line: DEMO, cards: '0' }, /--cards must be a whole number ≥ 1, got '0'/],
       [{ line: DEMO, cards: '10', warmup: '1' }, /--warmup H goes with --hours/],
+      [{ line: DEMO, cards: '10', fidelity: 'exact' }, /--fidelity 'exact': fast .* or line/],
+      [{ line: DEMO, hours: '1', fidelity: 'line' }, /--fidelity line runs a batch of records: give --cards N/],
     ];
     for (const [options, says] of cases) {
       const error = await runSimulate(options, () => undefined).then(

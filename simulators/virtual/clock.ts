@@ -88,6 +88,25 @@ export class VirtualClock implements Clock {
     return ran;
   }
 
+  /**
+   * Runs the earliest pending event (skipping cancelled ones) and returns true, or false when none
+   * is left: a run loop that lets other work settle between events (the line fidelity's) steps
+   * the clock one event at a time.
+   */
+  step(): boolean {
+    while (!this.stopped && this.heap.length > 0) {
+      const top = this.heap[0]!;
+      this.pop();
+      const fn = top.fn;
+      if (fn === undefined) continue;
+      this.time = top.at;
+      this.events += 1;
+      fn();
+      return true;
+    }
+    return false;
+  }
+
   private push(e: Entry): void {
     const h = this.heap;
     let i = h.length;

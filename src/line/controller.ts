@@ -51,7 +51,7 @@ export class LineController {
   async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
     const run = this.lineRun;
     run.startBatch(batchId);
-    run.counters.startedAt = Date.now();
+    run.counters.startedAt = run.clock.now();
     run.batchStatus = options.status;
     await loadBatch(run, batchId, options.resume);
     if (options.resume) await reconcileWithLine(run);
@@ -68,7 +68,7 @@ export class LineController {
     if (connect) await Promise.all([...run.links].map(([unitId, link]) => connect(unitId, link)));
     run.line.send({ type: 'line.start', batchId });
     await this.lifecycle.step({ type: 'batch.start' });
-    run.counters.producingSince = Date.now();
+    run.counters.producingSince = run.clock.now();
     for (const station of run.stations.values()) station.send({ type: 'line.produce' });
     // The PLCs may all be producing already (a simulator or line that outlived the last run): no
     // state change would tell us.
@@ -94,7 +94,7 @@ export class LineController {
     run.line.send({ type: 'line.pause' });
     for (const s of run.stations.values()) s.send({ type: 'line.pause' });
     this.lifecycle.stepLater({ type: 'batch.pause' });
-    run.counters.paused();
+    run.counters.paused(run.clock.now());
     run.report();
     return true;
   }
@@ -106,7 +106,7 @@ export class LineController {
     run.line.send({ type: 'line.resume' });
     for (const s of run.stations.values()) s.send({ type: 'line.produce' });
     this.lifecycle.stepLater({ type: 'batch.resume' });
-    run.counters.resumed();
+    run.counters.resumed(run.clock.now());
     run.report();
     // A feeder that ran out of blanks (or a stacker that filled) while the line was paused: the
     // line learns it now, as it would have while running.

@@ -25,6 +25,7 @@ import {
 } from './station-link.ts';
 import type { PlcTags } from './tags.ts';
 import type { TagTransport } from './transport.ts';
+import { systemClock, type Clock, type TimerHandle } from '../time/clock.ts';
 
 type Phase = 'sent' | 'accepted' | 'done' | 'acking';
 
@@ -32,8 +33,8 @@ interface InFlight {
   readonly jobId: number;
   readonly cardSerial: string;
   phase: Phase;
-  timer: NodeJS.Timeout | undefined;
-  /** When JobReady went out and when DoneAck did (Date.now()): the handshake latencies. */
+  timer: TimerHandle;
+  /** When JobReady went out and when DoneAck did (the link's clock): the handshake latencies. */
   sentAt?: number;
   ackedAt?: number;
   accepted?: { resolve: () => void; reject: (error: Error) => void };
@@ -66,7 +67,7 @@ export class HandshakeLink implements StationLink {
   private jobReadyHigh = false;
   /** DoneAck as we last wrote it: it must fall once Done has, or the PLC can raise no further Done. */
   private doneAckHigh = false;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: TimerHandle[] = [];
   private unsubscribe: (() => void)[] = [];
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
@@ -77,6 +78,8 @@ export class HandshakeLink implements StationLink {
     readonly stationId: string,
     private readonly transport: TagTransport,
     timeouts: Partial<LinkTimeouts> = {},
+    /** Heartbeats, handshake timeouts and staleness; a simulated clock runs the link in virtual time. */
+    private readonly clock: Clock = systemClock,
   ) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   }
@@ -122,21 +125,21 @@ export class HandshakeLink implements StationLink {
       this.transport.onConnection((up, reason) => this.onConnection(up, reason)),
       // Tag batches are handled one after the other: a result read must not overtake the Done=0 behind it.
       this.transport.onTags((changes, full, at) => {
-        const when = timeOfChange(at, Date.now());
+        const when = timeOfChange(at, this.clock.now());
         this.queue = this.queue.then(() => this.onTags(changes, full, when)).catch((error: unknown) => this.fault(error));
       }),
     );
     await this.transport.connect();
     this.timers.push(
-      setInterval(() => this.beatHost(), this.timeouts.hostHeartbeatPeriodMs),
-      setInterval(() => this.watchHeartbeat(), Math.max(50, this.timeouts.heartbeatMs / 4)),
+      this.clock.setInterval(() => this.beatHost(), this.timeouts.hostHeartbeatPeriodMs),
+      this.clock.setInterval(() => this.watchHeartbeat(), Math.max(50, this.timeouts.heartbeatMs / 4)),
     );
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) this.clock.clearInterval(t);
     this.timers = [];
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
@@ -159,14 +162,14 @@ export class HandshakeLink implements StationLink {
     }
     const other = this.jobOfCard(job.cardSerial);
     if (other) throw new StationLinkError('protocol', this.stationId, `card ${job.cardSerial} already has job ${other.jobId} in the station`);
-    const inFlight: InFlight = { jobId: job.jobId, cardSerial: job.cardSerial, phase: 'sent', timer: undefined, sentAt: Date.now() };
+    const inFlight: InFlight = { jobId: job.jobId, cardSerial: job.cardSerial, phase: 'sent', timer: undefined, sentAt: this.clock.now() };
     this.jobs.push(inFlight);
     const accepted = new Promise<void>((resolve, reject) => {
       inFlight.accepted = { resolve, reject };
     });
     // Handled from the start: a timeout may reject it while the job is still being written.
     accepted.catch(() => undefined);
-    inFlight.timer = setTimeout(() => {
+    inFlight.timer = this.clock.setTimeout(() => {
       if (inFlight.phase === 'sent') this.failJob(inFlight, 'timeout', new HandshakeTimeoutError(this.stationId, 'job-ack', this.timeouts.jobAckMs));
     }, this.timeouts.jobAckMs);
     // The writes are not awaited here: whatever the transport does, the caller learns the job's fate
@@ -189,7 +192,7 @@ export class HandshakeLink implements StationLink {
       throw new StationLinkError('protocol', this.stationId, `job ${jobId} has no result waiting for acknowledgement`);
     }
     job.phase = 'acking';
-    job.ackedAt = Date.now();
+    job.ackedAt = this.clock.now();
     const cleared = new Promise<void>((resolve, reject) => {
       job.cleared = { resolve, reject };
     });
@@ -205,9 +208,9 @@ export class HandshakeLink implements StationLink {
 
   async command(command: PackMLCommandName): Promise<void> {
     if (!this.connected) throw new LinkDownError(this.stationId, `cannot send command ${command}`);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandshakeTimeoutError(this.stationId, 'command', this.timeouts.commandMs)), this.timeouts.commandMs);
+      timer = this.clock.setTimeout(() => reject(new HandshakeTimeoutError(this.stationId, 'command', this.timeouts.commandMs)), this.timeouts.commandMs);
     });
     try {
       const outcome = await Promise.race([this.transport.command(command), timeout]);
@@ -216,7 +219,7 @@ export class HandshakeLink implements StationLink {
       if (error instanceof StationLinkError) throw error;
       throw this.asLinkError(error, `command ${command}`);
     } finally {
-      clearTimeout(timer);
+      this.clock.clearTimeout(timer);
     }
   }
 
@@ -248,7 +251,7 @@ export class HandshakeLink implements StationLink {
     if (up) {
       // The heartbeat gets a fresh period after every (re)connection.
       this.heartbeatFresh = true;
-      this.lastHeartbeatChange = Date.now();
+      this.lastHeartbeatChange = this.clock.now();
     }
     this.reportLink(reason);
   }
@@ -269,7 +272,7 @@ export class HandshakeLink implements StationLink {
 
   private watchHeartbeat(): void {
     if (!this.transportUp || !this.heartbeatFresh) return;
-    if (Date.now() - this.lastHeartbeatChange > this.timeouts.heartbeatMs) {
+    if (this.clock.now() - this.lastHeartbeatChange > this.timeouts.heartbeatMs) {
       this.heartbeatFresh = false;
       this.reportLink(`the PLC heartbeat has not changed for ${this.timeouts.heartbeatMs} ms`);
     }
@@ -278,7 +281,7 @@ export class HandshakeLink implements StationLink {
   private async onTags(changes: Partial<PlcTags>, full: boolean, at: number): Promise<void> {
     Object.assign(this.plc, changes);
     if (changes.Heartbeat !== undefined) {
-      this.lastHeartbeatChange = Date.now();
+      this.lastHeartbeatChange = this.clock.now();
       if (!this.heartbeatFresh) {
         this.heartbeatFresh = true;
         this.reportLink('heartbeat resumed');
@@ -339,7 +342,7 @@ export class HandshakeLink implements StationLink {
   private accept(job: InFlight): void {
     job.phase = 'accepted';
     this.lastJobAck = job.jobId;
-    if (job.sentAt !== undefined) remember(this.latency.jobAckMs, Date.now() - job.sentAt);
+    if (job.sentAt !== undefined) remember(this.latency.jobAckMs, this.clock.now() - job.sentAt);
     this.armTimer(job, this.timeouts.doneMs, () => {
       if (this.jobs.includes(job) && job.phase === 'accepted') this.failJob(job, 'timeout', new HandshakeTimeoutError(this.stationId, 'done', this.timeouts.doneMs));
     });
@@ -468,7 +471,7 @@ export class HandshakeLink implements StationLink {
       job.accepted?.reject(error);
       job.cleared?.reject(error);
     } else {
-      if (job.ackedAt !== undefined) remember(this.latency.doneClearMs, Date.now() - job.ackedAt);
+      if (job.ackedAt !== undefined) remember(this.latency.doneClearMs, this.clock.now() - job.ackedAt);
       job.cleared?.resolve();
     }
     // Settled promises ignore later calls; the ones nobody awaits must not become unhandled rejections.
@@ -478,11 +481,11 @@ export class HandshakeLink implements StationLink {
 
   private armTimer(job: InFlight, ms: number, onTimeout: () => void): void {
     this.clearTimer(job);
-    job.timer = setTimeout(onTimeout, ms);
+    job.timer = this.clock.setTimeout(onTimeout, ms);
   }
 
   private clearTimer(job: InFlight): void {
-    if (job.timer) clearTimeout(job.timer);
+    if (job.timer) this.clock.clearTimeout(job.timer);
     job.timer = undefined;
   }
 }

@@ -3,7 +3,8 @@
  * engine (simulators/virtual/) for a batch of cards or a number of hours, with parameters changed
  * on the command line (`--set encoder.heads=8`) or swept over a range, and prints the figures.
  * It reads a line file and nothing else — no store, no records, no personal data — so it needs no
- * login.
+ * login. `--fidelity line` runs the real controller instead of the fast engine
+ * (simulators/virtual/line-fidelity.ts), on a synthetic batch in a temporary store of its own.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { parse } from 'yaml';
 import { ConfigError, loadLineConfig, parseLineConfig, type LineConfig } from '../../config/line-config.ts';
 import { simulate, type Figures } from '../../../simulators/virtual/figures.ts';
 import { UNIT_STATES } from '../../../simulators/virtual/engine.ts';
+import { simulateLineFidelity } from '../../../simulators/virtual/line-fidelity.ts';
 import { writeCapacityReport } from '../../../simulators/virtual/report.ts';
 import { planSite, type SitePlan } from '../../../simulators/virtual/site-plan.ts';
 import { calibrate, calibratedLineFile } from '../../../simulators/virtual/calibrate.ts';
@@ -33,6 +35,8 @@ export interface SimulateCliOptions {
   warmup?: string;
   json?: boolean;
   out?: string;
+  /** `fast` (default) or `line`. */
+  fidelity?: string;
 }
 
 /** `station.param.path=value`: the station (or `simulation`) and the key path below it. */
@@ -129,10 +133,14 @@ export async function runSimulate(options: SimulateCliOptions, out: (line: strin
   const replications = wholeNumber(options.replications, '--replications') ?? 1;
   const warmupH = options.warmup === undefined ? undefined : positive(options.warmup, '--warmup');
   if (warmupH !== undefined && (hours === undefined || warmupH >= hours)) throw new CliError('--warmup H goes with --hours, and must be shorter than the run');
+  const fidelity = options.fidelity ?? 'fast';
+  if (fidelity !== 'fast' && fidelity !== 'line') throw new CliError(`--fidelity '${fidelity}': fast (the virtual-time engine, default) or line (the real controller and machines, slower)`);
+  if (fidelity === 'line' && cards === undefined) throw new CliError('--fidelity line runs a batch of records: give --cards N (not --hours)');
   const sets = (options.set ?? []).map(parseSet);
   const sweep = options.sweep === undefined ? undefined : parseSweep(options.sweep);
   const run = async (extra: { setting: Setting; value: unknown }[]): Promise<Figures> => {
     const line = await lineWith(options.line!, [...sets, ...extra]);
+    if (fidelity === 'line') return simulateLineFidelity({ line, replications, cards: cards!, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     return simulate({
       line,
       replications,
@@ -151,7 +159,10 @@ export async function runSimulate(options: SimulateCliOptions, out: (line: strin
     if (!sweep) {
       const figures = await run([]);
       if (options.json) out(JSON.stringify(figures));
-      else for (const l of describeFigures(figures)) out(l);
+      else {
+        if (fidelity === 'line') out('fidelity line: the real controller, machines and station links on the virtual clock, a synthetic batch');
+        for (const l of describeFigures(figures)) out(l);
+      }
       await report({ figures });
       return EXIT.ok;
     }
@@ -178,6 +189,7 @@ function commandLine(o: SimulateCliOptions): string {
   for (const s of o.set ?? []) parts.push(`--set ${s}`);
   if (o.replications !== undefined && o.replications !== '1') parts.push(`--replications ${o.replications}`);
   if (o.sweep !== undefined) parts.push(`--sweep ${o.sweep}`);
+  if (o.fidelity !== undefined && o.fidelity !== 'fast') parts.push(`--fidelity ${o.fidelity}`);
   return parts.join(' ');
 }
 
@@ -427,6 +439,7 @@ export function registerSimulate(program: Command, run: (action: () => Promise<n
     .option('--replications <r>', 'independent runs (seeds S, S/2, …); throughput gets a 95 % confidence interval (default 1)')
     .option('--sweep <station.param=a..b[:step]>', 'runs each value of a range, e.g. encoder.heads=4..10')
     .option('--warmup <h>', 'with --hours: leaves the first H hours out of the figures')
+    .option('--fidelity <fast|line>', 'fast (default): the virtual-time engine; line: the real controller, machines and station links on the virtual clock, with a store of its own (the reference, slower; with --cards only)')
     .option('--json', 'the figures as JSON')
     .option('--out <dir>', 'also writes a report there: index.html (self-contained) and SVG charts (throughput vs the swept parameter, time by state per station, WIP over time, lead time)')
     .action((options: SimulateCliOptions) => run(() => runSimulate(options)));

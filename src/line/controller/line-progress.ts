@@ -39,11 +39,15 @@ export class RunCounters {
   good = 0;
   spoiled = 0;
   rejects: Record<string, number> = {};
-  startedAt = Date.now();
+  startedAt: number;
   producingSince = 0;
   endedBefore = 0;
   private pausedMs = 0;
   private pausedSince: number | undefined;
+
+  constructor(startedAt: number) {
+    this.startedAt = startedAt;
+  }
 
   cardGood(): void {
     this.good += 1;
@@ -60,11 +64,11 @@ export class RunCounters {
     this.cardSpoiled(code);
   }
 
-  paused(now = Date.now()): void {
+  paused(now: number): void {
     this.pausedSince = now;
   }
 
-  resumed(now = Date.now()): void {
+  resumed(now: number): void {
     if (this.pausedSince !== undefined) this.pausedMs += now - this.pausedSince;
     this.pausedSince = undefined;
   }

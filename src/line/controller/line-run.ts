@@ -13,6 +13,7 @@ import { physicalCardMachineWith, type PhysicalCardInput } from '../../../machin
 import type { stationMachine } from '../../../machines/station.machine.ts';
 import { stationUnits, type LineConfig, type StationKind } from '../../config/line-config.ts';
 import type { StationLink } from '../../plc/station-link.ts';
+import { systemClock, type Clock } from '../../time/clock.ts';
 import type { JournalOp, LineStore } from '../../store/line-store.ts';
 import { stationKind, type StationRole } from '../../stations/kinds.ts';
 import { CrashPoint } from '../crash-point.ts';
@@ -47,6 +48,8 @@ export interface ControllerOptions {
   readonly trace?: boolean;
   /** Where the line says its cards are (a simulated line); on resume, the cards held in the line are reconciled with it. */
   readonly inventory?: () => Promise<LineInventory | undefined>;
+  /** Time and timers (the run's clock, the stall watch, the station machines' delays); default the wall clock. A simulated clock runs the controller in virtual time. */
+  readonly clock?: Clock;
 }
 
 export class LineRun {
@@ -62,7 +65,9 @@ export class LineRun {
   readonly cards = new Map<string, LineCard>();
   readonly stations = new Map<string, Actor<typeof stationMachine>>();
   readonly line: Actor<typeof lineMachine>;
-  readonly counters = new RunCounters();
+  readonly counters: RunCounters;
+  /** The run's time source (options.clock, else the wall clock). */
+  readonly clock: Clock;
   /** The side effects of a record's change, provided to its machine (record-machines.ts). */
   readonly recordEffects: RecordEffects = {
     journal: (op, ops) => {
@@ -102,12 +107,14 @@ export class LineRun {
     readonly judge: QaJudge,
     readonly options: ControllerOptions,
   ) {
+    this.clock = options.clock ?? systemClock;
+    this.counters = new RunCounters(this.clock.now());
     this.units = new Map(stationUnits(config).map((u) => [u.unitId, u.station.kind]));
     this.feederUnit = [...this.units].find(([, kind]) => stationKind(kind).role === 'feed')?.[0];
     this.crash = new CrashPoint(options.crashAt);
     this.packer = packingOf(config);
     this.prepared = new PreparedRecords(preparer);
-    this.line = createActor(lineMachine, { input: { lineId: config.id } });
+    this.line = createActor(lineMachine, { input: { lineId: config.id }, clock: this.clock });
     this.jobIds = this.newJobIds();
   }
 
@@ -193,7 +200,7 @@ export class LineRun {
   }
 
   progress(): Progress {
-    const now = Date.now();
+    const now = this.clock.now();
     const { produced, failed, cancelled } = this.records;
     const c = this.counters;
     return {

@@ -16,9 +16,10 @@ export class StallWatch {
 
   /** Looks every `ms` until the returned stop is called. */
   every(ms: number): () => void {
-    const timer = setInterval(() => this.look(), ms);
-    timer.unref();
-    return () => clearInterval(timer);
+    const clock = this.run.clock;
+    const timer = clock.setInterval(() => this.look(), ms);
+    clock.unref(timer);
+    return () => clock.clearInterval(timer);
   }
 
   look(): void {

@@ -37,7 +37,7 @@ export class StationRouter {
           sendCommand: fromPromise<void, { unitId: string; command: PackMLCommandName }>(({ input }) => link.command(input.command)),
         },
       }),
-      { input: { unitId, autoRecover: run.options.autoRecover ?? false, recoverAfterMs: run.options.recoverAfterMs ?? 2000 } },
+      { input: { unitId, autoRecover: run.options.autoRecover ?? false, recoverAfterMs: run.options.recoverAfterMs ?? 2000 }, clock: run.clock },
     ).start();
     run.stations.set(unitId, station);
     if (link.connected) station.send({ type: 'plc.link.up' });
@@ -182,6 +182,6 @@ export class StationRouter {
 
   /** `at`: when it happened (a state change: when the PLC made it, plc.state's `at`); otherwise now. */
   private stationEvent(unitId: string, event: string, detail: Record<string, unknown>, at?: number): void {
-    this.run.journal({ op: 'station', unit: unitId, event, detail, at: new Date(at ?? Date.now()).toISOString() });
+    this.run.journal({ op: 'station', unit: unitId, event, detail, at: new Date(at ?? this.run.clock.now()).toISOString() });
   }
 }
