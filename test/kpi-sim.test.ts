@@ -138,5 +138,5 @@ describe('KPIs of a simulated run with faults', () => {
       for (const k of TIMES) expect(Math.abs(ju.sums[k] - u.sums[k]), `${u.unit} ${k}: journal ${JSON.stringify(timesOf(ju.sums))}, simulator ${JSON.stringify(timesOf(u.sums))}`).toBeLessThanOrEqual(tolerance);
     }
     console.log(`kpi-sim: ${JSON.stringify(report)}`);
-  }, 60_000);
+  }, 180_000);
 });
