@@ -12,11 +12,16 @@
  *   DoneAck going out (the durable commit in between), 99th percentile, ÷ the shortest station
  *   cycle of the line (400 ms on the demo lines).
  *
- * BENCH_LINES sets N (default 2), BENCH_LINES_SECONDS the duration (shorten for a smoke run).
+ * BENCH_LINES sets N (default 2), BENCH_LINES_SECONDS the duration (shorten for a smoke run),
+ * BENCH_QA_THREADS the QA judge's chip verification threads (default 1, as a run has them; 0 verifies
+ * on the controller's thread, as before 2026-12-08, for a before/after ratio in one session).
+ * Info lines split the handshake's time: each station kind's Done → DoneAck, the journal's appends
+ * (the durable commit a Done waits for), the QA verdicts, the event loop's delay.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openContext } from '../src/cli/context.ts';
 import { loadLineConfig, type LineConfig } from '../src/config/line-config.ts';
 import { LdsBuilder } from '../src/domain/lds/build.ts';
@@ -35,6 +40,7 @@ import { startSimProcess, type SimProcess } from './sim-process.ts';
 
 const LINES = Number(process.env.BENCH_LINES ?? 2);
 const SECONDS = Number(process.env.BENCH_LINES_SECONDS ?? 60);
+const QA_THREADS = Number(process.env.BENCH_QA_THREADS ?? 1);
 const LINE_FILE = path.resolve(import.meta.dirname, '../config/lines/demo-opcua.yaml');
 
 /** The demo line at real time, fixed cycles, faults off, under its own id. */
@@ -73,7 +79,7 @@ try {
   const shortestCycleMs = Math.min(...demo.stations.map((s) => s.cycle.meanMs));
   const pki = await ensureDemoPki(ctx.dataDir, { warn: () => undefined });
   const preparer = new RecordPreparer(ctx.batches, await LdsBuilder.create(pki.signer), new CardRenderer());
-  const judge = new LdsQaJudge({ csca: [pki.csca] });
+  const judge = new LdsQaJudge({ csca: [pki.csca], verifyThreads: QA_THREADS });
   const jobs = new PreparedJobs();
 
   const lines: { line: LineConfig; batchId: string }[] = [];
@@ -93,10 +99,24 @@ try {
     }
     lines.push({ line, batchId: imported.batchId });
   }
-  info(`${LINES} lines × ${cards} records imported and prepared (laser ${laserMs} ms, shortest cycle ${shortestCycleMs} ms)`);
+  info(`${LINES} lines × ${cards} records imported and prepared (laser ${laserMs} ms, shortest cycle ${shortestCycleMs} ms); chips verified ${QA_THREADS === 0 ? "on the controller's thread" : `on ${QA_THREADS} thread(s)`}`);
 
+  let started = performance.now();
   const doneAt = new Map<string, number>();
   const doneToAck: number[] = [];
+  const byKind = new Map<string, number[]>();
+  const slowest: { ms: number; unit: string; atS: number }[] = [];
+  const commits: number[] = [];
+  const verdicts: number[] = [];
+  const judgeOf = judge.judge.bind(judge);
+  judge.judge = async (...args) => {
+    const t0 = performance.now();
+    try {
+      return await judgeOf(...args);
+    } finally {
+      verdicts.push(performance.now() - t0);
+    }
+  };
   const controllers: { controller: LineController; batchId: string }[] = [];
   for (const { line, batchId } of lines) {
     const sim = await startSimProcess(line, path.join(dir, `sim-${line.id}`), dir);
@@ -110,21 +130,42 @@ try {
       const acknowledge = link.acknowledgeDone.bind(link);
       (link as { acknowledgeDone: StationLink['acknowledgeDone'] }).acknowledgeDone = (jobId) => {
         const done = doneAt.get(`${line.id}/${unitId}#${jobId}`);
-        if (done !== undefined) doneToAck.push(performance.now() - done);
+        if (done !== undefined) {
+          const ms = performance.now() - done;
+          doneToAck.push(ms);
+          const kind = line.stations.find((s) => s.id === unitId.split('.')[0])?.kind ?? unitId;
+          (byKind.get(kind) ?? byKind.set(kind, []).get(kind)!).push(ms);
+          slowest.push({ ms, unit: `${line.id}/${unitId}`, atS: (performance.now() - started) / 1000 });
+        }
         return acknowledge(jobId);
       };
     }
     await Promise.all([...links.values()].map((l) => l.connect()));
     const store = new LineStore(ctx.db, line.id);
     await store.loadStock(line.simulation!.initialBlanks, 'initial', 'bench');
+    const append = store.journal.append.bind(store.journal);
+    store.journal.append = async (...ops) => {
+      const t0 = performance.now();
+      try {
+        return await append(...ops);
+      } finally {
+        commits.push(performance.now() - t0);
+      }
+    };
     controllers.push({ controller: new LineController(line, links, store, jobs, judge, { actor: 'bench', autoRecover: true }), batchId });
   }
 
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const cpuBefore = process.cpuUsage();
-  const started = performance.now();
+  started = performance.now();
+  const startedUs = process.hrtime.bigint() / 1000n;
   const outcomes = await Promise.all(controllers.map(({ controller, batchId }) => controller.run(batchId, { resume: false, status: 'imported' })));
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  loopDelay.disable();
+  // The run's window on the monotonic clock a --cpu-prof profile's timestamps use (µs).
+  info(`run window for --cpu-prof (µs on its clock): ${startedUs}–${process.hrtime.bigint() / 1000n}`);
   const good = outcomes.reduce((sum, o) => sum + o.progress.good, 0);
   if (good !== LINES * cards) throw new Error(`${good} good cards of ${LINES * cards}`);
   const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -132,6 +173,14 @@ try {
   const sorted = doneToAck.sort((a, b) => a - b);
   info(`${LINES} lines, ${good} cards in ${(wallMs / 1000).toFixed(1)} s: controller CPU ${cpuMs.toFixed(0)} ms (${(cpu.system / 1000).toFixed(0)} ms kernel), ${((sharePerLine) * 100).toFixed(2)} % of a core a line, ${(cpuMs / good).toFixed(1)} ms a card`);
   info(`Done → DoneAck over ${sorted.length} handshakes (ms): p50 ${at(sorted, 0.5).toFixed(2)}, p90 ${at(sorted, 0.9).toFixed(2)}, p99 ${at(sorted, 0.99).toFixed(2)}, max ${at(sorted, 1).toFixed(2)}`);
+  const spread = (values: number[]): string => {
+    const v = [...values].sort((a, b) => a - b);
+    return `p50 ${at(v, 0.5).toFixed(1)}, p99 ${at(v, 0.99).toFixed(1)}, max ${at(v, 1).toFixed(1)} (${v.length})`;
+  };
+  for (const [kind, values] of byKind) info(`  ${kind}: Done → DoneAck ms ${spread(values)}`);
+  info(`  journal appends (durable group commit) ms ${spread(commits)}; QA verdicts ms ${spread(verdicts)}`);
+  info(`  event loop delay ms p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)}, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)}, max ${(loopDelay.max / 1e6).toFixed(1)}`);
+  info(`  slowest: ${slowest.sort((a, b) => b.ms - a.ms).slice(0, 8).map((x) => `${x.unit} ${x.ms.toFixed(0)} ms at ${x.atS.toFixed(1)} s`).join(', ')}`);
   bench('lines_per_core', 1 / sharePerLine, 'lines');
   bench('prep_cpu_ms_per_card', prepCpuUs / 1000 / prepared, 'ms');
   bench('cycle_headroom_p99', at(sorted, 0.99) / shortestCycleMs, 'ratio');

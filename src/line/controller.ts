@@ -49,6 +49,16 @@ export class LineController {
 
   /** Runs (or resumes) a batch to its end; resolves with the outcome. */
   async run(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
+    const judge = this.lineRun.judge;
+    judge.open?.();
+    try {
+      return await this.drive(batchId, options);
+    } finally {
+      await judge.close?.();
+    }
+  }
+
+  private async drive(batchId: string, options: { resume: boolean; status: BatchStatus }): Promise<RunOutcome> {
     const run = this.lineRun;
     run.startBatch(batchId);
     run.counters.startedAt = run.clock.now();

@@ -30,6 +30,10 @@ export type QaVerdict = { readonly ok: true } | { readonly ok: false; readonly c
 export interface QaJudge {
   /** The controller's verdict on what QA read from a card (the chip through BAC, the MRZ, the print). */
   judge(prepared: PreparedRecord, inspection: Extract<JobResult, { kind: 'inspect' }>): Promise<QaVerdict>;
+  /** A controller's run starts: the judge may start what its verdicts need (LdsQaJudge: its chip verification threads). */
+  open?(): void;
+  /** That run ended, however it ended; pairs with open(). */
+  close?(): Promise<void>;
 }
 
 /**

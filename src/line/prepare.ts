@@ -20,7 +20,7 @@ import { composeTd1 } from '../domain/mrz/compose.ts';
 import { parseTd1Input } from '../domain/mrz/td1-input.ts';
 import { probeJpeg } from '../domain/image/jpeg.ts';
 import type { LdsBuilder } from '../domain/lds/build.ts';
-import { verifyLds } from '../domain/lds/verify.ts';
+import { trustAnchors, verifyLds, type LdsVerdict, type TrustAnchors } from '../domain/lds/verify.ts';
 import { validateRecord } from '../domain/record.ts';
 import { encodeJob, type JobResult } from '../plc/job-data.ts';
 import type { CardStock } from '../config/line-config.ts';
@@ -30,6 +30,7 @@ import type { LoadedTemplate } from '../render/template/load.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import type { InspectionFigures } from '../qa/figures.ts';
 import { inspectionFigures } from '../qa/measure.ts';
+import { ChipVerifierPool, verifyThreads, type ChipExpectation } from '../qa/chip-verifier/pool.ts';
 import type { JobPreparer, PreparedRecord, QaJudge, QaVerdict } from './ports.ts';
 
 export class PreparationError extends Error {
@@ -163,25 +164,50 @@ export interface LdsQaJudgeOptions {
   readonly minPrintGrade?: number;
   /** Gets what was measured at each judgement (src/qa/figures-notes.ts keeps it with the verdict). */
   readonly onFigures?: (record: { readonly batchId: string; readonly seq: number }, figures: InspectionFigures) => void;
+  /**
+   * Threads verifying the chips during a run (between open() and close()): 1 (default) or 2; 0
+   * verifies on the calling thread, as every judgement outside a run does.
+   */
+  readonly verifyThreads?: number;
 }
 
 export const DEFAULT_MIN_PRINT_GRADE = 2.5;
 
 export class LdsQaJudge implements QaJudge {
   private readonly minGrade: number;
+  /** The trusted CSCAs parsed once, not for every card. */
+  private readonly anchors: TrustAnchors;
+  /** The chip verification threads while runs are open (a session's lines may share a judge). */
+  private pool: ChipVerifierPool | undefined;
+  private openRuns = 0;
 
   constructor(private readonly options: LdsQaJudgeOptions) {
     this.minGrade = options.minPrintGrade ?? DEFAULT_MIN_PRINT_GRADE;
+    this.anchors = trustAnchors(options.csca);
+    // Checked here, not when the first run opens the pool.
+    if (options.verifyThreads !== undefined && options.verifyThreads !== 0) verifyThreads(options.verifyThreads);
+  }
+
+  /** A run starts: its chips are verified on the judge's threads, off the controller's event loop. */
+  open(): void {
+    this.openRuns += 1;
+    if (this.pool || this.options.verifyThreads === 0) return;
+    this.pool = new ChipVerifierPool({ csca: this.options.csca, threads: this.options.verifyThreads ?? 1 });
+    this.pool.warm();
+  }
+
+  /** A run ended: the last one open lets its verifications finish and stops the threads. */
+  async close(): Promise<void> {
+    if (this.openRuns === 0) return;
+    this.openRuns -= 1;
+    const pool = this.pool;
+    if (this.openRuns > 0 || !pool) return;
+    this.pool = undefined;
+    await pool.close();
   }
 
   async judge(prepared: PreparedRecord, inspection: Extract<JobResult, { kind: 'inspect' }>): Promise<QaVerdict> {
-    const verdict = inspection.chip
-      ? await verifyLds(inspection.chip.files, {
-          csca: this.options.csca,
-          expectedMrz: prepared.mrz,
-          ...(prepared.dataGroups ? { expectedDataGroups: prepared.dataGroups } : {}),
-        })
-      : undefined;
+    const verdict = inspection.chip ? await this.verify(inspection.chip.files, { expectedMrz: prepared.mrz, ...(prepared.dataGroups ? { expectedDataGroups: prepared.dataGroups } : {}) }) : undefined;
     this.options.onFigures?.(prepared, inspectionFigures(inspection, verdict, prepared.mrz, this.minGrade));
     if (!verdict) return { ok: false, code: 'CHIP_UNREADABLE', detail: 'the chip did not answer BAC with the keys of the engraved MRZ' };
     if (!verdict.ok) {
@@ -197,5 +223,9 @@ export class LdsQaJudge implements QaJudge {
     if (differing.length > 0) return { ok: false, code: 'MRZ_OCR_MISMATCH', detail: `MRZ line ${differing.join(', ')} as read differs from the expected line` };
     if (inspection.printGrade < this.minGrade) return { ok: false, code: 'PRINT_GRADE_LOW', detail: `print grade ${inspection.printGrade} < ${this.minGrade}` };
     return { ok: true };
+  }
+
+  private verify(files: readonly { fid: string; data: Buffer }[], expectation: ChipExpectation): Promise<LdsVerdict> {
+    return this.pool ? this.pool.verify(files, expectation) : verifyLds(files, { csca: this.anchors, ...expectation });
   }
 }

@@ -12,4 +12,4 @@ export { decodeEfCom, encodeEfCom, type EfCom } from './ef-com.ts';
 export { DATA_GROUPS, DG1, DG13, DG2, EF_COM, EF_SOD, fileByFid, fileByFileName, LDS_FILES, type LdsFile, type LdsFileInfo } from './files.ts';
 export { SIGNATURE_ALGORITHMS, type SignatureAlgorithm, type Signer } from './signer.ts';
 export { decodeSod, OID, type DecodedSod, type LdsSecurityObject } from './sod.ts';
-export { INTERNAL_ERROR, verifyLds, type FileVerdict, type LdsFiles, type LdsVerdict, type SodVerdict, type VerifyLdsOptions } from './verify.ts';
+export { INTERNAL_ERROR, trustAnchors, verifyLds, type FileVerdict, type LdsFiles, type LdsVerdict, type SodVerdict, type TrustAnchors, type VerifyLdsOptions } from './verify.ts';

@@ -18,8 +18,8 @@ import { DATA_GROUPS, EF_COM, EF_SOD, fileByFid } from './files.ts';
 import { decodeSod, OID, type DecodedSod } from './sod.ts';
 
 export interface VerifyLdsOptions {
-  /** Trusted CSCA certificates (DER). */
-  readonly csca: readonly Uint8Array[];
+  /** Trusted CSCA certificates (DER), or parsed once by trustAnchors() for many verifications. */
+  readonly csca: readonly Uint8Array[] | TrustAnchors;
   /** The MRZ lines DG1 must hold (the record's, as engraved). */
   readonly expectedMrz?: readonly string[];
   /** When given, exactly these data groups must be present (e.g. [1, 2, 13], or [1, 13] under 6). DG1 is always required. */
@@ -125,6 +125,24 @@ function parseCertificate(der: Uint8Array): pkijs.Certificate | undefined {
     return undefined;
   }
 }
+
+/** Trusted CSCA certificates parsed once: a line verifies every card against the same few. */
+export interface TrustAnchors {
+  readonly certificates: readonly pkijs.Certificate[];
+  /** How many of the DER certificates given could not be parsed (each verdict names that). */
+  readonly unreadable: number;
+}
+
+/**
+ * Parses trusted CSCA certificates for verifyLds. Parsing them took about an eighth of a
+ * verification's CPU when done for every card (profile of bench/line-cost.bench.ts, 2026-12-08).
+ */
+export function trustAnchors(csca: readonly Uint8Array[]): TrustAnchors {
+  const parsed = csca.map(parseCertificate);
+  return { certificates: parsed.filter((a): a is pkijs.Certificate => a !== undefined), unreadable: parsed.filter((a) => a === undefined).length };
+}
+
+const isTrustAnchors = (csca: VerifyLdsOptions['csca']): csca is TrustAnchors => !Array.isArray(csca);
 
 async function verifiesWith(cert: pkijs.Certificate, issuer: pkijs.Certificate): Promise<boolean> {
   try {
@@ -338,9 +356,9 @@ async function verify(files: LdsFiles, options: VerifyLdsOptions): Promise<LdsVe
       if (sod.ldsSecurityObject.hashName === undefined) sodCheck.problems.push(`the LDSSecurityObject uses hash algorithm ${hashAlgorithm}, which ICAO 9303 does not allow`);
       try {
         const ds = await checkSignature(sod, sodCheck);
-        const anchors = options.csca.map(parseCertificate);
-        if (anchors.some((a) => a === undefined)) sodCheck.problems.push('a trusted CSCA certificate given to the verifier is not a DER X.509 certificate');
-        if (ds !== undefined) await checkChain(ds, anchors.filter((a): a is pkijs.Certificate => a !== undefined), at, sodCheck);
+        const anchors = isTrustAnchors(options.csca) ? options.csca : trustAnchors(options.csca);
+        if (anchors.unreadable > 0) sodCheck.problems.push('a trusted CSCA certificate given to the verifier is not a DER X.509 certificate');
+        if (ds !== undefined) await checkChain(ds, anchors.certificates, at, sodCheck);
       } catch (error) {
         sodCheck.problems.push(`cannot be verified: ${(error as Error).message}`);
       }
