@@ -68,8 +68,8 @@ async function writeBenchLine(file: string): Promise<void> {
 
 /**
  * Peak RSS of a running process: VmHWM of /proc/PID/status, sampled until it exits (MB); and, for
- * analysis, the largest VmRSS sampled since mark() (what stays resident, not a transient peak such
- * as the 128 MiB of one scrypt password hash).
+ * analysis, the largest VmRSS sampled since mark() (what stays resident, not a transient peak). A
+ * password hash's 128 MiB is not in either: it runs in a child process (src/auth/scrypt-process.ts).
  */
 function watchPeakRss(pid: number): { mark: () => void; stop: () => { peakMb: number; residentMb: number } } {
   let peakKb = 0;

@@ -2,8 +2,10 @@
  * Password hashing with scrypt from node:crypto: memory-hard, salted, compared in constant time.
  * The parameters are OWASP's minimum for scrypt (N = 2^17, r = 8, p = 1: 128 MiB and about 0.3 s a
  * hash here) and are stored with each hash, so they can be raised without invalidating old ones.
+ * Each hash runs in a child process of its own (scrypt-process.ts), so its memory is never the server's.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { scryptInChildProcess } from './scrypt-process.ts';
 
 const N = 2 ** 17;
 const R = 8;
@@ -11,17 +13,14 @@ const P = 1;
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
-// One hash at a time: each takes 128 MiB while it runs, and libuv's four threads would otherwise run
-// four at once (logins arriving together put half a gigabyte on the server's resident memory).
+// One hash at a time: each takes 128 MiB while it runs (logins arriving together would otherwise put
+// half a gigabyte on the machine at once).
 let lastHash: Promise<unknown> = Promise.resolve();
 
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   // maxmem must exceed 128 * N * r, Node's default (32 MiB) is below OWASP's minimum.
-  const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
-  const run = (): Promise<Buffer> =>
-    new Promise((resolve, reject) => {
-      scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
-    });
+  const options = { ...params, maxmem: 256 * params.N * params.r };
+  const run = (): Promise<Buffer> => scryptInChildProcess(password.normalize('NFC'), salt, KEY_LENGTH, options);
   const next = lastHash.then(run, run);
   lastHash = next.catch(() => undefined);
   return next;

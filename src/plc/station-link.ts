@@ -81,8 +81,12 @@ export interface StationLink {
    * Optional: links that cannot tell leave it undefined.
    */
   readonly reachable?: boolean | undefined;
-  /** When (ms since the epoch) the PLC's heartbeat was last seen changing (or the link last came up); undefined when unknown. */
-  readonly lastHeartbeatAt?: number | undefined;
+  /**
+   * When (ms since the epoch) the PLC's heartbeat was last seen changing, or the transport last came
+   * up (a fresh period, as the link's own timeout counts it); undefined before the first connection.
+   * A heartbeat's age is measured from this, never from the last event: a healthy idle line sends none.
+   */
+  readonly lastHeartbeatAt: number | undefined;
   /**
    * The serial of the card waiting for a job, if any: what the last `plc.card.present` announced,
    * for a controller that subscribes after it was sent (at start, after a restart).

@@ -14,7 +14,7 @@ import { stationUnits } from '../config/line-config.ts';
 import { withoutCredentials } from './line-config-view.ts';
 import { stateName } from '../plc/packml.ts';
 import { runRates } from '../cli/run-progress.ts';
-import type { StationEvent } from '../plc/station-link.ts';
+import type { StationEvent, StationLink } from '../plc/station-link.ts';
 import { LineLease, describeHolder } from '../store/line-lease.ts';
 import { LineStore } from '../store/line-store.ts';
 import type { SiteLine } from './site-config.ts';
@@ -71,7 +71,6 @@ interface ActiveRun {
 }
 
 interface UnitSeen {
-  lastHeardAt: number | undefined;
   reconnects: number;
   wasUp: boolean;
   /** The last link down, failed job or protocol fault (the engineer view). */
@@ -247,7 +246,7 @@ export class LineAgent {
         mode: status ? unitModeName(status.unitMode) : 'unknown',
         connected: link?.connected ?? false,
         card: card ? { serial: card, attempt: 0 } : undefined,
-        heartbeatAgeMs: seen?.lastHeardAt === undefined ? null : now - seen.lastHeardAt,
+        heartbeatAgeMs: heartbeatAge(link, now),
         processed: status?.processed ?? 0,
         defective: status?.defective ?? 0,
         reconnects: seen?.reconnects ?? 0,
@@ -257,17 +256,16 @@ export class LineAgent {
 
   /**
    * For a line another server drives: each unit's last state and link change as that server's
-   * controller journaled them (the age is that of the last record). `driven`: a server holds the
-   * line's lease now; when none does, no unit counts as connected.
+   * controller journaled them. The heartbeat is that server's to see: its age is unknown (null) here,
+   * the journal's last record says nothing of it. `driven`: a server holds the line's lease now;
+   * when none does, no unit counts as connected.
    */
   async recordedStations(driven: boolean): Promise<StationStatusView[]> {
-    const now = Date.now();
-    const last = new Map<string, { state?: number; connected?: boolean; at: number }>();
+    const last = new Map<string, { state?: number; connected?: boolean }>();
     for (const e of await this.store.lastStationEvents()) {
-      const unit = last.get(e.unit) ?? { at: 0 };
+      const unit = last.get(e.unit) ?? {};
       if (typeof e.detail.state === 'number') unit.state = e.detail.state;
       if (e.event !== 'state') unit.connected = e.event === 'link.up';
-      unit.at = Math.max(unit.at, Date.parse(e.at));
       last.set(e.unit, unit);
     }
     return this.stationViews((unitId) => {
@@ -278,7 +276,7 @@ export class LineAgent {
         mode: 'unknown',
         connected: driven && unit !== undefined && (unit.connected ?? unit.state !== undefined),
         card: undefined,
-        heartbeatAgeMs: unit ? Math.max(0, now - unit.at) : null,
+        heartbeatAgeMs: null,
         processed: 0,
         defective: 0,
         reconnects: 0,
@@ -311,7 +309,7 @@ export class LineAgent {
         connected: link?.connected ?? false,
         reachable: link ? (link.reachable ?? null) : false,
         state: status ? stateName(status.state) : 'unknown',
-        heartbeatAgeMs: link?.lastHeartbeatAt === undefined ? null : Math.max(0, now - link.lastHeartbeatAt),
+        heartbeatAgeMs: heartbeatAge(link, now),
         reconnects: seen?.reconnects ?? 0,
         lastError: seen?.lastError ?? null,
         handshakes: link?.handshakeLatency ?? { jobAckMs: [], doneClearMs: [] },
@@ -476,11 +474,10 @@ export class LineAgent {
 
   private watchLinks(session: LineSession): void {
     for (const [unitId, link] of session.links) {
-      const seen: UnitSeen = { lastHeardAt: undefined, reconnects: 0, wasUp: false, lastError: null };
+      const seen: UnitSeen = { reconnects: 0, wasUp: false, lastError: null };
       this.seen.set(unitId, seen);
       this.detach.push(
         link.subscribe((event: StationEvent) => {
-          seen.lastHeardAt = Date.now();
           if (event.type === 'plc.link.up') {
             if (seen.wasUp) seen.reconnects += 1;
             seen.wasUp = true;
@@ -523,6 +520,11 @@ export function progressView(batchId: string, status: string, p: Progress): Batc
     cardsPerHour: rates.producingMs > 0 ? Math.round(rates.cardsPerHour) : null,
     etaSeconds: Number.isFinite(rates.etaMs) ? Math.round(rates.etaMs / 1000) : null,
   };
+}
+
+/** Since the unit's PLC heartbeat last changed (its link's own measure), null without a link or before it connected. */
+function heartbeatAge(link: StationLink | undefined, now: number): number | null {
+  return link?.lastHeartbeatAt === undefined ? null : Math.max(0, now - link.lastHeartbeatAt);
 }
 
 function unitModeName(mode: number): string {

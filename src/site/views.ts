@@ -23,7 +23,7 @@ export interface UnitStatus {
   readonly connected: boolean;
   /** The card in the unit, if any (serial and attempt). */
   readonly card?: { readonly serial: string; readonly attempt: number } | undefined;
-  /** Milliseconds since the unit last reported (heartbeat or state); null when never. */
+  /** Milliseconds since the unit's PLC heartbeat last changed; null when unknown (no link here, or not yet connected). */
   readonly heartbeatAgeMs: number | null;
   readonly processed: number;
   readonly defective: number;

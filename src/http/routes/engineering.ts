@@ -49,7 +49,7 @@ const unitLink = z.object({
   connected: z.boolean(),
   reachable: z.boolean().nullable(),
   state: z.string(),
-  heartbeatAgeMs: z.number().nullable(),
+  heartbeatAgeMs: z.number().nullable().describe("milliseconds since the PLC's heartbeat last changed; null when unknown (a line another server drives, a unit not yet connected)"),
   reconnects: z.number().int(),
   lastError: z.object({ message: z.string(), at: z.string() }).nullable(),
   handshakes: z.object({ jobAckMs: z.array(ms), doneClearMs: z.array(ms) }),

@@ -21,7 +21,7 @@ const unitStatus = z.object({
   mode: z.string(),
   connected: z.boolean(),
   card: z.object({ serial: z.string(), attempt: z.number().int() }).optional(),
-  heartbeatAgeMs: z.number().nullable(),
+  heartbeatAgeMs: z.number().nullable().describe("milliseconds since the PLC's heartbeat last changed; null when unknown (a line another server drives, a unit not yet connected)"),
   processed: z.number().int(),
   defective: z.number().int(),
   reconnects: z.number().int(),
