@@ -27,6 +27,9 @@ let api: ApiFixture;
 let batchId: string;
 let linesDir: string;
 let kpi: KpiJson;
+/** The run's own accounting (its summary): records produced and failed after the maximum attempts. */
+let produced: number;
+let failedRecords: number;
 let files: { pdf: string; json: string; csv: string };
 let pages: ReadPdf[];
 
@@ -47,6 +50,11 @@ beforeAll(async () => {
   const ran = await cardline(['run', sample.batchFile, '--line', lineFile], { env });
   expect(ran.code, ran.stderr + ran.stdout).toBe(0);
   batchId = /batch (\d{8}-[0-9a-f]{6})/.exec(ran.stdout + ran.stderr)![1]!;
+  // With these failure rates a record may fail all its attempts (about one run in four): the
+  // figures are checked against what the run itself accounted, not against 16.
+  const accounted = /records: 16 — (\d+) produced, (\d+) failed after the maximum attempts/.exec(ran.stdout)!;
+  produced = Number(accounted[1]);
+  failedRecords = Number(accounted[2]);
 
   const k = await cardline(['kpi', '--batch', batchId, '--json', '--lines-dir', linesDir], { env });
   expect(k.code, k.stderr).toBe(0);
@@ -88,7 +96,8 @@ describe('cardline report batch', () => {
     expect(model.format).toBe('cardline-report-v1');
     const s = kpi.total.sums;
     expect(model.accounting).toStrictEqual({ blanks: s.blanks, good: s.gq, scrap: s.sq, inLine: s.blanks - s.gq - s.sq });
-    expect(s.gq).toBe(16);
+    expect(s.gq).toBe(produced);
+    expect(produced + failedRecords).toBe(16);
     expect(s.sq).toBeGreaterThan(0);
     expect(model.batch).toMatchObject({ id: batchId, records: 16, status: expect.any(String) });
     expect(model.alarms.map((a) => a.id)).toStrictEqual(['A-in-run']);
